@@ -1,0 +1,213 @@
+package io.sdtune.diffusion.autodiff;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Node;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.Tensor;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The vector-Jacobian product of every differentiable op, one line of math each.
+ *
+ * <p>Notation: for a node {@code y = op(a, b, ...)} (single input: {@code x}), a rule maps the
+ * gradient {@code dy} of the loss w.r.t. {@code y} to the gradients w.r.t. each input, in input
+ * order; null marks an input that is not differentiable (indices, shapes, conditions). A gradient may
+ * have the broadcast shape of {@code y}: {@link Gradients} sums it back to the input's shape, so no
+ * rule deals with broadcasting.
+ */
+final class Derivatives {
+    private Derivatives() {
+    }
+
+    /** The vector-Jacobian product of one op. */
+    @FunctionalInterface
+    interface Rule {
+        List<Tensor> vjp(Node n, Tensor dy);
+    }
+
+    private static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+    static final Map<String, Rule> RULES = Map.ofEntries(
+            // elementwise arithmetic
+            Map.entry("Neg", (n, dy) -> of(dy.neg())),
+            Map.entry("Add", (n, dy) -> of(dy, dy)),
+            Map.entry("Sub", (n, dy) -> of(dy, dy.neg())),
+            Map.entry("Mul", (n, dy) -> of(dy.mul(b(n)), dy.mul(a(n)))),
+            Map.entry("Div", (n, dy) -> of(dy.div(b(n)), dy.mul(y(n)).div(b(n)).neg())),
+            Map.entry("Pow", (n, dy) -> of(dy.mul(b(n)).mul(a(n).pow(b(n).sub(1))), dy.mul(y(n)).mul(a(n).log()))),
+            Map.entry("Sqrt", (n, dy) -> of(dy.div(y(n).mul(2)))),
+            Map.entry("Exp", (n, dy) -> of(dy.mul(y(n)))),
+            Map.entry("Log", (n, dy) -> of(dy.div(x(n)))),
+            Map.entry("Tanh", (n, dy) -> of(dy.mul(y(n).square().rsub(1)))),
+            Map.entry("Sigmoid", (n, dy) -> of(dy.mul(y(n)).mul(y(n).rsub(1)))),
+            Map.entry("Erf", (n, dy) -> of(dy.mul(x(n).square().neg().exp()).mul(TWO_OVER_SQRT_PI))),
+            Map.entry("Sin", (n, dy) -> of(dy.mul(x(n).cos()))),
+            Map.entry("Cos", (n, dy) -> of(dy.mul(x(n).sin()).neg())),
+            // linear algebra: dA = dY Bᵀ, dB = Aᵀ dY
+            Map.entry("MatMul", (n, dy) -> of(dy.matmul(b(n).mT()), a(n).mT().matmul(dy))),
+            Map.entry("Conv", (n, dy) -> of(convInputGrad(n, dy), convWeightGrad(n, dy), dy.sum(false, 0, 2, 3))),
+            // normalisation: y = softmax(x) ⇒ dx = y ⊙ (dy − Σ dy ⊙ y)
+            Map.entry("Softmax", (n, dy) -> of(y(n).mul(dy.sub(dy.mul(y(n)).sum(true, (int) n.attrLong("axis")))))),
+            Map.entry("LayerNormalization", Derivatives::layerNorm),
+            // shape and data movement
+            Map.entry("Reshape", (n, dy) -> of(dy.reshape(x(n).shape()), null)),
+            Map.entry("Transpose", (n, dy) -> of(dy.transpose(inverse(n.attrLongs("perm"))))),
+            Map.entry("Expand", (n, dy) -> of(dy, null)),
+            Map.entry("Slice", (n, dy) -> of(dy.pad(slicePadding(n)), null, null, null)),
+            Map.entry("Pad", (n, dy) -> of(unpad(n, dy), null)),
+            Map.entry("Concat", (n, dy) -> dy.split((int) n.attrLong("axis"), sizes(n))),
+            Map.entry("Gather", (n, dy) -> of(scatterAdd(a(n), b(n), dy, n.attrLong("axis")), null)),
+            Map.entry("Where", (n, dy) -> of(null, Tensor.where(a(n), dy, zero(dy)), Tensor.where(a(n), zero(dy), dy))),
+            Map.entry("Cast", (n, dy) -> of(x(n).dtype().isFloatingPoint() ? dy.cast(x(n).dtype()) : null)),
+            // reductions: the gradient is spread back over the reduced axes
+            Map.entry("ReduceSum", (n, dy) -> of(dy.reshape(keptShape(n)).expand(x(n).shape()), null)),
+            Map.entry("ReduceMean", (n, dy) -> of(dy.reshape(keptShape(n)).expand(x(n).shape())
+                    .div((double) x(n).shape().size() / y(n).shape().size()), null)));
+
+
+    // ------------------------------------------------------------------ rules longer than a line
+
+    /**
+     * Layer norm over the last axis, {@code y = x̂ γ + β} with {@code x̂ = (x − μ) σ⁻¹}:
+     * {@code dx = σ⁻¹ (dx̂ − mean(dx̂) − x̂ mean(dx̂ x̂))}, {@code dx̂ = dy γ}, {@code dγ = Σ dy x̂}, {@code dβ = Σ dy}.
+     */
+    private static List<Tensor> layerNorm(Node n, Tensor dy) {
+        Tensor x = x(n);
+        Tensor centered = x.sub(x.mean(true, -1));
+        Tensor invStd = centered.square().mean(true, -1).add(n.attrDouble("epsilon")).pow(-0.5);
+        Tensor xHat = centered.mul(invStd);
+        Tensor dxHat = dy.mul(n.input(1));
+        Tensor dx = invStd.mul(dxHat.sub(dxHat.mean(true, -1)).sub(xHat.mul(dxHat.mul(xHat).mean(true, -1))));
+        return of(dx, dy.mul(xHat), dy);
+    }
+
+    /** {@code dX} of a convolution is the transposed convolution of {@code dY} with the same kernel. */
+    private static Tensor convInputGrad(Node n, Tensor dy) {
+        Tensor x = x(n);
+        Tensor w = n.input(1);
+        long[] strides = n.attrLongs("strides");
+        long[] pads = n.attrLongs("pads");
+        long[] outputPadding = new long[2];
+        for (int i = 0; i < 2; i++) {
+            long produced = (dy.shape().dim(2 + i) - 1) * strides[i] - pads[i] - pads[i + 2] + w.shape().dim(2 + i);
+            outputPadding[i] = x.shape().dim(2 + i) - produced;
+        }
+        Map<String, Object> attrs = Map.of("kernel_shape", n.attrLongs("kernel_shape"), "strides", strides,
+                "pads", pads, "output_padding", outputPadding);
+        return dy.graph().apply("ConvTranspose", List.of(dy, w), attrs, List.of(x.dtype()), List.of(x.shape())).get(0);
+    }
+
+    /**
+     * {@code dW[o, c] = Σₙ dY[n, o] ⋆ X[n, c]}: a convolution of the input with the output gradient as
+     * kernel, batch and channel axes swapped, the stride becoming the kernel's dilation.
+     */
+    private static Tensor convWeightGrad(Node n, Tensor dy) {
+        Tensor x = x(n).transpose(1, 0, 2, 3);
+        Tensor kernel = dy.transpose(1, 0, 2, 3);
+        Shape w = n.input(1).shape();
+        long[] strides = n.attrLongs("strides");
+        long[] pads = n.attrLongs("pads");
+        long[] full = new long[2];
+        for (int i = 0; i < 2; i++) {
+            full[i] = x.shape().dim(2 + i) + pads[i] + pads[i + 2] - strides[i] * (dy.shape().dim(2 + i) - 1);
+        }
+        Map<String, Object> attrs = Map.of("kernel_shape", new long[] {dy.shape().dim(2), dy.shape().dim(3)},
+                "dilations", strides, "pads", pads, "strides", new long[] {1, 1});
+        Shape out = Shape.of(x.shape().dim(0), kernel.shape().dim(0), full[0], full[1]);
+        Tensor correlation = x.graph().apply("Conv", List.of(x, kernel), attrs, List.of(x.dtype()), List.of(out)).get(0);
+        return correlation.slice(2, 0, w.dim(2)).slice(3, 0, w.dim(3)).transpose(1, 0, 2, 3);
+    }
+
+    /** {@code dTable = 0} with {@code dy} rows added at the gathered indices (repeats accumulate). */
+    private static Tensor scatterAdd(Tensor table, Tensor indices, Tensor dy, long axis) {
+        if (axis != 0) {
+            throw new UnsupportedOperationException("Gather is differentiable along axis 0 only, got axis " + axis);
+        }
+        Shape row = table.shape().slice(1, table.rank());
+        Tensor idx = indices.reshape(indices.shape().size(), 1);
+        Tensor updates = dy.reshape(Shape.of(indices.shape().size()).concat(row));
+        Graph g = dy.graph();
+        return g.apply("ScatterND", List.of(g.zeros(table.dtype(), table.shape()), idx, updates),
+                Map.of("reduction", "add"), List.of(table.dtype()), List.of(table.shape())).get(0);
+    }
+
+    private static long[] slicePadding(Node n) {
+        Shape in = x(n).shape();
+        int axis = in.axis((int) constant(n, 3)[0]);
+        long start = constant(n, 1)[0];
+        long end = constant(n, 2)[0];
+        long[] pads = new long[2 * in.rank()];
+        pads[axis] = start;
+        pads[axis + in.rank()] = in.dim(axis) - end;
+        return pads;
+    }
+
+    private static Tensor unpad(Node n, Tensor dy) {
+        long[] pads = constant(n, 1);
+        Tensor g = dy;
+        for (int axis = 0; axis < dy.rank(); axis++) {
+            g = g.slice(axis, pads[axis], dy.shape().dim(axis) - pads[axis + dy.rank()]);
+        }
+        return g;
+    }
+
+    private static long[] keptShape(Node n) {
+        long[] dims = x(n).shape().dims();
+        for (long axis : constant(n, 1)) {
+            dims[x(n).shape().axis((int) axis)] = 1;
+        }
+        return dims;
+    }
+
+    private static long[] sizes(Node n) {
+        int axis = (int) n.attrLong("axis");
+        return n.inputs().stream().mapToLong(t -> t.shape().dim(axis)).toArray();
+    }
+
+    private static int[] inverse(long[] perm) {
+        int[] inv = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            inv[(int) perm[i]] = i;
+        }
+        return inv;
+    }
+
+    private static long[] constant(Node n, int input) {
+        var value = n.input(input).constantValue();
+        if (value == null || value.dtype() != DType.INT64) {
+            throw new IllegalStateException(n + ": input " + input + " must be an int64 constant to differentiate");
+        }
+        long[] out = new long[(int) value.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (long) value.get(i);
+        }
+        return out;
+    }
+
+    private static Tensor zero(Tensor like) {
+        return like.graph().scalar(0, like.dtype());
+    }
+
+    private static Tensor x(Node n) {
+        return n.input(0);
+    }
+
+    private static Tensor a(Node n) {
+        return n.input(0);
+    }
+
+    private static Tensor b(Node n) {
+        return n.input(1);
+    }
+
+    private static Tensor y(Node n) {
+        return n.output(0);
+    }
+
+    private static List<Tensor> of(Tensor... grads) {
+        return Arrays.asList(grads);
+    }
+}

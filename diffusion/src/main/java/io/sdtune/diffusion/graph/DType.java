@@ -1,0 +1,40 @@
+package io.sdtune.diffusion.graph;
+
+/** Element types the engine builds graphs with; the codes are ONNX's {@code TensorProto.DataType}. */
+public enum DType {
+    FLOAT32(1, 4),
+    FLOAT16(10, 2),
+    BFLOAT16(16, 2),
+    FLOAT64(11, 8),
+    INT64(7, 8),
+    BOOL(9, 1);
+
+    private final int onnxCode;
+    private final int byteSize;
+
+    DType(int onnxCode, int byteSize) {
+        this.onnxCode = onnxCode;
+        this.byteSize = byteSize;
+    }
+
+    public int onnxCode() {
+        return onnxCode;
+    }
+
+    public int byteSize() {
+        return byteSize;
+    }
+
+    public boolean isFloatingPoint() {
+        return this == FLOAT32 || this == FLOAT16 || this == BFLOAT16 || this == FLOAT64;
+    }
+
+    public static DType fromOnnxCode(int code) {
+        for (DType t : values()) {
+            if (t.onnxCode == code) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unsupported ONNX element type " + code);
+    }
+}

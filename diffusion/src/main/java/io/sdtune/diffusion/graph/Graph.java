@@ -1,0 +1,211 @@
+package io.sdtune.diffusion.graph;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A symbolic computation under construction. Ops are appended in the order they are built, which is
+ * always a topological order. Shapes are static and checked as each op is added.
+ *
+ * <p>Nested graphs ({@link #subgraph()}) are the bodies of control-flow ops; they may use tensors of
+ * their enclosing graphs, and share the root's weights, names and module scope.
+ */
+public final class Graph {
+    private final Graph parent;
+    private final int depth;
+    private final List<Node> nodes = new ArrayList<>();
+    // Root-only state, shared by subgraphs.
+    private final Map<String, Tensor> weights;
+    private final Deque<String> scopes;
+    private final int[] counter;
+
+    private Graph(Graph parent) {
+        this.parent = parent;
+        this.depth = parent == null ? 0 : parent.depth + 1;
+        this.weights = parent == null ? new LinkedHashMap<>() : parent.weights;
+        this.scopes = parent == null ? new ArrayDeque<>() : parent.scopes;
+        this.counter = parent == null ? new int[1] : parent.counter;
+    }
+
+    public static Graph create() {
+        return new Graph(null);
+    }
+
+    /** A nested graph (e.g. a loop body) that may use this graph's tensors. */
+    public Graph subgraph() {
+        return new Graph(this);
+    }
+
+    public Graph parent() {
+        return parent;
+    }
+
+    /** Whether {@code t} is defined in this graph itself (not in an enclosing one). */
+    public boolean defines(Tensor t) {
+        return t.graph() == this;
+    }
+
+    public List<Node> nodes() {
+        return Collections.unmodifiableList(nodes);
+    }
+
+    /** A value fed at every run. */
+    public Tensor input(String name, DType dtype, Shape shape) {
+        return new Tensor(this, name, dtype, shape, null, Tensor.Kind.INPUT);
+    }
+
+    /**
+     * A named weight, bound from a buffer when a session is created. Asking twice for one name gives
+     * the same tensor; asking with another type or shape is an error.
+     */
+    public Tensor weight(String name, DType dtype, Shape shape) {
+        Tensor existing = weights.get(name);
+        if (existing != null) {
+            if (existing.dtype() != dtype || !existing.shape().equals(shape)) {
+                throw new IllegalArgumentException("weight " + name + " declared as " + existing.dtype() + existing.shape()
+                        + " and again as " + dtype + shape);
+            }
+            return existing;
+        }
+        Graph root = this;
+        while (root.parent != null) {
+            root = root.parent;
+        }
+        Tensor w = new Tensor(root, name, dtype, shape, null, Tensor.Kind.WEIGHT);
+        weights.put(name, w);
+        return w;
+    }
+
+    public Map<String, Tensor> weights() {
+        return Collections.unmodifiableMap(weights);
+    }
+
+    public Tensor constant(TensorData value) {
+        return op("Constant", List.of(), Map.of("value", value), value.dtype(), value.shape());
+    }
+
+    public Tensor scalar(double value, DType dtype) {
+        return constant(TensorData.scalar(dtype, value));
+    }
+
+    public Tensor constantLongs(long... values) {
+        return constant(TensorData.ofLongs(values, values.length));
+    }
+
+    /** {@code [start, start + delta, ...)} up to {@code limit}, as ONNX {@code Range} computes it. */
+    public Tensor arange(double start, double limit, double delta, DType dtype) {
+        long n = Math.max(0, (long) Math.ceil((limit - start) / delta));
+        return op("Range", List.of(scalar(start, dtype), scalar(limit, dtype), scalar(delta, dtype)), Map.of(), dtype,
+                Shape.of(n));
+    }
+
+    public Tensor zeros(DType dtype, Shape shape) {
+        return scalar(0, dtype).expand(shape);
+    }
+
+    public Tensor ones(DType dtype, Shape shape) {
+        return scalar(1, dtype).expand(shape);
+    }
+
+    /** Enters a module scope; nodes built inside carry the dotted path, as in a state dict. */
+    public Scope scope(String name) {
+        scopes.addLast(name);
+        return () -> scopes.removeLast();
+    }
+
+    public String currentScope() {
+        return String.join(".", scopes);
+    }
+
+    /** A scope that ends with a try-with-resources block. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Adds one node to the innermost graph among those of its inputs (or this one when it has none)
+     * and returns its outputs.
+     */
+    public List<Tensor> apply(String opType, List<Tensor> inputs, Map<String, Object> attributes, List<DType> dtypes,
+            List<Shape> shapes) {
+        Graph home = this;
+        for (Tensor t : inputs) {
+            home = deeper(home, t.graph(), opType, inputs);
+        }
+        Node node = new Node(opType, inputs, new LinkedHashMap<>(attributes), currentScope());
+        List<Tensor> outputs = new ArrayList<>();
+        for (int i = 0; i < dtypes.size(); i++) {
+            String name = (node.scope().isEmpty() ? "" : node.scope() + "/") + opType + "_" + counter[0]++;
+            outputs.add(new Tensor(home, name, dtypes.get(i), shapes.get(i), node, Tensor.Kind.COMPUTED));
+        }
+        node.setOutputs(outputs);
+        home.nodes.add(node);
+        return outputs;
+    }
+
+    Tensor op(String opType, List<Tensor> inputs, Map<String, Object> attributes, DType dtype, Shape shape) {
+        return apply(opType, inputs, attributes, List.of(dtype), List.of(shape)).get(0);
+    }
+
+    /** Rebuilds {@code node} in this graph over other inputs, e.g. to recompute a forward segment. */
+    public List<Tensor> replay(Node node, List<Tensor> inputs) {
+        List<DType> dtypes = new ArrayList<>();
+        List<Shape> shapes = new ArrayList<>();
+        for (Tensor out : node.outputs()) {
+            dtypes.add(out.dtype());
+            shapes.add(out.shape());
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            Tensor was = node.input(i);
+            Tensor now = inputs.get(i);
+            if (was.dtype() != now.dtype() || !was.shape().equals(now.shape())) {
+                throw new ShapeException(node.opType(), inputs, node.scope(),
+                        "replayed input " + i + " must be " + was.dtype() + was.shape());
+            }
+        }
+        try (Scope ignored = rescope(node.scope())) {
+            return apply(node.opType(), inputs, node.attributes(), dtypes, shapes);
+        }
+    }
+
+    private Scope rescope(String scope) {
+        List<String> saved = new ArrayList<>(scopes);
+        scopes.clear();
+        if (!scope.isEmpty()) {
+            scopes.addLast(scope);
+        }
+        return () -> {
+            scopes.clear();
+            scopes.addAll(saved);
+        };
+    }
+
+    private static Graph deeper(Graph a, Graph b, String opType, List<Tensor> inputs) {
+        Graph deep = a.depth >= b.depth ? a : b;
+        Graph shallow = deep == a ? b : a;
+        Graph g = deep;
+        while (g != null && g != shallow) {
+            g = g.parent;
+        }
+        if (g == null) {
+            throw new IllegalArgumentException(opType + ": inputs come from unrelated graphs " + inputs);
+        }
+        return deep;
+    }
+
+    /** Counts nodes by op type, for tests and diagnostics. */
+    public Map<String, Integer> opHistogram() {
+        Map<String, Integer> h = new HashMap<>();
+        for (Node n : nodes) {
+            h.merge(n.opType(), 1, Integer::sum);
+        }
+        return h;
+    }
+}

@@ -1,0 +1,208 @@
+package io.sdtune.diffusion.onnx;
+
+import com.google.protobuf.ByteString;
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Node;
+import io.sdtune.diffusion.graph.Program;
+import io.sdtune.diffusion.graph.Subgraph;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.onnx.proto.AttributeProto;
+import io.sdtune.diffusion.onnx.proto.GraphProto;
+import io.sdtune.diffusion.onnx.proto.ModelProto;
+import io.sdtune.diffusion.onnx.proto.NodeProto;
+import io.sdtune.diffusion.onnx.proto.OperatorSetIdProto;
+import io.sdtune.diffusion.onnx.proto.StringStringEntryProto;
+import io.sdtune.diffusion.onnx.proto.TensorProto;
+import io.sdtune.diffusion.onnx.proto.TensorShapeProto;
+import io.sdtune.diffusion.onnx.proto.TypeProto;
+import io.sdtune.diffusion.onnx.proto.ValueInfoProto;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes a {@link Program} as an ONNX model. Only the nodes the outputs depend on are written. Weights
+ * become initializers marked as external data with no bytes in the model: the session binds them
+ * from host buffers, so model size does not grow with the network's parameters.
+ */
+public final class OnnxExporter {
+    /** ai.onnx opset: Reduce* take axes as an input (18+); ONNX Runtime 1.29 implements 21 fully. */
+    public static final int OPSET = 21;
+    public static final int IR_VERSION = 10;
+    /** The external-data location written for bound weights; never read from disk. */
+    public static final String BOUND_LOCATION = "bound-at-session-creation";
+
+    /** The model and the weights it expects to be bound, in initializer order. */
+    public record Exported(ModelProto model, List<Tensor> weights) {
+    }
+
+    private final Set<Tensor> weights = new LinkedHashSet<>();
+    private int identities;
+
+    private OnnxExporter() {
+    }
+
+    public static Exported export(Program program) {
+        OnnxExporter exporter = new OnnxExporter();
+        Graph root = rootOf(program);
+        Scope scope = exporter.graph(root, new ArrayList<>(program.inputs().values()), program.outputs(), "main");
+        if (!scope.captures.isEmpty()) {
+            throw new IllegalArgumentException("program outputs depend on tensors of another graph: " + scope.captures);
+        }
+        GraphProto.Builder graph = scope.proto;
+        for (Tensor w : exporter.weights) {
+            graph.addInitializer(TensorProto.newBuilder()
+                    .setName(w.name())
+                    .setDataType(w.dtype().onnxCode())
+                    .addAllDims(longs(w.shape().dims()))
+                    .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                    .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(BOUND_LOCATION)));
+        }
+        ModelProto model = ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .setProducerName("sdtune")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(graph)
+                .build();
+        return new Exported(model, List.copyOf(exporter.weights));
+    }
+
+    private static Graph rootOf(Program program) {
+        for (Tensor t : program.outputs().values()) {
+            Graph g = t.graph();
+            while (g.parent() != null) {
+                g = g.parent();
+            }
+            return g;
+        }
+        throw new IllegalArgumentException("program has no outputs");
+    }
+
+    /** A graph being written, and the tensors of enclosing graphs it refers to. */
+    private record Scope(GraphProto.Builder proto, Set<Tensor> captures) {
+    }
+
+    private Scope graph(Graph g, List<Tensor> formals, Map<String, Tensor> outputs, String name) {
+        Set<Tensor> formalSet = new HashSet<>(formals);
+        Set<Node> needed = new HashSet<>();
+        Set<Tensor> captures = new LinkedHashSet<>();
+        Map<Node, GraphProto> bodies = new LinkedHashMap<>();
+        List<Tensor> stack = new ArrayList<>(outputs.values());
+        Set<Tensor> seen = new HashSet<>();
+        while (!stack.isEmpty()) {
+            Tensor t = stack.remove(stack.size() - 1);
+            if (!seen.add(t) || formalSet.contains(t)) {
+                continue;
+            }
+            if (!g.defines(t) && !(t.kind() == Tensor.Kind.WEIGHT && g.parent() == null)) {
+                captures.add(t);
+            } else if (t.kind() == Tensor.Kind.WEIGHT) {
+                weights.add(t);
+            } else if (t.kind() == Tensor.Kind.INPUT) {
+                throw new IllegalArgumentException("input " + t + " is needed by the outputs but is not fed");
+            } else if (needed.add(t.producer())) {
+                Node n = t.producer();
+                stack.addAll(n.inputs());
+                for (Map.Entry<String, Object> a : n.attributes().entrySet()) {
+                    if (a.getValue() instanceof Subgraph body) {
+                        Scope inner = graph(body.graph(), body.inputs(), outputMap(body), a.getKey());
+                        bodies.put(n, inner.proto.build());
+                        stack.addAll(inner.captures);
+                    }
+                }
+            }
+        }
+
+        GraphProto.Builder proto = GraphProto.newBuilder().setName(name);
+        for (Tensor in : formals) {
+            proto.addInput(valueInfo(in.name(), in));
+        }
+        for (Node n : g.nodes()) {
+            if (needed.contains(n)) {
+                proto.addNode(node(n, bodies.get(n)));
+            }
+        }
+        Set<Tensor> named = new HashSet<>();
+        for (Map.Entry<String, Tensor> out : outputs.entrySet()) {
+            Tensor t = out.getValue();
+            String outName = out.getKey();
+            boolean passThrough = t.isLeaf() || !g.defines(t) || !named.add(t) || !outName.equals(t.name());
+            if (passThrough) {
+                proto.addNode(NodeProto.newBuilder().setOpType("Identity").setName("output_" + identities++)
+                        .addInput(t.name()).addOutput(outName));
+            }
+            proto.addOutput(valueInfo(outName, t));
+        }
+        return new Scope(proto, captures);
+    }
+
+    /** Subgraph outputs are positional; their names only need to be unique within the body. */
+    private Map<String, Tensor> outputMap(Subgraph body) {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (Tensor t : body.outputs()) {
+            boolean own = !t.isLeaf() && body.graph().defines(t) && !m.containsKey(t.name());
+            m.put(own ? t.name() : t.name() + "#out" + identities++, t);
+        }
+        return m;
+    }
+
+    private static NodeProto node(Node n, GraphProto body) {
+        NodeProto.Builder b = NodeProto.newBuilder().setOpType(n.opType()).setName(n.output(0).name());
+        n.inputs().forEach(t -> b.addInput(t.name()));
+        n.outputs().forEach(t -> b.addOutput(t.name()));
+        for (Map.Entry<String, Object> a : n.attributes().entrySet()) {
+            AttributeProto.Builder attr = AttributeProto.newBuilder().setName(a.getKey());
+            Object v = a.getValue();
+            if (v instanceof Long l) {
+                attr.setType(AttributeProto.AttributeType.INT).setI(l);
+            } else if (v instanceof Double d) {
+                attr.setType(AttributeProto.AttributeType.FLOAT).setF(d.floatValue());
+            } else if (v instanceof long[] ls) {
+                attr.setType(AttributeProto.AttributeType.INTS).addAllInts(longs(ls));
+            } else if (v instanceof String s) {
+                attr.setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(s));
+            } else if (v instanceof TensorData t) {
+                attr.setType(AttributeProto.AttributeType.TENSOR).setT(tensor(t));
+            } else if (v instanceof Subgraph) {
+                attr.setType(AttributeProto.AttributeType.GRAPH).setG(body);
+            } else {
+                throw new IllegalStateException("attribute " + a.getKey() + " of " + n + " has unsupported type " + v.getClass());
+            }
+            b.addAttribute(attr);
+        }
+        return b.build();
+    }
+
+    private static TensorProto tensor(TensorData t) {
+        return TensorProto.newBuilder()
+                .setDataType(t.dtype().onnxCode())
+                .addAllDims(longs(t.shape().dims()))
+                .setRawData(ByteString.copyFrom(t.data().duplicate().rewind()))
+                .build();
+    }
+
+    private static ValueInfoProto valueInfo(String name, Tensor t) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (long d : t.shape().dims()) {
+            shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(TypeProto.newBuilder().setTensorType(
+                        TypeProto.Tensor.newBuilder().setElemType(t.dtype().onnxCode()).setShape(shape)))
+                .build();
+    }
+
+    private static List<Long> longs(long[] values) {
+        List<Long> l = new ArrayList<>(values.length);
+        for (long v : values) {
+            l.add(v);
+        }
+        return l;
+    }
+}

@@ -1,0 +1,165 @@
+package io.sdtune.diffusion.runtime;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Program;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.onnx.OnnxExporter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A compiled {@link Program} on ONNX Runtime. Weights are handed to ONNX Runtime as external
+ * initializers wrapping the caller's direct buffers (no copy on the CPU; one upload to the GPU); the
+ * buffers must stay valid while the session is open.
+ */
+public final class Session implements AutoCloseable {
+    private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
+
+    private final OrtSession session;
+    private final List<OnnxTensor> boundWeights;
+    private final Program program;
+    private final int modelBytes;
+
+    private Session(OrtSession session, List<OnnxTensor> boundWeights, Program program, int modelBytes) {
+        this.session = session;
+        this.boundWeights = boundWeights;
+        this.program = program;
+        this.modelBytes = modelBytes;
+    }
+
+    /**
+     * Compiles {@code program}; {@code weights} gives the data of every weight it uses, by name.
+     *
+     * @throws IllegalArgumentException when a weight is missing or its type or shape differs
+     */
+    public static Session create(Program program, Function<String, TensorData> weights, Device device) {
+        OnnxExporter.Exported exported = OnnxExporter.export(program);
+        List<OnnxTensor> bound = new ArrayList<>();
+        try (OrtSession.SessionOptions options = options(device)) {
+            Map<String, OnnxTensorLike> initializers = new LinkedHashMap<>();
+            for (Tensor w : exported.weights()) {
+                TensorData data = weights.apply(w.name());
+                if (data == null) {
+                    throw new IllegalArgumentException("no data for weight " + w);
+                }
+                if (data.dtype() != w.dtype() || !data.shape().equals(w.shape())) {
+                    throw new IllegalArgumentException("weight " + w.name() + " is " + data.dtype() + data.shape()
+                            + " but the graph expects " + w.dtype() + w.shape());
+                }
+                OnnxTensor t = wrap(data);
+                bound.add(t);
+                initializers.put(w.name(), t);
+            }
+            if (!initializers.isEmpty()) {
+                options.addExternalInitializers(initializers);
+            }
+            byte[] model = exported.model().toByteArray();
+            return new Session(ENV.createSession(model, options), bound, program, model.length);
+        } catch (OrtException e) {
+            bound.forEach(OnnxTensor::close);
+            throw new RuntimeException("ONNX Runtime rejected the graph: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            bound.forEach(OnnxTensor::close);
+            throw e;
+        }
+    }
+
+    private static OrtSession.SessionOptions options(Device device) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (device.kind() == Device.Kind.CUDA) {
+            options.addCUDA(device.index());
+        }
+        return options;
+    }
+
+    public Program program() {
+        return program;
+    }
+
+    /** Size of the serialised model handed to ONNX Runtime: graph structure only, no weights. */
+    public int modelBytes() {
+        return modelBytes;
+    }
+
+    /** Runs once: every program input must be fed; returns every output, copied to host buffers. */
+    public Map<String, TensorData> run(Map<String, TensorData> feeds) {
+        List<OnnxTensor> created = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+            for (Map.Entry<String, Tensor> in : program.inputs().entrySet()) {
+                TensorData data = feeds.get(in.getKey());
+                Tensor t = in.getValue();
+                if (data == null) {
+                    throw new IllegalArgumentException("missing input " + t);
+                }
+                if (data.dtype() != t.dtype() || !data.shape().equals(t.shape())) {
+                    throw new IllegalArgumentException("input " + t.name() + " fed " + data.dtype() + data.shape()
+                            + ", expected " + t.dtype() + t.shape());
+                }
+                OnnxTensor o = wrap(data);
+                created.add(o);
+                inputs.put(in.getKey(), o);
+            }
+            try (OrtSession.Result result = session.run(inputs)) {
+                Map<String, TensorData> out = new LinkedHashMap<>();
+                for (Map.Entry<String, OnnxValue> e : result) {
+                    Tensor t = program.outputs().get(e.getKey());
+                    out.put(e.getKey(), copyOut((OnnxTensor) e.getValue(), t.dtype(), t.shape()));
+                }
+                return out;
+            }
+        } catch (OrtException e) {
+            throw new RuntimeException("ONNX Runtime run failed: " + e.getMessage(), e);
+        } finally {
+            created.forEach(OnnxTensor::close);
+        }
+    }
+
+    private static OnnxTensor wrap(TensorData data) throws OrtException {
+        return OnnxTensor.createTensor(ENV, data.data().duplicate().rewind(), data.shape().dims(), javaType(data.dtype()));
+    }
+
+    private static TensorData copyOut(OnnxTensor value, DType dtype, Shape shape) {
+        ByteBuffer src = value.getByteBuffer().order(ByteOrder.nativeOrder());
+        TensorData out = TensorData.allocate(dtype, shape);
+        out.data().put(src.rewind()).rewind();
+        return out;
+    }
+
+    private static OnnxJavaType javaType(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> OnnxJavaType.FLOAT;
+            case FLOAT16 -> OnnxJavaType.FLOAT16;
+            case BFLOAT16 -> OnnxJavaType.BFLOAT16;
+            case FLOAT64 -> OnnxJavaType.DOUBLE;
+            case INT64 -> OnnxJavaType.INT64;
+            case BOOL -> OnnxJavaType.BOOL;
+        };
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new RuntimeException(e);
+        } finally {
+            boundWeights.forEach(OnnxTensor::close);
+        }
+    }
+}

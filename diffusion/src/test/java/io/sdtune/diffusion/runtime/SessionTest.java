@@ -1,0 +1,70 @@
+package io.sdtune.diffusion.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Program;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SessionTest {
+
+    @Test
+    void bindsWeightsFromBuffersWithoutPuttingThemInTheModel() {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(2, 256));
+        Tensor w = g.weight("proj.weight", DType.FLOAT32, Shape.of(512, 256));
+        Tensor b = g.weight("proj.bias", DType.FLOAT32, Shape.of(512));
+        Tensor y = x.linear(w, b);
+        Random random = new Random(1);
+        TensorData wData = TensorData.randn(DType.FLOAT32, w.shape(), 0.1, random);
+        TensorData bData = TensorData.randn(DType.FLOAT32, b.shape(), 0.1, random);
+        TensorData xData = TensorData.randn(DType.FLOAT32, x.shape(), 1, random);
+        Map<String, TensorData> weights = Map.of("proj.weight", wData, "proj.bias", bData);
+
+        try (Session s = Session.create(new Program(Map.of("x", x), Map.of("y", y)), weights::get, Device.CPU)) {
+            float[] out = s.run(Map.of("x", xData)).get("y").toFloatArray();
+
+            assertThat(s.modelBytes()).isLessThan(2_000);
+            for (int row = 0; row < 2; row++) {
+                for (int o = 0; o < 512; o += 97) {
+                    double expected = bData.get(o);
+                    for (int i = 0; i < 256; i++) {
+                        expected += xData.get(row * 256L + i) * wData.get(o * 256L + i);
+                    }
+                    assertThat((double) out[row * 512 + o]).isCloseTo(expected, within(1e-4));
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsWeightOfTheWrongShapeNamingIt() {
+        Graph g = Graph.create();
+        Tensor w = g.weight("conv_in.weight", DType.FLOAT32, Shape.of(4, 3));
+        TensorData wrong = TensorData.allocate(DType.FLOAT32, Shape.of(3, 4));
+        Program p = new Program(Map.of(), Map.of("y", w.mul(2.0)));
+
+        assertThatThrownBy(() -> Session.create(p, name -> wrong, Device.CPU))
+                .hasMessageContaining("conv_in.weight")
+                .hasMessageContaining("[3, 4]")
+                .hasMessageContaining("[4, 3]");
+    }
+
+    @Test
+    void rejectsFeedOfTheWrongShape() {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(2));
+        try (Session s = Session.create(new Program(Map.of("x", x), Map.of("y", x.exp())), n -> null, Device.CPU)) {
+            assertThatThrownBy(() -> s.run(Map.of("x", TensorData.allocate(DType.FLOAT32, Shape.of(3)))))
+                    .hasMessageContaining("input x fed FLOAT32[3], expected FLOAT32[2]");
+        }
+    }
+}
