@@ -5,9 +5,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A symbolic computation under construction. Ops are appended in the order they are built, which is
@@ -173,6 +175,33 @@ public final class Graph {
         try (Scope ignored = rescope(node.scope())) {
             return apply(node.opType(), inputs, node.attributes(), dtypes, shapes);
         }
+    }
+
+    /**
+     * {@code output} recomputed in this graph with some tensors it depends on replaced: every node on a
+     * path from a replaced tensor to {@code output} is replayed here, the rest is shared as it is.
+     */
+    public Tensor rebuild(Tensor output, Map<Tensor, Tensor> replacements) {
+        List<Node> source = output.graph().nodes;
+        Set<Tensor> needed = new HashSet<>(List.of(output));
+        Set<Node> onPath = new HashSet<>();
+        for (int i = source.size() - 1; i >= 0; i--) {
+            Node n = source.get(i);
+            if (n.outputs().stream().anyMatch(needed::contains)) {
+                needed.addAll(n.inputs());
+                onPath.add(n);
+            }
+        }
+        Map<Tensor, Tensor> values = new HashMap<>(replacements);
+        for (Node n : source) {
+            if (onPath.contains(n) && n.inputs().stream().anyMatch(values::containsKey)) {
+                List<Tensor> outs = replay(n, n.inputs().stream().map(t -> values.getOrDefault(t, t)).toList());
+                for (int i = 0; i < outs.size(); i++) {
+                    values.put(n.output(i), outs.get(i));
+                }
+            }
+        }
+        return values.getOrDefault(output, output);
     }
 
     private Scope rescope(String scope) {

@@ -121,6 +121,11 @@ public final class Tensor {
         return like(c).sub(this);
     }
 
+    /** Elementwise minimum (not differentiable: used on gradients, e.g. to clip them). */
+    public Tensor minimum(Tensor other) {
+        return binary("Min", other);
+    }
+
     public Tensor square() {
         return mul(this);
     }

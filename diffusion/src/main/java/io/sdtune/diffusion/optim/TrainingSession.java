@@ -1,0 +1,115 @@
+package io.sdtune.diffusion.optim;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.Session;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Runs a {@link TrainingStep} repeatedly: holds the training state (parameters, AdamW moments, step
+ * count), feeds it with each batch and takes the updated state from the outputs.
+ */
+public final class TrainingSession implements AutoCloseable {
+    private final TrainingStep step;
+    private final Session session;
+    private final Map<String, TensorData> state = new LinkedHashMap<>();
+
+    private TrainingSession(TrainingStep step, Session session) {
+        this.step = step;
+        this.session = session;
+    }
+
+    /**
+     * Compiles the step. {@code weights} supplies every weight by name: the frozen ones are bound to the
+     * session, the trainable ones are copied as the initial parameters. Moments start at zero.
+     */
+    public static TrainingSession create(TrainingStep step, Function<String, TensorData> weights, Device device) {
+        TrainingSession s = new TrainingSession(step, Session.create(step.program(), weights, device));
+        s.state.put(TrainingStep.STEP, TensorData.scalar(DType.INT64, 0));
+        for (Tensor p : step.trainable()) {
+            TensorData initial = weights.apply(p.name());
+            if (initial == null || initial.dtype() != p.dtype() || !initial.shape().equals(p.shape())) {
+                s.close();
+                throw new IllegalArgumentException("trainable weight " + p + " has no matching initial value");
+            }
+            s.state.put(p.name(), initial.copy());
+        }
+        for (Tensor p : step.trainable()) {
+            s.state.put(TrainingStep.expAvg(p.name()), TensorData.allocate(p.dtype(), p.shape()));
+        }
+        for (Tensor p : step.trainable()) {
+            s.state.put(TrainingStep.expAvgSq(p.name()), TensorData.allocate(p.dtype(), p.shape()));
+        }
+        return s;
+    }
+
+    /**
+     * Takes {@code stepsPerRun} optimisation steps in one run, one batch and learning rate per step;
+     * returns the loss of each step.
+     */
+    public double[] run(List<Map<String, TensorData>> batches, double[] learningRates) {
+        int k = step.stepsPerRun();
+        if (batches.size() != k || learningRates.length != k) {
+            throw new IllegalArgumentException("this step runs " + k + " steps per run: got " + batches.size()
+                    + " batches and " + learningRates.length + " learning rates");
+        }
+        Map<String, TensorData> feeds = new LinkedHashMap<>(state);
+        feeds.put(TrainingStep.LR, k == 1 ? TensorData.scalar(DType.FLOAT32, learningRates[0])
+                : TensorData.of(DType.FLOAT32, Shape.of(k), learningRates));
+        for (Tensor b : step.batchInputs()) {
+            feeds.put(b.name(), k == 1 ? batches.get(0).get(b.name()) : stack(b, batches));
+        }
+        Map<String, TensorData> out = session.run(feeds);
+        for (String name : List.copyOf(state.keySet())) {
+            state.put(name, out.get(TrainingStep.next(name)));
+        }
+        return out.get(TrainingStep.LOSS).toDoubleArray();
+    }
+
+    /** One step with one batch (for {@code stepsPerRun == 1}). */
+    public double run(Map<String, TensorData> batch, double learningRate) {
+        return run(List.of(batch), new double[] {learningRate})[0];
+    }
+
+    public TensorData parameter(String name) {
+        TensorData p = state.get(name);
+        if (p == null || step.trainable().stream().noneMatch(t -> t.name().equals(name))) {
+            throw new IllegalArgumentException("no trainable parameter " + name);
+        }
+        return p;
+    }
+
+    public long stepsTaken() {
+        return (long) state.get(TrainingStep.STEP).get(0);
+    }
+
+    /** Parameters, moments and step count, by their program input names. */
+    public Map<String, TensorData> state() {
+        return Collections.unmodifiableMap(state);
+    }
+
+    private static TensorData stack(Tensor input, List<Map<String, TensorData>> batches) {
+        TensorData stacked = TensorData.allocate(input.dtype(), Shape.of(batches.size()).concat(input.shape()));
+        for (Map<String, TensorData> batch : batches) {
+            TensorData one = batch.get(input.name());
+            if (one == null || !one.shape().equals(input.shape()) || one.dtype() != input.dtype()) {
+                throw new IllegalArgumentException("batch input " + input + " missing or mis-shaped");
+            }
+            stacked.data().put(one.data().duplicate().rewind());
+        }
+        stacked.data().rewind();
+        return stacked;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}
