@@ -3,6 +3,7 @@ package io.sdtune.diffusion.optim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.sdtune.diffusion.benchmark.ConvAttentionNet;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.Device;
@@ -16,9 +17,9 @@ class TrainingStepTest {
 
     @Test
     void aConvAttentionNetworkLearnsThroughTheGeneratedTrainingGraph() {
-        TinyConvAttentionNet net = new TinyConvAttentionNet();
-        List<Tensor> all = List.copyOf(net.graph.weights().values());
-        TrainingStep step = TrainingStep.build(net.loss, all, TrainingStep.Options.defaults());
+        ConvAttentionNet net = new ConvAttentionNet(ConvAttentionNet.Config.tiny());
+        List<Tensor> all = List.copyOf(net.graph().weights().values());
+        TrainingStep step = TrainingStep.build(net.loss(), all, TrainingStep.Options.defaults());
         Map<String, TensorData> weights = net.initialWeights(1);
         Map<String, TensorData> batch = net.batch(2);
 
@@ -38,8 +39,8 @@ class TrainingStepTest {
     void severalStepsPerRunGiveTheSameParametersAsOneStepPerRun() {
         int steps = 12;
         int perRun = 4;
-        TinyConvAttentionNet net = new TinyConvAttentionNet();
-        List<Tensor> trained = net.graph.weights().values().stream().filter(t -> !t.name().startsWith("conv_in")).toList();
+        ConvAttentionNet net = new ConvAttentionNet(ConvAttentionNet.Config.tiny());
+        List<Tensor> trained = net.graph().weights().values().stream().filter(t -> !t.name().startsWith("conv_in")).toList();
         Map<String, TensorData> weights = net.initialWeights(3);
         List<Map<String, TensorData>> batches = new ArrayList<>();
         double[] lrs = new double[steps];
@@ -48,8 +49,8 @@ class TrainingStepTest {
             lrs[i] = 1e-2 * (1 - i / (double) steps);
         }
 
-        TrainingStep single = TrainingStep.build(net.loss, trained, TrainingStep.Options.defaults());
-        TrainingStep looped = TrainingStep.build(net.loss, trained, TrainingStep.Options.defaults().withStepsPerRun(perRun));
+        TrainingStep single = TrainingStep.build(net.loss(), trained, TrainingStep.Options.defaults());
+        TrainingStep looped = TrainingStep.build(net.loss(), trained, TrainingStep.Options.defaults().withStepsPerRun(perRun));
         try (TrainingSession one = TrainingSession.create(single, weights::get, Device.CPU);
                 TrainingSession many = TrainingSession.create(looped, weights::get, Device.CPU)) {
             double[] lossesOne = new double[steps];
