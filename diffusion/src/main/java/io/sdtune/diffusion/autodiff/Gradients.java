@@ -55,21 +55,12 @@ public final class Gradients {
                 dependsOnWrt.addAll(n.outputs());
             }
         }
-        Set<Tensor> lossNeeds = new HashSet<>(List.of(loss));
-        List<Node> path = new ArrayList<>();
-        for (int i = forward.size() - 1; i >= 0; i--) {
-            Node n = forward.get(i);
-            if (n.outputs().stream().anyMatch(lossNeeds::contains)) {
-                lossNeeds.addAll(n.inputs());
-                if (n.inputs().stream().anyMatch(dependsOnWrt::contains)) {
-                    path.add(n);
-                }
-            }
-        }
+        List<Node> path = graph.nodesComputing(loss).stream()
+                .filter(n -> n.inputs().stream().anyMatch(dependsOnWrt::contains)).toList();
 
         grads.put(loss, graph.scalar(1, loss.dtype()));
-        for (Node n : path) {
-            backward(n, dependsOnWrt);
+        for (int i = path.size() - 1; i >= 0; i--) {
+            backward(path.get(i), dependsOnWrt);
         }
 
         Map<Tensor, Tensor> result = new LinkedHashMap<>();

@@ -182,19 +182,9 @@ public final class Graph {
      * path from a replaced tensor to {@code output} is replayed here, the rest is shared as it is.
      */
     public Tensor rebuild(Tensor output, Map<Tensor, Tensor> replacements) {
-        List<Node> source = output.graph().nodes;
-        Set<Tensor> needed = new HashSet<>(List.of(output));
-        Set<Node> onPath = new HashSet<>();
-        for (int i = source.size() - 1; i >= 0; i--) {
-            Node n = source.get(i);
-            if (n.outputs().stream().anyMatch(needed::contains)) {
-                needed.addAll(n.inputs());
-                onPath.add(n);
-            }
-        }
         Map<Tensor, Tensor> values = new HashMap<>(replacements);
-        for (Node n : source) {
-            if (onPath.contains(n) && n.inputs().stream().anyMatch(values::containsKey)) {
+        for (Node n : output.graph().nodesComputing(output)) {
+            if (n.inputs().stream().anyMatch(values::containsKey)) {
                 List<Tensor> outs = replay(n, n.inputs().stream().map(t -> values.getOrDefault(t, t)).toList());
                 for (int i = 0; i < outs.size(); i++) {
                     values.put(n.output(i), outs.get(i));
@@ -227,6 +217,21 @@ public final class Graph {
             throw new IllegalArgumentException(opType + ": inputs come from unrelated graphs " + inputs);
         }
         return deep;
+    }
+
+    /** The nodes of this graph that {@code output} depends on, in graph (topological) order. */
+    public List<Node> nodesComputing(Tensor output) {
+        Set<Tensor> needed = new HashSet<>(List.of(output));
+        List<Node> path = new ArrayList<>();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            if (n.outputs().stream().anyMatch(needed::contains)) {
+                needed.addAll(n.inputs());
+                path.add(n);
+            }
+        }
+        Collections.reverse(path);
+        return path;
     }
 
     /** Counts nodes by op type, for tests and diagnostics. */

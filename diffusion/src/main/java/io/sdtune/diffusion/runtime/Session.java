@@ -52,15 +52,7 @@ public final class Session implements AutoCloseable {
         try (OrtSession.SessionOptions options = options(device)) {
             Map<String, OnnxTensorLike> initializers = new LinkedHashMap<>();
             for (Tensor w : exported.weights()) {
-                TensorData data = weights.apply(w.name());
-                if (data == null) {
-                    throw new IllegalArgumentException("no data for weight " + w);
-                }
-                if (data.dtype() != w.dtype() || !data.shape().equals(w.shape())) {
-                    throw new IllegalArgumentException("weight " + w.name() + " is " + data.dtype() + data.shape()
-                            + " but the graph expects " + w.dtype() + w.shape());
-                }
-                OnnxTensor t = wrap(data);
+                OnnxTensor t = wrap(checked("weight", w, weights.apply(w.name())));
                 bound.add(t);
                 initializers.put(w.name(), t);
             }
@@ -102,16 +94,7 @@ public final class Session implements AutoCloseable {
         try {
             Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> in : program.inputs().entrySet()) {
-                TensorData data = feeds.get(in.getKey());
-                Tensor t = in.getValue();
-                if (data == null) {
-                    throw new IllegalArgumentException("missing input " + t);
-                }
-                if (data.dtype() != t.dtype() || !data.shape().equals(t.shape())) {
-                    throw new IllegalArgumentException("input " + t.name() + " fed " + data.dtype() + data.shape()
-                            + ", expected " + t.dtype() + t.shape());
-                }
-                OnnxTensor o = wrap(data);
+                OnnxTensor o = wrap(checked("input", in.getValue(), feeds.get(in.getKey())));
                 created.add(o);
                 inputs.put(in.getKey(), o);
             }
@@ -128,6 +111,17 @@ public final class Session implements AutoCloseable {
         } finally {
             created.forEach(OnnxTensor::close);
         }
+    }
+
+    private static TensorData checked(String role, Tensor expected, TensorData data) {
+        if (data == null) {
+            throw new IllegalArgumentException("no data for " + role + " " + expected);
+        }
+        if (data.dtype() != expected.dtype() || !data.shape().equals(expected.shape())) {
+            throw new IllegalArgumentException(role + " " + expected.name() + " is " + data.dtype() + data.shape()
+                    + " but the graph expects " + expected.dtype() + expected.shape());
+        }
+        return data;
     }
 
     private static OnnxTensor wrap(TensorData data) throws OrtException {

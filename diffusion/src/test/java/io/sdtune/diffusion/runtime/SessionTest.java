@@ -64,7 +64,7 @@ class SessionTest {
         Tensor x = g.input("x", DType.FLOAT32, Shape.of(2));
         try (Session s = Session.create(new Program(Map.of("x", x), Map.of("y", x.exp())), n -> null, Device.CPU)) {
             assertThatThrownBy(() -> s.run(Map.of("x", TensorData.allocate(DType.FLOAT32, Shape.of(3)))))
-                    .hasMessageContaining("input x fed FLOAT32[3], expected FLOAT32[2]");
+                    .hasMessageContaining("input x is FLOAT32[3] but the graph expects FLOAT32[2]");
         }
     }
 }
