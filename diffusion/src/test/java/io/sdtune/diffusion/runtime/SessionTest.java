@@ -46,6 +46,21 @@ class SessionTest {
     }
 
     @Test
+    void constantsAndRangesAreComputedByTheRuntime() {
+        Graph g = Graph.create();
+        Tensor positions = g.arange(0, 5, 1, DType.INT64);
+        Tensor angles = g.arange(0.5, 2, 0.5, DType.FLOAT32).mul(g.constant(TensorData.of(new float[] {2f}, 1)));
+
+        try (Session s = Session.create(new Program(Map.of(), Map.of("positions", positions, "angles", angles)),
+                n -> null, Device.CPU)) {
+            Map<String, TensorData> out = s.run(Map.of());
+
+            assertThat(out.get("positions").toDoubleArray()).containsExactly(0, 1, 2, 3, 4);
+            assertThat(out.get("angles").toFloatArray()).containsExactly(1f, 2f, 3f);
+        }
+    }
+
+    @Test
     void rejectsWeightOfTheWrongShapeNamingIt() {
         Graph g = Graph.create();
         Tensor w = g.weight("conv_in.weight", DType.FLOAT32, Shape.of(4, 3));

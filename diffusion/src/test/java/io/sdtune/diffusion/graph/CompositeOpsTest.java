@@ -1,0 +1,68 @@
+package io.sdtune.diffusion.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.Session;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** Forward values of the ops written as compositions, against values computed independently. */
+class CompositeOpsTest {
+
+    @Test
+    void activationsMatchTheirDefinitions() {
+        assertThat(eval(Tensor::gelu, 1.0, -0.5)).containsExactly(new double[] {0.8413447460685429, -0.15426876936299347}, within(1e-6));
+        assertThat(eval(Tensor::geluTanh, 1.0)[0]).isCloseTo(0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 1.044715)), within(1e-6));
+        assertThat(eval(Tensor::silu, 2.0)[0]).isCloseTo(2 / (1 + Math.exp(-2)), within(1e-6));
+        assertThat(eval(Tensor::quickGelu, 2.0)[0]).isCloseTo(2 / (1 + Math.exp(-1.702 * 2)), within(1e-6));
+    }
+
+    @Test
+    void nearestUpsamplingRepeatsEachPixelTwiceInBothDirections() {
+        double[] out = run(g -> g.constant(TensorData.of(DType.FLOAT64, Shape.of(1, 1, 2, 2), 1, 2, 3, 4)).upsampleNearest2x());
+
+        assertThat(out).containsExactly(1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4);
+    }
+
+    @Test
+    void groupNormNormalisesEachGroupOfChannels() {
+        double[] x = {1, 4, 2, 9, -3, 0, 5, 5};
+        double[] out = run(g -> g.constant(TensorData.of(DType.FLOAT64, Shape.of(1, 4, 1, 2), x)).groupNorm(2,
+                g.constant(TensorData.of(DType.FLOAT64, Shape.of(4), 1, 1, 2, 2)),
+                g.constant(TensorData.of(DType.FLOAT64, Shape.of(4), 0, 0, 0, 1)), 0));
+
+        for (int group = 0; group < 2; group++) {
+            double mean = 0;
+            double var = 0;
+            for (int i = 0; i < 4; i++) {
+                mean += x[group * 4 + i] / 4;
+            }
+            for (int i = 0; i < 4; i++) {
+                var += Math.pow(x[group * 4 + i] - mean, 2) / 4;
+            }
+            for (int i = 0; i < 4; i++) {
+                int channel = group * 2 + i / 2;
+                double scale = channel < 2 ? 1 : 2;
+                double shift = channel == 3 ? 1 : 0;
+                assertThat(out[group * 4 + i]).isCloseTo((x[group * 4 + i] - mean) / Math.sqrt(var) * scale + shift, within(1e-12));
+            }
+        }
+    }
+
+    /** In float32: ONNX Runtime's CPU Erf has no float64 kernel. */
+    private static double[] eval(UnaryOperator<Tensor> f, double... x) {
+        return run(g -> f.apply(g.constant(TensorData.of(DType.FLOAT32, Shape.of(x.length), x))));
+    }
+
+    private static double[] run(Function<Graph, Tensor> build) {
+        Graph g = Graph.create();
+        Tensor y = build.apply(g);
+        try (Session s = Session.create(new Program(Map.of(), Map.of("y", y)), n -> null, Device.CPU)) {
+            return s.run(Map.of()).get("y").toDoubleArray();
+        }
+    }
+}
