@@ -5,6 +5,7 @@ import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Node;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -101,24 +102,38 @@ final class Derivatives {
     }
 
     /**
-     * {@code dW[o, c] = Σₙ dY[n, o] ⋆ X[n, c]}: a convolution of the input with the output gradient as
-     * kernel, batch and channel axes swapped, the stride becoming the kernel's dilation.
+     * {@code dW[o, c, i, j] = Σ_{n,h,w} dY[n, o, h, w] X̃[n, c, s·h + i, s·w + j]} over the padded input
+     * {@code X̃}: the kernel-offset views of {@code X̃} (im2col) form {@code [N, C·kH·kW, Ho·Wo]}, and
+     * one batched matrix product with {@code dY [N, O, Ho·Wo]} summed over the batch gives {@code dW}.
      */
     private static Tensor convWeightGrad(Node n, Tensor dy) {
-        Tensor x = x(n).transpose(1, 0, 2, 3);
-        Tensor kernel = dy.transpose(1, 0, 2, 3);
+        Tensor x = x(n);
         Shape w = n.input(1).shape();
         long[] strides = n.attrLongs("strides");
         long[] pads = n.attrLongs("pads");
-        long[] full = new long[2];
-        for (int i = 0; i < 2; i++) {
-            full[i] = x.shape().dim(2 + i) + pads[i] + pads[i + 2] - strides[i] * (dy.shape().dim(2 + i) - 1);
+        long batch = x.shape().dim(0);
+        long outH = dy.shape().dim(2);
+        long outW = dy.shape().dim(3);
+        Tensor padded = x.pad(0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]);
+        List<Tensor> columns = new ArrayList<>();
+        for (long i = 0; i < w.dim(2); i++) {
+            for (long j = 0; j < w.dim(3); j++) {
+                Tensor view = stridedWindow(padded, i, j, outH, outW, strides);
+                columns.add(view.reshape(batch, x.shape().dim(1), 1, outH * outW));
+            }
         }
-        Map<String, Object> attrs = Map.of("kernel_shape", new long[] {dy.shape().dim(2), dy.shape().dim(3)},
-                "dilations", strides, "pads", pads, "strides", new long[] {1, 1});
-        Shape out = Shape.of(x.shape().dim(0), kernel.shape().dim(0), full[0], full[1]);
-        Tensor correlation = x.graph().apply("Conv", List.of(x, kernel), attrs, List.of(x.dtype()), List.of(out)).get(0);
-        return correlation.slice(2, 0, w.dim(2)).slice(3, 0, w.dim(3)).transpose(1, 0, 2, 3);
+        Tensor patches = Tensor.concat(2, columns).reshape(batch, -1, outH * outW);
+        Tensor grad = dy.reshape(batch, w.dim(0), outH * outW).matmul(patches.mT());
+        return grad.sum(false, 0).reshape(w);
+    }
+
+    /** {@code x[:, :, i : i + s·(h−1) + 1 : s, j : j + s·(w−1) + 1 : s]}, shape {@code [N, C, h, w]}. */
+    private static Tensor stridedWindow(Tensor x, long i, long j, long h, long w, long[] strides) {
+        Graph g = x.graph();
+        List<Tensor> args = List.of(x, g.constantLongs(i, j), g.constantLongs(i + strides[0] * (h - 1) + 1, j + strides[1] * (w - 1) + 1),
+                g.constantLongs(2, 3), g.constantLongs(strides[0], strides[1]));
+        Shape out = Shape.of(x.shape().dim(0), x.shape().dim(1), h, w);
+        return g.apply("Slice", args, Map.of(), List.of(x.dtype()), List.of(out)).get(0);
     }
 
     /** {@code dTable = 0} with {@code dy} rows added at the gathered indices (repeats accumulate). */

@@ -6,6 +6,7 @@ import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.optim.TrainingSession;
 import io.sdtune.diffusion.optim.TrainingStep;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.ExecutionOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ import java.util.Map;
  *
  * <pre>
  *   java -cp ... io.sdtune.diffusion.benchmark.EngineBenchmark [--device cpu|cuda] [--mode MODE]
- *        [--steps N] [--dtype float32|float16]
+ *        [--steps N] [--dtype float32|float16] [--profile FILE_PREFIX]
  *   MODE: plain (one step per run) | loop4 (4 steps per run, ONNX Loop) | checkpointed (blocks recomputed)
  * </pre>
  */
@@ -34,6 +35,7 @@ public final class EngineBenchmark {
         String mode = "plain";
         int steps = 10;
         DType dtype = DType.FLOAT32;
+        Path profile = null;
         for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
@@ -41,8 +43,9 @@ public final class EngineBenchmark {
                 case "--mode" -> mode = value;
                 case "--steps" -> steps = Integer.parseInt(value);
                 case "--dtype" -> dtype = DType.valueOf(value.toUpperCase());
+                case "--profile" -> profile = Path.of(value);
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]
-                        + " (expected --device, --mode, --steps, --dtype)");
+                        + " (expected --device, --mode, --steps, --dtype, --profile)");
             }
         }
         TrainingStep.Options options = switch (mode) {
@@ -68,7 +71,9 @@ public final class EngineBenchmark {
         double[] lrs = new double[options.stepsPerRun()];
         Arrays.fill(lrs, 1e-4);
 
-        try (TrainingSession session = TrainingSession.create(step, weights::get, device)) {
+        ExecutionOptions execution = ExecutionOptions.on(device);
+        try (TrainingSession session = TrainingSession.create(step, weights::get,
+                profile == null ? execution : execution.withProfiling(profile))) {
             long t2 = System.nanoTime();
             for (int i = 0; i < 2; i++) {
                 session.run(batches, lrs);

@@ -14,6 +14,11 @@ public record Program(Map<String, Tensor> inputs, Map<String, Tensor> outputs) {
                 throw new IllegalArgumentException("program input " + e.getKey() + " must be a leaf of that name");
             }
         }
+        for (String name : outputs.keySet()) {
+            if (inputs.containsKey(name)) {
+                throw new IllegalArgumentException("program output " + name + " has the name of an input");
+            }
+        }
         inputs = new LinkedHashMap<>(inputs);
         outputs = new LinkedHashMap<>(outputs);
     }

@@ -18,12 +18,14 @@ import io.sdtune.diffusion.onnx.proto.TensorShapeProto;
 import io.sdtune.diffusion.onnx.proto.TypeProto;
 import io.sdtune.diffusion.onnx.proto.ValueInfoProto;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Writes a {@link Program} as an ONNX model. Only the nodes the outputs depend on are written. Weights
@@ -92,6 +94,7 @@ public final class OnnxExporter {
         Set<Node> needed = new HashSet<>();
         Set<Tensor> captures = new LinkedHashSet<>();
         Map<Node, GraphProto> bodies = new LinkedHashMap<>();
+        Set<Tensor> bodyCaptures = new HashSet<>();
         List<Tensor> stack = new ArrayList<>(outputs.values());
         Set<Tensor> seen = new HashSet<>();
         while (!stack.isEmpty()) {
@@ -113,10 +116,22 @@ public final class OnnxExporter {
                         Scope inner = graph(body.graph(), body.inputs(), outputMap(body), a.getKey());
                         bodies.put(n, inner.proto.build());
                         stack.addAll(inner.captures);
+                        bodyCaptures.addAll(inner.captures);
                     }
                 }
             }
         }
+
+        // An output computed here takes the output's name directly; leaves, captured values and
+        // repeated outputs go through an Identity.
+        Map<Tensor, String> names = new HashMap<>();
+        for (Map.Entry<String, Tensor> out : outputs.entrySet()) {
+            Tensor t = out.getValue();
+            if (!t.isLeaf() && g.defines(t) && !names.containsKey(t) && !bodyCaptures.contains(t)) {
+                names.put(t, out.getKey());
+            }
+        }
+        Function<Tensor, String> nameOf = t -> names.getOrDefault(t, t.name());
 
         GraphProto.Builder proto = GraphProto.newBuilder().setName(name);
         for (Tensor in : formals) {
@@ -124,19 +139,16 @@ public final class OnnxExporter {
         }
         for (Node n : g.nodes()) {
             if (needed.contains(n)) {
-                proto.addNode(node(n, bodies.get(n)));
+                proto.addNode(node(n, bodies.get(n), nameOf));
             }
         }
-        Set<Tensor> named = new HashSet<>();
         for (Map.Entry<String, Tensor> out : outputs.entrySet()) {
             Tensor t = out.getValue();
-            String outName = out.getKey();
-            boolean passThrough = t.isLeaf() || !g.defines(t) || !named.add(t) || !outName.equals(t.name());
-            if (passThrough) {
+            if (!out.getKey().equals(nameOf.apply(t))) {
                 proto.addNode(NodeProto.newBuilder().setOpType("Identity").setName("output_" + identities++)
-                        .addInput(t.name()).addOutput(outName));
+                        .addInput(nameOf.apply(t)).addOutput(out.getKey()));
             }
-            proto.addOutput(valueInfo(outName, t));
+            proto.addOutput(valueInfo(out.getKey(), t));
         }
         return new Scope(proto, captures);
     }
@@ -151,10 +163,10 @@ public final class OnnxExporter {
         return m;
     }
 
-    private static NodeProto node(Node n, GraphProto body) {
+    private static NodeProto node(Node n, GraphProto body, Function<Tensor, String> nameOf) {
         NodeProto.Builder b = NodeProto.newBuilder().setOpType(n.opType()).setName(n.output(0).name());
-        n.inputs().forEach(t -> b.addInput(t.name()));
-        n.outputs().forEach(t -> b.addOutput(t.name()));
+        n.inputs().forEach(t -> b.addInput(nameOf.apply(t)));
+        n.outputs().forEach(t -> b.addOutput(nameOf.apply(t)));
         for (Map.Entry<String, Object> a : n.attributes().entrySet()) {
             AttributeProto.Builder attr = AttributeProto.newBuilder().setName(a.getKey());
             Object v = a.getValue();

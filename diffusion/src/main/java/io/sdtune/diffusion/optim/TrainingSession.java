@@ -5,6 +5,7 @@ import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.ExecutionOptions;
 import io.sdtune.diffusion.runtime.Session;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -31,7 +32,12 @@ public final class TrainingSession implements AutoCloseable {
      * session, the trainable ones are copied as the initial parameters. Moments start at zero.
      */
     public static TrainingSession create(TrainingStep step, Function<String, TensorData> weights, Device device) {
-        TrainingSession s = new TrainingSession(step, Session.create(step.program(), weights, device));
+        return create(step, weights, ExecutionOptions.on(device));
+    }
+
+    public static TrainingSession create(TrainingStep step, Function<String, TensorData> weights,
+            ExecutionOptions execution) {
+        TrainingSession s = new TrainingSession(step, Session.create(step.program(), weights, execution));
         s.state.put(TrainingStep.STEP, TensorData.scalar(DType.INT64, 0));
         for (Tensor p : step.trainable()) {
             TensorData initial = weights.apply(p.name());
@@ -93,6 +99,11 @@ public final class TrainingSession implements AutoCloseable {
     /** Parameters, moments and step count, by their program input names. */
     public Map<String, TensorData> state() {
         return Collections.unmodifiableMap(state);
+    }
+
+    /** Ends ONNX Runtime profiling, when the session was created with it; returns the trace file. */
+    public String endProfiling() {
+        return session.endProfiling();
     }
 
     private static TensorData stack(Tensor input, List<Map<String, TensorData>> batches) {

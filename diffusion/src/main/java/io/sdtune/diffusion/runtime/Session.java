@@ -47,9 +47,13 @@ public final class Session implements AutoCloseable {
      * @throws IllegalArgumentException when a weight is missing or its type or shape differs
      */
     public static Session create(Program program, Function<String, TensorData> weights, Device device) {
+        return create(program, weights, ExecutionOptions.on(device));
+    }
+
+    public static Session create(Program program, Function<String, TensorData> weights, ExecutionOptions execution) {
         OnnxExporter.Exported exported = OnnxExporter.export(program);
         List<OnnxTensor> bound = new ArrayList<>();
-        try (OrtSession.SessionOptions options = options(device)) {
+        try (OrtSession.SessionOptions options = options(execution)) {
             Map<String, OnnxTensorLike> initializers = new LinkedHashMap<>();
             for (Tensor w : exported.weights()) {
                 OnnxTensor t = wrap(checked("weight", w, weights.apply(w.name())));
@@ -70,13 +74,25 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private static OrtSession.SessionOptions options(Device device) throws OrtException {
+    private static OrtSession.SessionOptions options(ExecutionOptions execution) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        if (device.kind() == Device.Kind.CUDA) {
-            options.addCUDA(device.index());
+        if (execution.device().kind() == Device.Kind.CUDA) {
+            options.addCUDA(execution.device().index());
+        }
+        if (execution.profilePrefix() != null) {
+            options.enableProfiling(execution.profilePrefix().toString());
         }
         return options;
+    }
+
+    /** Ends profiling (when enabled) and returns the file ONNX Runtime wrote. */
+    public String endProfiling() {
+        try {
+            return session.endProfiling();
+        } catch (OrtException e) {
+            throw new RuntimeException(e);
+        }
     }
 
     public Program program() {

@@ -1,0 +1,18 @@
+package io.sdtune.diffusion.runtime;
+
+import java.nio.file.Path;
+
+/**
+ * How a session executes: the device, and optionally a file prefix under which ONNX Runtime writes a
+ * per-node profile (Chrome trace JSON) of every run, for finding where step time goes.
+ */
+public record ExecutionOptions(Device device, Path profilePrefix) {
+
+    public static ExecutionOptions on(Device device) {
+        return new ExecutionOptions(device, null);
+    }
+
+    public ExecutionOptions withProfiling(Path prefix) {
+        return new ExecutionOptions(device, prefix);
+    }
+}
