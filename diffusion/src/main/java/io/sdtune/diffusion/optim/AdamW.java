@@ -1,6 +1,12 @@
 package io.sdtune.diffusion.optim;
 
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * AdamW (Loshchilov &amp; Hutter, decoupled weight decay) with bias correction, as
@@ -14,6 +20,12 @@ import io.sdtune.diffusion.graph.Tensor;
  *
  * The defaults are those of the diffusers training scripts ({@code --adam_beta1 0.9 --adam_beta2 0.999
  * --adam_weight_decay 1e-2 --adam_epsilon 1e-08}).
+ *
+ * <p>Like PyTorch's multi-tensor ({@code foreach}) implementation, a group of parameters is updated
+ * at once: their gradients are concatenated into one vector and the moments are kept as one vector
+ * each, so the moment and step arithmetic is a handful of ops however many tensors are trained, and
+ * each parameter costs two ops. On a GPU this is the difference between a few dozen kernel launches
+ * and twenty per parameter tensor.
  */
 public record AdamW(double beta1, double beta2, double weightDecay, double epsilon) {
 
@@ -30,21 +42,45 @@ public record AdamW(double beta1, double beta2, double weightDecay, double epsil
         return new AdamW(0.9, 0.999, 1e-2, 1e-8);
     }
 
-    /** One parameter's new value and moments. */
-    public record Update(Tensor param, Tensor expAvg, Tensor expAvgSq) {
+    /** A group's new parameters (in the order given) and new flat moments. */
+    public record Update(List<Tensor> params, Tensor expAvg, Tensor expAvgSq) {
     }
 
     /**
-     * The update as graph ops. {@code lr} is a scalar of the parameter's dtype; {@code t} the 1-based
-     * number of this step, a float scalar, for the bias correction.
+     * The update of {@code params} (one dtype) as graph ops. {@code grad} is their gradients
+     * flattened and concatenated in order; {@code expAvg} and {@code expAvgSq} are the flat moments;
+     * {@code lr} a float32 scalar; {@code t} the 1-based number of this step as a float32 scalar.
      */
-    public Update apply(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor lr, Tensor t) {
+    public Update apply(List<Tensor> params, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor lr, Tensor t) {
+        Graph g = grad.graph();
+        DType dtype = grad.dtype();
         Tensor m = expAvg.mul(beta1).add(grad.mul(1 - beta1));
         Tensor v = expAvgSq.mul(beta2).add(grad.square().mul(1 - beta2));
-        Tensor mHat = m.div(param.graph().scalar(beta1, t.dtype()).pow(t).rsub(1).cast(param.dtype()));
-        Tensor vHat = v.div(param.graph().scalar(beta2, t.dtype()).pow(t).rsub(1).cast(param.dtype()));
-        Tensor decayed = weightDecay == 0 ? param : param.sub(param.mul(lr).mul(weightDecay));
-        Tensor next = decayed.sub(lr.mul(mHat.div(vHat.sqrt().add(epsilon))));
+        Tensor biasCorrection1 = g.scalar(beta1, DType.FLOAT32).pow(t).rsub(1);
+        Tensor biasCorrection2 = g.scalar(beta2, DType.FLOAT32).pow(t).rsub(1);
+        Tensor stepSize = lr.div(biasCorrection1).cast(dtype);
+        Tensor delta = m.div(v.div(biasCorrection2.cast(dtype)).sqrt().add(epsilon)).mul(stepSize);
+        Tensor decay = lr.mul(weightDecay).rsub(1).cast(dtype);
+
+        List<Tensor> next = new ArrayList<>();
+        List<Tensor> pieces = split(delta, params);
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            Tensor decayed = weightDecay == 0 ? p : p.mul(decay);
+            next.add(decayed.sub(pieces.get(i).reshape(p.shape())));
+        }
         return new Update(next, m, v);
+    }
+
+    /** One ONNX {@code Split} of the flat vector into the parameters' sizes. */
+    private static List<Tensor> split(Tensor flat, List<Tensor> params) {
+        long[] sizes = params.stream().mapToLong(p -> p.shape().size()).toArray();
+        if (sizes.length == 1) {
+            return List.of(flat);
+        }
+        List<DType> dtypes = params.stream().map(p -> flat.dtype()).toList();
+        List<Shape> shapes = params.stream().map(p -> Shape.of(p.shape().size())).toList();
+        return flat.graph().apply("Split", List.of(flat, flat.graph().constantLongs(sizes)), Map.of("axis", 0L),
+                dtypes, shapes);
     }
 }

@@ -47,11 +47,8 @@ public final class TrainingSession implements AutoCloseable {
             }
             s.state.put(p.name(), initial.copy());
         }
-        for (Tensor p : step.trainable()) {
-            s.state.put(TrainingStep.expAvg(p.name()), TensorData.allocate(p.dtype(), p.shape()));
-        }
-        for (Tensor p : step.trainable()) {
-            s.state.put(TrainingStep.expAvgSq(p.name()), TensorData.allocate(p.dtype(), p.shape()));
+        for (Tensor moment : step.optimizerState()) {
+            s.state.put(moment.name(), TensorData.allocate(moment.dtype(), moment.shape()));
         }
         return s;
     }

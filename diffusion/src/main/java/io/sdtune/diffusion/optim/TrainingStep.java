@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 
 /**
  * A whole optimisation step as one graph: forward pass, backward pass, optional gradient clipping and
@@ -30,9 +29,10 @@ import java.util.function.UnaryOperator;
  * each batch input is fed stacked as {@code [K, ...]}, the learning rate as {@code [K]}, and the loss
  * comes back as {@code [K]}.
  *
- * <p>Names: parameters keep their own names; their moments are {@code <name>.exp_avg} and
- * {@code <name>.exp_avg_sq} (PyTorch's AdamW state), the step count is {@code step}; each of these
- * state values comes back as output {@code next.<name>}.
+ * <p>Names: parameters keep their own names; the AdamW moments of all parameters of one dtype are
+ * two flat vectors, {@code exp_avg.<dtype>} and {@code exp_avg_sq.<dtype>} (PyTorch's state names),
+ * in the order of the trainable list; the step count is {@code step}. Each state value comes back
+ * as output {@code next.<name>}.
  */
 public final class TrainingStep {
     public static final String STEP = "step";
@@ -68,22 +68,25 @@ public final class TrainingStep {
 
     private final Program program;
     private final List<Tensor> trainable;
+    private final List<Tensor> optimizerState;
     private final List<Tensor> batchInputs;
     private final int stepsPerRun;
 
-    private TrainingStep(Program program, List<Tensor> trainable, List<Tensor> batchInputs, int stepsPerRun) {
+    private TrainingStep(Program program, List<Tensor> trainable, List<Tensor> optimizerState, List<Tensor> batchInputs,
+            int stepsPerRun) {
         this.program = program;
         this.trainable = trainable;
+        this.optimizerState = optimizerState;
         this.batchInputs = batchInputs;
         this.stepsPerRun = stepsPerRun;
     }
 
-    public static String expAvg(String param) {
-        return param + ".exp_avg";
+    public static String expAvg(DType dtype) {
+        return "exp_avg." + dtype.name().toLowerCase();
     }
 
-    public static String expAvgSq(String param) {
-        return param + ".exp_avg_sq";
+    public static String expAvgSq(DType dtype) {
+        return "exp_avg_sq." + dtype.name().toLowerCase();
     }
 
     public static String next(String state) {
@@ -105,35 +108,29 @@ public final class TrainingStep {
             }
         }
         List<Tensor> batch = inputsOf(loss);
-        Tensor step = g.input(STEP, DType.INT64, Shape.SCALAR);
-        List<Tensor> m = state(g, trainable, TrainingStep::expAvg, "");
-        List<Tensor> v = state(g, trainable, TrainingStep::expAvgSq, "");
+        State state = State.inputs(g, "", trainable);
         int k = options.stepsPerRun();
+        Tensor lr = g.input(LR, DType.FLOAT32, k == 1 ? Shape.SCALAR : Shape.of(k));
 
         Map<String, Tensor> inputs = new LinkedHashMap<>();
-        Map<String, Tensor> outputs = new LinkedHashMap<>();
-        Tensor lr = g.input(LR, DType.FLOAT32, k == 1 ? Shape.SCALAR : Shape.of(k));
-        put(inputs, List.of(step, lr));
-        put(inputs, trainable);
-        put(inputs, m);
-        put(inputs, v);
-        List<Tensor> next;
+        put(inputs, List.of(state.step(), lr));
+        put(inputs, state.values().subList(1, state.values().size()));
+        Result result;
         if (k == 1) {
             put(inputs, batch);
-            next = update(loss, trainable, m, v, step, lr, options);
+            result = update(loss, state, lr, options);
         } else {
-            next = loop(g, loss, trainable, m, v, step, lr, batch, inputs, options);
+            result = loop(loss, state, lr, batch, inputs, options);
         }
-        outputs.put(LOSS, next.get(0));
-        outputs.put(GRAD_NORM, next.get(1));
-        outputs.put(next(STEP), next.get(2));
-        int n = trainable.size();
-        for (int i = 0; i < n; i++) {
-            outputs.put(next(trainable.get(i).name()), next.get(3 + i));
-            outputs.put(next(expAvg(trainable.get(i).name())), next.get(3 + n + i));
-            outputs.put(next(expAvgSq(trainable.get(i).name())), next.get(3 + 2 * n + i));
+        Map<String, Tensor> outputs = new LinkedHashMap<>();
+        outputs.put(LOSS, result.loss());
+        outputs.put(GRAD_NORM, result.gradNorm());
+        List<Tensor> names = state.values();
+        List<Tensor> values = result.next().values();
+        for (int i = 0; i < names.size(); i++) {
+            outputs.put(next(names.get(i).name()), values.get(i));
         }
-        return new TrainingStep(new Program(inputs, outputs), List.copyOf(trainable), batch, k);
+        return new TrainingStep(new Program(inputs, outputs), List.copyOf(trainable), state.moments(), batch, k);
     }
 
     public Program program() {
@@ -142,6 +139,11 @@ public final class TrainingStep {
 
     public List<Tensor> trainable() {
         return trainable;
+    }
+
+    /** The AdamW moment inputs (flat, one pair per parameter dtype); they start at zero. */
+    public List<Tensor> optimizerState() {
+        return optimizerState;
     }
 
     /** The data inputs of one step (fed stacked as {@code [stepsPerRun, ...]} when it exceeds 1). */
@@ -153,90 +155,123 @@ public final class TrainingStep {
         return stepsPerRun;
     }
 
-    /** [loss, grad norm, next step, next params..., next exp_avg..., next exp_avg_sq...]. */
-    private static List<Tensor> update(Tensor loss, List<Tensor> params, List<Tensor> m, List<Tensor> v, Tensor step,
-            Tensor lr, Options options) {
-        Map<Tensor, Tensor> grads = Gradients.of(loss, params, options.checkpointing());
-        List<Tensor> g = params.stream().map(grads::get).toList();
-        Tensor norm = GradientClipping.globalNorm(g);
-        if (options.maxGradNorm() > 0) {
-            g = GradientClipping.clip(g, norm, options.maxGradNorm());
+    /**
+     * What a step hands to the next: the step count, the parameters, and for each parameter dtype (in
+     * order of first appearance) the flat first and second moments.
+     */
+    private record State(Tensor step, List<Tensor> params, List<DType> dtypes, List<Tensor> expAvg, List<Tensor> expAvgSq) {
+
+        /** The state as inputs of {@code g}, names prefixed by {@code prefix}. */
+        static State inputs(Graph g, String prefix, List<Tensor> params) {
+            List<DType> dtypes = params.stream().map(Tensor::dtype).distinct().toList();
+            List<Tensor> m = new ArrayList<>();
+            List<Tensor> v = new ArrayList<>();
+            for (DType dtype : dtypes) {
+                Shape flat = Shape.of(params.stream().filter(p -> p.dtype() == dtype).mapToLong(p -> p.shape().size()).sum());
+                m.add(g.input(prefix + TrainingStep.expAvg(dtype), dtype, flat));
+                v.add(g.input(prefix + TrainingStep.expAvgSq(dtype), dtype, flat));
+            }
+            List<Tensor> own = prefix.isEmpty() ? params
+                    : params.stream().map(p -> g.input(prefix + p.name(), p.dtype(), p.shape())).toList();
+            return new State(g.input(prefix + STEP, DType.INT64, Shape.SCALAR), own, dtypes, m, v);
         }
-        Tensor t = step.add(1);
-        Tensor tf = t.cast(DType.FLOAT32);
-        List<Tensor> nextParams = new ArrayList<>();
-        List<Tensor> nextM = new ArrayList<>();
-        List<Tensor> nextV = new ArrayList<>();
-        for (int i = 0; i < params.size(); i++) {
-            Tensor p = params.get(i);
-            AdamW.Update u = options.optimizer().apply(p, g.get(i), m.get(i), v.get(i), lr.cast(p.dtype()), tf);
-            nextParams.add(u.param());
-            nextM.add(u.expAvg());
-            nextV.add(u.expAvgSq());
+
+        List<Tensor> moments() {
+            List<Tensor> all = new ArrayList<>(expAvg);
+            all.addAll(expAvgSq);
+            return all;
         }
-        List<Tensor> out = new ArrayList<>(List.of(loss, norm, t));
-        out.addAll(nextParams);
-        out.addAll(nextM);
-        out.addAll(nextV);
-        return out;
+
+        /** [step, params..., exp_avg per dtype..., exp_avg_sq per dtype...]. */
+        List<Tensor> values() {
+            List<Tensor> all = new ArrayList<>(List.of(step));
+            all.addAll(params);
+            all.addAll(moments());
+            return all;
+        }
     }
 
-    /** The step as a {@code Loop} body run K times; returns the loop's outputs in {@link #update} order. */
-    private static List<Tensor> loop(Graph g, Tensor loss, List<Tensor> params, List<Tensor> m, List<Tensor> v,
-            Tensor step, Tensor lr, List<Tensor> batch, Map<String, Tensor> inputs, Options options) {
+    private record Result(Tensor loss, Tensor gradNorm, State next) {
+    }
+
+    private static Result update(Tensor loss, State state, Tensor lr, Options options) {
+        Map<Tensor, Tensor> grads = Gradients.of(loss, state.params(), options.checkpointing());
+        List<Tensor> flatGrads = new ArrayList<>();
+        for (DType dtype : state.dtypes()) {
+            List<Tensor> pieces = state.params().stream().filter(p -> p.dtype() == dtype)
+                    .map(p -> grads.get(p).reshape(-1)).toList();
+            flatGrads.add(pieces.size() == 1 ? pieces.get(0) : Tensor.concat(0, pieces));
+        }
+        Tensor norm = GradientClipping.globalNorm(flatGrads);
+        if (options.maxGradNorm() > 0) {
+            flatGrads = GradientClipping.clip(flatGrads, norm, options.maxGradNorm());
+        }
+        Tensor t = state.step().add(1);
+        Tensor tf = t.cast(DType.FLOAT32);
+        Map<Tensor, Tensor> nextParams = new HashMap<>();
+        List<Tensor> m = new ArrayList<>();
+        List<Tensor> v = new ArrayList<>();
+        for (int d = 0; d < state.dtypes().size(); d++) {
+            DType dtype = state.dtypes().get(d);
+            List<Tensor> group = state.params().stream().filter(p -> p.dtype() == dtype).toList();
+            AdamW.Update u = options.optimizer().apply(group, flatGrads.get(d), state.expAvg().get(d),
+                    state.expAvgSq().get(d), lr, tf);
+            for (int i = 0; i < group.size(); i++) {
+                nextParams.put(group.get(i), u.params().get(i));
+            }
+            m.add(u.expAvg());
+            v.add(u.expAvgSq());
+        }
+        List<Tensor> params = state.params().stream().map(nextParams::get).toList();
+        return new Result(loss, norm, new State(t, params, state.dtypes(), m, v));
+    }
+
+    /** The step as a {@code Loop} body run K times; the loss and gradient norm come back as [K]. */
+    private static Result loop(Tensor loss, State state, Tensor lr, List<Tensor> batch, Map<String, Tensor> inputs,
+            Options options) {
+        Graph g = loss.graph();
         int k = options.stepsPerRun();
         Graph body = g.subgraph();
         Tensor iter = body.input("loop.iter", DType.INT64, Shape.SCALAR);
         Tensor cond = body.input("loop.cond", DType.BOOL, Shape.SCALAR);
-        Tensor bodyStep = body.input("loop." + STEP, DType.INT64, Shape.SCALAR);
-        List<Tensor> bodyParams = state(body, params, name -> name, "loop.");
-        List<Tensor> bodyM = state(body, params, TrainingStep::expAvg, "loop.");
-        List<Tensor> bodyV = state(body, params, TrainingStep::expAvgSq, "loop.");
+        State carried = State.inputs(body, "loop.", state.params());
 
         Map<Tensor, Tensor> replacements = new HashMap<>();
-        for (int i = 0; i < params.size(); i++) {
-            replacements.put(params.get(i), bodyParams.get(i));
+        for (int i = 0; i < state.params().size(); i++) {
+            replacements.put(state.params().get(i), carried.params().get(i));
         }
         for (Tensor b : batch) {
             Tensor stacked = g.input(b.name(), b.dtype(), Shape.of(k).concat(b.shape()));
             inputs.put(b.name(), stacked);
             replacements.put(b, stacked.gather(iter, 0));
         }
-        Tensor bodyLoss = body.rebuild(loss, replacements);
-        List<Tensor> next = update(bodyLoss, bodyParams, bodyM, bodyV, bodyStep, lr.gather(iter, 0), options);
+        Result step = update(body.rebuild(loss, replacements), carried, lr.gather(iter, 0), options);
 
-        List<Tensor> formals = new ArrayList<>(List.of(iter, cond, bodyStep));
-        formals.addAll(bodyParams);
-        formals.addAll(bodyM);
-        formals.addAll(bodyV);
+        List<Tensor> formals = new ArrayList<>(List.of(iter, cond));
+        formals.addAll(carried.values());
         List<Tensor> results = new ArrayList<>(List.of(cond));
-        results.addAll(next.subList(2, next.size()));
-        results.add(next.get(0));
-        results.add(next.get(1));
+        results.addAll(step.next().values());
+        results.add(step.loss());
+        results.add(step.gradNorm());
 
-        List<Tensor> loopInputs = new ArrayList<>(List.of(g.scalar(k, DType.INT64), g.constant(TensorData.scalar(DType.BOOL, 1)), step));
-        loopInputs.addAll(params);
-        loopInputs.addAll(m);
-        loopInputs.addAll(v);
+        List<Tensor> loopInputs = new ArrayList<>(List.of(g.scalar(k, DType.INT64), g.constant(TensorData.scalar(DType.BOOL, 1))));
+        loopInputs.addAll(state.values());
         List<DType> dtypes = new ArrayList<>();
         List<Shape> shapes = new ArrayList<>();
-        for (Tensor carried : loopInputs.subList(2, loopInputs.size())) {
-            dtypes.add(carried.dtype());
-            shapes.add(carried.shape());
+        for (Tensor value : state.values()) {
+            dtypes.add(value.dtype());
+            shapes.add(value.shape());
         }
-        for (Tensor scanned : List.of(next.get(0), next.get(1))) {
+        for (Tensor scanned : List.of(step.loss(), step.gradNorm())) {
             dtypes.add(scanned.dtype());
             shapes.add(Shape.of(k).concat(scanned.shape()));
         }
         List<Tensor> outs = g.apply("Loop", loopInputs, Map.of("body", new Subgraph(body, formals, results)), dtypes, shapes);
-        List<Tensor> ordered = new ArrayList<>(outs.subList(outs.size() - 2, outs.size()));
-        ordered.addAll(outs.subList(0, outs.size() - 2));
-        return ordered;
-    }
-
-    private static List<Tensor> state(Graph g, List<Tensor> params, UnaryOperator<String> name,
-            String prefix) {
-        return params.stream().map(p -> g.input(prefix + name.apply(p.name()), p.dtype(), p.shape())).toList();
+        int n = state.params().size();
+        int groups = state.dtypes().size();
+        State next = new State(outs.get(0), outs.subList(1, 1 + n), state.dtypes(), outs.subList(1 + n, 1 + n + groups),
+                outs.subList(1 + n + groups, 1 + n + 2 * groups));
+        return new Result(outs.get(outs.size() - 2), outs.get(outs.size() - 1), next);
     }
 
     private static void put(Map<String, Tensor> inputs, List<Tensor> tensors) {
