@@ -49,15 +49,17 @@ public record AdamW(double beta1, double beta2, double weightDecay, double epsil
     /**
      * The update of {@code params} (one dtype) as graph ops. {@code grad} is their gradients
      * flattened and concatenated in order; {@code expAvg} and {@code expAvgSq} are the flat moments;
-     * {@code lr} a float32 scalar; {@code t} the 1-based number of this step as a float32 scalar.
+     * {@code lr} a float64 scalar; {@code t} the 1-based number of this step as a float64 scalar.
      */
     public Update apply(List<Tensor> params, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor lr, Tensor t) {
         Graph g = grad.graph();
         DType dtype = grad.dtype();
         Tensor m = expAvg.mul(beta1).add(grad.mul(1 - beta1));
         Tensor v = expAvgSq.mul(beta2).add(grad.square().mul(1 - beta2));
-        Tensor biasCorrection1 = g.scalar(beta1, DType.FLOAT32).pow(t).rsub(1);
-        Tensor biasCorrection2 = g.scalar(beta2, DType.FLOAT32).pow(t).rsub(1);
+        // Scalars in float64, as PyTorch computes them in Python floats: in float32, 1 − β₂ᵗ loses
+        // five digits to cancellation in the first steps.
+        Tensor biasCorrection1 = g.scalar(beta1, DType.FLOAT64).pow(t).rsub(1);
+        Tensor biasCorrection2 = g.scalar(beta2, DType.FLOAT64).pow(t).rsub(1);
         Tensor stepSize = lr.div(biasCorrection1).cast(dtype);
         Tensor delta = m.div(v.div(biasCorrection2.cast(dtype)).sqrt().add(epsilon)).mul(stepSize);
         Tensor decay = lr.mul(weightDecay).rsub(1).cast(dtype);

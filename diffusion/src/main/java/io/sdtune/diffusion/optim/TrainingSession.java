@@ -64,8 +64,8 @@ public final class TrainingSession implements AutoCloseable {
                     + " batches and " + learningRates.length + " learning rates");
         }
         Map<String, TensorData> feeds = new LinkedHashMap<>(state);
-        feeds.put(TrainingStep.LR, k == 1 ? TensorData.scalar(DType.FLOAT32, learningRates[0])
-                : TensorData.of(DType.FLOAT32, Shape.of(k), learningRates));
+        feeds.put(TrainingStep.LR, k == 1 ? TensorData.scalar(DType.FLOAT64, learningRates[0])
+                : TensorData.of(DType.FLOAT64, Shape.of(k), learningRates));
         for (Tensor b : step.batchInputs()) {
             feeds.put(b.name(), k == 1 ? batches.get(0).get(b.name()) : stack(b, batches));
         }

@@ -61,6 +61,10 @@ public final class TrainingStep {
             return new Options(optimizer, norm, stepsPerRun, checkpointing);
         }
 
+        public Options withOptimizer(AdamW adamw) {
+            return new Options(adamw, maxGradNorm, stepsPerRun, checkpointing);
+        }
+
         public Options withCheckpointing(CheckpointPolicy policy) {
             return new Options(optimizer, maxGradNorm, stepsPerRun, policy);
         }
@@ -110,7 +114,7 @@ public final class TrainingStep {
         List<Tensor> batch = inputsOf(loss);
         State state = State.inputs(g, "", trainable);
         int k = options.stepsPerRun();
-        Tensor lr = g.input(LR, DType.FLOAT32, k == 1 ? Shape.SCALAR : Shape.of(k));
+        Tensor lr = g.input(LR, DType.FLOAT64, k == 1 ? Shape.SCALAR : Shape.of(k));
 
         Map<String, Tensor> inputs = new LinkedHashMap<>();
         put(inputs, List.of(state.step(), lr));
@@ -207,7 +211,7 @@ public final class TrainingStep {
             flatGrads = GradientClipping.clip(flatGrads, norm, options.maxGradNorm());
         }
         Tensor t = state.step().add(1);
-        Tensor tf = t.cast(DType.FLOAT32);
+        Tensor tf = t.cast(DType.FLOAT64);
         Map<Tensor, Tensor> nextParams = new HashMap<>();
         List<Tensor> m = new ArrayList<>();
         List<Tensor> v = new ArrayList<>();
