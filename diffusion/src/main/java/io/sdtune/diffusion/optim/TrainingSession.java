@@ -16,11 +16,18 @@ import java.util.function.Function;
 /**
  * Runs a {@link TrainingStep} repeatedly: holds the training state (parameters, AdamW moments, step
  * count), feeds it with each batch and takes the updated state from the outputs.
+ *
+ * <p>The state lives in two sets of host buffers used in turn, one fed to a run while the other
+ * receives its outputs, so steps allocate and copy nothing on the host. Values handed out by
+ * {@link #parameter} and {@link #state} are therefore views, valid until the next run: copy what
+ * you keep.
  */
 public final class TrainingSession implements AutoCloseable {
     private final TrainingStep step;
     private final Session session;
-    private final Map<String, TensorData> state = new LinkedHashMap<>();
+    private Map<String, TensorData> state = new LinkedHashMap<>();
+    private Map<String, TensorData> spare = new LinkedHashMap<>();
+    private final Map<String, TensorData> outputs = new LinkedHashMap<>();
 
     private TrainingSession(TrainingStep step, Session session) {
         this.step = step;
@@ -50,6 +57,13 @@ public final class TrainingSession implements AutoCloseable {
         for (Tensor moment : step.optimizerState()) {
             s.state.put(moment.name(), TensorData.allocate(moment.dtype(), moment.shape()));
         }
+        for (Map.Entry<String, TensorData> e : s.state.entrySet()) {
+            s.spare.put(e.getKey(), TensorData.allocate(e.getValue().dtype(), e.getValue().shape()));
+        }
+        Map<String, Tensor> declared = step.program().outputs();
+        for (String name : List.of(TrainingStep.LOSS, TrainingStep.GRAD_NORM)) {
+            s.outputs.put(name, TensorData.allocate(declared.get(name).dtype(), declared.get(name).shape()));
+        }
         return s;
     }
 
@@ -69,11 +83,12 @@ public final class TrainingSession implements AutoCloseable {
         for (Tensor b : step.batchInputs()) {
             feeds.put(b.name(), k == 1 ? batches.get(0).get(b.name()) : stack(b, batches));
         }
-        Map<String, TensorData> out = session.run(feeds);
-        for (String name : List.copyOf(state.keySet())) {
-            state.put(name, out.get(TrainingStep.next(name)));
-        }
-        return out.get(TrainingStep.LOSS).toDoubleArray();
+        spare.forEach((name, buffer) -> outputs.put(TrainingStep.next(name), buffer));
+        session.run(feeds, outputs);
+        Map<String, TensorData> fed = state;
+        state = spare;
+        spare = fed;
+        return outputs.get(TrainingStep.LOSS).toDoubleArray();
     }
 
     /** One step with one batch (for {@code stepsPerRun == 1}). */

@@ -3,18 +3,14 @@ package io.sdtune.diffusion.runtime;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxTensorLike;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Program;
-import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.onnx.OnnxExporter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,8 +100,19 @@ public final class Session implements AutoCloseable {
         return modelBytes;
     }
 
-    /** Runs once: every program input must be fed; returns every output, copied to host buffers. */
+    /** Runs once: every program input must be fed; returns every output in new host buffers. */
     public Map<String, TensorData> run(Map<String, TensorData> feeds) {
+        Map<String, TensorData> outputs = new LinkedHashMap<>();
+        program.outputs().forEach((name, t) -> outputs.put(name, TensorData.allocate(t.dtype(), t.shape())));
+        run(feeds, outputs);
+        return outputs;
+    }
+
+    /**
+     * Runs once, writing every output into the caller's buffers ({@code outputs}, by output name), so
+     * that a loop that runs a program many times allocates and copies nothing on the host.
+     */
+    public void run(Map<String, TensorData> feeds, Map<String, TensorData> outputs) {
         List<OnnxTensor> created = new ArrayList<>();
         try {
             Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
@@ -114,14 +121,13 @@ public final class Session implements AutoCloseable {
                 created.add(o);
                 inputs.put(in.getKey(), o);
             }
-            try (OrtSession.Result result = session.run(inputs)) {
-                Map<String, TensorData> out = new LinkedHashMap<>();
-                for (Map.Entry<String, OnnxValue> e : result) {
-                    Tensor t = program.outputs().get(e.getKey());
-                    out.put(e.getKey(), copyOut((OnnxTensor) e.getValue(), t.dtype(), t.shape()));
-                }
-                return out;
+            Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
+            for (Map.Entry<String, Tensor> out : program.outputs().entrySet()) {
+                OnnxTensor o = wrap(checked("output", out.getValue(), outputs.get(out.getKey())));
+                created.add(o);
+                pinned.put(out.getKey(), o);
             }
+            session.run(inputs, pinned).close();
         } catch (OrtException e) {
             throw new RuntimeException("ONNX Runtime run failed: " + e.getMessage(), e);
         } finally {
@@ -142,13 +148,6 @@ public final class Session implements AutoCloseable {
 
     private static OnnxTensor wrap(TensorData data) throws OrtException {
         return OnnxTensor.createTensor(ENV, data.data().duplicate().rewind(), data.shape().dims(), javaType(data.dtype()));
-    }
-
-    private static TensorData copyOut(OnnxTensor value, DType dtype, Shape shape) {
-        ByteBuffer src = value.getByteBuffer().order(ByteOrder.nativeOrder());
-        TensorData out = TensorData.allocate(dtype, shape);
-        out.data().put(src.rewind()).rewind();
-        return out;
     }
 
     private static OnnxJavaType javaType(DType dtype) {
