@@ -18,11 +18,11 @@ import java.util.Map;
  * Times the engine on {@link ConvAttentionNet.Config#midSize()}: building the training-step graph,
  * creating the ONNX Runtime session, and one AdamW step (median of the timed steps). One mode per
  * process, so that the peak resident memory it reports belongs to that mode alone. Prints one
- * Markdown table row: mode, device, dtype, parameters, build ms, session ms, step ms, peak RSS MiB.
+ * Markdown table row: mode, device, dtype, batch, parameters, build ms, session ms, step ms, peak RSS MiB.
  *
  * <pre>
  *   java -cp ... io.sdtune.diffusion.benchmark.EngineBenchmark [--device cpu|cuda] [--mode MODE]
- *        [--steps N] [--dtype float32|float16] [--profile FILE_PREFIX]
+ *        [--steps N] [--dtype float32|float16] [--batch N] [--profile FILE_PREFIX]
  *   MODE: plain (one step per run) | loop4 (4 steps per run, ONNX Loop) | checkpointed (blocks recomputed)
  * </pre>
  */
@@ -36,6 +36,7 @@ public final class EngineBenchmark {
         int steps = 10;
         DType dtype = DType.FLOAT32;
         Path profile = null;
+        int batch = ConvAttentionNet.Config.midSize().batch();
         for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
@@ -44,8 +45,9 @@ public final class EngineBenchmark {
                 case "--steps" -> steps = Integer.parseInt(value);
                 case "--dtype" -> dtype = DType.valueOf(value.toUpperCase());
                 case "--profile" -> profile = Path.of(value);
+                case "--batch" -> batch = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]
-                        + " (expected --device, --mode, --steps, --dtype, --profile)");
+                        + " (expected --device, --mode, --steps, --dtype, --batch, --profile)");
             }
         }
         TrainingStep.Options options = switch (mode) {
@@ -56,7 +58,7 @@ public final class EngineBenchmark {
             default -> throw new IllegalArgumentException("unknown mode " + mode + " (plain, loop4, checkpointed)");
         };
         ConvAttentionNet.Config base = ConvAttentionNet.Config.midSize();
-        ConvAttentionNet.Config config = new ConvAttentionNet.Config(base.batch(), base.inChannels(), base.channels(),
+        ConvAttentionNet.Config config = new ConvAttentionNet.Config(batch, base.inChannels(), base.channels(),
                 base.resolution(), base.blocks(), dtype);
 
         long t0 = System.nanoTime();
@@ -85,8 +87,9 @@ public final class EngineBenchmark {
                 perStep[i] = (System.nanoTime() - s) / 1e6 / options.stepsPerRun();
             }
             Arrays.sort(perStep);
-            System.out.printf("| %s | %s | %s | %.2f M | %.0f | %.0f | %.1f | %d |%n", mode, device,
-                    dtype.name().toLowerCase(), net.parameterCount() / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6, perStep[perStep.length / 2], peakResidentMiB());
+            System.out.printf("| %s | %s | %s | %d | %.2f M | %.0f | %.0f | %.1f | %d |%n", mode, device,
+                    dtype.name().toLowerCase(), batch, net.parameterCount() / 1e6, (t1 - t0) / 1e6,
+                    (t2 - t1) / 1e6, perStep[perStep.length / 2], peakResidentMiB());
         }
     }
 

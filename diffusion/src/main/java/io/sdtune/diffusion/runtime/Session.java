@@ -6,6 +6,7 @@ import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Program;
 import io.sdtune.diffusion.graph.Tensor;
@@ -74,7 +75,12 @@ public final class Session implements AutoCloseable {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         if (execution.device().kind() == Device.Kind.CUDA) {
-            options.addCUDA(execution.device().index());
+            try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(execution.device().index())) {
+                // Grow the GPU arena by what is asked, not to the next power of two: a training step
+                // near the card's capacity would otherwise lose up to half of it.
+                cuda.add("arena_extend_strategy", "kSameAsRequested");
+                options.addCUDA(cuda);
+            }
         }
         if (execution.profilePrefix() != null) {
             options.enableProfiling(execution.profilePrefix().toString());
