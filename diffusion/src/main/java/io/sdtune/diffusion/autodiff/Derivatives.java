@@ -103,8 +103,9 @@ final class Derivatives {
 
     /**
      * {@code dW[o, c, i, j] = Σ_{n,h,w} dY[n, o, h, w] X̃[n, c, s·h + i, s·w + j]} over the padded input
-     * {@code X̃}: the kernel-offset views of {@code X̃} (im2col) form {@code [N, C·kH·kW, Ho·Wo]}, and
-     * one batched matrix product with {@code dY [N, O, Ho·Wo]} summed over the batch gives {@code dW}.
+     * {@code X̃}: for each kernel offset {@code (i, j)}, one batched matrix product of {@code dY} with
+     * the strided view of {@code X̃} at that offset. Offset by offset, the views never coexist, so the
+     * extra memory is one input-sized view (an im2col matrix would take kH·kW of them).
      */
     private static Tensor convWeightGrad(Node n, Tensor dy) {
         Tensor x = x(n);
@@ -112,18 +113,19 @@ final class Derivatives {
         long[] strides = n.attrLongs("strides");
         long[] pads = n.attrLongs("pads");
         long batch = x.shape().dim(0);
+        long channels = x.shape().dim(1);
         long outH = dy.shape().dim(2);
         long outW = dy.shape().dim(3);
         Tensor padded = x.pad(0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]);
-        List<Tensor> columns = new ArrayList<>();
+        Tensor dyRows = dy.reshape(batch, w.dim(0), outH * outW);
+        List<Tensor> perOffset = new ArrayList<>();
         for (long i = 0; i < w.dim(2); i++) {
             for (long j = 0; j < w.dim(3); j++) {
-                Tensor view = stridedWindow(padded, i, j, outH, outW, strides);
-                columns.add(view.reshape(batch, x.shape().dim(1), 1, outH * outW));
+                Tensor view = stridedWindow(padded, i, j, outH, outW, strides).reshape(batch, channels, outH * outW);
+                perOffset.add(dyRows.matmul(view.mT()).reshape(batch, w.dim(0), channels, 1));
             }
         }
-        Tensor patches = Tensor.concat(2, columns).reshape(batch, -1, outH * outW);
-        Tensor grad = dy.reshape(batch, w.dim(0), outH * outW).matmul(patches.mT());
+        Tensor grad = perOffset.size() == 1 ? perOffset.get(0) : Tensor.concat(3, perOffset);
         return grad.sum(false, 0).reshape(w);
     }
 
