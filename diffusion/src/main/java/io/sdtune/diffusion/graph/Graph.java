@@ -172,7 +172,7 @@ public final class Graph {
                         "replayed input " + i + " must be " + was.dtype() + was.shape());
             }
         }
-        try (Scope ignored = rescope(node.scope())) {
+        try (Scope ignored = scopeAt(node.scope())) {
             return apply(node.opType(), inputs, node.attributes(), dtypes, shapes);
         }
     }
@@ -194,7 +194,8 @@ public final class Graph {
         return values.getOrDefault(output, output);
     }
 
-    private Scope rescope(String scope) {
+    /** Builds under the module path {@code scope} (absolute, dotted) until closed. */
+    public Scope scopeAt(String scope) {
         List<String> saved = new ArrayList<>(scopes);
         scopes.clear();
         if (!scope.isEmpty()) {

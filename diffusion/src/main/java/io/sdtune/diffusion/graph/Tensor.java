@@ -121,6 +121,11 @@ public final class Tensor {
         return like(c).sub(this);
     }
 
+    /** Values limited to {@code [min, max]} (ONNX {@code Clip}; not differentiable). */
+    public Tensor clip(double min, double max) {
+        return graph.op("Clip", List.of(this, like(min), like(max)), Map.of(), dtype, shape);
+    }
+
     /** Elementwise minimum (not differentiable: used on gradients, e.g. to clip them). */
     public Tensor minimum(Tensor other) {
         return binary("Min", other);

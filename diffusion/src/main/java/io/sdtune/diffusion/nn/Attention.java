@@ -1,0 +1,72 @@
+package io.sdtune.diffusion.nn;
+
+import io.sdtune.diffusion.graph.Tensor;
+
+/**
+ * diffusers' {@code Attention}: multi-head scaled dot-product attention with projections
+ * {@code to_q}, {@code to_k}, {@code to_v} and {@code to_out.0}; self-attention when no context is given.
+ * The VAE's variant adds a {@code group_norm} and works on feature maps ({@link #forwardSpatial}).
+ */
+public final class Attention extends Module {
+    private final int heads;
+    private final Linear toQ;
+    private final Linear toK;
+    private final Linear toV;
+    private final Linear toOut;
+    private final GroupNorm groupNorm;
+
+    /**
+     * @param contextDim the key/value input width ({@code cross_attention_dim}), or {@code queryDim} for self-attention
+     * @param bias whether q/k/v have biases (the UNet's do not, the VAE's do)
+     * @param normGroups groups of the VAE's {@code group_norm}, or 0 for none
+     */
+    public Attention(Module parent, String name, long queryDim, long contextDim, int heads, long dimHead, boolean bias,
+            int normGroups, double normEps) {
+        super(parent, name);
+        this.heads = heads;
+        long inner = heads * dimHead;
+        groupNorm = normGroups > 0 ? new GroupNorm(this, "group_norm", normGroups, queryDim, normEps) : null;
+        toQ = new Linear(this, "to_q", queryDim, inner, bias);
+        toK = new Linear(this, "to_k", contextDim, inner, bias);
+        toV = new Linear(this, "to_v", contextDim, inner, bias);
+        toOut = new Linear(this, "to_out.0", inner, queryDim, true);
+    }
+
+    /** Attention over tokens {@code [B, N, queryDim]}, keys and values from {@code context} (or the tokens). */
+    public Tensor forward(Tensor hidden, Tensor context) {
+        try (var scope = enter()) {
+            Tensor kv = context == null ? hidden : context;
+            return toOut.forward(multiHead(toQ.forward(hidden), toK.forward(kv), toV.forward(kv), heads, null));
+        }
+    }
+
+    /**
+     * {@code softmax(q kᵀ / √d + mask) v} per head, for projected {@code q [B, N, heads·d]} and
+     * {@code k, v [B, M, heads·d]}; {@code mask} (broadcast to {@code [B, heads, N, M]}) may be null.
+     */
+    public static Tensor multiHead(Tensor q, Tensor k, Tensor v, int heads, Tensor mask) {
+        long b = q.shape().dim(0);
+        long n = q.shape().dim(1);
+        long inner = q.shape().dim(2);
+        long d = inner / heads;
+        Tensor scores = splitHeads(q.mul(1 / Math.sqrt(d)), heads).matmul(splitHeads(k, heads).mT());
+        Tensor weights = (mask == null ? scores : scores.add(mask)).softmax(-1);
+        return weights.matmul(splitHeads(v, heads)).transpose(0, 2, 1, 3).reshape(b, n, inner);
+    }
+
+    /** The VAE's self-attention over a feature map {@code [B, C, H, W]}, with its residual. */
+    public Tensor forwardSpatial(Tensor x) {
+        try (var scope = enter()) {
+            long b = x.shape().dim(0);
+            long c = x.shape().dim(1);
+            Tensor tokens = groupNorm.forward(x).reshape(b, c, -1).transpose(0, 2, 1);
+            Tensor out = forward(tokens, null).transpose(0, 2, 1).reshape(x.shape());
+            return out.add(x);
+        }
+    }
+
+    /** {@code [B, N, heads·d]} to {@code [B, heads, N, d]}. */
+    private static Tensor splitHeads(Tensor x, int heads) {
+        return x.reshape(x.shape().dim(0), x.shape().dim(1), heads, -1).transpose(0, 2, 1, 3);
+    }
+}
