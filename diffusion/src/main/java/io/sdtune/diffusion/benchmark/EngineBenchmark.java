@@ -43,7 +43,7 @@ public final class EngineBenchmark {
                 case "--device" -> device = Device.parse(value);
                 case "--mode" -> mode = value;
                 case "--steps" -> steps = Integer.parseInt(value);
-                case "--dtype" -> dtype = DType.valueOf(value.toUpperCase());
+                case "--dtype" -> dtype = DType.parse(value);
                 case "--profile" -> profile = Path.of(value);
                 case "--batch" -> batch = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]
@@ -94,7 +94,7 @@ public final class EngineBenchmark {
     }
 
     /** The process's peak resident set (Linux {@code VmHWM}), or -1 where it cannot be read. */
-    private static long peakResidentMiB() {
+    static long peakResidentMiB() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {

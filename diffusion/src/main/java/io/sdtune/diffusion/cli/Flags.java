@@ -149,8 +149,10 @@ public final class Flags {
         specs.values().stream().sorted(Comparator.comparing(Spec::name)).forEach(s -> {
             b.append("  --").append(s.name()).append(s.isSwitch() ? "" : " VALUE");
             b.append("\n      ").append(s.help());
-            if (!s.isSwitch()) {
-                b.append(s.defaultValue() == null ? " (required)" : " (default: " + s.defaultValue() + ")");
+            if (s.defaultValue() == null && !s.isSwitch()) {
+                b.append(" (required)");
+            } else if (s.defaultValue() != null && !s.defaultValue().isEmpty()) {
+                b.append(" (default: ").append(s.defaultValue()).append(')');
             }
             b.append('\n');
         });

@@ -29,6 +29,16 @@ public enum DType {
         return this == FLOAT32 || this == FLOAT16 || this == BFLOAT16 || this == FLOAT64;
     }
 
+    /** The lower-case name used on command lines and in configs ({@code float16}, like torch_dtype). */
+    public static DType parse(String name) {
+        for (DType t : values()) {
+            if (t.name().equalsIgnoreCase(name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown dtype '" + name + "' (expected float32, float16, bfloat16, float64, int64 or bool)");
+    }
+
     public static DType fromOnnxCode(int code) {
         for (DType t : values()) {
             if (t.onnxCode == code) {

@@ -1,0 +1,82 @@
+package io.sdtune.diffusion.benchmark;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.pipeline.GenerationParams;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.pipeline.Txt2Img;
+import io.sdtune.diffusion.runtime.Device;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Times text to image on a model folder: session creation (the first, warm-up generation), then
+ * {@code --runs} timed generations, reporting the median wall time of one generation and of one UNet
+ * step (classifier-free guidance: batch 2) and the process's peak resident memory.
+ *
+ * <pre>
+ *   java -cp ... io.sdtune.diffusion.benchmark.Txt2ImgBenchmark --model DIR [--device cpu|cuda]
+ *        [--dtype float32|float16] [--steps 50] [--size 512] [--scheduler dpmpp_2m] [--runs 3]
+ * </pre>
+ * Prints one Markdown row: model, device, dtype, size, steps, first-run s, generation s, UNet step ms,
+ * peak RSS MiB.
+ */
+public final class Txt2ImgBenchmark {
+    private Txt2ImgBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        Path model = null;
+        Device device = Device.CPU;
+        DType dtype = DType.FLOAT32;
+        int steps = 50;
+        int size = 512;
+        int runs = 3;
+        String scheduler = "dpmpp_2m";
+        for (int i = 0; i < args.length; i += 2) {
+            String value = i + 1 < args.length ? args[i + 1] : "";
+            switch (args[i]) {
+                case "--model" -> model = Path.of(value);
+                case "--device" -> device = Device.parse(value);
+                case "--dtype" -> dtype = DType.parse(value);
+                case "--steps" -> steps = Integer.parseInt(value);
+                case "--size" -> size = Integer.parseInt(value);
+                case "--runs" -> runs = Integer.parseInt(value);
+                case "--scheduler" -> scheduler = value;
+                default -> throw new IllegalArgumentException("unknown flag " + args[i]
+                        + " (expected --model, --device, --dtype, --steps, --size, --runs, --scheduler)");
+            }
+        }
+        if (model == null) {
+            throw new IllegalArgumentException("--model DIR is required");
+        }
+        GenerationParams params = GenerationParams.of("a photo of an astronaut riding a horse on mars", 0)
+                .withSize(size, size).withSteps(steps, scheduler);
+        try (StableDiffusion sd = StableDiffusion.load(model); Txt2Img pipeline = new Txt2Img(sd, device, dtype)) {
+            long t0 = System.nanoTime();
+            pipeline.generate(params, null);
+            double first = (System.nanoTime() - t0) / 1e9;
+            double[] total = new double[runs];
+            double[] unetStep = new double[runs];
+            for (int r = 0; r < runs; r++) {
+                long[] stepTimes = new long[steps + 2];
+                long start = System.nanoTime();
+                pipeline.generate(params, (step, all) -> stepTimes[step] = System.nanoTime());
+                total[r] = (System.nanoTime() - start) / 1e9;
+                // Median gap between consecutive steps: UNet run plus the scheduler's host work.
+                int n = 0;
+                double[] gaps = new double[steps + 1];
+                for (int s = 2; s < stepTimes.length && stepTimes[s] != 0; s++) {
+                    gaps[n++] = (stepTimes[s] - stepTimes[s - 1]) / 1e6;
+                }
+                double[] g = Arrays.copyOf(gaps, n);
+                Arrays.sort(g);
+                unetStep[r] = n == 0 ? Double.NaN : g[n / 2];
+            }
+            Arrays.sort(total);
+            Arrays.sort(unetStep);
+            System.out.printf("| %s | %s | %s | %dx%d | %d %s | %.1f | %.2f | %.1f | %d |%n", sd.name(), device,
+                    dtype.name().toLowerCase(), size, size, steps, scheduler, first, total[runs / 2], unetStep[runs / 2],
+                    EngineBenchmark.peakResidentMiB());
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.sdtune.diffusion.cli;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.pipeline.GeneratedImage;
+import io.sdtune.diffusion.pipeline.GenerationParams;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.pipeline.Txt2Img;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.scheduler.Schedulers;
+import io.sdtune.diffusion.weights.Npy;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** {@code sd generate}: text to image with a model folder or checkpoint, as diffusers' pipeline call. */
+final class GenerateCommand implements Main.Command {
+
+    static Flags flags() {
+        return new Flags("generate")
+                .required("pretrained_model_name_or_path", "diffusers model folder or single-file .safetensors checkpoint")
+                .required("prompt", "what to draw")
+                .option("negative_prompt", "", "what to steer away from")
+                .option("num_inference_steps", "50", "denoising steps")
+                .option("guidance_scale", "7.5", "classifier-free guidance scale (1 or less: no guidance)")
+                .option("scheduler", "", "ddim, euler_a, dpmpp_2m or pndm (default: the model's own scheduler)")
+                .option("seed", "", "seed of the initial noise (default: random, printed)")
+                .option("height", "", "image height, a multiple of 8 (default: the model's sample size)")
+                .option("width", "", "image width, a multiple of 8 (default: the model's sample size)")
+                .option("num_images_per_prompt", "1", "images to generate")
+                .option("latents", "", ".npy file of float32 [n, 4, height/8, width/8] initial latents (replaces the seed)")
+                .option("device", "cpu", "cpu, cuda or cuda:N")
+                .option("dtype", "float32", "float32 or float16 (torch_dtype)")
+                .required("output", "PNG file to write (several images: NAME-0.png, NAME-1.png, ...)");
+    }
+
+    @Override
+    public void run(List<String> args, PrintStream out) {
+        Flags f = flags();
+        if (args.contains("--help")) {
+            out.print(f.help());
+            return;
+        }
+        f.parse(args);
+        DType dtype = DType.parse(f.string("dtype"));
+        Device device = Device.parse(f.string("device"));
+        Path output = Path.of(f.string("output"));
+        if (!output.toString().endsWith(".png")) {
+            throw f.usage("--output must name a .png file, got '" + output + "'");
+        }
+        long seed = f.string("seed").isEmpty() ? ThreadLocalRandom.current().nextLong(1L << 32) : Long.parseLong(f.string("seed"));
+        TensorData latents = f.string("latents").isEmpty() ? null : readLatents(Path.of(f.string("latents")));
+
+        try (StableDiffusion model = StableDiffusion.load(Path.of(f.string("pretrained_model_name_or_path")));
+                Txt2Img pipeline = new Txt2Img(model, device, dtype)) {
+            int defaultSize = model.unetConfig().sampleSize() * model.vaeConfig().downscale();
+            String scheduler = f.string("scheduler").isEmpty() ? Schedulers.defaultName(model.schedulerConfig())
+                    : f.string("scheduler");
+            GenerationParams params = new GenerationParams(f.string("prompt"), f.string("negative_prompt"),
+                    f.integer("num_inference_steps"), f.number("guidance_scale"), scheduler, seed,
+                    f.string("height").isEmpty() ? defaultSize : f.integer("height"),
+                    f.string("width").isEmpty() ? defaultSize : f.integer("width"),
+                    f.integer("num_images_per_prompt"), latents);
+            out.printf("generating %d image(s) %dx%d, %d steps of %s, seed %d, on %s (%s)%n", params.numImages(),
+                    params.width(), params.height(), params.numInferenceSteps(), scheduler, seed, device, f.string("dtype"));
+            long start = System.nanoTime();
+            List<GeneratedImage> images = pipeline.generate(params, (step, total) -> {
+                if (step == total || step % 10 == 0) {
+                    out.printf("step %d/%d  %.2f s/step%n", step, total, (System.nanoTime() - start) / 1e9 / step);
+                }
+            });
+            for (int i = 0; i < images.size(); i++) {
+                Path file = images.size() == 1 ? output
+                        : output.resolveSibling(output.getFileName().toString().replaceFirst("\\.png$", "-" + i + ".png"));
+                images.get(i).save(file);
+                out.println("saved " + file);
+            }
+        }
+    }
+
+    private static TensorData readLatents(Path file) {
+        try {
+            TensorData t = Npy.read(file);
+            return t.dtype() == DType.FLOAT32 ? t : t.to(DType.FLOAT32);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read --latents " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.sdtune.diffusion.pipeline;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.nn.ConfigFile;
+import io.sdtune.diffusion.nn.clip.ClipTextConfig;
+import io.sdtune.diffusion.nn.clip.ClipTextModel;
+import io.sdtune.diffusion.nn.unet.UNet2DConditionConfig;
+import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
+import io.sdtune.diffusion.nn.vae.AutoencoderKL;
+import io.sdtune.diffusion.nn.vae.AutoencoderKLConfig;
+import io.sdtune.diffusion.scheduler.SchedulerConfig;
+import io.sdtune.diffusion.tokenizer.ClipTokenizer;
+import io.sdtune.diffusion.weights.LdmCheckpoint;
+import io.sdtune.diffusion.weights.LdmKeys;
+import io.sdtune.diffusion.weights.SafeTensorsWeights;
+import io.sdtune.diffusion.weights.WeightSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A Stable Diffusion model as loaded from disk: the configs of its components, its tokenizer, its
+ * scheduler's config and where each component's weights are. Either a diffusers folder
+ * ({@code model_index.json}, {@code unet/}, {@code vae/}, {@code text_encoder/}, {@code tokenizer/},
+ * {@code scheduler/}) or a single-file SD 1.x checkpoint ({@code .safetensors} in the original naming,
+ * with SD 1.5's configs). Weights are memory-mapped; nothing is read until a session binds it.
+ */
+public final class StableDiffusion implements AutoCloseable {
+    private final String name;
+    private final UNet2DConditionConfig unetConfig;
+    private final AutoencoderKLConfig vaeConfig;
+    private final ClipTextConfig textEncoderConfig;
+    private final SchedulerConfig schedulerConfig;
+    private final ClipTokenizer tokenizer;
+    private final WeightSource unet;
+    private final WeightSource vae;
+    private final WeightSource textEncoder;
+    private final AutoCloseable storage;
+
+    private StableDiffusion(String name, UNet2DConditionConfig unetConfig, AutoencoderKLConfig vaeConfig,
+            ClipTextConfig textEncoderConfig, SchedulerConfig schedulerConfig, ClipTokenizer tokenizer, WeightSource unet,
+            WeightSource vae, WeightSource textEncoder, AutoCloseable storage) {
+        this.name = name;
+        this.unetConfig = unetConfig;
+        this.vaeConfig = vaeConfig;
+        this.textEncoderConfig = textEncoderConfig;
+        this.schedulerConfig = schedulerConfig;
+        this.tokenizer = tokenizer;
+        this.unet = unet;
+        this.vae = vae;
+        this.textEncoder = textEncoder;
+        this.storage = storage;
+    }
+
+    /** Loads a diffusers folder or a single-file checkpoint. */
+    public static StableDiffusion load(Path path) {
+        if (Files.isDirectory(path)) {
+            return loadFolder(path);
+        }
+        if (Files.isRegularFile(path) && path.toString().endsWith(".safetensors")) {
+            return loadSingleFile(path, Configs.sd15());
+        }
+        throw new IllegalArgumentException(path + " is neither a diffusers model folder nor a .safetensors checkpoint"
+                + (Files.exists(path) ? "" : " (it does not exist)"));
+    }
+
+    /**
+     * A single-file checkpoint of another architecture than SD 1.5: configs, tokenizer and scheduler
+     * come from {@code configFolder}, a diffusers folder whose weights are not read (diffusers'
+     * {@code from_single_file(..., config=...)}).
+     */
+    public static StableDiffusion load(Path checkpoint, Path configFolder) {
+        return loadSingleFile(checkpoint, Configs.read(configFolder));
+    }
+
+    /** Everything but the weights. */
+    private record Configs(UNet2DConditionConfig unet, AutoencoderKLConfig vae, ClipTextConfig textEncoder,
+            SchedulerConfig scheduler, ClipTokenizer tokenizer) {
+
+        static Configs read(Path dir) {
+            if (!Files.isRegularFile(dir.resolve("model_index.json")) && !Files.isDirectory(dir.resolve("unet"))) {
+                throw new IllegalArgumentException(dir + " is not a diffusers model folder: it has no model_index.json");
+            }
+            return new Configs(UNet2DConditionConfig.read(ConfigFile.read(dir.resolve("unet/config.json"))),
+                    AutoencoderKLConfig.read(ConfigFile.read(dir.resolve("vae/config.json"))),
+                    ClipTextConfig.read(ConfigFile.read(dir.resolve("text_encoder/config.json"))),
+                    SchedulerConfig.read(dir.resolve("scheduler/scheduler_config.json")),
+                    ClipTokenizer.load(dir.resolve("tokenizer")));
+        }
+
+        static Configs sd15() {
+            return new Configs(UNet2DConditionConfig.sd15(), AutoencoderKLConfig.sd15(), ClipTextConfig.sd15(),
+                    SchedulerConfig.sd15(), ClipTokenizer.bundled());
+        }
+    }
+
+    private static StableDiffusion loadFolder(Path dir) {
+        Configs c = Configs.read(dir);
+        List<AutoCloseable> open = new ArrayList<>();
+        WeightSource unet = component(dir, "unet", "diffusion_pytorch_model", open);
+        WeightSource vae = component(dir, "vae", "diffusion_pytorch_model", open);
+        WeightSource text = component(dir, "text_encoder", "model", open);
+        return new StableDiffusion(dir.getFileName().toString(), c.unet(), c.vae(), c.textEncoder(), c.scheduler(),
+                c.tokenizer(), unet, vae, text, () -> {
+                    for (AutoCloseable closeable : open) {
+                        closeable.close();
+                    }
+                });
+    }
+
+    /** {@code <dir>/<component>/<stem>.safetensors}, or its {@code .fp16} variant. */
+    private static WeightSource component(Path dir, String component, String stem, List<AutoCloseable> open) {
+        Path folder = dir.resolve(component);
+        for (String file : List.of(stem + ".safetensors", stem + ".fp16.safetensors")) {
+            if (Files.isRegularFile(folder.resolve(file))) {
+                WeightSource w = SafeTensorsWeights.open(folder.resolve(file));
+                open.add(w);
+                return w;
+            }
+        }
+        if (Files.isRegularFile(folder.resolve(stem + ".bin"))) {
+            throw new IllegalArgumentException(folder.resolve(stem + ".bin") + ": PyTorch pickle weights are not read "
+                    + "(they can run code); convert them to " + stem + ".safetensors");
+        }
+        throw new IllegalArgumentException("missing model file " + folder.resolve(stem + ".safetensors"));
+    }
+
+    private static StableDiffusion loadSingleFile(Path file, Configs c) {
+        LdmCheckpoint checkpoint = LdmCheckpoint.open(file);
+        Shape crossAttention = checkpoint.storedShape(
+                LdmKeys.UNET_PREFIX + "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight");
+        if (crossAttention == null || crossAttention.dim(1) != c.unet().crossAttentionDim()) {
+            checkpoint.close();
+            throw new IllegalArgumentException(file + ": not a Stable Diffusion checkpoint of this architecture (its "
+                    + "cross-attention width is " + (crossAttention == null ? "missing" : crossAttention.dim(1))
+                    + ", expected " + c.unet().crossAttentionDim() + ")");
+        }
+        return new StableDiffusion(file.getFileName().toString().replaceFirst("\\.safetensors$", ""), c.unet(), c.vae(),
+                c.textEncoder(), c.scheduler(), c.tokenizer(), checkpoint.unet(c.unet(), unetKeys(c.unet())),
+                checkpoint.vae(c.vae(), vaeKeys(c.vae())), checkpoint.textEncoder(textEncoderKeys(c.textEncoder())),
+                checkpoint);
+    }
+
+    static Set<String> unetKeys(UNet2DConditionConfig c) {
+        Graph g = Graph.create();
+        new UNet2DConditionModel(g, DType.FLOAT32, "", c);
+        return g.weights().keySet();
+    }
+
+    static Set<String> vaeKeys(AutoencoderKLConfig c) {
+        Graph g = Graph.create();
+        new AutoencoderKL(g, DType.FLOAT32, "", c);
+        return g.weights().keySet();
+    }
+
+    static Set<String> textEncoderKeys(ClipTextConfig c) {
+        Graph g = Graph.create();
+        new ClipTextModel(g, DType.FLOAT32, "", c);
+        return g.weights().keySet();
+    }
+
+    /** The folder's or checkpoint file's name, recorded in generated images. */
+    public String name() {
+        return name;
+    }
+
+    public UNet2DConditionConfig unetConfig() {
+        return unetConfig;
+    }
+
+    public AutoencoderKLConfig vaeConfig() {
+        return vaeConfig;
+    }
+
+    public ClipTextConfig textEncoderConfig() {
+        return textEncoderConfig;
+    }
+
+    public SchedulerConfig schedulerConfig() {
+        return schedulerConfig;
+    }
+
+    public ClipTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public WeightSource unet() {
+        return unet;
+    }
+
+    public WeightSource vae() {
+        return vae;
+    }
+
+    public WeightSource textEncoder() {
+        return textEncoder;
+    }
+
+    @Override
+    public void close() {
+        try {
+            storage.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing " + name + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.sdtune.diffusion.weights;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.TensorData;
+import java.util.Set;
+
+/** A model component's weights by state-dict key, e.g. one safetensors file or a slice of a checkpoint. */
+public interface WeightSource extends AutoCloseable {
+
+    /** Where the weights come from, for error messages. */
+    String origin();
+
+    Set<String> keys();
+
+    /** The tensor stored under {@code key}, as stored (zero-copy where the source allows). */
+    TensorData get(String key);
+
+    /**
+     * The tensor in {@code dtype}, converted (copied) only when stored in another type, e.g. a float16
+     * checkpoint run in float32.
+     *
+     * @throws IllegalArgumentException naming the key and the source when the key is absent
+     */
+    default TensorData get(String key, DType dtype) {
+        if (!keys().contains(key)) {
+            throw new IllegalArgumentException(origin() + " has no tensor '" + key + "'");
+        }
+        TensorData t = get(key);
+        return t.dtype() == dtype ? t : t.to(dtype);
+    }
+
+    @Override
+    void close();
+}

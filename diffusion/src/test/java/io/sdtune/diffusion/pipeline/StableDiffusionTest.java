@@ -1,0 +1,165 @@
+package io.sdtune.diffusion.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.weights.LdmKeys;
+import io.sdtune.diffusion.weights.SafeTensors;
+import io.sdtune.diffusion.weights.WeightSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Loading models from disk: the diffusers layout, single-file checkpoints, and what goes wrong. */
+class StableDiffusionTest {
+    @TempDir
+    static Path dir;
+    static Path modelDir;
+
+    @BeforeAll
+    static void writeTinyModel() {
+        modelDir = dir.resolve("tiny-sd");
+        TinyModel.write(modelDir, false, DType.FLOAT32, 3, file -> { });
+    }
+
+    private static byte[] image(StableDiffusion model) {
+        try (Txt2Img pipeline = new Txt2Img(model, Device.CPU, DType.FLOAT32)) {
+            return pipeline.generate(GenerationParams.of("a red backpack", 11).withSize(64, 64).withSteps(3, "ddim"), null)
+                    .get(0).rgb();
+        }
+    }
+
+    @Test
+    void aFolderWrittenFromLoadedWeightsLoadsToTheSameModel() throws Exception {
+        Path copy = dir.resolve("copy");
+        copyTree(modelDir, copy);
+        try (StableDiffusion model = StableDiffusion.load(modelDir)) {
+            for (var component : Map.of("unet/diffusion_pytorch_model.safetensors", model.unet(),
+                    "vae/diffusion_pytorch_model.safetensors", model.vae(), "text_encoder/model.safetensors",
+                    model.textEncoder()).entrySet()) {
+                SafeTensors.write(copy.resolve(component.getKey()), all(component.getValue()), Map.of());
+            }
+            try (StableDiffusion reloaded = StableDiffusion.load(copy)) {
+                assertThat(reloaded.unet().keys()).isEqualTo(model.unet().keys());
+                assertThat(image(reloaded)).isEqualTo(image(model));
+            }
+        }
+    }
+
+    @Test
+    void aSingleFileCheckpointInTheOriginalNamingGivesTheSameImages() throws Exception {
+        Path checkpoint = dir.resolve("tiny-sd.safetensors");
+        try (StableDiffusion model = StableDiffusion.load(modelDir)) {
+            Map<String, TensorData> ldm = new LinkedHashMap<>();
+            model.unet().keys().forEach(k -> ldm.put(LdmKeys.unet(k, model.unetConfig()), model.unet().get(k)));
+            model.textEncoder().keys().forEach(k -> ldm.put(LdmKeys.textEncoder(k), model.textEncoder().get(k)));
+            for (String k : model.vae().keys()) {
+                TensorData t = model.vae().get(k);
+                if (LdmKeys.isVaeAttentionProjection(k)) {
+                    t = new TensorData(t.dtype(), t.shape().concat(Shape.of(1, 1)), t.data());
+                }
+                ldm.put(LdmKeys.vae(k, model.vaeConfig()), t);
+            }
+            SafeTensors.write(checkpoint, ldm, Map.of());
+
+            try (StableDiffusion single = StableDiffusion.load(checkpoint, modelDir)) {
+                assertThat(single.name()).isEqualTo("tiny-sd");
+                assertThat(image(single)).isEqualTo(image(model));
+            }
+        }
+    }
+
+    @Test
+    void aMissingPathOrFileIsNamed() {
+        assertThatThrownBy(() -> StableDiffusion.load(dir.resolve("nowhere")))
+                .hasMessageContaining("nowhere is neither a diffusers model folder nor a .safetensors checkpoint")
+                .hasMessageContaining("does not exist");
+        Path broken = dir.resolve("no-vae");
+        copyTree(modelDir, broken);
+        deleteQuietly(broken.resolve("vae/diffusion_pytorch_model.safetensors"));
+
+        assertThatThrownBy(() -> StableDiffusion.load(broken))
+                .hasMessageContaining("missing model file " + broken.resolve("vae/diffusion_pytorch_model.safetensors"));
+    }
+
+    @Test
+    void anUnknownBlockTypeNamesTheFileAndTheKey() throws Exception {
+        Path odd = dir.resolve("odd-blocks");
+        copyTree(modelDir, odd);
+        Path config = odd.resolve("unet/config.json");
+        Files.writeString(config, Files.readString(config).replace("\"DownBlock2D\"", "\"SimpleDownBlock2D\""));
+
+        assertThatThrownBy(() -> StableDiffusion.load(odd))
+                .hasMessageContaining(config.toString())
+                .hasMessageContaining("down_block_types must be block types among")
+                .hasMessageContaining("SimpleDownBlock2D");
+    }
+
+    @Test
+    void aWeightOfTheWrongShapeNamesTheFileAndTheKey() throws Exception {
+        Path wrong = dir.resolve("wrong-shape");
+        copyTree(modelDir, wrong);
+        Path unetFile = wrong.resolve("unet/diffusion_pytorch_model.safetensors");
+        try (StableDiffusion model = StableDiffusion.load(modelDir)) {
+            Map<String, TensorData> tensors = all(model.unet());
+            tensors.put("conv_in.weight", TensorData.allocate(DType.FLOAT32, Shape.of(32, 4, 1, 1)));
+            SafeTensors.write(unetFile, tensors, Map.of());
+        }
+
+        try (StableDiffusion model = StableDiffusion.load(wrong)) {
+            assertThatThrownBy(() -> image(model))
+                    .hasMessageContaining(unetFile.toString())
+                    .hasMessageContaining("conv_in.weight is FLOAT32[32, 4, 1, 1] but the graph expects FLOAT32[32, 4, 3, 3]");
+        }
+    }
+
+    @Test
+    void aPromptOverSeventySevenTokensIsTruncatedNotRefused() {
+        String longPrompt = "a very detailed photo of a dog ".repeat(20);
+        try (StableDiffusion model = StableDiffusion.load(modelDir); Txt2Img pipeline = new Txt2Img(model, Device.CPU, DType.FLOAT32)) {
+            var images = pipeline.generate(GenerationParams.of(longPrompt, 1).withSize(64, 64).withSteps(2, "ddim"), null);
+
+            assertThat(images).hasSize(1);
+            assertThat(model.tokenizer().encode(longPrompt).truncated()).isTrue();
+        }
+    }
+
+    private static Map<String, TensorData> all(WeightSource source) {
+        Map<String, TensorData> m = new LinkedHashMap<>();
+        source.keys().forEach(k -> m.put(k, source.get(k).copy()));
+        return m;
+    }
+
+    private static void copyTree(Path from, Path to) {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

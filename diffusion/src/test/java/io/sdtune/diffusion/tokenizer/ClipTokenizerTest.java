@@ -1,0 +1,200 @@
+package io.sdtune.diffusion.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SD 1.5's tokenizer gives the ids transformers' {@code CLIPTokenizer} gives (without ftfy). Expected
+ * ids are entries of the bundled {@code vocab.json}; where BPE splits a word, the comment says how.
+ */
+class ClipTokenizerTest {
+    private static final long BOS = 49406;
+    private static final long EOS = 49407;
+    /** Read-only tests share one tokenizer; tests that add tokens load their own. */
+    private static final ClipTokenizer CLIP = ClipTokenizer.bundled();
+
+    @Test
+    void encodesAPromptAsBosTokensEosPaddedTo77() {
+        Encoding encoding = CLIP.encode("a photo of sks dog");
+
+        assertThat(encoding.inputIds()).hasSize(77).startsWith(BOS, 320, 1125, 539, 48136, 1929, EOS);
+        assertThat(Arrays.copyOfRange(encoding.inputIds(), 7, 77)).containsOnly(EOS); // the pad token is EOS
+        assertThat(encoding.tokenCount()).isEqualTo(7);
+        assertThat(encoding.truncated()).isFalse();
+        assertThat(encoding.droppedText()).isEmpty();
+    }
+
+    @Test
+    void splitsPunctuationDigitsAndContractionsIntoWordsOfTheirOwn() {
+        assertThat(CLIP.tokenize("Hello, World! 1234"))
+                .containsExactly("hello</w>", ",</w>", "world</w>", "!</w>", "1</w>", "2</w>", "3</w>", "4</w>");
+        assertThat(prompt("Hello, World! 1234")).containsExactly(3306, 267, 1002, 256, 272, 273, 274, 275);
+        assertThat(CLIP.tokenize("don't")).containsExactly("don</w>", "'t</w>");
+        assertThat(prompt("don't")).containsExactly(847, 713);
+    }
+
+    @Test
+    void foldsCaseAndCollapsesWhitespace() {
+        assertThat(prompt("  A   PHOTO\tof\n\nSKS  dog  ")).containsExactly(320, 1125, 539, 48136, 1929);
+    }
+
+    @Test
+    void leavesHtmlEntitiesAsTheyAreLikeTransformers() {
+        // OpenAI's own tokenizer unescapes HTML; transformers' CLIPTokenizer does not, so "&amp;" is three words.
+        assertThat(CLIP.tokenize("salt &amp; pepper"))
+                .containsExactly("salt</w>", "&</w>", "amp</w>", ";</w>", "pepper</w>");
+        assertThat(prompt("salt &amp; pepper")).containsExactly(6611, 261, 6259, 282, 8253);
+    }
+
+    @Test
+    void keepsAccentsAndEncodesEmojiByteByByte() {
+        // In the byte alphabet "é" (C3 A9) is "Ã©" and "è" (C3 A8) is "Ã¨"; "crème" has no token of its own.
+        assertThat(CLIP.tokenize("café crème")).containsExactly("cafÃ©</w>", "cr", "Ã¨", "me</w>");
+        assertThat(prompt("café crème")).containsExactly(15304, 1075, 12138, 614);
+        // "e" followed by a combining acute accent is composed to "é" first.
+        assertThat(prompt("cafe\u0301 crème")).isEqualTo(prompt("café crème"));
+        // The four bytes of U+1F60A (F0 9F 98 8A) merge into one token.
+        assertThat(CLIP.tokenize("a cat 😊")).containsExactly("a</w>", "cat</w>", "ðŁĺĬ</w>");
+        assertThat(prompt("a cat 😊")).containsExactly(320, 2368, 3020);
+    }
+
+    @Test
+    void removesInvisibleCharactersAndBreaksWordsAtAnySpace() {
+        // A zero-width space is a format character: removed, it joins the words ("sk" + "s" + "dog</w>").
+        assertThat(prompt("sks\u200Bdog")).isEqualTo(prompt("sksdog")).containsExactly(909, 82, 1929);
+        assertThat(prompt("a\u00A0dog\u2028")).isEqualTo(prompt("a dog"));
+    }
+
+    @Test
+    void cutsALongPromptBeforeEosAndTellsWhatWasDropped() {
+        // BOS and EOS take 2 of the 77 places, leaving 75 for the prompt.
+        Encoding encoding = CLIP.encode("dog ".repeat(75) + "in the snow");
+
+        long[] ids = encoding.inputIds();
+        assertThat(ids).hasSize(77);
+        assertThat(ids[0]).isEqualTo(BOS);
+        assertThat(Arrays.copyOfRange(ids, 1, 76)).containsOnly(1929);
+        assertThat(ids[76]).isEqualTo(EOS);
+        assertThat(encoding.tokenCount()).isEqualTo(77);
+        assertThat(encoding.truncated()).isTrue();
+        assertThat(encoding.droppedTokens()).containsExactly("in</w>", "the</w>", "snow</w>");
+        assertThat(encoding.droppedText()).isEqualTo("in the snow");
+    }
+
+    @Test
+    void anAddedTokenIsMatchedWholeInTheRawPrompt() {
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+
+        int id = tokenizer.addToken("<cat-toy>");
+
+        assertThat(id).isEqualTo(49408);
+        assertThat(tokenizer.vocabSize()).isEqualTo(49409);
+        assertThat(tokenizer.addedTokens()).isEqualTo(Map.of("<cat-toy>", 49408));
+        assertThat(tokenizer.tokenId("<cat-toy>")).hasValue(49408);
+        assertThat(tokenizer.encode("a <cat-toy> backpack").inputIds()).startsWith(BOS, 320, 49408, 14894, EOS);
+        assertThat(tokenizer.encode("A<cat-toy>backpack")).isEqualTo(tokenizer.encode("a <cat-toy> backpack"));
+        assertThat(tokenizer.encode("a backpack").inputIds()).startsWith(BOS, 320, 14894, EOS);
+        assertThat(tokenizer.decode(new long[] {320, 49408, 14894})).isEqualTo("a <cat-toy> backpack");
+    }
+
+    @Test
+    void refusesToAddATokenItAlreadyHas() {
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        tokenizer.addToken("<cat-toy>");
+
+        // Both the word-final "dog</w>" and the word-inner "dog" (as in "dogs") are vocabulary tokens.
+        for (String existing : List.of("dog</w>", "dog", "<|endoftext|>", "<cat-toy>")) {
+            assertThatThrownBy(() -> tokenizer.addToken(existing))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("\"" + existing + "\"")
+                    .hasMessageContaining("already has it, id " + tokenizer.tokenId(existing).getAsInt());
+        }
+        assertThat(tokenizer.vocabSize()).isEqualTo(49409);
+    }
+
+    @Test
+    void decodesIdsBackToLowerCasedWords() {
+        assertThat(CLIP.decode(CLIP.encode("Hello, World! 1234").inputIds()))
+                .startsWith("<|startoftext|>hello , world ! 1 2 3 4 <|endoftext|><|endoftext|>");
+        assertThat(CLIP.decode(new long[] {15304, 1075, 12138, 614, 3020})).isEqualTo("café crème 😊");
+    }
+
+    @Test
+    void aTokenizerFolderLoadsLikeTheBundledTables(@TempDir Path dir) throws IOException {
+        copyBundled(dir, "vocab.json", "merges.txt", "tokenizer_config.json");
+
+        ClipTokenizer loaded = ClipTokenizer.load(dir);
+
+        for (String prompt : List.of("a photo of sks dog", "Hello, World! 1234", "café 😊", "dog ".repeat(80))) {
+            assertThat(loaded.encode(prompt)).as(prompt).isEqualTo(CLIP.encode(prompt));
+        }
+        assertThat(loaded.vocabSize()).isEqualTo(49408);
+    }
+
+    @Test
+    void aFolderSavedAfterTextualInversionBringsItsPlaceholder(@TempDir Path dir) throws IOException {
+        copyBundled(dir, "vocab.json", "merges.txt", "tokenizer_config.json");
+        Files.writeString(dir.resolve("added_tokens.json"), "{\"<cat-toy>\": 49408}");
+
+        ClipTokenizer loaded = ClipTokenizer.load(dir);
+
+        assertThat(loaded.addedTokens()).isEqualTo(Map.of("<cat-toy>", 49408));
+        assertThat(loaded.encode("a <cat-toy> backpack").inputIds()).startsWith(BOS, 320, 49408, 14894, EOS);
+    }
+
+    @Test
+    void tokenizerConfigSetsTheLengthOfEveryEncoding(@TempDir Path dir) throws IOException {
+        copyBundled(dir, "vocab.json", "merges.txt");
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 8}");
+
+        ClipTokenizer loaded = ClipTokenizer.load(dir);
+
+        assertThat(loaded.maxLength()).isEqualTo(8);
+        assertThat(loaded.encode("a photo of sks dog").inputIds()).containsExactly(
+                BOS, 320, 1125, 539, 48136, 1929, EOS, EOS);
+        assertThat(loaded.encode("a photo of sks dog in the snow").droppedText()).isEqualTo("the snow");
+    }
+
+    @Test
+    void aMissingOrMalformedFileIsNamed(@TempDir Path dir) throws IOException {
+        copyBundled(dir, "vocab.json");
+        Path merges = dir.resolve("merges.txt");
+
+        assertThatThrownBy(() -> ClipTokenizer.load(dir))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("missing tokenizer file " + merges);
+
+        Files.writeString(merges, "#version: 0.2\ni n\nt h e\n");
+        assertThatThrownBy(() -> ClipTokenizer.load(dir))
+                .hasMessage(merges + " line 3: expected two symbols separated by one space, found \"t h e\"");
+
+        Files.writeString(merges, "#version: 0.2\n");
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": \"long\"}");
+        assertThatThrownBy(() -> ClipTokenizer.load(dir))
+                .hasMessageStartingWith(dir.resolve("tokenizer_config.json") + ": model_max_length must be an integer");
+    }
+
+    /** The prompt's ids between BOS and EOS. */
+    private static long[] prompt(String text) {
+        Encoding encoding = CLIP.encode(text);
+        return Arrays.copyOfRange(encoding.inputIds(), 1, encoding.tokenCount() - 1);
+    }
+
+    private static void copyBundled(Path dir, String... names) throws IOException {
+        for (String name : names) {
+            try (InputStream in = ClipTokenizer.class.getResourceAsStream("clip/" + name)) {
+                Files.copy(in, dir.resolve(name));
+            }
+        }
+    }
+}
