@@ -150,7 +150,8 @@ public final class Txt2Img implements AutoCloseable {
             int context = model.unetConfig().crossAttentionDim();
             Tensor sample = g.input("sample", DType.FLOAT32, Shape.of(n, model.unetConfig().inChannels(), h, w));
             Tensor timestep = g.input("timestep", DType.FLOAT32, Shape.of(1));
-            Tensor text = g.input("encoder_hidden_states", dtype, Shape.of(copies * n, 77, context));
+            Shape textShape = Shape.of(copies * n, model.tokenizer().maxLength(), context);
+            Tensor text = g.input("encoder_hidden_states", dtype, textShape);
             Tensor x = sample.cast(dtype);
             Tensor batch = guided ? Tensor.concat(0, List.of(x, x)) : x;
             Tensor eps = new UNet2DConditionModel(g, dtype, "", model.unetConfig())
