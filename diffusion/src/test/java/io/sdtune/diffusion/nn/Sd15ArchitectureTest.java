@@ -68,6 +68,25 @@ class Sd15ArchitectureTest {
         assertShape(g, "text_model.final_layer_norm.bias", 768);
     }
 
+    @Test
+    void anSd2StyleConfigUsesLinearProjectionsAndPerBlockHeadCounts() {
+        UNet2DConditionConfig c = UNet2DConditionConfig.read(ConfigFile.parse("sd2-like config.json", """
+                {"down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
+                 "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"],
+                 "block_out_channels": [32, 64], "layers_per_block": 1, "norm_num_groups": 8,
+                 "cross_attention_dim": 48, "attention_head_dim": [2, 4], "use_linear_projection": true}
+                """));
+        Graph g = Graph.create();
+        Tensor out = new UNet2DConditionModel(g, DType.FLOAT32, "", c).forward(g.input("s", DType.FLOAT32, Shape.of(1, 4, 8, 8)),
+                g.input("t", DType.FLOAT32, Shape.of(1)), g.input("text", DType.FLOAT32, Shape.of(1, 77, 48)));
+
+        assertThat(out.shape()).isEqualTo(Shape.of(1, 4, 8, 8));
+        assertThat(c.attentionHeads()).containsExactly(2, 4);
+        assertShape(g, "down_blocks.0.attentions.0.proj_in.weight", 32, 32);
+        assertShape(g, "up_blocks.1.attentions.1.proj_out.weight", 32, 32);
+        assertShape(g, "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight", 32, 48);
+    }
+
     private static long count(Map<String, Tensor> weights) {
         return weights.values().stream().mapToLong(t -> t.shape().size()).sum();
     }
