@@ -61,6 +61,15 @@ class GraphTest {
     }
 
     @Test
+    void float32ConvertsToHalfPrecisionRoundingToNearest() {
+        TensorData f = TensorData.of(new float[] {1.0f, 1.0009765625f, 1.00048828125f, -3.3e-5f, 70000f}, 5);
+
+        assertThat(f.to(DType.FLOAT16).toDoubleArray()).containsExactly(1.0, 1.0009765625, 1.0, -3.3020973205566406E-5,
+                Double.POSITIVE_INFINITY);
+        assertThat(f.to(DType.BFLOAT16).get(4)).isEqualTo(70144.0);
+    }
+
+    @Test
     void halfPrecisionValuesRoundTrip() {
         TensorData h = TensorData.of(DType.FLOAT16, Shape.of(4), 1.0, -2.5, 65504, 6e-8);
         TensorData b = TensorData.of(DType.BFLOAT16, Shape.of(2), 3.140625, -1e30);
