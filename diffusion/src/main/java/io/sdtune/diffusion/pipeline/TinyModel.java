@@ -86,7 +86,8 @@ public final class TinyModel {
     }
 
     /**
-     * Norm scales at one and shifts at zero; every other tensor N(0, 1/fan_in), small enough that
+     * Norm scales near one and shifts near zero (1 + N(0, 0.1²) and N(0, 0.1²): not exactly 1 and 0, so
+     * that a swapped or ignored scale would show); every other tensor N(0, 1/fan_in), small enough that
      * activations stay finite through SD 1.5's depth.
      */
     private static void writeWeights(Path file, Graph g, long seed, Consumer<Path> progress) throws IOException {
@@ -98,7 +99,8 @@ public final class TinyModel {
             long fanIn = w.rank() > 1 ? w.shape().size() / w.shape().dim(0) : 1;
             double std = w.rank() > 1 ? 1 / Math.sqrt(fanIn) : 0.02;
             for (long i = 0; i < d.size(); i++) {
-                d.set(i, norm ? (w.name().endsWith("weight") ? 1 : 0) : gaussian(random) * std);
+                double r = gaussian(random);
+                d.set(i, norm ? (w.name().endsWith("weight") ? 1 : 0) + 0.1 * r : r * std);
             }
             tensors.put(w.name(), d);
         }
