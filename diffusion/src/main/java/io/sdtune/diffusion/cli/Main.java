@@ -15,7 +15,8 @@ public final class Main {
 
     private static final Map<String, Command> COMMANDS = Map.of(
             "generate", new GenerateCommand(),
-            "make-tiny-model", new MakeTinyModelCommand());
+            "make-tiny-model", new MakeTinyModelCommand(),
+            "train_dreambooth_lora", new TrainLoraCommand());
 
     private Main() {
     }

@@ -15,17 +15,29 @@ public abstract class Module {
     private final Graph graph;
     private final DType dtype;
     private final String path;
+    private final Lora lora;
 
     /** A root module: its parameters are named {@code prefix.<key>}, or just {@code <key>} for an empty prefix. */
     protected Module(Graph graph, DType dtype, String prefix) {
+        this(graph, dtype, prefix, null);
+    }
+
+    /** A root module whose matching linear layers carry LoRA branches ({@code lora} may be null). */
+    protected Module(Graph graph, DType dtype, String prefix, Lora lora) {
         this.graph = graph;
         this.dtype = dtype;
         this.path = prefix;
+        this.lora = lora;
     }
 
     /** A child registered under {@code name} (dotted names such as {@code to_out.0} are allowed). */
     protected Module(Module parent, String name) {
-        this(parent.graph, parent.dtype, parent.child(name));
+        this(parent.graph, parent.dtype, parent.child(name), parent.lora);
+    }
+
+    /** The model's LoRA configuration, or null. */
+    protected final Lora lora() {
+        return lora;
     }
 
     public Graph graph() {

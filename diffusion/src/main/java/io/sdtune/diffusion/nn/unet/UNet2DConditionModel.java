@@ -5,6 +5,7 @@ import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.nn.Conv2d;
 import io.sdtune.diffusion.nn.GroupNorm;
+import io.sdtune.diffusion.nn.Lora;
 import io.sdtune.diffusion.nn.Module;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,7 +28,12 @@ public final class UNet2DConditionModel extends Module {
     private final Conv2d convOut;
 
     public UNet2DConditionModel(Graph graph, DType dtype, String prefix, UNet2DConditionConfig c) {
-        super(graph, dtype, prefix);
+        this(graph, dtype, prefix, c, null);
+    }
+
+    /** The UNet with LoRA branches on the layers {@code lora} targets. */
+    public UNet2DConditionModel(Graph graph, DType dtype, String prefix, UNet2DConditionConfig c, Lora lora) {
+        super(graph, dtype, prefix, lora);
         this.config = c;
         List<Integer> channels = c.blockOutChannels();
         timeEmbedding = new TimestepEmbedding(this, "time_embedding", channels.get(0), c.timeEmbedDim(), c.flipSinToCos(),

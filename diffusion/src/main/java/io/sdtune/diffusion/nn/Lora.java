@@ -1,0 +1,31 @@
+package io.sdtune.diffusion.nn;
+
+import java.util.function.Predicate;
+
+/**
+ * Which {@link Linear} layers of a model carry a LoRA branch, {@code y = W x + b + (α/r) B A x}, and
+ * of what rank. The branch's tensors are named as PEFT names them, {@code <layer>.lora_A.weight}
+ * ({@code [r, in]}) and {@code <layer>.lora_B.weight} ({@code [out, r]}), under the model's prefix.
+ *
+ * @param alpha the scaling numerator (the diffusers scripts use {@code alpha = rank}: scale 1)
+ */
+public record Lora(Predicate<String> targets, int rank, double alpha) {
+
+    public Lora {
+        if (rank < 1) {
+            throw new IllegalArgumentException("LoRA rank must be at least 1, got " + rank);
+        }
+    }
+
+    /**
+     * The layers diffusers' {@code train_dreambooth_lora.py} adapts in the UNet: {@code to_q},
+     * {@code to_k}, {@code to_v} and {@code to_out.0} of every attention.
+     */
+    public static Lora unetAttention(int rank) {
+        return new Lora(path -> path.matches(".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)"), rank, rank);
+    }
+
+    public double scale() {
+        return alpha / rank;
+    }
+}

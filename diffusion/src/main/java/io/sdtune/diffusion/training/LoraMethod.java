@@ -1,0 +1,80 @@
+package io.sdtune.diffusion.training;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.nn.Lora;
+import io.sdtune.diffusion.nn.clip.ClipTextModel;
+import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.weights.SafeTensors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * LoRA as {@code train_dreambooth_lora.py} does it: rank-r branches on the UNet attention projections
+ * ({@code to_q, to_k, to_v, to_out.0} of {@code attn1} and {@code attn2}), alpha = rank, A drawn from
+ * N(0, 1/r²) and B zero (PEFT's "gaussian" init), so training starts from the base model exactly.
+ * The artifact is {@code pytorch_lora_weights.safetensors} with keys {@code unet.<layer>.lora_A.weight}
+ * and {@code unet.<layer>.lora_B.weight}.
+ */
+public final class LoraMethod implements TrainingMethod {
+    public static final String ARTIFACT = "pytorch_lora_weights.safetensors";
+
+    private final Lora lora;
+    private final DType dtype;
+
+    public LoraMethod(int rank, DType dtype) {
+        this.lora = Lora.unetAttention(rank);
+        this.dtype = dtype;
+    }
+
+    @Override
+    public Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps, Tensor inputIds) {
+        Tensor text = new ClipTextModel(g, dtype, "text_encoder", model.textEncoderConfig()).forward(inputIds);
+        return new UNet2DConditionModel(g, dtype, "unet", model.unetConfig(), lora)
+                .forward(noisyLatents.cast(dtype), timesteps, text);
+    }
+
+    @Override
+    public List<Tensor> trainable(Graph g) {
+        return g.weights().values().stream().filter(t -> t.name().contains(".lora_")).toList();
+    }
+
+    @Override
+    public Map<String, TensorData> initialValues(Graph g, SplittableRandom random) {
+        Map<String, TensorData> values = new LinkedHashMap<>();
+        for (Tensor t : trainable(g)) {
+            TensorData d = TensorData.allocate(t.dtype(), t.shape());
+            if (t.name().endsWith("lora_A.weight")) {
+                for (long i = 0; i < d.size(); i++) {
+                    d.set(i, gaussian(random) / lora.rank());
+                }
+            }
+            values.put(t.name(), d);
+        }
+        return values;
+    }
+
+    @Override
+    public void save(Path outputDir, StableDiffusion model, Map<String, TensorData> trained) {
+        try {
+            Files.createDirectories(outputDir);
+            SafeTensors.write(outputDir.resolve(ARTIFACT), trained, Map.of("format", "pt"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + outputDir.resolve(ARTIFACT) + ": " + e.getMessage(), e);
+        }
+    }
+
+    static double gaussian(SplittableRandom random) {
+        double u = 1 - random.nextDouble();
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
+    }
+}

@@ -1,0 +1,185 @@
+package io.sdtune.diffusion.training;
+
+import io.sdtune.diffusion.autodiff.CheckpointPolicy;
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Program;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.nn.vae.AutoencoderKL;
+import io.sdtune.diffusion.optim.AdamW;
+import io.sdtune.diffusion.optim.TrainingSession;
+import io.sdtune.diffusion.optim.TrainingStep;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.runtime.Session;
+import io.sdtune.diffusion.scheduler.NoiseSchedule;
+import io.sdtune.diffusion.scheduler.SchedulerConfig;
+import io.sdtune.diffusion.scheduler.SeededNoise;
+import io.sdtune.diffusion.weights.WeightSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The fine-tuning loop the three methods share, as the diffusers scripts run it: the training images'
+ * latents are encoded once (posterior mean and standard deviation; a fresh sample is drawn each
+ * step), then each step draws timesteps and noise, noises the latents on the host, and runs one
+ * training-step graph (text encoder, UNet, MSE loss, backward, AdamW) on ONNX Runtime.
+ */
+public final class Trainer {
+    private final TrainingArgs args;
+    private final TrainingMethod method;
+
+    public Trainer(TrainingArgs args, TrainingMethod method) {
+        this.args = args;
+        this.method = method;
+    }
+
+    /** Trains and writes the artifact; returns the loss of every step. */
+    public double[] run(TrainingListener listener) {
+        try (StableDiffusion model = StableDiffusion.load(args.pretrainedModelNameOrPath())) {
+            InstanceImages images = InstanceImages.load(args.instanceDataDir(), args.resolution(), args.randomFlip());
+            List<Posterior> latents = encode(model, images);
+            long[] ids = model.tokenizer().encode(args.instancePrompt()).inputIds();
+
+            int batch = args.effectiveBatch();
+            int channels = model.unetConfig().inChannels();
+            int side = args.resolution() / model.vaeConfig().downscale();
+            Shape latentShape = Shape.of(batch, channels, side, side);
+            Graph g = Graph.create();
+            Tensor noisy = g.input("noisy_latents", DType.FLOAT32, latentShape);
+            Tensor timesteps = g.input("timesteps", DType.FLOAT32, Shape.of(batch));
+            Tensor inputIds = g.input("input_ids", DType.INT64, Shape.of(batch, ids.length));
+            Tensor target = g.input("target", DType.FLOAT32, latentShape);
+            Tensor weights = g.input("loss_weights", DType.FLOAT32, Shape.of(batch));
+            Tensor prediction = method.predict(g, model, noisy, timesteps, inputIds).cast(DType.FLOAT32);
+            Tensor perSample = prediction.sub(target).square().mean(false, 1, 2, 3);
+            Tensor loss = perSample.mul(weights).mean();
+
+            TrainingStep.Options options = new TrainingStep.Options(
+                    new AdamW(args.adamBeta1(), args.adamBeta2(), args.adamWeightDecay(), args.adamEpsilon()),
+                    args.maxGradNorm(), 1,
+                    args.gradientCheckpointing() ? CheckpointPolicy.modules(
+                            "unet\\.(down_blocks|up_blocks)\\.\\d+\\.(resnets|attentions)\\.\\d+|unet\\.mid_block")
+                            : CheckpointPolicy.none());
+            TrainingStep step = TrainingStep.build(loss, method.trainable(g), options);
+            SplittableRandom random = new SplittableRandom(args.seed());
+            Map<String, TensorData> initial = method.initialValues(g, random);
+            LearningRateSchedule schedule = new LearningRateSchedule(args.lrScheduler(), args.scaledLearningRate(),
+                    args.lrWarmupSteps(), args.maxTrainSteps());
+            NoiseSchedule noiseSchedule = NoiseSchedule.of(model.schedulerConfig());
+            SeededNoise noise = new SeededNoise(args.seed());
+            double[] losses = new double[args.maxTrainSteps()];
+            try (TrainingSession session = TrainingSession.create(step,
+                    name -> initial.containsKey(name) ? initial.get(name) : baseWeight(model, name), args.device())) {
+                long start = System.nanoTime();
+                for (int s = 0; s < args.maxTrainSteps(); s++) {
+                    Map<String, TensorData> feed = batch(latents, ids, latentShape, noiseSchedule, model, noise, random);
+                    double lr = schedule.at(s);
+                    losses[s] = session.run(feed, lr);
+                    listener.onStep(s + 1, args.maxTrainSteps(), losses[s], lr, (System.nanoTime() - start) / 1e9 / (s + 1));
+                    if (listener.cancelled()) {
+                        break;
+                    }
+                }
+                Map<String, TensorData> trained = new LinkedHashMap<>();
+                for (Tensor t : method.trainable(g)) {
+                    trained.put(t.name(), session.parameter(t.name()).copy());
+                }
+                method.save(args.outputDir(), model, trained);
+            }
+            return losses;
+        }
+    }
+
+    /** A diagonal Gaussian over one image's latents, from the VAE encoder. */
+    private record Posterior(float[] mean, float[] std) {
+    }
+
+    private List<Posterior> encode(StableDiffusion model, InstanceImages images) {
+        int side = images.resolution();
+        Graph g = Graph.create();
+        Tensor pixels = g.input("pixels", DType.FLOAT32, Shape.of(1, 3, side, side));
+        AutoencoderKL.Posterior p = new AutoencoderKL(g, args.dtype(), "", model.vaeConfig()).encode(pixels.cast(args.dtype()));
+        Tensor mean = p.mean().cast(DType.FLOAT32);
+        Tensor std = p.logvar().cast(DType.FLOAT32).mul(0.5).exp();
+        List<Posterior> out = new ArrayList<>();
+        try (Session s = Session.create(new Program(Map.of("pixels", pixels), Map.of("mean", mean, "std", std)),
+                key -> model.vae().get(key, args.dtype()), args.device())) {
+            for (float[] image : images.pixels()) {
+                TensorData in = TensorData.allocate(DType.FLOAT32, pixels.shape());
+                in.data().asFloatBuffer().put(image);
+                Map<String, TensorData> r = s.run(Map.of("pixels", in));
+                out.add(new Posterior(r.get("mean").toFloatArray(), r.get("std").toFloatArray()));
+            }
+        }
+        return out;
+    }
+
+    /** One batch: sampled latents noised at random timesteps, the prompt's ids, the target, the loss weights. */
+    private Map<String, TensorData> batch(List<Posterior> latents, long[] ids, Shape shape, NoiseSchedule schedule,
+            StableDiffusion model, SeededNoise noise, SplittableRandom random) {
+        int b = (int) shape.dim(0);
+        int per = (int) (shape.size() / b);
+        float scaling = (float) model.vaeConfig().scalingFactor();
+        float[] x0 = new float[(int) shape.size()];
+        int[] t = new int[b];
+        for (int i = 0; i < b; i++) {
+            Posterior p = latents.get(random.nextInt(latents.size()));
+            float[] eps = noise.standardNormal(per);
+            for (int j = 0; j < per; j++) {
+                x0[i * per + j] = (p.mean()[j] + p.std()[j] * eps[j]) * scaling;
+            }
+            t[i] = random.nextInt(schedule.numTrainTimesteps());
+        }
+        float[] n = noise.standardNormal(x0.length);
+        if (args.noiseOffset() > 0) {
+            int channels = (int) shape.dim(1);
+            float[] offsets = noise.standardNormal(b * channels);
+            int plane = per / channels;
+            for (int j = 0; j < n.length; j++) {
+                n[j] += (float) args.noiseOffset() * offsets[j / plane];
+            }
+        }
+        float[] noisy = schedule.addNoise(x0, n, t);
+        float[] target = model.schedulerConfig().predictionType() == SchedulerConfig.PredictionType.V_PREDICTION
+                ? schedule.velocity(x0, n, t) : n;
+        double[] timesteps = new double[b];
+        double[] weights = new double[b];
+        long[] batchIds = new long[b * ids.length];
+        for (int i = 0; i < b; i++) {
+            timesteps[i] = t[i];
+            double snr = schedule.snr(t[i]);
+            // Min-SNR weighting (Hang et al. 2023) as the scripts apply it for epsilon prediction.
+            weights[i] = args.snrGamma() > 0 ? Math.min(snr, args.snrGamma()) / snr : 1;
+            System.arraycopy(ids, 0, batchIds, i * ids.length, ids.length);
+        }
+        Map<String, TensorData> feed = new LinkedHashMap<>();
+        feed.put("noisy_latents", floats(shape, noisy));
+        feed.put("timesteps", TensorData.of(DType.FLOAT32, Shape.of(b), timesteps));
+        feed.put("input_ids", TensorData.ofLongs(batchIds, b, ids.length));
+        feed.put("target", floats(shape, target));
+        feed.put("loss_weights", TensorData.of(DType.FLOAT32, Shape.of(b), weights));
+        return feed;
+    }
+
+    /** {@code unet.<key>} and {@code text_encoder.<key>} from the model's files, in the training dtype. */
+    private TensorData baseWeight(StableDiffusion model, String name) {
+        int dot = name.indexOf('.');
+        WeightSource source = switch (name.substring(0, dot)) {
+            case "unet" -> model.unet();
+            case "text_encoder" -> model.textEncoder();
+            default -> throw new IllegalArgumentException("no model component holds " + name);
+        };
+        return source.get(name.substring(dot + 1), args.dtype());
+    }
+
+    private static TensorData floats(Shape shape, float[] values) {
+        TensorData t = TensorData.allocate(DType.FLOAT32, shape);
+        t.data().asFloatBuffer().put(values);
+        return t;
+    }
+}

@@ -1,0 +1,34 @@
+package io.sdtune.diffusion.training;
+
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * What distinguishes Textual Inversion, DreamBooth and LoRA inside the one training loop: which
+ * tensors are trained, how they start, how the UNet's prediction is built around them, and which
+ * artifact is written.
+ */
+public interface TrainingMethod {
+
+    /**
+     * The noise (or velocity) prediction for a batch, built into {@code g}: the text encoder on
+     * {@code inputIds}, then the UNet. Base weights are named {@code text_encoder.<key>} and
+     * {@code unet.<key>}.
+     */
+    Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps, Tensor inputIds);
+
+    /** The tensors of {@code g} this method trains (after {@link #predict}). */
+    List<Tensor> trainable(Graph g);
+
+    /** Starting values of trainable tensors that are not base weights (e.g. LoRA matrices). */
+    Map<String, TensorData> initialValues(Graph g, SplittableRandom random);
+
+    /** Writes the artifact from the trained tensors' values (by graph name) into {@code outputDir}. */
+    void save(Path outputDir, StableDiffusion model, Map<String, TensorData> trained);
+}

@@ -1,0 +1,94 @@
+package io.sdtune.diffusion.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.pipeline.TinyModel;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.weights.SafeTensors;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** LoRA fine-tuning of the tiny model on a few synthetic images, on the CPU. */
+class LoraTrainingTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path images;
+
+    @BeforeAll
+    static void tinyModelAndImages() throws Exception {
+        model = dir.resolve("tiny-sd");
+        TinyModel.write(model, false, DType.FLOAT32, 0, file -> { });
+        images = Files.createDirectories(dir.resolve("cat-toy"));
+        for (int i = 0; i < 3; i++) {
+            BufferedImage image = new BufferedImage(80 + 8 * i, 64, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < image.getHeight(); y++) {
+                for (int x = 0; x < image.getWidth(); x++) {
+                    image.setRGB(x, y, (200 << 16) | ((40 + x + 30 * i) << 8) | (30 + y));
+                }
+            }
+            ImageIO.write(image, "png", images.resolve(i + ".png").toFile());
+        }
+    }
+
+    private static TrainingArgs args(Path output, double learningRate, int steps) {
+        return new TrainingArgs(model, images, "a photo of <cat-toy>", output, 64, false, 1, 1, steps, learningRate, false,
+                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, false, Device.CPU, DType.FLOAT32);
+    }
+
+    @Test
+    void trainingLowersTheLossOnTheSameNoisedSamples() {
+        int steps = 80;
+        // Same seed, same timesteps and noise at every step: only the learning rate differs.
+        double[] frozen = new Trainer(args(dir.resolve("frozen"), 1e-12, steps), new LoraMethod(4, DType.FLOAT32)).run(
+                (s, t, l, lr, sps) -> { });
+        double[] trained = new Trainer(args(dir.resolve("trained"), 1e-2, steps), new LoraMethod(4, DType.FLOAT32)).run(
+                (s, t, l, lr, sps) -> { });
+
+        assertThat(trained[0]).isEqualTo(frozen[0]);
+        assertThat(sum(trained, steps / 2, steps)).isLessThan(0.9 * sum(frozen, steps / 2, steps));
+    }
+
+    @Test
+    void writesDiffusersLoraKeysWithBMovedAwayFromZero() throws Exception {
+        Path out = dir.resolve("lora");
+        new Trainer(args(out, 1e-3, 5), new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        try (SafeTensors file = SafeTensors.open(out.resolve(LoraMethod.ARTIFACT))) {
+            String layer = "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k";
+            // 4 transformer blocks (down 0, mid, up 1 twice) x attn1, attn2 x q, k, v, out x A, B
+            assertThat(file.keys()).hasSize(4 * 2 * 4 * 2).contains(layer + ".lora_A.weight", layer + ".lora_B.weight");
+            assertThat(file.info(layer + ".lora_A.weight").shape()).isEqualTo(Shape.of(4, 32));
+            assertThat(file.info(layer + ".lora_B.weight").shape()).isEqualTo(Shape.of(32, 4));
+            double[] b = file.get(layer + ".lora_B.weight").toDoubleArray();
+            assertThat(Arrays.stream(b).map(Math::abs).max().orElse(0)).isGreaterThan(0);
+        }
+    }
+
+    @Test
+    void aFileThatIsNotAnImageIsNamed() throws Exception {
+        Path mixed = Files.createDirectories(dir.resolve("mixed"));
+        Files.copy(images.resolve("0.png"), mixed.resolve("0.png"));
+        Files.writeString(mixed.resolve("notes.txt"), "not a picture");
+
+        assertThatThrownBy(() -> InstanceImages.load(mixed, 64, false))
+                .hasMessageContaining(mixed.resolve("notes.txt") + " is not an image");
+    }
+
+    private static double sum(double[] values, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            s += values[i];
+        }
+        return s;
+    }
+}
