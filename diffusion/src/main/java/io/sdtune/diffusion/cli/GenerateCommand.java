@@ -4,16 +4,20 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.diffusion.pipeline.GenerationParams;
+import io.sdtune.diffusion.pipeline.LoraStack;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.scheduler.Schedulers;
+import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.Npy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** {@code sd generate}: text to image with a model folder or checkpoint, as diffusers' pipeline call. */
@@ -32,6 +36,7 @@ final class GenerateCommand implements Main.Command {
                 .option("width", "", "image width, a multiple of 8 (default: the model's sample size)")
                 .option("num_images_per_prompt", "1", "images to generate")
                 .option("latents", "", ".npy file of float32 [n, 4, height/8, width/8] initial latents (replaces the seed)")
+                .option("lora", "", "LoRA file FILE[:scale] (diffusers or kohya layout); repeat for several")
                 .option("device", "cpu", "cpu, cuda or cuda:N")
                 .option("dtype", "float32", "float32 or float16 (torch_dtype)")
                 .required("output", "PNG file to write (several images: NAME-0.png, NAME-1.png, ...)");
@@ -67,7 +72,8 @@ final class GenerateCommand implements Main.Command {
             out.printf("generating %d image(s) %dx%d, %d steps of %s, seed %d, on %s (%s)%n", params.numImages(),
                     params.width(), params.height(), params.numInferenceSteps(), scheduler, seed, device, f.string("dtype"));
             long start = System.nanoTime();
-            List<GeneratedImage> images = pipeline.generate(params, (step, total) -> {
+            LoraStack loras = loras(f.all("lora"), model);
+            List<GeneratedImage> images = pipeline.generate(params, loras, (step, total) -> {
                 if (step == total || step % 10 == 0) {
                     out.printf("step %d/%d  %.2f s/step%n", step, total, (System.nanoTime() - start) / 1e9 / step);
                 }
@@ -79,6 +85,23 @@ final class GenerateCommand implements Main.Command {
                 out.println("saved " + file);
             }
         }
+    }
+
+    /** {@code FILE[:scale]} for each {@code --lora}. */
+    private static LoraStack loras(List<String> specs, StableDiffusion model) {
+        Set<String> layers = specs.isEmpty() ? Set.of() : model.unetLinearLayers();
+        List<LoraStack.Applied> applied = new ArrayList<>();
+        for (String spec : specs) {
+            int colon = spec.lastIndexOf(':');
+            double scale = 1;
+            String file = spec;
+            if (colon > 0 && spec.substring(colon + 1).matches("-?[0-9.]+(e-?[0-9]+)?")) {
+                scale = Double.parseDouble(spec.substring(colon + 1));
+                file = spec.substring(0, colon);
+            }
+            applied.add(new LoraStack.Applied(LoraFile.read(Path.of(file), layers), scale));
+        }
+        return new LoraStack(applied);
     }
 
     private static TensorData readLatents(Path file) {

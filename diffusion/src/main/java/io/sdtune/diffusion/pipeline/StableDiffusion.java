@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * A Stable Diffusion model as loaded from disk: the configs of its components, its tokenizer, its
@@ -161,6 +163,15 @@ public final class StableDiffusion implements AutoCloseable {
         Graph g = Graph.create();
         new ClipTextModel(g, DType.FLOAT32, "", c);
         return g.weights().keySet();
+    }
+
+    /** The module paths of the UNet's linear layers (where LoRA branches can attach). */
+    public Set<String> unetLinearLayers() {
+        Graph g = Graph.create();
+        new UNet2DConditionModel(g, DType.FLOAT32, "", unetConfig);
+        return g.weights().values().stream().filter(t -> t.rank() == 2 && t.name().endsWith(".weight"))
+                .map(t -> t.name().substring(0, t.name().length() - ".weight".length()))
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /** The folder's or checkpoint file's name, recorded in generated images. */

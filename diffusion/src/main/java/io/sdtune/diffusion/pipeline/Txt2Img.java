@@ -6,6 +6,7 @@ import io.sdtune.diffusion.graph.Program;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.nn.Lora;
 import io.sdtune.diffusion.nn.clip.ClipTextModel;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
 import io.sdtune.diffusion.nn.vae.AutoencoderKL;
@@ -37,6 +38,7 @@ public final class Txt2Img implements AutoCloseable {
     private final Device device;
     private final DType dtype;
     private final Map<String, Session> sessions = new HashMap<>();
+    private final Map<String, UnetProgram> unets = new HashMap<>();
 
     public Txt2Img(StableDiffusion model, Device device, DType dtype) {
         this.model = model;
@@ -51,6 +53,11 @@ public final class Txt2Img implements AutoCloseable {
     }
 
     public List<GeneratedImage> generate(GenerationParams p, StepListener listener) {
+        return generate(p, LoraStack.none(), listener);
+    }
+
+    /** Text to image with LoRA adapters applied to the UNet. */
+    public List<GeneratedImage> generate(GenerationParams p, LoraStack loras, StepListener listener) {
         int factor = model.vaeConfig().downscale();
         int h = p.height() / factor;
         int w = p.width() / factor;
@@ -63,7 +70,8 @@ public final class Txt2Img implements AutoCloseable {
         scheduler.setTimesteps(p.numInferenceSteps());
         float[] latents = initialLatents(p, n * channels * h * w, scheduler.initNoiseSigma());
         NoiseSource noise = new SeededNoise(p.seed());
-        Session unet = unetSession(n, h, w, guided);
+        UnetProgram unet = unetSession(n, h, w, guided, loras.capacity());
+        Map<String, TensorData> loraFeeds = loras.feeds(unet.loraInputs(), dtype);
         Shape latentShape = Shape.of(n, channels, h, w);
         float[] timesteps = scheduler.timesteps();
         for (int i = 0; i < timesteps.length; i++) {
@@ -72,7 +80,8 @@ public final class Txt2Img implements AutoCloseable {
             feeds.put("timestep", TensorData.of(DType.FLOAT32, Shape.of(1), timesteps[i]));
             feeds.put("encoder_hidden_states", text);
             feeds.put("guidance_scale", TensorData.scalar(DType.FLOAT32, p.guidanceScale()));
-            float[] noisePred = unet.run(guided ? feeds : withoutGuidance(feeds)).get("noise_pred").toFloatArray();
+            feeds.putAll(loraFeeds);
+            float[] noisePred = unet.session().run(guided ? feeds : withoutGuidance(feeds)).get("noise_pred").toFloatArray();
             latents = scheduler.step(noisePred, i, latents, noise);
             if (listener != null) {
                 listener.onStep(i + 1, timesteps.length);
@@ -143,8 +152,13 @@ public final class Txt2Img implements AutoCloseable {
         return bind(new Program(Map.of("input_ids", ids), Map.of("last_hidden_state", hidden)), model.textEncoder());
     }
 
-    private Session unetSession(int n, int h, int w, boolean guided) {
-        return sessions.computeIfAbsent("unet:" + n + "x" + h + "x" + w + (guided ? ":cfg" : ""), key -> {
+    /** The UNet session and the LoRA inputs its graph takes (none without a LoRA capacity). */
+    private record UnetProgram(Session session, List<Tensor> loraInputs) {
+    }
+
+    private UnetProgram unetSession(int n, int h, int w, boolean guided, int loraCapacity) {
+        String key = "unet:" + n + "x" + h + "x" + w + (guided ? ":cfg" : "") + ":lora" + loraCapacity;
+        return unets.computeIfAbsent(key, k -> {
             Graph g = Graph.create();
             int copies = guided ? 2 : 1;
             int context = model.unetConfig().crossAttentionDim();
@@ -154,7 +168,8 @@ public final class Txt2Img implements AutoCloseable {
             Tensor text = g.input("encoder_hidden_states", dtype, textShape);
             Tensor x = sample.cast(dtype);
             Tensor batch = guided ? Tensor.concat(0, List.of(x, x)) : x;
-            Tensor eps = new UNet2DConditionModel(g, dtype, "", model.unetConfig())
+            Lora lora = loraCapacity > 0 ? Lora.unetAttention(loraCapacity) : null;
+            Tensor eps = new UNet2DConditionModel(g, dtype, "", model.unetConfig(), lora)
                     .forward(batch, timestep.expand(Shape.of(copies * n)), text).cast(DType.FLOAT32);
             Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("sample", sample, "timestep", timestep,
                     "encoder_hidden_states", text));
@@ -164,7 +179,9 @@ public final class Txt2Img implements AutoCloseable {
                 eps = halves.get(0).add(scale.mul(halves.get(1).sub(halves.get(0))));
                 inputs.put("guidance_scale", scale);
             }
-            return bind(new Program(inputs, Map.of("noise_pred", eps)), model.unet());
+            List<Tensor> loraInputs = g.weights().values().stream().filter(t -> t.name().contains(".lora_")).toList();
+            loraInputs.forEach(t -> inputs.put(t.name(), t));
+            return new UnetProgram(bind(new Program(inputs, Map.of("noise_pred", eps)), model.unet()), loraInputs);
         });
     }
 
@@ -202,5 +219,7 @@ public final class Txt2Img implements AutoCloseable {
     public void close() {
         sessions.values().forEach(Session::close);
         sessions.clear();
+        unets.values().forEach(u -> u.session().close());
+        unets.clear();
     }
 }

@@ -1,0 +1,113 @@
+package io.sdtune.diffusion.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.weights.LoraFile;
+import io.sdtune.diffusion.weights.SafeTensors;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** LoRA adapters applied at generation, from either file layout, without touching the base weights. */
+class LoraGenerationTest {
+    @TempDir
+    static Path dir;
+    static StableDiffusion model;
+    static Txt2Img pipeline;
+    static Set<String> layers;
+
+    @BeforeAll
+    static void tinyModel() {
+        TinyModel.write(dir.resolve("tiny"), false, DType.FLOAT32, 0, file -> { });
+        model = StableDiffusion.load(dir.resolve("tiny"));
+        pipeline = new Txt2Img(model, Device.CPU, DType.FLOAT32);
+        layers = model.unetLinearLayers();
+    }
+
+    @AfterAll
+    static void close() {
+        pipeline.close();
+        model.close();
+    }
+
+    private static byte[] image(LoraStack loras) {
+        GenerationParams p = GenerationParams.of("a <cat-toy> backpack", 5).withSize(64, 64).withSteps(4, "ddim");
+        return pipeline.generate(p, loras, null).get(0).rgb();
+    }
+
+    /** A rank-4 LoRA on every attention projection: A random, B random or zero; diffusers or kohya keys. */
+    private static Path writeLora(String name, boolean zeroB, boolean kohya) throws Exception {
+        Random random = new Random(9);
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        for (String layer : layers) {
+            if (!layer.matches(".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)")) {
+                continue;
+            }
+            long in = model.unet().get(layer + ".weight").shape().dim(1);
+            long out = model.unet().get(layer + ".weight").shape().dim(0);
+            TensorData a = TensorData.randn(DType.FLOAT32, Shape.of(4, in), 0.5, random);
+            TensorData b = zeroB ? TensorData.allocate(DType.FLOAT32, Shape.of(out, 4))
+                    : TensorData.randn(DType.FLOAT32, Shape.of(out, 4), 0.5, random);
+            if (kohya) {
+                String k = "lora_unet_" + layer.replace('.', '_');
+                tensors.put(k + ".lora_down.weight", a);
+                tensors.put(k + ".lora_up.weight", b);
+                tensors.put(k + ".alpha", TensorData.of(DType.FLOAT32, Shape.SCALAR, 4));
+            } else {
+                tensors.put("unet." + layer + ".lora_A.weight", a);
+                tensors.put("unet." + layer + ".lora_B.weight", b);
+            }
+        }
+        Path file = dir.resolve(name);
+        SafeTensors.write(file, tensors, Map.of());
+        return file;
+    }
+
+    private static LoraStack stack(Path file, double scale) {
+        return new LoraStack(List.of(new LoraStack.Applied(LoraFile.read(file, layers), scale)));
+    }
+
+    @Test
+    void aLoraWhoseBIsZeroReproducesTheBaseModelExactly() throws Exception {
+        assertThat(image(stack(writeLora("zero-b.safetensors", true, false), 1))).isEqualTo(image(LoraStack.none()));
+    }
+
+    @Test
+    void aLoraChangesTheImageAndStrengthZeroTakesItAway() throws Exception {
+        Path lora = writeLora("random.safetensors", false, false);
+
+        assertThat(image(stack(lora, 1))).isNotEqualTo(image(LoraStack.none()));
+        assertThat(image(stack(lora, 0))).isEqualTo(image(LoraStack.none()));
+    }
+
+    @Test
+    void kohyaAndDiffusersLayoutsOfOneLoraGiveTheSameImage() throws Exception {
+        byte[] diffusers = image(stack(writeLora("d.safetensors", false, false), 0.8));
+        byte[] kohya = image(stack(writeLora("k.safetensors", false, true), 0.8));
+
+        assertThat(kohya).isEqualTo(diffusers);
+    }
+
+    @Test
+    void aLoraForAnotherArchitectureListsTheKeysItCannotPlace() throws Exception {
+        Path sdxl = dir.resolve("sdxl.safetensors");
+        SafeTensors.write(sdxl, Map.of("unet.down_blocks.2.attentions.1.transformer_blocks.9.attn1.to_q.lora_A.weight",
+                TensorData.allocate(DType.FLOAT32, Shape.of(4, 1280))), Map.of());
+
+        assertThatThrownBy(() -> LoraFile.read(sdxl, layers))
+                .hasMessageContaining("1 LoRA keys match no layer of this model's UNet")
+                .hasMessageContaining("transformer_blocks.9.attn1.to_q.lora_A.weight");
+    }
+}
