@@ -16,7 +16,8 @@ public final class Main {
     private static final Map<String, Command> COMMANDS = Map.of(
             "generate", new GenerateCommand(),
             "make-tiny-model", new MakeTinyModelCommand(),
-            "train_dreambooth_lora", new TrainLoraCommand());
+            "train_dreambooth_lora", new TrainLoraCommand(),
+            "textual_inversion", new TextualInversionCommand());
 
     private Main() {
     }

@@ -41,9 +41,10 @@ public final class Trainer {
     /** Trains and writes the artifact; returns the loss of every step. */
     public double[] run(TrainingListener listener) {
         try (StableDiffusion model = StableDiffusion.load(args.pretrainedModelNameOrPath())) {
+            method.prepare(model);
             InstanceImages images = InstanceImages.load(args.instanceDataDir(), args.resolution(), args.randomFlip());
             List<Posterior> latents = encode(model, images);
-            long[] ids = model.tokenizer().encode(args.instancePrompt()).inputIds();
+            int textLength = model.tokenizer().maxLength();
 
             int batch = args.effectiveBatch();
             int channels = model.unetConfig().inChannels();
@@ -52,7 +53,7 @@ public final class Trainer {
             Graph g = Graph.create();
             Tensor noisy = g.input("noisy_latents", DType.FLOAT32, latentShape);
             Tensor timesteps = g.input("timesteps", DType.FLOAT32, Shape.of(batch));
-            Tensor inputIds = g.input("input_ids", DType.INT64, Shape.of(batch, ids.length));
+            Tensor inputIds = g.input("input_ids", DType.INT64, Shape.of(batch, textLength));
             Tensor target = g.input("target", DType.FLOAT32, latentShape);
             Tensor weights = g.input("loss_weights", DType.FLOAT32, Shape.of(batch));
             Tensor prediction = method.predict(g, model, noisy, timesteps, inputIds).cast(DType.FLOAT32);
@@ -77,7 +78,7 @@ public final class Trainer {
                     name -> initial.containsKey(name) ? initial.get(name) : baseWeight(model, name), args.device())) {
                 long start = System.nanoTime();
                 for (int s = 0; s < args.maxTrainSteps(); s++) {
-                    Map<String, TensorData> feed = batch(latents, ids, latentShape, noiseSchedule, model, noise, random);
+                    Map<String, TensorData> feed = batch(latents, latentShape, noiseSchedule, model, noise, random);
                     double lr = schedule.at(s);
                     losses[s] = session.run(feed, lr);
                     listener.onStep(s + 1, args.maxTrainSteps(), losses[s], lr, (System.nanoTime() - start) / 1e9 / (s + 1));
@@ -119,8 +120,8 @@ public final class Trainer {
         return out;
     }
 
-    /** One batch: sampled latents noised at random timesteps, the prompt's ids, the target, the loss weights. */
-    private Map<String, TensorData> batch(List<Posterior> latents, long[] ids, Shape shape, NoiseSchedule schedule,
+    /** One batch: sampled latents noised at random timesteps, the captions' ids, the target, the loss weights. */
+    private Map<String, TensorData> batch(List<Posterior> latents, Shape shape, NoiseSchedule schedule,
             StableDiffusion model, SeededNoise noise, SplittableRandom random) {
         int b = (int) shape.dim(0);
         int per = (int) (shape.size() / b);
@@ -149,18 +150,20 @@ public final class Trainer {
                 ? schedule.velocity(x0, n, t) : n;
         double[] timesteps = new double[b];
         double[] weights = new double[b];
-        long[] batchIds = new long[b * ids.length];
+        int length = model.tokenizer().maxLength();
+        long[] batchIds = new long[b * length];
         for (int i = 0; i < b; i++) {
             timesteps[i] = t[i];
             double snr = schedule.snr(t[i]);
             // Min-SNR weighting (Hang et al. 2023) as the scripts apply it for epsilon prediction.
             weights[i] = args.snrGamma() > 0 ? Math.min(snr, args.snrGamma()) / snr : 1;
-            System.arraycopy(ids, 0, batchIds, i * ids.length, ids.length);
+            long[] ids = model.tokenizer().encode(method.prompt(args.instancePrompt(), random)).inputIds();
+            System.arraycopy(ids, 0, batchIds, i * length, length);
         }
         Map<String, TensorData> feed = new LinkedHashMap<>();
         feed.put("noisy_latents", floats(shape, noisy));
         feed.put("timesteps", TensorData.of(DType.FLOAT32, Shape.of(b), timesteps));
-        feed.put("input_ids", TensorData.ofLongs(batchIds, b, ids.length));
+        feed.put("input_ids", TensorData.ofLongs(batchIds, b, length));
         feed.put("target", floats(shape, target));
         feed.put("loss_weights", TensorData.of(DType.FLOAT32, Shape.of(b), weights));
         return feed;

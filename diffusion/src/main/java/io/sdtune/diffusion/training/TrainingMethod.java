@@ -16,6 +16,15 @@ import java.util.SplittableRandom;
  */
 public interface TrainingMethod {
 
+    /** Readies the loaded model, e.g. adds placeholder tokens to its tokenizer. */
+    default void prepare(StableDiffusion model) {
+    }
+
+    /** The caption of one training sample (the instance prompt, or a template filled with a placeholder). */
+    default String prompt(String instancePrompt, SplittableRandom random) {
+        return instancePrompt;
+    }
+
     /**
      * The noise (or velocity) prediction for a batch, built into {@code g}: the text encoder on
      * {@code inputIds}, then the UNet. Base weights are named {@code text_encoder.<key>} and

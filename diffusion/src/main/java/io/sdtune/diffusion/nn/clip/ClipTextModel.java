@@ -19,15 +19,28 @@ import java.util.List;
  * Parameters are named {@code text_model.*} as in the state dict.
  */
 public final class ClipTextModel extends Module {
+    /** Graph name suffix of the rows appended to the token table for added tokens (Textual Inversion). */
+    public static final String ADDED_TOKENS = "text_model.embeddings.token_embedding.added_tokens";
+
     private final ClipTextConfig config;
     private final Embedding tokenEmbedding;
+    private final Tensor addedTokens;
     private final Embedding positionEmbedding;
     private final List<EncoderLayer> layers = new ArrayList<>();
     private final LayerNorm finalLayerNorm;
 
     public ClipTextModel(Graph graph, DType dtype, String prefix, ClipTextConfig c) {
+        this(graph, dtype, prefix, c, 0);
+    }
+
+    /**
+     * The model with {@code addedTokens} more rows after the vocabulary's, ids {@code vocab_size ...}: a
+     * separate tensor ({@link #ADDED_TOKENS}), so that only those rows are trained or swapped.
+     */
+    public ClipTextModel(Graph graph, DType dtype, String prefix, ClipTextConfig c, int addedTokens) {
         super(graph, dtype, prefix);
         this.config = c;
+        this.addedTokens = addedTokens > 0 ? parameter(ADDED_TOKENS, addedTokens, c.hiddenSize()) : null;
         String t = "text_model.";
         tokenEmbedding = new Embedding(this, t + "embeddings.token_embedding", c.vocabSize(), c.hiddenSize());
         positionEmbedding = new Embedding(this, t + "embeddings.position_embedding", c.maxPositionEmbeddings(), c.hiddenSize());
@@ -51,7 +64,9 @@ public final class ClipTextModel extends Module {
         try (var scope = enter()) {
             long length = inputIds.shape().dim(1);
             Tensor positions = graph().arange(0, length, 1, DType.INT64);
-            Tensor h = tokenEmbedding.forward(inputIds).add(positionEmbedding.forward(positions));
+            Tensor tokens = addedTokens == null ? tokenEmbedding.forward(inputIds)
+                    : Tensor.concat(0, List.of(tokenEmbeddingWeight(), addedTokens)).gather(inputIds, 0);
+            Tensor h = tokens.add(positionEmbedding.forward(positions));
             Tensor mask = causalMask(length);
             for (EncoderLayer layer : layers) {
                 h = layer.forward(h, mask);

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** LoRA fine-tuning of the tiny model on a few synthetic images, on the CPU. */
-class LoraTrainingTest {
+/** Fine-tuning the tiny model on a few synthetic images, on the CPU: LoRA and Textual Inversion. */
+class FineTuningTest {
     @TempDir
     static Path dir;
     static Path model;
@@ -72,6 +72,34 @@ class LoraTrainingTest {
             double[] b = file.get(layer + ".lora_B.weight").toDoubleArray();
             assertThat(Arrays.stream(b).map(Math::abs).max().orElse(0)).isGreaterThan(0);
         }
+    }
+
+    private static TextualInversionMethod catToy() {
+        return new TextualInversionMethod("<cat-toy>", "toy", 2, "object", DType.FLOAT32);
+    }
+
+    @Test
+    void textualInversionLowersTheLossAndWritesOnlyTheNewEmbeddings() throws Exception {
+        int steps = 60;
+        double[] frozen = new Trainer(args(dir.resolve("ti-frozen"), 1e-12, steps), catToy()).run((s, t, l, lr, sps) -> { });
+        double[] trained = new Trainer(args(dir.resolve("ti"), 5e-2, steps), catToy()).run((s, t, l, lr, sps) -> { });
+
+        assertThat(sum(trained, steps / 2, steps)).isLessThan(sum(frozen, steps / 2, steps));
+        try (SafeTensors file = SafeTensors.open(dir.resolve("ti").resolve(TextualInversionMethod.ARTIFACT))) {
+            assertThat(file.keys()).containsExactly("<cat-toy>");
+            assertThat(file.info("<cat-toy>").shape()).isEqualTo(Shape.of(2, 32));
+        }
+    }
+
+    @Test
+    void textualInversionRefusesAMultiTokenInitializerAndAnExistingPlaceholder() {
+        var twoTokens = new TextualInversionMethod("<cat-toy>", "teddy bear", 1, "object", DType.FLOAT32);
+        var existing = new TextualInversionMethod("dog", "toy", 1, "object", DType.FLOAT32);
+
+        assertThatThrownBy(() -> new Trainer(args(dir.resolve("x"), 1e-3, 1), twoTokens).run((s, t, l, lr, sps) -> { }))
+                .hasMessageContaining("The initializer token must be a single token");
+        assertThatThrownBy(() -> new Trainer(args(dir.resolve("y"), 1e-3, 1), existing).run((s, t, l, lr, sps) -> { }))
+                .hasMessageContaining("The tokenizer already contains the token dog");
     }
 
     @Test

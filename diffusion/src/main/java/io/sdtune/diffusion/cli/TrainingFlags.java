@@ -1,0 +1,72 @@
+package io.sdtune.diffusion.cli;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.training.TrainingArgs;
+import io.sdtune.diffusion.training.TrainingListener;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The flags the training commands share, with each diffusers script's own defaults. */
+final class TrainingFlags {
+    private TrainingFlags() {
+    }
+
+    /** Declares the shared flags; {@code defaults} overrides the default of any of them by name. */
+    static Flags declare(Flags f, Map<String, String> defaults) {
+        return f.required("pretrained_model_name_or_path", "diffusers model folder or single-file checkpoint")
+                .option("output_dir", defaults.get("output_dir"), "where the artifact is written")
+                .option("resolution", "512", "training image size")
+                .flag("center_crop", "accepted for compatibility: images are always center-cropped (latents are encoded once)")
+                .option("train_batch_size", defaults.getOrDefault("train_batch_size", "4"), "images per micro-batch")
+                .option("gradient_accumulation_steps", "1", "micro-batches per optimisation step")
+                .option("max_train_steps", defaults.getOrDefault("max_train_steps", ""), "optimisation steps")
+                .option("learning_rate", defaults.get("learning_rate"), "AdamW learning rate")
+                .flag("scale_lr", "multiply the learning rate by the effective batch size")
+                .option("lr_scheduler", "constant", "constant, constant_with_warmup, linear or cosine")
+                .option("lr_warmup_steps", "500", "warm-up steps of the learning-rate schedule")
+                .option("adam_beta1", "0.9", "AdamW beta1")
+                .option("adam_beta2", "0.999", "AdamW beta2")
+                .option("adam_weight_decay", "1e-2", "AdamW decoupled weight decay")
+                .option("adam_epsilon", "1e-08", "AdamW epsilon")
+                .option("max_grad_norm", "1.0", "gradient clipping by global norm (0: off)")
+                .option("seed", "0", "seed of everything random in training")
+                .option("noise_offset", "0", "scale of the per-channel noise offset")
+                .option("snr_gamma", "0", "Min-SNR loss weighting gamma (0: off)")
+                .flag("gradient_checkpointing", "recompute UNet blocks in the backward pass to save memory")
+                .option("mixed_precision", "no", "no or fp16 (fp16 runs the whole step in float16)")
+                .option("device", "cpu", "cpu, cuda or cuda:N");
+    }
+
+    static DType dtype(Flags f) {
+        return switch (f.string("mixed_precision")) {
+            case "no" -> DType.FLOAT32;
+            case "fp16" -> DType.FLOAT16;
+            default -> throw f.usage("--mixed_precision must be no or fp16, got '" + f.string("mixed_precision") + "'");
+        };
+    }
+
+    static TrainingArgs args(Flags f, String dataDirFlag, String prompt, boolean randomFlip) {
+        if (f.string("max_train_steps").isEmpty()) {
+            throw f.usage("--max_train_steps is required (training by --num_train_epochs is not implemented)");
+        }
+        return new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), Path.of(f.string(dataDirFlag)), prompt,
+                Path.of(f.string("output_dir")), f.integer("resolution"), randomFlip, f.integer("train_batch_size"),
+                f.integer("gradient_accumulation_steps"), f.integer("max_train_steps"), f.number("learning_rate"),
+                f.isSet("scale_lr"), f.string("lr_scheduler"), f.integer("lr_warmup_steps"), f.number("adam_beta1"),
+                f.number("adam_beta2"), f.number("adam_weight_decay"), f.number("adam_epsilon"), f.number("max_grad_norm"),
+                f.integer("seed"), f.number("noise_offset"), f.number("snr_gamma"), 0, f.isSet("gradient_checkpointing"),
+                Device.parse(f.string("device")), dtype(f));
+    }
+
+    /** The progress line: step, loss, lr, s/step, ETA; every 10 steps and at both ends. */
+    static TrainingListener progress(PrintStream out) {
+        return (step, total, loss, lr, secondsPerStep) -> {
+            if (step == 1 || step % 10 == 0 || step == total) {
+                out.printf("step %d/%d  loss %.4f  lr %.2e  %.3f s/step  ETA %.0f s%n", step, total, loss, lr,
+                        secondsPerStep, secondsPerStep * (total - step));
+            }
+        };
+    }
+}
