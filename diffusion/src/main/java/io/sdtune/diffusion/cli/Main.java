@@ -17,7 +17,8 @@ public final class Main {
             "generate", new GenerateCommand(),
             "make-tiny-model", new MakeTinyModelCommand(),
             "train_dreambooth_lora", new TrainLoraCommand(),
-            "textual_inversion", new TextualInversionCommand());
+            "textual_inversion", new TextualInversionCommand(),
+            "train_dreambooth", new TrainDreamBoothCommand());
 
     private Main() {
     }

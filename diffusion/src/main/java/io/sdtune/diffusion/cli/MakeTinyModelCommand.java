@@ -23,7 +23,7 @@ final class MakeTinyModelCommand implements Main.Command {
         f.parse(args);
         DType dtype = DType.parse(f.string("dtype"));
         Path dir = Path.of(f.positional(0));
-        TinyModel.write(dir, f.isSet("sd15-shapes"), dtype, f.integer("seed"), file -> out.println("wrote " + file));
+        TinyModel.write(dir, f.isSet("sd15-shapes"), dtype, f.integer("seed"), c -> out.println("generated " + c + " weights"));
         out.println("model written to " + dir);
     }
 }

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.pipeline.GenerationParams;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.TinyModel;
+import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.weights.SafeTensors;
 import java.awt.image.BufferedImage;
@@ -100,6 +103,26 @@ class FineTuningTest {
                 .hasMessageContaining("The initializer token must be a single token");
         assertThatThrownBy(() -> new Trainer(args(dir.resolve("y"), 1e-3, 1), existing).run((s, t, l, lr, sps) -> { }))
                 .hasMessageContaining("The tokenizer already contains the token dog");
+    }
+
+    @Test
+    void dreamBoothLowersTheLossAndWritesAModelFolderThatGenerates() {
+        int steps = 40;
+        double[] frozen = new Trainer(args(dir.resolve("db-frozen"), 1e-12, steps), new DreamBoothMethod(DType.FLOAT32))
+                .run((s, t, l, lr, sps) -> { });
+        double[] trained = new Trainer(args(dir.resolve("db"), 1e-3, steps), new DreamBoothMethod(DType.FLOAT32))
+                .run((s, t, l, lr, sps) -> { });
+
+        assertThat(sum(trained, steps / 2, steps)).isLessThan(sum(frozen, steps / 2, steps));
+        GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
+        assertThat(generate(dir.resolve("db"), p)).isNotEqualTo(generate(model, p));
+        assertThat(generate(dir.resolve("db-frozen"), p)).isEqualTo(generate(model, p));
+    }
+
+    private static byte[] generate(Path modelDir, GenerationParams p) {
+        try (StableDiffusion sd = StableDiffusion.load(modelDir); Txt2Img pipeline = new Txt2Img(sd, Device.CPU, DType.FLOAT32)) {
+            return pipeline.generate(p, null).get(0).rgb();
+        }
     }
 
     @Test
