@@ -18,7 +18,8 @@ public final class Main {
             "make-tiny-model", new MakeTinyModelCommand(),
             "train_dreambooth_lora", new TrainLoraCommand(),
             "textual_inversion", new TextualInversionCommand(),
-            "train_dreambooth", new TrainDreamBoothCommand());
+            "train_dreambooth", new TrainDreamBoothCommand(),
+            "benchmark", new BenchmarkCommand());
 
     private Main() {
     }

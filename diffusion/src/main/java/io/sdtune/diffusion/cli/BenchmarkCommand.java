@@ -1,0 +1,110 @@
+package io.sdtune.diffusion.cli;
+
+import io.sdtune.diffusion.benchmark.GpuMemoryMonitor;
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.training.DreamBoothMethod;
+import io.sdtune.diffusion.training.LoraMethod;
+import io.sdtune.diffusion.training.TextualInversionMethod;
+import io.sdtune.diffusion.training.Trainer;
+import io.sdtune.diffusion.training.TrainingArgs;
+import io.sdtune.diffusion.training.TrainingMethod;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * {@code sd benchmark}: the seed article's comparison table, measured: each method trained with the
+ * seed's settings (batch 1; TI with 4 accumulation steps, lr 5e-4 scaled; DreamBooth with gradient
+ * checkpointing, lr 1e-6; LoRA rank 4, lr 5e-4) on synthetic images, reporting s/step (median after
+ * warm-up), the projected time of 400 steps, peak GPU memory and the artifact's size.
+ */
+final class BenchmarkCommand implements Main.Command {
+
+    @Override
+    public void run(List<String> args, PrintStream out) {
+        Flags f = new Flags("benchmark")
+                .required("pretrained_model_name_or_path", "the base model (e.g. make-tiny-model --sd15-shapes)")
+                .option("resolution", "512", "training resolution")
+                .option("steps", "30", "steps timed per method (after 3 warm-up steps)")
+                .option("methods", "textual_inversion,dreambooth,lora", "which methods, comma-separated")
+                .option("work_dir", "benchmark-runs", "where images and artifacts go")
+                .option("mixed_precision", "no", "no or fp16")
+                .option("device", "cpu", "cpu, cuda or cuda:N");
+        if (args.contains("--help")) {
+            out.print(f.help());
+            return;
+        }
+        f.parse(args);
+        Path work = Path.of(f.string("work_dir"));
+        Path images = syntheticImages(work.resolve("instance-images"), f.integer("resolution"));
+        Device device = Device.parse(f.string("device"));
+        DType dtype = TrainingFlags.dtype(f);
+        out.println("| method | s/step | 400 steps (min) | peak GPU memory (GiB) | artifact size |");
+        out.println("|---|---|---|---|---|");
+        for (String method : f.string("methods").split(",")) {
+            TrainingMethod m = switch (method) {
+                case "textual_inversion" -> new TextualInversionMethod("<cat-toy>", "toy", 1, "object", dtype);
+                case "dreambooth" -> new DreamBoothMethod(dtype);
+                case "lora" -> new LoraMethod(4, dtype);
+                default -> throw f.usage("unknown method '" + method + "' (textual_inversion, dreambooth, lora)");
+            };
+            boolean ti = method.equals("textual_inversion");
+            double lr = ti ? 5e-4 * 4 : method.equals("dreambooth") ? 1e-6 : 5e-4;
+            int steps = f.integer("steps") + 3;
+            Path output = work.resolve(method);
+            TrainingArgs a = new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), images,
+                    "a photo of <cat-toy>", output, f.integer("resolution"), ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
+                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, method.equals("dreambooth"), device, dtype);
+            double[] stepSeconds = new double[steps];
+            long[] last = {System.nanoTime()};
+            try (GpuMemoryMonitor memory = GpuMemoryMonitor.start(device)) {
+                new Trainer(a, m).run((step, total, loss, rate, secondsPerStep) -> {
+                    long now = System.nanoTime();
+                    stepSeconds[step - 1] = (now - last[0]) / 1e9;
+                    last[0] = now;
+                });
+                double[] timed = Arrays.copyOfRange(stepSeconds, 3, steps);
+                Arrays.sort(timed);
+                double perStep = timed[timed.length / 2];
+                out.printf("| %s | %.3f | %.1f | %s | %s |%n", method, perStep, perStep * 400 / 60,
+                        memory.peakGiB() < 0 ? "n/a" : String.format("%.1f", memory.peakGiB()), size(output));
+            }
+        }
+    }
+
+    private static Path syntheticImages(Path dir, int resolution) {
+        try {
+            Files.createDirectories(dir);
+            for (int i = 0; i < 5; i++) {
+                BufferedImage image = new BufferedImage(resolution, resolution, BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < resolution; y++) {
+                    for (int x = 0; x < resolution; x++) {
+                        image.setRGB(x, y, ((x * 255 / resolution) << 16) | ((y * 255 / resolution) << 8) | (40 * i));
+                    }
+                }
+                ImageIO.write(image, "png", dir.resolve(i + ".png").toFile());
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String size(Path output) {
+        try (Stream<Path> files = Files.walk(output)) {
+            long bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            return bytes > 1 << 30 ? String.format("%.2f GB", bytes / 1e9)
+                    : bytes > 1 << 20 ? String.format("%.1f MB", bytes / 1e6) : String.format("%.1f KB", bytes / 1e3);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
