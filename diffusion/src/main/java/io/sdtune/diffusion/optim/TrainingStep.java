@@ -29,10 +29,11 @@ import java.util.Set;
  * each batch input is fed stacked as {@code [K, ...]}, the learning rate as {@code [K]}, and the loss
  * comes back as {@code [K]}.
  *
- * <p>Names: parameters keep their own names; the AdamW moments of all parameters of one dtype are
- * two flat vectors, {@code exp_avg.<dtype>} and {@code exp_avg_sq.<dtype>} (PyTorch's state names),
- * in the order of the trainable list; the step count is {@code step}. Each state value comes back
- * as output {@code next.<name>}.
+ * <p>Names: parameters keep their own names; the AdamW moments are flat vectors over buckets of
+ * parameters of one dtype, in the order of the trainable list, {@code exp_avg.<dtype>.<bucket>} and
+ * {@code exp_avg_sq.<dtype>.<bucket>} (PyTorch's state names); a bucket holds at most 2^28 values, so
+ * that each vector fits one buffer (a full SD UNet needs four). The step count is {@code step}. Each
+ * state value comes back as output {@code next.<name>}.
  */
 public final class TrainingStep {
     public static final String STEP = "step";
@@ -85,12 +86,15 @@ public final class TrainingStep {
         this.stepsPerRun = stepsPerRun;
     }
 
-    public static String expAvg(DType dtype) {
-        return "exp_avg." + dtype.name().toLowerCase();
+    /** Values in one bucket of flat moments at most: 1 GiB of float32, under Java's 2 GiB buffer limit. */
+    static final long BUCKET_VALUES = 1L << 28;
+
+    public static String expAvg(DType dtype, int bucket) {
+        return "exp_avg." + dtype.name().toLowerCase() + "." + bucket;
     }
 
-    public static String expAvgSq(DType dtype) {
-        return "exp_avg_sq." + dtype.name().toLowerCase();
+    public static String expAvgSq(DType dtype, int bucket) {
+        return "exp_avg_sq." + dtype.name().toLowerCase() + "." + bucket;
     }
 
     public static String next(String state) {
@@ -159,25 +163,58 @@ public final class TrainingStep {
         return stepsPerRun;
     }
 
+    /** Parameters (indices into the trainable list) that share one flat pair of moments. */
+    private record Bucket(DType dtype, List<Integer> members) {
+        long size(List<Tensor> params) {
+            return members.stream().mapToLong(i -> params.get(i).shape().size()).sum();
+        }
+    }
+
+    /** Buckets per dtype, in order of first appearance, each filled up to {@link #BUCKET_VALUES}. */
+    private static List<Bucket> buckets(List<Tensor> params) {
+        List<Bucket> buckets = new ArrayList<>();
+        for (DType dtype : params.stream().map(Tensor::dtype).distinct().toList()) {
+            List<Integer> current = new ArrayList<>();
+            long filled = 0;
+            for (int i = 0; i < params.size(); i++) {
+                long size = params.get(i).shape().size();
+                if (params.get(i).dtype() != dtype) {
+                    continue;
+                }
+                if (!current.isEmpty() && filled + size > BUCKET_VALUES) {
+                    buckets.add(new Bucket(dtype, current));
+                    current = new ArrayList<>();
+                    filled = 0;
+                }
+                current.add(i);
+                filled += size;
+            }
+            buckets.add(new Bucket(dtype, current));
+        }
+        return buckets;
+    }
+
     /**
-     * What a step hands to the next: the step count, the parameters, and for each parameter dtype (in
-     * order of first appearance) the flat first and second moments.
+     * What a step hands to the next: the step count, the parameters, and for each bucket the flat first
+     * and second moments.
      */
-    private record State(Tensor step, List<Tensor> params, List<DType> dtypes, List<Tensor> expAvg, List<Tensor> expAvgSq) {
+    private record State(Tensor step, List<Tensor> params, List<Bucket> buckets, List<Tensor> expAvg, List<Tensor> expAvgSq) {
 
         /** The state as inputs of {@code g}, names prefixed by {@code prefix}. */
         static State inputs(Graph g, String prefix, List<Tensor> params) {
-            List<DType> dtypes = params.stream().map(Tensor::dtype).distinct().toList();
+            List<Bucket> buckets = TrainingStep.buckets(params);
             List<Tensor> m = new ArrayList<>();
             List<Tensor> v = new ArrayList<>();
-            for (DType dtype : dtypes) {
-                Shape flat = Shape.of(params.stream().filter(p -> p.dtype() == dtype).mapToLong(p -> p.shape().size()).sum());
-                m.add(g.input(prefix + TrainingStep.expAvg(dtype), dtype, flat));
-                v.add(g.input(prefix + TrainingStep.expAvgSq(dtype), dtype, flat));
+            int[] perDtype = new int[DType.values().length];
+            for (Bucket b : buckets) {
+                int index = perDtype[b.dtype().ordinal()]++;
+                Shape flat = Shape.of(b.size(params));
+                m.add(g.input(prefix + TrainingStep.expAvg(b.dtype(), index), b.dtype(), flat));
+                v.add(g.input(prefix + TrainingStep.expAvgSq(b.dtype(), index), b.dtype(), flat));
             }
             List<Tensor> own = prefix.isEmpty() ? params
                     : params.stream().map(p -> g.input(prefix + p.name(), p.dtype(), p.shape())).toList();
-            return new State(g.input(prefix + STEP, DType.INT64, Shape.SCALAR), own, dtypes, m, v);
+            return new State(g.input(prefix + STEP, DType.INT64, Shape.SCALAR), own, buckets, m, v);
         }
 
         List<Tensor> moments() {
@@ -186,7 +223,7 @@ public final class TrainingStep {
             return all;
         }
 
-        /** [step, params..., exp_avg per dtype..., exp_avg_sq per dtype...]. */
+        /** [step, params..., exp_avg per bucket..., exp_avg_sq per bucket...]. */
         List<Tensor> values() {
             List<Tensor> all = new ArrayList<>(List.of(step));
             all.addAll(params);
@@ -201,9 +238,8 @@ public final class TrainingStep {
     private static Result update(Tensor loss, State state, Tensor lr, Options options) {
         Map<Tensor, Tensor> grads = Gradients.of(loss, state.params(), options.checkpointing());
         List<Tensor> flatGrads = new ArrayList<>();
-        for (DType dtype : state.dtypes()) {
-            List<Tensor> pieces = state.params().stream().filter(p -> p.dtype() == dtype)
-                    .map(p -> grads.get(p).reshape(-1)).toList();
+        for (Bucket b : state.buckets()) {
+            List<Tensor> pieces = b.members().stream().map(i -> grads.get(state.params().get(i)).reshape(-1)).toList();
             flatGrads.add(pieces.size() == 1 ? pieces.get(0) : Tensor.concat(0, pieces));
         }
         Tensor norm = GradientClipping.globalNorm(flatGrads);
@@ -212,22 +248,22 @@ public final class TrainingStep {
         }
         Tensor t = state.step().add(1);
         Tensor tf = t.cast(DType.FLOAT64);
-        Map<Tensor, Tensor> nextParams = new HashMap<>();
+        Tensor[] nextParams = new Tensor[state.params().size()];
         List<Tensor> m = new ArrayList<>();
         List<Tensor> v = new ArrayList<>();
-        for (int d = 0; d < state.dtypes().size(); d++) {
-            DType dtype = state.dtypes().get(d);
-            List<Tensor> group = state.params().stream().filter(p -> p.dtype() == dtype).toList();
-            AdamW.Update u = options.optimizer().apply(group, flatGrads.get(d), state.expAvg().get(d),
-                    state.expAvgSq().get(d), lr, tf);
-            for (int i = 0; i < group.size(); i++) {
-                nextParams.put(group.get(i), u.params().get(i));
+        for (int k = 0; k < state.buckets().size(); k++) {
+            List<Integer> members = state.buckets().get(k).members();
+            List<Tensor> group = members.stream().map(state.params()::get).toList();
+            AdamW.Update u = options.optimizer().apply(group, flatGrads.get(k), state.expAvg().get(k),
+                    state.expAvgSq().get(k), lr, tf);
+            for (int i = 0; i < members.size(); i++) {
+                nextParams[members.get(i)] = u.params().get(i);
             }
             m.add(u.expAvg());
             v.add(u.expAvgSq());
         }
-        List<Tensor> params = state.params().stream().map(nextParams::get).toList();
-        return new Result(loss, norm, new State(t, params, state.dtypes(), m, v));
+        List<Tensor> params = List.of(nextParams);
+        return new Result(loss, norm, new State(t, params, state.buckets(), m, v));
     }
 
     /** The step as a {@code Loop} body run K times; the loss and gradient norm come back as [K]. */
@@ -272,8 +308,8 @@ public final class TrainingStep {
         }
         List<Tensor> outs = g.apply("Loop", loopInputs, Map.of("body", new Subgraph(body, formals, results)), dtypes, shapes);
         int n = state.params().size();
-        int groups = state.dtypes().size();
-        State next = new State(outs.get(0), outs.subList(1, 1 + n), state.dtypes(), outs.subList(1 + n, 1 + n + groups),
+        int groups = state.buckets().size();
+        State next = new State(outs.get(0), outs.subList(1, 1 + n), state.buckets(), outs.subList(1 + n, 1 + n + groups),
                 outs.subList(1 + n + groups, 1 + n + 2 * groups));
         return new Result(outs.get(outs.size() - 2), outs.get(outs.size() - 1), next);
     }

@@ -61,7 +61,7 @@ class AdamWTest {
                 assertThat(session.parameter("a").toDoubleArray()).containsExactly(params[0], within(1e-12));
                 assertThat(session.parameter("b").toDoubleArray()).containsExactly(params[1], within(1e-12));
             }
-            assertThat(session.state().get(TrainingStep.expAvgSq(DType.FLOAT64)).toDoubleArray())
+            assertThat(session.state().get(TrainingStep.expAvgSq(DType.FLOAT64, 0)).toDoubleArray())
                     .containsExactly(concat(v[0], v[1]), within(1e-15));
         }
     }
@@ -76,7 +76,7 @@ class AdamWTest {
 
         try (TrainingSession session = TrainingSession.create(step, initial::get, Device.CPU)) {
             session.run(Map.of(), 1e-3);
-            double[] expAvg = session.state().get(TrainingStep.expAvg(DType.FLOAT64)).toDoubleArray();
+            double[] expAvg = session.state().get(TrainingStep.expAvg(DType.FLOAT64, 0)).toDoubleArray();
 
             double scale = 1.0 / (norm + 1e-6);
             assertThat(expAvg).containsExactly(new double[] {0.1 * 0.5 * scale, 0.1 * -2 * scale, 0.1 * 3 * scale,
