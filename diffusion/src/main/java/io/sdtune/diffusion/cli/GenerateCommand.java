@@ -3,6 +3,7 @@ package io.sdtune.diffusion.cli;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
+import io.sdtune.diffusion.pipeline.Adapters;
 import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.LoraStack;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
@@ -11,6 +12,7 @@ import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.scheduler.Schedulers;
 import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.Npy;
+import io.sdtune.diffusion.weights.TextualInversionFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -37,6 +39,7 @@ final class GenerateCommand implements Main.Command {
                 .option("num_images_per_prompt", "1", "images to generate")
                 .option("latents", "", ".npy file of float32 [n, 4, height/8, width/8] initial latents (replaces the seed)")
                 .option("lora", "", "LoRA file FILE[:scale] (diffusers or kohya layout); repeat for several")
+                .option("textual_inversion", "", "Textual Inversion embedding .safetensors (diffusers or A1111); repeat for several")
                 .option("device", "cpu", "cpu, cuda or cuda:N")
                 .option("dtype", "float32", "float32 or float16 (torch_dtype)")
                 .required("output", "PNG file to write (several images: NAME-0.png, NAME-1.png, ...)");
@@ -72,8 +75,9 @@ final class GenerateCommand implements Main.Command {
             out.printf("generating %d image(s) %dx%d, %d steps of %s, seed %d, on %s (%s)%n", params.numImages(),
                     params.width(), params.height(), params.numInferenceSteps(), scheduler, seed, device, f.string("dtype"));
             long start = System.nanoTime();
-            LoraStack loras = loras(f.all("lora"), model);
-            List<GeneratedImage> images = pipeline.generate(params, loras, (step, total) -> {
+            Adapters adapters = new Adapters(loras(f.all("lora"), model),
+                    f.all("textual_inversion").stream().map(file -> TextualInversionFile.read(Path.of(file))).toList());
+            List<GeneratedImage> images = pipeline.generate(params, adapters, (step, total) -> {
                 if (step == total || step % 10 == 0) {
                     out.printf("step %d/%d  %.2f s/step%n", step, total, (System.nanoTime() - start) / 1e9 / step);
                 }

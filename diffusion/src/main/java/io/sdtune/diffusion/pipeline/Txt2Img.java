@@ -17,6 +17,7 @@ import io.sdtune.diffusion.scheduler.Scheduler;
 import io.sdtune.diffusion.scheduler.Schedulers;
 import io.sdtune.diffusion.scheduler.SeededNoise;
 import io.sdtune.diffusion.tokenizer.Encoding;
+import io.sdtune.diffusion.weights.TextualInversionFile;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,11 +54,12 @@ public final class Txt2Img implements AutoCloseable {
     }
 
     public List<GeneratedImage> generate(GenerationParams p, StepListener listener) {
-        return generate(p, LoraStack.none(), listener);
+        return generate(p, Adapters.none(), listener);
     }
 
-    /** Text to image with LoRA adapters applied to the UNet. */
-    public List<GeneratedImage> generate(GenerationParams p, LoraStack loras, StepListener listener) {
+    /** Text to image with LoRAs on the UNet and Textual Inversion embeddings in the text encoder. */
+    public List<GeneratedImage> generate(GenerationParams p, Adapters adapters, StepListener listener) {
+        LoraStack loras = adapters.loras();
         int factor = model.vaeConfig().downscale();
         int h = p.height() / factor;
         int w = p.width() / factor;
@@ -65,7 +67,7 @@ public final class Txt2Img implements AutoCloseable {
         int channels = model.unetConfig().inChannels();
         boolean guided = p.guidanceScale() > 1;
 
-        TensorData text = encodePrompts(p, n, guided);
+        TensorData text = encodePrompts(p, n, guided, adapters.embeddings());
         Scheduler scheduler = Schedulers.create(p.scheduler(), model.schedulerConfig());
         scheduler.setTimesteps(p.numInferenceSteps());
         float[] latents = initialLatents(p, n * channels * h * w, scheduler.initNoiseSigma());
@@ -91,7 +93,8 @@ public final class Txt2Img implements AutoCloseable {
         return GeneratedImage.fromDecoded(images, p, model.name());
     }
 
-    private TensorData encodePrompts(GenerationParams p, int n, boolean guided) {
+    private TensorData encodePrompts(GenerationParams p, int n, boolean guided, List<TextualInversionFile> embeddings) {
+        TensorData addedRows = addTokens(embeddings);
         Encoding cond = encode(p.prompt());
         List<long[]> rows = new ArrayList<>();
         if (guided) {
@@ -108,8 +111,54 @@ public final class Txt2Img implements AutoCloseable {
         for (int r = 0; r < rows.size(); r++) {
             System.arraycopy(rows.get(r), 0, ids, r * length, length);
         }
-        Session encoder = sessions.computeIfAbsent("text_encoder:" + rows.size(), k -> textEncoderSession(rows.size(), length));
-        return encoder.run(Map.of("input_ids", TensorData.ofLongs(ids, rows.size(), length))).get("last_hidden_state");
+        int added = addedRows == null ? 0 : (int) addedRows.shape().dim(0);
+        Session encoder = sessions.computeIfAbsent("text_encoder:" + rows.size() + ":added" + added,
+                k -> textEncoderSession(rows.size(), length, added));
+        Map<String, TensorData> feeds = new LinkedHashMap<>(Map.of("input_ids", TensorData.ofLongs(ids, rows.size(), length)));
+        if (addedRows != null) {
+            feeds.put(ClipTextModel.ADDED_TOKENS, addedRows);
+        }
+        return encoder.run(feeds).get("last_hidden_state");
+    }
+
+    /**
+     * Registers the embeddings' tokens with the tokenizer (once; ids after the vocabulary) and returns
+     * the rows of every added token, zero for tokens no embedding of this call defines, in the model's
+     * dtype, padded to a multiple of 8 rows so that calls share a session; null when none were added.
+     */
+    private TensorData addTokens(List<TextualInversionFile> embeddings) {
+        var tokenizer = model.tokenizer();
+        int vocab = model.textEncoderConfig().vocabSize();
+        for (TextualInversionFile e : embeddings) {
+            for (String token : e.tokens()) {
+                if (!tokenizer.contains(token)) {
+                    tokenizer.addToken(token);
+                } else if (tokenizer.tokenId(token).getAsInt() < vocab) {
+                    throw new IllegalArgumentException("Textual Inversion token " + token + " is already a word of the "
+                            + "tokenizer; rename the embedding");
+                }
+            }
+        }
+        int added = tokenizer.vocabSize() - vocab;
+        if (added == 0) {
+            return null;
+        }
+        long hidden = model.textEncoderConfig().hiddenSize();
+        TensorData rows = TensorData.allocate(DType.FLOAT32, Shape.of((added + 7) / 8 * 8, hidden));
+        for (TextualInversionFile e : embeddings) {
+            if (e.vectors().shape().dim(1) != hidden) {
+                throw new IllegalArgumentException("Textual Inversion embedding " + e.token() + " has width "
+                        + e.vectors().shape().dim(1) + ", this text encoder " + hidden);
+            }
+            List<String> tokens = e.tokens();
+            for (int v = 0; v < tokens.size(); v++) {
+                long row = tokenizer.tokenId(tokens.get(v)).getAsInt() - vocab;
+                for (long j = 0; j < hidden; j++) {
+                    rows.set(row * hidden + j, e.vectors().get(v * hidden + j));
+                }
+            }
+        }
+        return dtype == DType.FLOAT32 ? rows : rows.to(dtype);
     }
 
     private Encoding encode(String prompt) {
@@ -145,11 +194,15 @@ public final class Txt2Img implements AutoCloseable {
         return latents;
     }
 
-    private Session textEncoderSession(int batch, int length) {
+    private Session textEncoderSession(int batch, int length, int addedRows) {
         Graph g = Graph.create();
         Tensor ids = g.input("input_ids", DType.INT64, Shape.of(batch, length));
-        Tensor hidden = new ClipTextModel(g, dtype, "", model.textEncoderConfig()).forward(ids);
-        return bind(new Program(Map.of("input_ids", ids), Map.of("last_hidden_state", hidden)), model.textEncoder());
+        Tensor hidden = new ClipTextModel(g, dtype, "", model.textEncoderConfig(), addedRows).forward(ids);
+        Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("input_ids", ids));
+        if (addedRows > 0) {
+            inputs.put(ClipTextModel.ADDED_TOKENS, g.weights().get(ClipTextModel.ADDED_TOKENS));
+        }
+        return bind(new Program(inputs, Map.of("last_hidden_state", hidden)), model.textEncoder());
     }
 
     /** The UNet session and the LoRA inputs its graph takes (none without a LoRA capacity). */

@@ -44,7 +44,7 @@ class LoraGenerationTest {
 
     private static byte[] image(LoraStack loras) {
         GenerationParams p = GenerationParams.of("a <cat-toy> backpack", 5).withSize(64, 64).withSteps(4, "ddim");
-        return pipeline.generate(p, loras, null).get(0).rgb();
+        return pipeline.generate(p, new Adapters(loras, List.of()), null).get(0).rgb();
     }
 
     /** A rank-4 LoRA on every attention projection: A random, B random or zero; diffusers or kohya keys. */
