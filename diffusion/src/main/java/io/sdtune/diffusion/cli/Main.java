@@ -19,7 +19,8 @@ public final class Main {
             "train_dreambooth_lora", new TrainLoraCommand(),
             "textual_inversion", new TextualInversionCommand(),
             "train_dreambooth", new TrainDreamBoothCommand(),
-            "benchmark", new BenchmarkCommand());
+            "benchmark", new BenchmarkCommand(),
+            "convert-lora", new ConvertLoraCommand());
 
     private Main() {
     }

@@ -167,8 +167,13 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** The module paths of the UNet's linear layers (where LoRA branches can attach). */
     public Set<String> unetLinearLayers() {
+        return unetLinearLayers(unetConfig);
+    }
+
+    /** The module paths of the linear layers of a UNet of this configuration. */
+    public static Set<String> unetLinearLayers(UNet2DConditionConfig config) {
         Graph g = Graph.create();
-        new UNet2DConditionModel(g, DType.FLOAT32, "", unetConfig);
+        new UNet2DConditionModel(g, DType.FLOAT32, "", config);
         return g.weights().values().stream().filter(t -> t.rank() == 2 && t.name().endsWith(".weight"))
                 .map(t -> t.name().substring(0, t.name().length() - ".weight".length()))
                 .collect(Collectors.toCollection(TreeSet::new));

@@ -26,11 +26,23 @@ public final class LoraFile {
     private static final Pattern DIFFUSERS = Pattern.compile("(?:unet\\.)?(.+)\\.lora\\.(down|up)\\.weight");
     private static final Pattern PROCESSOR = Pattern.compile("(?:unet\\.)?(.+)\\.processor\\.(to_q|to_k|to_v|to_out)_lora\\.(down|up)\\.weight");
     private static final Pattern KOHYA = Pattern.compile("lora_unet_(.+)\\.(lora_down\\.weight|lora_up\\.weight|alpha)");
+    private static final Pattern ALPHA = Pattern.compile("(?:unet\\.)?(.+)\\.alpha");
 
-    /** One adapted layer: {@code down [r, in]}, {@code up [out, r]}, and {@code alpha / r} as scale. */
-    public record Layer(TensorData down, TensorData up, double scale) {
+    /** The two layouts files are written in. */
+    public enum Layout { DIFFUSERS, KOHYA }
+
+    /**
+     * One adapted layer: {@code down [r, in]} (A), {@code up [out, r]} (B), as stored, and the stored
+     * alpha, or null when the file has none (then alpha = r).
+     */
+    public record Layer(TensorData down, TensorData up, TensorData alpha) {
         public int rank() {
             return (int) down.shape().dim(0);
+        }
+
+        /** {@code alpha / r}: the factor on {@code B A}. */
+        public double scale() {
+            return alpha == null ? 1 : alpha.get(0) / rank();
         }
     }
 
@@ -53,7 +65,7 @@ public final class LoraFile {
         unetLinearLayers.forEach(p -> underscored.put(p.replace('.', '_'), p));
         Map<String, TensorData> down = new LinkedHashMap<>();
         Map<String, TensorData> up = new LinkedHashMap<>();
-        Map<String, Double> alphas = new LinkedHashMap<>();
+        Map<String, TensorData> alphas = new LinkedHashMap<>();
         Set<String> unmatched = new TreeSet<>();
         try (SafeTensors st = SafeTensors.open(file)) {
             for (String key : st.keys()) {
@@ -72,6 +84,9 @@ public final class LoraFile {
                 } else if ((m = PEFT.matcher(key)).matches()) {
                     layer = m.group(1);
                     part = m.group(2).equals("A") ? "down" : "up";
+                } else if ((m = ALPHA.matcher(key)).matches()) {
+                    layer = m.group(1);
+                    part = "alpha";
                 } else {
                     layer = null;
                     part = null;
@@ -82,9 +97,9 @@ public final class LoraFile {
                 }
                 TensorData t = st.get(key);
                 switch (part) {
-                    case "down" -> down.put(layer, t.to(DType.FLOAT32));
-                    case "up" -> up.put(layer, t.to(DType.FLOAT32));
-                    default -> alphas.put(layer, t.get(0));
+                    case "down" -> down.put(layer, t);
+                    case "up" -> up.put(layer, t);
+                    default -> alphas.put(layer, t);
                 }
             }
         } catch (IOException e) {
@@ -104,8 +119,7 @@ public final class LoraFile {
                 throw new IllegalArgumentException(file + ": layer " + layer + " has no matching up/B matrix for its "
                         + "down/A matrix " + d.shape());
             }
-            int rank = (int) d.shape().dim(0);
-            layers.put(layer, new Layer(d, u, alphas.getOrDefault(layer, (double) rank) / rank));
+            layers.put(layer, new Layer(d, u, alphas.get(layer)));
         }
         return new LoraFile(file, layers);
     }
@@ -116,6 +130,36 @@ public final class LoraFile {
 
     public Map<String, Layer> layers() {
         return layers;
+    }
+
+    /**
+     * Writes the same tensors, bit for bit, in {@code layout}: diffusers/PEFT keys ({@code unet.<layer>.lora_A.weight},
+     * {@code lora_B}, plus {@code unet.<layer>.alpha} where the source had an alpha) or kohya keys
+     * ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_up}, {@code .alpha}, the
+     * alpha being the rank where the source had none, as kohya files always carry one).
+     */
+    public void write(Path target, Layout layout) {
+        Map<String, TensorData> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Layer> e : layers.entrySet()) {
+            Layer l = e.getValue();
+            if (layout == Layout.DIFFUSERS) {
+                out.put("unet." + e.getKey() + ".lora_A.weight", l.down());
+                out.put("unet." + e.getKey() + ".lora_B.weight", l.up());
+                if (l.alpha() != null) {
+                    out.put("unet." + e.getKey() + ".alpha", l.alpha());
+                }
+            } else {
+                String k = "lora_unet_" + e.getKey().replace('.', '_');
+                out.put(k + ".lora_down.weight", l.down());
+                out.put(k + ".lora_up.weight", l.up());
+                out.put(k + ".alpha", l.alpha() != null ? l.alpha() : TensorData.scalar(DType.FLOAT32, l.rank()));
+            }
+        }
+        try {
+            SafeTensors.write(target, out, Map.of("format", "pt"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
     }
 
     /** The largest rank over the layers. */

@@ -1,0 +1,49 @@
+package io.sdtune.diffusion.cli;
+
+import io.sdtune.diffusion.nn.unet.UNet2DConditionConfig;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.weights.LoraFile;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code sd convert-lora IN OUT --to kohya|diffusers}: rewrites a UNet LoRA between diffusers' layout
+ * and kohya/AUTOMATIC1111's, tensors copied bit for bit. The UNet's layer names come from
+ * {@code --pretrained_model_name_or_path}, or SD 1.5's configuration when it is not given.
+ */
+final class ConvertLoraCommand implements Main.Command {
+
+    @Override
+    public void run(List<String> args, PrintStream out) {
+        Flags f = new Flags("convert-lora")
+                .positional("IN")
+                .positional("OUT")
+                .required("to", "kohya or diffusers")
+                .option("pretrained_model_name_or_path", "", "the base model, for its layer names (default: SD 1.5)");
+        if (args.contains("--help")) {
+            out.print(f.help());
+            return;
+        }
+        f.parse(args);
+        LoraFile.Layout layout = switch (f.string("to")) {
+            case "kohya" -> LoraFile.Layout.KOHYA;
+            case "diffusers" -> LoraFile.Layout.DIFFUSERS;
+            default -> throw f.usage("--to must be kohya or diffusers, got '" + f.string("to") + "'");
+        };
+        LoraFile lora = LoraFile.read(Path.of(f.positional(0)), layers(f.string("pretrained_model_name_or_path")));
+        lora.write(Path.of(f.positional(1)), layout);
+        out.printf("wrote %s: %d layers, rank %d, %s layout%n", f.positional(1), lora.layers().size(), lora.rank(),
+                f.string("to"));
+    }
+
+    private static Set<String> layers(String model) {
+        if (model.isEmpty()) {
+            return StableDiffusion.unetLinearLayers(UNet2DConditionConfig.sd15());
+        }
+        try (StableDiffusion sd = StableDiffusion.load(Path.of(model))) {
+            return sd.unetLinearLayers();
+        }
+    }
+}
