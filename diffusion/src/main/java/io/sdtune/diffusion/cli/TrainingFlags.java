@@ -34,6 +34,8 @@ final class TrainingFlags {
                 .option("seed", "0", "seed of everything random in training")
                 .option("noise_offset", "0", "scale of the per-channel noise offset")
                 .option("snr_gamma", "0", "Min-SNR loss weighting gamma (0: off)")
+                .option("checkpointing_steps", "500", "save the training state every N steps (checkpoint-N/)")
+                .option("resume_from_checkpoint", "", "a checkpoint folder, or \"latest\" in output_dir")
                 .flag("gradient_checkpointing", "recompute UNet blocks in the backward pass to save memory")
                 .option("mixed_precision", "no", "no or fp16 (fp16 runs the whole step in float16)")
                 .option("device", "cpu", "cpu, cuda or cuda:N");
@@ -56,7 +58,8 @@ final class TrainingFlags {
                 f.integer("gradient_accumulation_steps"), f.integer("max_train_steps"), f.number("learning_rate"),
                 f.isSet("scale_lr"), f.string("lr_scheduler"), f.integer("lr_warmup_steps"), f.number("adam_beta1"),
                 f.number("adam_beta2"), f.number("adam_weight_decay"), f.number("adam_epsilon"), f.number("max_grad_norm"),
-                f.integer("seed"), f.number("noise_offset"), f.number("snr_gamma"), 0, f.isSet("gradient_checkpointing"),
+                f.integer("seed"), f.number("noise_offset"), f.number("snr_gamma"), f.integer("checkpointing_steps"),
+                f.string("resume_from_checkpoint"), f.isSet("gradient_checkpointing"),
                 Device.parse(f.string("device")), dtype(f));
     }
 

@@ -118,6 +118,22 @@ public final class TrainingSession implements AutoCloseable {
         return session.endProfiling();
     }
 
+    /**
+     * Replaces the training state with a saved one ({@link #state} of an earlier session of the same
+     * step): every value must be present with its type and shape.
+     */
+    public void restore(Map<String, TensorData> saved) {
+        for (Map.Entry<String, TensorData> e : state.entrySet()) {
+            TensorData from = saved.get(e.getKey());
+            TensorData to = e.getValue();
+            if (from == null || from.dtype() != to.dtype() || !from.shape().equals(to.shape())) {
+                throw new IllegalArgumentException("the saved state has no " + to.dtype() + to.shape() + " value for "
+                        + e.getKey() + (from == null ? "" : " (it has " + from.dtype() + from.shape() + ")"));
+            }
+            to.data().duplicate().rewind().put(from.data().duplicate().rewind());
+        }
+    }
+
     private static TensorData stack(Tensor input, List<Map<String, TensorData>> batches) {
         TensorData stacked = TensorData.allocate(input.dtype(), Shape.of(batches.size()).concat(input.shape()));
         for (Map<String, TensorData> batch : batches) {

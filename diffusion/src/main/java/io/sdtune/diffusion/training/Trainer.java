@@ -67,21 +67,27 @@ public final class Trainer {
                             "unet\\.(down_blocks|up_blocks)\\.\\d+\\.(resnets|attentions)\\.\\d+|unet\\.mid_block")
                             : CheckpointPolicy.none());
             TrainingStep step = TrainingStep.build(loss, method.trainable(g), options);
-            SplittableRandom random = new SplittableRandom(args.seed());
-            Map<String, TensorData> initial = method.initialValues(g, random);
+            Map<String, TensorData> initial = method.initialValues(g, new SplittableRandom(args.seed()));
             LearningRateSchedule schedule = new LearningRateSchedule(args.lrScheduler(), args.scaledLearningRate(),
                     args.lrWarmupSteps(), args.maxTrainSteps());
             NoiseSchedule noiseSchedule = NoiseSchedule.of(model.schedulerConfig());
-            SeededNoise noise = new SeededNoise(args.seed());
             double[] losses = new double[args.maxTrainSteps()];
             try (TrainingSession session = TrainingSession.create(step,
                     name -> initial.containsKey(name) ? initial.get(name) : baseWeight(model, name), args.device())) {
+                int first = Checkpoints.resume(args, session);
                 long start = System.nanoTime();
-                for (int s = 0; s < args.maxTrainSteps(); s++) {
-                    Map<String, TensorData> feed = batch(latents, latentShape, noiseSchedule, model, noise, random);
+                for (int s = first; s < args.maxTrainSteps(); s++) {
+                    // Randomness is derived from (seed, step), so a resumed run draws what the uninterrupted one did.
+                    long stepSeed = args.seed() * 1_000_003L + s;
+                    Map<String, TensorData> feed = batch(latents, latentShape, noiseSchedule, model,
+                            new SeededNoise(stepSeed), new SplittableRandom(stepSeed));
                     double lr = schedule.at(s);
                     losses[s] = session.run(feed, lr);
-                    listener.onStep(s + 1, args.maxTrainSteps(), losses[s], lr, (System.nanoTime() - start) / 1e9 / (s + 1));
+                    listener.onStep(s + 1, args.maxTrainSteps(), losses[s], lr,
+                            (System.nanoTime() - start) / 1e9 / (s + 1 - first));
+                    if (args.checkpointingSteps() > 0 && (s + 1) % args.checkpointingSteps() == 0) {
+                        Checkpoints.save(args.outputDir(), s + 1, session);
+                    }
                     if (listener.cancelled()) {
                         break;
                     }

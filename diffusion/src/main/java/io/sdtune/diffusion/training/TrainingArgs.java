@@ -8,6 +8,8 @@ import java.nio.file.Path;
  * The settings the three methods share, named and defaulted as the diffusers training scripts'
  * flags. {@code gradientAccumulationSteps} micro-batches are processed as one batch of
  * {@code trainBatchSize × gradientAccumulationSteps} (the same average gradient, computed at once).
+ * {@code checkpointingSteps} 0 saves no checkpoints; {@code resumeFromCheckpoint} is a checkpoint folder,
+ * {@code "latest"}, or empty.
  */
 public record TrainingArgs(
         Path pretrainedModelNameOrPath,
@@ -32,6 +34,7 @@ public record TrainingArgs(
         double noiseOffset,
         double snrGamma,
         int checkpointingSteps,
+        String resumeFromCheckpoint,
         boolean gradientCheckpointing,
         Device device,
         DType dtype) {

@@ -44,8 +44,32 @@ class FineTuningTest {
     }
 
     private static TrainingArgs args(Path output, double learningRate, int steps) {
+        return args(output, learningRate, steps, 0, "");
+    }
+
+    private static TrainingArgs args(Path output, double learningRate, int steps, int checkpointingSteps, String resume) {
         return new TrainingArgs(model, images, "a photo of <cat-toy>", output, 64, false, 1, 1, steps, learningRate, false,
-                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, false, Device.CPU, DType.FLOAT32);
+                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, checkpointingSteps, resume, false, Device.CPU,
+                DType.FLOAT32);
+    }
+
+    @Test
+    void aResumedRunEndsWithTheWeightsOfAnUninterruptedOne() throws Exception {
+        Path straight = dir.resolve("straight");
+        Path interrupted = dir.resolve("interrupted");
+        new Trainer(args(straight, 1e-3, 10, 5, ""), new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+        new Trainer(args(interrupted, 1e-3, 5, 5, ""), new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+        double[] resumed = new Trainer(args(interrupted, 1e-3, 10, 5, "latest"), new LoraMethod(4, DType.FLOAT32))
+                .run((s, t, l, lr, sps) -> { });
+
+        assertThat(resumed[0]).as("steps before the checkpoint are not run again").isZero();
+        assertThat(Files.isDirectory(interrupted.resolve("checkpoint-10"))).isTrue();
+        try (SafeTensors a = SafeTensors.open(straight.resolve(LoraMethod.ARTIFACT));
+                SafeTensors b = SafeTensors.open(interrupted.resolve(LoraMethod.ARTIFACT))) {
+            for (String key : a.keys()) {
+                assertThat(b.get(key).toFloatArray()).as(key).containsExactly(a.get(key).toFloatArray());
+            }
+        }
     }
 
     @Test
