@@ -36,6 +36,9 @@ final class TrainingFlags {
                 .option("snr_gamma", "0", "Min-SNR loss weighting gamma (0: off)")
                 .option("checkpointing_steps", "500", "save the training state every N steps (checkpoint-N/)")
                 .option("resume_from_checkpoint", "", "a checkpoint folder, or \"latest\" in output_dir")
+                .option("validation_prompt", "", "draw images with this prompt during training (validation/ in output_dir)")
+                .option("validation_steps", "100", "steps between validations")
+                .option("num_validation_images", "4", "images per validation")
                 .flag("gradient_checkpointing", "recompute UNet blocks in the backward pass to save memory")
                 .option("mixed_precision", "no", "no or fp16 (fp16 runs the whole step in float16)")
                 .option("device", "cpu", "cpu, cuda or cuda:N");
@@ -59,7 +62,8 @@ final class TrainingFlags {
                 f.isSet("scale_lr"), f.string("lr_scheduler"), f.integer("lr_warmup_steps"), f.number("adam_beta1"),
                 f.number("adam_beta2"), f.number("adam_weight_decay"), f.number("adam_epsilon"), f.number("max_grad_norm"),
                 f.integer("seed"), f.number("noise_offset"), f.number("snr_gamma"), f.integer("checkpointing_steps"),
-                f.string("resume_from_checkpoint"), f.isSet("gradient_checkpointing"),
+                f.string("resume_from_checkpoint"), f.string("validation_prompt"), f.integer("validation_steps"),
+                f.integer("num_validation_images"), f.isSet("gradient_checkpointing"),
                 Device.parse(f.string("device")), dtype(f));
     }
 

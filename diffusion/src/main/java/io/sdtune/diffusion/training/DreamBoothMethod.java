@@ -7,7 +7,11 @@ import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.clip.ClipTextModel;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
 import io.sdtune.diffusion.pipeline.DiffusersFolder;
+import io.sdtune.diffusion.pipeline.GeneratedImage;
+import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.pipeline.Txt2Img;
+import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -54,6 +58,14 @@ public final class DreamBoothMethod implements TrainingMethod {
                 new DiffusersFolder.Component(model.unetConfig().toJson(), unet),
                 new DiffusersFolder.Component(model.vaeConfig().toJson(), all(model.vae())),
                 new DiffusersFolder.Component(model.textEncoderConfig().toJson(), all(model.textEncoder())));
+    }
+
+    @Override
+    public List<GeneratedImage> sample(Path saved, StableDiffusion model, GenerationParams params, Device device,
+            DType runDtype) {
+        try (StableDiffusion trained = StableDiffusion.load(saved); Txt2Img pipeline = new Txt2Img(trained, device, runDtype)) {
+            return pipeline.generate(params, null);
+        }
     }
 
     private static Map<String, TensorData> all(WeightSource source) {

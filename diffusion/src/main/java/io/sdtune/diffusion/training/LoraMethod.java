@@ -7,7 +7,14 @@ import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.Lora;
 import io.sdtune.diffusion.nn.clip.ClipTextModel;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
+import io.sdtune.diffusion.pipeline.Adapters;
+import io.sdtune.diffusion.pipeline.GeneratedImage;
+import io.sdtune.diffusion.pipeline.GenerationParams;
+import io.sdtune.diffusion.pipeline.LoraStack;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.pipeline.Txt2Img;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -70,6 +77,16 @@ public final class LoraMethod implements TrainingMethod {
             SafeTensors.write(outputDir.resolve(ARTIFACT), trained, Map.of("format", "pt"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + outputDir.resolve(ARTIFACT) + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<GeneratedImage> sample(Path saved, StableDiffusion model, GenerationParams params, Device device,
+            DType runDtype) {
+        LoraFile file = LoraFile.read(saved.resolve(ARTIFACT), model.unetLinearLayers());
+        Adapters adapters = new Adapters(new LoraStack(List.of(new LoraStack.Applied(file, 1))), List.of());
+        try (Txt2Img pipeline = new Txt2Img(model, device, runDtype)) {
+            return pipeline.generate(params, adapters, null);
         }
     }
 

@@ -7,7 +7,14 @@ import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.clip.ClipTextModel;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
+import io.sdtune.diffusion.pipeline.Adapters;
+import io.sdtune.diffusion.pipeline.GeneratedImage;
+import io.sdtune.diffusion.pipeline.GenerationParams;
+import io.sdtune.diffusion.pipeline.LoraStack;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.pipeline.Txt2Img;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.weights.TextualInversionFile;
 import io.sdtune.diffusion.weights.SafeTensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -127,6 +134,15 @@ public final class TextualInversionMethod implements TrainingMethod {
             values.set(i, initializerRow.get(i % hidden));
         }
         return Map.of(rows.name(), values);
+    }
+
+    @Override
+    public List<GeneratedImage> sample(Path saved, StableDiffusion model, GenerationParams params, Device device,
+            DType runDtype) {
+        Adapters adapters = new Adapters(LoraStack.none(), List.of(TextualInversionFile.read(saved.resolve(ARTIFACT))));
+        try (Txt2Img pipeline = new Txt2Img(model, device, runDtype)) {
+            return pipeline.generate(params, adapters, null);
+        }
     }
 
     @Override

@@ -11,12 +11,15 @@ import io.sdtune.diffusion.nn.vae.AutoencoderKL;
 import io.sdtune.diffusion.optim.AdamW;
 import io.sdtune.diffusion.optim.TrainingSession;
 import io.sdtune.diffusion.optim.TrainingStep;
+import io.sdtune.diffusion.pipeline.GeneratedImage;
+import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.runtime.Session;
 import io.sdtune.diffusion.scheduler.NoiseSchedule;
 import io.sdtune.diffusion.scheduler.SchedulerConfig;
 import io.sdtune.diffusion.scheduler.SeededNoise;
 import io.sdtune.diffusion.weights.WeightSource;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,17 +91,46 @@ public final class Trainer {
                     if (args.checkpointingSteps() > 0 && (s + 1) % args.checkpointingSteps() == 0) {
                         Checkpoints.save(args.outputDir(), s + 1, session);
                     }
+                    if (!args.validationPrompt().isEmpty() && args.validationSteps() > 0 && (s + 1) % args.validationSteps() == 0
+                            && s + 1 < args.maxTrainSteps()) {
+                        validate(model, g, session, s + 1);
+                    }
                     if (listener.cancelled()) {
                         break;
                     }
                 }
-                Map<String, TensorData> trained = new LinkedHashMap<>();
-                for (Tensor t : method.trainable(g)) {
-                    trained.put(t.name(), session.parameter(t.name()).copy());
+                method.save(args.outputDir(), model, trained(g, session));
+                if (!args.validationPrompt().isEmpty()) {
+                    validate(model, g, session, args.maxTrainSteps());
                 }
-                method.save(args.outputDir(), model, trained);
             }
             return losses;
+        }
+    }
+
+    private Map<String, TensorData> trained(Graph g, TrainingSession session) {
+        Map<String, TensorData> trained = new LinkedHashMap<>();
+        for (Tensor t : method.trainable(g)) {
+            trained.put(t.name(), session.parameter(t.name()).copy());
+        }
+        return trained;
+    }
+
+    /**
+     * Validation images of the weights after {@code step}, as the scripts' {@code --validation_prompt}:
+     * the artifact is saved to {@code validation/step-N/} and drawn from like any saved artifact, into
+     * {@code validation/step-N-<i>.png} (seeds seed, seed + 1, ...; DPM++ 2M, 25 steps).
+     */
+    private void validate(StableDiffusion model, Graph g, TrainingSession session, int step) {
+        Path dir = args.outputDir().resolve("validation");
+        Path saved = dir.resolve("step-" + step);
+        method.save(saved, model, trained(g, session));
+        int size = args.resolution();
+        GenerationParams p = new GenerationParams(args.validationPrompt(), "", 25, 7.5, "dpmpp_2m", args.seed(), size, size,
+                args.numValidationImages(), null);
+        List<GeneratedImage> images = method.sample(saved, model, p, args.device(), args.dtype());
+        for (int i = 0; i < images.size(); i++) {
+            images.get(i).save(dir.resolve("step-" + step + "-" + i + ".png"));
         }
     }
 

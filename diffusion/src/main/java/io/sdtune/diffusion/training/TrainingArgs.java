@@ -9,7 +9,8 @@ import java.nio.file.Path;
  * flags. {@code gradientAccumulationSteps} micro-batches are processed as one batch of
  * {@code trainBatchSize × gradientAccumulationSteps} (the same average gradient, computed at once).
  * {@code checkpointingSteps} 0 saves no checkpoints; {@code resumeFromCheckpoint} is a checkpoint folder,
- * {@code "latest"}, or empty.
+ * {@code "latest"}, or empty. With a {@code validationPrompt}, every {@code validationSteps} steps and at
+ * the end {@code numValidationImages} images are drawn with the weights so far.
  */
 public record TrainingArgs(
         Path pretrainedModelNameOrPath,
@@ -35,6 +36,9 @@ public record TrainingArgs(
         double snrGamma,
         int checkpointingSteps,
         String resumeFromCheckpoint,
+        String validationPrompt,
+        int validationSteps,
+        int numValidationImages,
         boolean gradientCheckpointing,
         Device device,
         DType dtype) {

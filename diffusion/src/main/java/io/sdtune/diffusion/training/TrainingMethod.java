@@ -3,7 +3,11 @@ package io.sdtune.diffusion.training;
 import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.pipeline.GeneratedImage;
+import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.runtime.Device;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,4 +44,7 @@ public interface TrainingMethod {
 
     /** Writes the artifact from the trained tensors' values (by graph name) into {@code outputDir}. */
     void save(Path outputDir, StableDiffusion model, Map<String, TensorData> trained);
+
+    /** Images from an artifact this method saved in {@code saved}, on top of the base {@code model}. */
+    List<GeneratedImage> sample(Path saved, StableDiffusion model, GenerationParams params, Device device, DType dtype);
 }

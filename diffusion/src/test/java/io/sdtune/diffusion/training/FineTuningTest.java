@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.image.Png;
 import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.TinyModel;
@@ -49,8 +50,21 @@ class FineTuningTest {
 
     private static TrainingArgs args(Path output, double learningRate, int steps, int checkpointingSteps, String resume) {
         return new TrainingArgs(model, images, "a photo of <cat-toy>", output, 64, false, 1, 1, steps, learningRate, false,
-                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, checkpointingSteps, resume, false, Device.CPU,
+                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, checkpointingSteps, resume, "", 0, 0, false, Device.CPU,
                 DType.FLOAT32);
+    }
+
+    @Test
+    void validationImagesAreDrawnWithTheWeightsSoFar() {
+        Path out = dir.resolve("validated");
+        TrainingArgs validated = new TrainingArgs(model, images, "a photo of <cat-toy>", out, 64, false, 1, 1, 4, 1e-3, false,
+                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, Device.CPU,
+                DType.FLOAT32);
+
+        new Trainer(validated, new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        assertThat(out.resolve("validation/step-2-0.png")).isRegularFile();
+        assertThat(Png.readText(out.resolve("validation/step-4-0.png")).get("parameters")).startsWith("A <cat-toy> backpack");
     }
 
     @Test
