@@ -38,11 +38,9 @@ final class BenchmarkCommand implements Main.Command {
                 .option("work_dir", "benchmark-runs", "where images and artifacts go")
                 .option("mixed_precision", "no", "no or fp16")
                 .option("device", "cpu", "cpu, cuda or cuda:N");
-        if (args.contains("--help")) {
-            out.print(f.help());
+        if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        f.parse(args);
         Path work = Path.of(f.string("work_dir"));
         Path images = syntheticImages(work.resolve("instance-images"), f.integer("resolution"));
         Device device = Device.parse(f.string("device"));

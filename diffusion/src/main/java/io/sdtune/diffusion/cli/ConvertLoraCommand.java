@@ -22,11 +22,9 @@ final class ConvertLoraCommand implements Main.Command {
                 .positional("OUT")
                 .required("to", "kohya or diffusers")
                 .option("pretrained_model_name_or_path", "", "the base model, for its layer names (default: SD 1.5)");
-        if (args.contains("--help")) {
-            out.print(f.help());
+        if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        f.parse(args);
         LoraFile.Layout layout = switch (f.string("to")) {
             case "kohya" -> LoraFile.Layout.KOHYA;
             case "diffusers" -> LoraFile.Layout.DIFFUSERS;

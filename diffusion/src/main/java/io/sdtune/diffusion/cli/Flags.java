@@ -1,5 +1,6 @@
 package io.sdtune.diffusion.cli;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -92,6 +93,19 @@ public final class Flags {
                     + positional);
         }
         return this;
+    }
+
+    /**
+     * Prints the usage text when {@code args} asks for {@code --help} (and returns false), else parses
+     * them (and returns true): the start of every command.
+     */
+    public boolean parseUnlessHelp(List<String> args, PrintStream out) {
+        if (args.contains("--help")) {
+            out.print(help());
+            return false;
+        }
+        parse(args);
+        return true;
     }
 
     /** The flag's value (the last one when given several times), or its default. */

@@ -48,11 +48,9 @@ final class GenerateCommand implements Main.Command {
     @Override
     public void run(List<String> args, PrintStream out) {
         Flags f = flags();
-        if (args.contains("--help")) {
-            out.print(f.help());
+        if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        f.parse(args);
         DType dtype = DType.parse(f.string("dtype"));
         Device device = Device.parse(f.string("device"));
         Path output = Path.of(f.string("output"));

@@ -16,11 +16,9 @@ final class MakeTinyModelCommand implements Main.Command {
                 .flag("sd15-shapes", "SD 1.5's full shapes (860M-parameter UNet) instead of the tiny configuration")
                 .option("dtype", "float32", "weight type: float32 or float16")
                 .option("seed", "0", "seed of the random weights");
-        if (args.contains("--help")) {
-            out.print(f.help());
+        if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        f.parse(args);
         DType dtype = DType.parse(f.string("dtype"));
         Path dir = Path.of(f.positional(0));
         TinyModel.write(dir, f.isSet("sd15-shapes"), dtype, f.integer("seed"), c -> out.println("generated " + c + " weights"));

@@ -24,11 +24,9 @@ final class TextualInversionCommand implements Main.Command {
     @Override
     public void run(List<String> args, PrintStream out) {
         Flags f = flags();
-        if (args.contains("--help")) {
-            out.print(f.help());
+        if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        f.parse(args);
         TrainingArgs a = TrainingFlags.args(f, "train_data_dir", "", true);
         TextualInversionMethod method = new TextualInversionMethod(f.string("placeholder_token"),
                 f.string("initializer_token"), f.integer("num_vectors"), f.string("learnable_property"), a.dtype());

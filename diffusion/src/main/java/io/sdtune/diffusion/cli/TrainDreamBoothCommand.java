@@ -26,11 +26,9 @@ final class TrainDreamBoothCommand implements Main.Command {
     @Override
     public void run(List<String> args, PrintStream out) {
         Flags f = flags();
-        if (args.contains("--help")) {
-            out.print(f.help());
+        if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        f.parse(args);
         for (String unsupported : List.of("with_prior_preservation", "train_text_encoder")) {
             if (f.isSet(unsupported)) {
                 throw f.usage("--" + unsupported + " is not implemented yet");

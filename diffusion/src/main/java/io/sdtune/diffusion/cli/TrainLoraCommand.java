@@ -21,11 +21,9 @@ final class TrainLoraCommand implements Main.Command {
     @Override
     public void run(List<String> args, PrintStream out) {
         Flags f = flags();
-        if (args.contains("--help")) {
-            out.print(f.help());
+        if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        f.parse(args);
         TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"), false);
         out.printf("training LoRA rank %d on %s: %d steps, batch %d, lr %s (%s)%n", f.integer("rank"), a.device(),
                 a.maxTrainSteps(), a.effectiveBatch(), a.scaledLearningRate(), a.lrScheduler());
