@@ -18,6 +18,7 @@ final class TextualInversionCommand implements Main.Command {
                 .required("initializer_token", "an existing single token the new embedding starts from, e.g. \"toy\"")
                 .option("learnable_property", "object", "object or style (which caption templates)")
                 .option("num_vectors", "1", "embedding vectors for the placeholder")
+                .option("save_steps", "500", "also save learned_embeds-steps-N.safetensors every N steps (0: never)")
                 .option("repeats", "100", "accepted for compatibility: it sets the epoch length, and training runs by steps");
     }
 
@@ -29,7 +30,7 @@ final class TextualInversionCommand implements Main.Command {
         }
         TrainingArgs a = TrainingFlags.args(f, "train_data_dir", "", true);
         TextualInversionMethod method = new TextualInversionMethod(f.string("placeholder_token"),
-                f.string("initializer_token"), f.integer("num_vectors"), f.string("learnable_property"), a.dtype());
+                f.string("initializer_token"), f.integer("num_vectors"), f.string("learnable_property"), a.dtype(), f.integer("save_steps"));
         out.printf("training %s (%d vector(s), from '%s') on %s: %d steps, batch %d, lr %s (%s)%n",
                 f.string("placeholder_token"), f.integer("num_vectors"), f.string("initializer_token"), a.device(),
                 a.maxTrainSteps(), a.effectiveBatch(), a.scaledLearningRate(), a.lrScheduler());

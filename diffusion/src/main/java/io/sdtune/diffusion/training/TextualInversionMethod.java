@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * Textual Inversion as diffusers' {@code textual_inversion.py} does it: {@code num_vectors} new tokens
@@ -56,12 +57,20 @@ public final class TextualInversionMethod implements TrainingMethod {
     private final int numVectors;
     private final List<String> templates;
     private final DType dtype;
+    private final int saveSteps;
     private int initializerId = -1;
     private TensorData initializerRow;
 
     /** {@code learnableProperty}: "object" or "style". */
     public TextualInversionMethod(String placeholderToken, String initializerToken, int numVectors,
             String learnableProperty, DType dtype) {
+        this(placeholderToken, initializerToken, numVectors, learnableProperty, dtype, 0);
+    }
+
+    /** With {@code saveSteps > 0}, also writes {@code learned_embeds-steps-N.safetensors} every that many steps. */
+    public TextualInversionMethod(String placeholderToken, String initializerToken, int numVectors,
+            String learnableProperty, DType dtype, int saveSteps) {
+        this.saveSteps = saveSteps;
         if (numVectors < 1) {
             throw new IllegalArgumentException("num_vectors must be at least 1, got " + numVectors);
         }
@@ -146,10 +155,20 @@ public final class TextualInversionMethod implements TrainingMethod {
     }
 
     @Override
+    public void afterStep(int step, Path outputDir, StableDiffusion model, Supplier<Map<String, TensorData>> trained) {
+        if (saveSteps > 0 && step % saveSteps == 0) {
+            write(outputDir.resolve("learned_embeds-steps-" + step + ".safetensors"), trained.get());
+        }
+    }
+
+    @Override
     public void save(Path outputDir, StableDiffusion model, Map<String, TensorData> trained) {
-        Path file = outputDir.resolve(ARTIFACT);
+        write(outputDir.resolve(ARTIFACT), trained);
+    }
+
+    private void write(Path file, Map<String, TensorData> trained) {
         try {
-            Files.createDirectories(outputDir);
+            Files.createDirectories(file.getParent());
             SafeTensors.write(file, Map.of(placeholderToken, trained.values().iterator().next()), Map.of("format", "pt"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);

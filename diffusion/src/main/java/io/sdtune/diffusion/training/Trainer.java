@@ -88,6 +88,7 @@ public final class Trainer {
                     losses[s] = session.run(feed, lr);
                     listener.onStep(s + 1, args.maxTrainSteps(), losses[s], lr,
                             (System.nanoTime() - start) / 1e9 / (s + 1 - first));
+                    method.afterStep(s + 1, args.outputDir(), model, () -> trained(g, session));
                     if (args.checkpointingSteps() > 0 && (s + 1) % args.checkpointingSteps() == 0) {
                         Checkpoints.save(args.outputDir(), s + 1, session);
                     }

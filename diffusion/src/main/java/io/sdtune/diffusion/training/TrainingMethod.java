@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * What distinguishes Textual Inversion, DreamBooth and LoRA inside the one training loop: which
@@ -44,6 +45,10 @@ public interface TrainingMethod {
 
     /** Writes the artifact from the trained tensors' values (by graph name) into {@code outputDir}. */
     void save(Path outputDir, StableDiffusion model, Map<String, TensorData> trained);
+
+    /** Called after each optimisation step with the trained values so far (computed on demand). */
+    default void afterStep(int step, Path outputDir, StableDiffusion model, Supplier<Map<String, TensorData>> trained) {
+    }
 
     /** Images from an artifact this method saved in {@code saved}, on top of the base {@code model}. */
     List<GeneratedImage> sample(Path saved, StableDiffusion model, GenerationParams params, Device device, DType dtype);

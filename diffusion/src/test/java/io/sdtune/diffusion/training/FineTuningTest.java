@@ -133,6 +133,17 @@ class FineTuningTest {
     }
 
     @Test
+    void textualInversionSavesSnapshotsEverySaveSteps() {
+        Path out = dir.resolve("ti-snapshots");
+        new Trainer(args(out, 1e-3, 4), new TextualInversionMethod("<cat-toy>", "toy", 1, "object", DType.FLOAT32, 2))
+                .run((s, t, l, lr, sps) -> { });
+
+        assertThat(out.resolve("learned_embeds-steps-2.safetensors")).isRegularFile();
+        assertThat(out.resolve("learned_embeds-steps-4.safetensors")).isRegularFile();
+        assertThat(out.resolve(TextualInversionMethod.ARTIFACT)).isRegularFile();
+    }
+
+    @Test
     void textualInversionRefusesAMultiTokenInitializerAndAnExistingPlaceholder() {
         var twoTokens = new TextualInversionMethod("<cat-toy>", "teddy bear", 1, "object", DType.FLOAT32);
         var existing = new TextualInversionMethod("dog", "toy", 1, "object", DType.FLOAT32);
