@@ -14,7 +14,7 @@ import io.sdtune.diffusion.scheduler.SchedulerConfig.PredictionType;
  * last timestep ᾱ_s is 1 with {@code set_alpha_to_one} (DDIM's default), else ᾱ_0. Defaults:
  * leading spacing, {@code clip_sample} true (x0_pred clamped to ±{@code clip_sample_range}).
  */
-public final class DdimScheduler implements Scheduler {
+public final class DdimScheduler extends SampleInputScheduler {
     private static final String NAME = "DdimScheduler";
 
     private final SchedulerConfig config;
@@ -24,7 +24,6 @@ public final class DdimScheduler implements Scheduler {
     private final float eta;
     private int numInferenceSteps;
     private int[] timesteps;
-    private SamplingRun run = SamplingRun.notPlanned(NAME);
 
     /** The deterministic sampler, η = 0. */
     public DdimScheduler(SchedulerConfig config) {
@@ -33,6 +32,7 @@ public final class DdimScheduler implements Scheduler {
 
     /** η ∈ [0, 1] weighs the fresh noise of each step: 0 is DDIM, 1 is DDPM's posterior variance. */
     public DdimScheduler(SchedulerConfig config, double eta) {
+        super(NAME);
         if (config.thresholding()) {
             throw new IllegalArgumentException(NAME + ": thresholding is not supported (expected false; dynamic "
                     + "thresholding is for pixel-space models, not latents)");
@@ -62,22 +62,6 @@ public final class DdimScheduler implements Scheduler {
             modelTimesteps[i] = timesteps[i];
         }
         this.run = SamplingRun.of(NAME, modelTimesteps);
-    }
-
-    @Override
-    public float[] timesteps() {
-        return run.timesteps();
-    }
-
-    @Override
-    public float initNoiseSigma() {
-        return 1f;
-    }
-
-    @Override
-    public float[] scaleModelInput(float[] sample, int stepIndex) {
-        run.checkedIndex(stepIndex);
-        return sample;
     }
 
     @Override

@@ -27,7 +27,7 @@ import io.sdtune.diffusion.scheduler.SchedulerConfig.SolverType;
  * <p>Only the {@code dpmsolver++} algorithm and the training table's own (discrete) sigmas are
  * implemented; other settings are refused.
  */
-public final class DpmSolverMultistepScheduler implements Scheduler {
+public final class DpmSolverMultistepScheduler extends SampleInputScheduler {
     private static final String NAME = "DpmSolverMultistepScheduler";
     /** Below this many steps {@code lower_order_final} also lowers the last two steps' order. */
     private static final int LOWER_ORDER_FINAL_BELOW = 15;
@@ -40,9 +40,9 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
     private float[] sigmas;
     /** The data predictions of the latest steps, oldest first; {@code solver_order} of them. */
     private float[][] modelOutputs;
-    private SamplingRun run = SamplingRun.notPlanned(NAME);
 
     public DpmSolverMultistepScheduler(SchedulerConfig config) {
+        super(NAME);
         if (config.algorithmType() != AlgorithmType.DPMSOLVER_PLUS_PLUS) {
             throw new IllegalArgumentException(NAME + ": algorithm_type must be dpmsolver++, found "
                     + config.algorithmType().jsonName() + " (not implemented)");
@@ -119,22 +119,6 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
             }
         }
         return timesteps;
-    }
-
-    @Override
-    public float[] timesteps() {
-        return run.timesteps();
-    }
-
-    @Override
-    public float initNoiseSigma() {
-        return 1f;
-    }
-
-    @Override
-    public float[] scaleModelInput(float[] sample, int stepIndex) {
-        run.checkedIndex(stepIndex);
-        return sample;
     }
 
     @Override

@@ -23,7 +23,7 @@ import java.util.List;
  * started by three fourth-order Runge-Kutta steps (12 evaluations, at the midpoints too: n + 9 in
  * all). Past the last timestep ᾱ is ᾱ_0 unless {@code set_alpha_to_one} (PNDM's default: false).
  */
-public final class PndmScheduler implements Scheduler {
+public final class PndmScheduler extends SampleInputScheduler {
     private static final String NAME = "PndmScheduler";
     /** Runge-Kutta warm-up steps (each of four evaluations) that precede the linear multistep ones. */
     private static final int RUNGE_KUTTA_STEPS = 3;
@@ -44,9 +44,9 @@ public final class PndmScheduler implements Scheduler {
     /** The Runge-Kutta weighted sum of the model outputs so far in the current step. */
     private float[] curModelOutput;
 
-    private SamplingRun run = SamplingRun.notPlanned(NAME);
 
     public PndmScheduler(SchedulerConfig config) {
+        super(NAME);
         if (config.predictionType() == PredictionType.SAMPLE) {
             throw new IllegalArgumentException(
                     NAME + ": prediction_type must be epsilon or v_prediction, found sample");
@@ -118,22 +118,6 @@ public final class PndmScheduler implements Scheduler {
         }
         System.arraycopy(planned, 3, timesteps, k, planned.length - 3);
         return timesteps;
-    }
-
-    @Override
-    public float[] timesteps() {
-        return run.timesteps();
-    }
-
-    @Override
-    public float initNoiseSigma() {
-        return 1f;
-    }
-
-    @Override
-    public float[] scaleModelInput(float[] sample, int stepIndex) {
-        run.checkedIndex(stepIndex);
-        return sample;
     }
 
     @Override
