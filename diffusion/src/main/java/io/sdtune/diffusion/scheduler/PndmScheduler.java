@@ -44,7 +44,6 @@ public final class PndmScheduler extends SampleInputScheduler {
     /** The Runge-Kutta weighted sum of the model outputs so far in the current step. */
     private float[] curModelOutput;
 
-
     public PndmScheduler(SchedulerConfig config) {
         super(NAME);
         if (config.predictionType() == PredictionType.SAMPLE) {
