@@ -59,7 +59,7 @@ final class BenchmarkCommand implements Main.Command {
             int steps = f.integer("steps") + 3;
             Path output = work.resolve(method);
             TrainingArgs a = new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), images,
-                    "a photo of <cat-toy>", output, f.integer("resolution"), ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
+                    "a photo of <cat-toy>", null, output, f.integer("resolution"), ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
                     0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), device, dtype);
             double[] stepSeconds = new double[steps];
             long[] last = {System.nanoTime()};

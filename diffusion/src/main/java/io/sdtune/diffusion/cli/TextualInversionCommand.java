@@ -28,7 +28,7 @@ final class TextualInversionCommand implements Main.Command {
         if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        TrainingArgs a = TrainingFlags.args(f, "train_data_dir", "", true);
+        TrainingArgs a = TrainingFlags.args(f, "train_data_dir", "", null, true);
         TextualInversionMethod method = new TextualInversionMethod(f.string("placeholder_token"),
                 f.string("initializer_token"), f.integer("num_vectors"), f.string("learnable_property"), a.dtype(), f.integer("save_steps"));
         out.printf("training %s (%d vector(s), from '%s') on %s: %d steps, batch %d, lr %s (%s)%n",

@@ -9,17 +9,16 @@ import java.util.Map;
 
 /**
  * {@code sd train_dreambooth}: diffusers' {@code train_dreambooth.py}, same flag names and defaults.
- * Prior preservation and text-encoder training are refused by name until they are implemented.
+ * Text-encoder training is refused by name until it is implemented.
  */
 final class TrainDreamBoothCommand implements Main.Command {
 
     static Flags flags() {
-        return TrainingFlags.declare(new Flags("train_dreambooth"),
-                        Map.of("output_dir", "dreambooth-model", "learning_rate", "5e-6"))
+        return TrainingFlags.declarePriorPreservation(TrainingFlags.declare(new Flags("train_dreambooth"),
+                        Map.of("output_dir", "dreambooth-model", "learning_rate", "5e-6")))
                 .required("instance_data_dir", "folder of training images")
                 .required("instance_prompt", "prompt naming the subject, e.g. \"a photo of <cat-toy>\"")
                 .flag("use_8bit_adam", "accepted: 8-bit moments are not implemented, AdamW keeps float32 moments")
-                .flag("with_prior_preservation", "not implemented yet (refused)")
                 .flag("train_text_encoder", "not implemented yet (refused)");
     }
 
@@ -29,18 +28,18 @@ final class TrainDreamBoothCommand implements Main.Command {
         if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        for (String unsupported : List.of("with_prior_preservation", "train_text_encoder")) {
-            if (f.isSet(unsupported)) {
-                throw f.usage("--" + unsupported + " is not implemented yet");
-            }
+        if (f.isSet("train_text_encoder")) {
+            throw f.usage("--train_text_encoder is not implemented yet");
         }
         if (f.isSet("use_8bit_adam")) {
             out.println("note: --use_8bit_adam: 8-bit optimizer states are not implemented; AdamW keeps float32 moments");
         }
-        TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"), false);
-        out.printf("training the UNet on %s: %d steps, batch %d, lr %s (%s)%s%n", a.device(), a.maxTrainSteps(),
+        TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"),
+                TrainingFlags.priorPreservation(f, out), false);
+        out.printf("training the UNet on %s: %d steps, batch %d, lr %s (%s)%s%s%n", a.device(), a.maxTrainSteps(),
                 a.effectiveBatch(), a.scaledLearningRate(), a.lrScheduler(),
-                a.gradientCheckpointing() ? ", gradient checkpointing" : "");
+                a.gradientCheckpointing() ? ", gradient checkpointing" : "",
+                a.priorPreservation() == null ? "" : ", prior preservation on " + a.priorPreservation().classDataDir());
         new Trainer(a, new DreamBoothMethod(a.dtype())).run(TrainingFlags.progress(out));
         out.println("saved " + a.outputDir());
     }

@@ -11,8 +11,8 @@ import java.util.Map;
 final class TrainLoraCommand implements Main.Command {
 
     static Flags flags() {
-        return TrainingFlags.declare(new Flags("train_dreambooth_lora"),
-                        Map.of("output_dir", "lora-dreambooth-model", "learning_rate", "5e-4"))
+        return TrainingFlags.declarePriorPreservation(TrainingFlags.declare(new Flags("train_dreambooth_lora"),
+                        Map.of("output_dir", "lora-dreambooth-model", "learning_rate", "5e-4")))
                 .required("instance_data_dir", "folder of training images")
                 .required("instance_prompt", "prompt naming the subject, e.g. \"a photo of <cat-toy>\"")
                 .option("rank", "4", "LoRA rank (alpha = rank)");
@@ -24,7 +24,8 @@ final class TrainLoraCommand implements Main.Command {
         if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"), false);
+        TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"),
+                TrainingFlags.priorPreservation(f, out), false);
         out.printf("training LoRA rank %d on %s: %d steps, batch %d, lr %s (%s)%n", f.integer("rank"), a.device(),
                 a.maxTrainSteps(), a.effectiveBatch(), a.scaledLearningRate(), a.lrScheduler());
         new Trainer(a, new LoraMethod(f.integer("rank"), a.dtype())).run(TrainingFlags.progress(out));

@@ -2,10 +2,12 @@ package io.sdtune.diffusion.cli;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.training.PriorPreservation;
 import io.sdtune.diffusion.training.TrainingArgs;
 import io.sdtune.diffusion.training.TrainingListener;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /** The flags the training commands share, with each diffusers script's own defaults. */
@@ -44,6 +46,45 @@ final class TrainingFlags {
                 .option("device", "cpu", "cpu, cuda or cuda:N");
     }
 
+    /** The prior-preservation flags of {@code train_dreambooth.py} and {@code train_dreambooth_lora.py}. */
+    static Flags declarePriorPreservation(Flags f) {
+        return f.flag("with_prior_preservation", "add the prior-preservation loss on class images")
+                .option("class_data_dir", "", "folder of class images (missing ones are generated)")
+                .option("class_prompt", "", "prompt of the class images, e.g. \"a photo of a toy\"")
+                .option("num_class_images", "100", "class images to train with; fewer in class_data_dir are topped up")
+                .option("prior_loss_weight", "1.0", "weight of the prior-preservation loss")
+                .option("sample_batch_size", "4", "images per batch when generating class images")
+                .option("prior_generation_precision", "", "fp32 or fp16 for generating class images (default: fp16 on CUDA)");
+    }
+
+    /** The prior preservation the flags ask for, or null; class flags without the switch get a note, as in the scripts. */
+    static PriorPreservation priorPreservation(Flags f, PrintStream out) {
+        if (!f.isSet("with_prior_preservation")) {
+            for (String unused : List.of("class_data_dir", "class_prompt")) {
+                if (f.has(unused)) {
+                    out.println("note: --" + unused + " has no effect without --with_prior_preservation");
+                }
+            }
+            return null;
+        }
+        if (f.string("class_data_dir").isEmpty()) {
+            throw f.usage("You must specify a data directory for class images (--class_data_dir).");
+        }
+        if (f.string("class_prompt").isEmpty()) {
+            throw f.usage("You must specify a prompt for class images (--class_prompt).");
+        }
+        Device device = Device.parse(f.string("device"));
+        DType generation = switch (f.string("prior_generation_precision")) {
+            case "" -> device.kind() == Device.Kind.CUDA ? DType.FLOAT16 : DType.FLOAT32;
+            case "fp32", "no" -> DType.FLOAT32;
+            case "fp16" -> DType.FLOAT16;
+            default -> throw f.usage("--prior_generation_precision must be fp32 or fp16, got '"
+                    + f.string("prior_generation_precision") + "'");
+        };
+        return new PriorPreservation(Path.of(f.string("class_data_dir")), f.string("class_prompt"),
+                f.integer("num_class_images"), f.number("prior_loss_weight"), f.integer("sample_batch_size"), generation);
+    }
+
     static DType dtype(Flags f) {
         return switch (f.string("mixed_precision")) {
             case "no" -> DType.FLOAT32;
@@ -52,12 +93,12 @@ final class TrainingFlags {
         };
     }
 
-    static TrainingArgs args(Flags f, String dataDirFlag, String prompt, boolean randomFlip) {
+    static TrainingArgs args(Flags f, String dataDirFlag, String prompt, PriorPreservation prior, boolean randomFlip) {
         if (f.string("max_train_steps").isEmpty()) {
             throw f.usage("--max_train_steps is required (training by --num_train_epochs is not implemented)");
         }
         return new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), Path.of(f.string(dataDirFlag)), prompt,
-                Path.of(f.string("output_dir")), f.integer("resolution"), randomFlip, f.integer("train_batch_size"),
+                prior, Path.of(f.string("output_dir")), f.integer("resolution"), randomFlip, f.integer("train_batch_size"),
                 f.integer("gradient_accumulation_steps"), f.integer("max_train_steps"), f.number("learning_rate"),
                 f.isSet("scale_lr"), f.string("lr_scheduler"), f.integer("lr_warmup_steps"), f.number("adam_beta1"),
                 f.number("adam_beta2"), f.number("adam_weight_decay"), f.number("adam_epsilon"), f.number("max_grad_norm"),

@@ -69,7 +69,7 @@ public final class TrainingSession implements AutoCloseable {
 
     /**
      * Takes {@code stepsPerRun} optimisation steps in one run, one batch and learning rate per step;
-     * returns the loss of each step.
+     * returns the loss of each step. A batch holds each input in its {@link TrainingStep#stepShape}.
      */
     public double[] run(List<Map<String, TensorData>> batches, double[] learningRates) {
         int k = step.stepsPerRun();
@@ -81,7 +81,7 @@ public final class TrainingSession implements AutoCloseable {
         feeds.put(TrainingStep.LR, k == 1 ? TensorData.scalar(DType.FLOAT64, learningRates[0])
                 : TensorData.of(DType.FLOAT64, Shape.of(k), learningRates));
         for (Tensor b : step.batchInputs()) {
-            feeds.put(b.name(), k == 1 ? batches.get(0).get(b.name()) : stack(b, batches));
+            feeds.put(b.name(), k == 1 ? batches.get(0).get(b.name()) : stack(b.name(), b.dtype(), step.stepShape(b), batches));
         }
         spare.forEach((name, buffer) -> outputs.put(TrainingStep.next(name), buffer));
         session.run(feeds, outputs);
@@ -134,12 +134,13 @@ public final class TrainingSession implements AutoCloseable {
         }
     }
 
-    private static TensorData stack(Tensor input, List<Map<String, TensorData>> batches) {
-        TensorData stacked = TensorData.allocate(input.dtype(), Shape.of(batches.size()).concat(input.shape()));
+    private static TensorData stack(String name, DType dtype, Shape shape, List<Map<String, TensorData>> batches) {
+        TensorData stacked = TensorData.allocate(dtype, Shape.of(batches.size()).concat(shape));
         for (Map<String, TensorData> batch : batches) {
-            TensorData one = batch.get(input.name());
-            if (one == null || !one.shape().equals(input.shape()) || one.dtype() != input.dtype()) {
-                throw new IllegalArgumentException("batch input " + input + " missing or mis-shaped");
+            TensorData one = batch.get(name);
+            if (one == null || !one.shape().equals(shape) || one.dtype() != dtype) {
+                throw new IllegalArgumentException("batch input " + name + " must be " + dtype + shape + ", got "
+                        + (one == null ? "nothing" : one.dtype() + "" + one.shape()));
             }
             stacked.data().put(one.data().duplicate().rewind());
         }

@@ -24,10 +24,16 @@ import java.util.Set;
  * loss and the next parameters, moments and step count, so a step is repeated by feeding outputs
  * back as inputs ({@link TrainingSession} does that).
  *
+ * <p>With {@code gradientAccumulationSteps = A > 1} the loss is built for one micro-batch and its
+ * gradient is summed over A micro-batches by an ONNX {@code Loop} before one clipped AdamW update with
+ * the mean: the gradient of an A-times larger batch, with the activations of one micro-batch alive at a
+ * time. Each batch input is then fed as {@code [A, ...]} and the loss reported is the micro-batches'
+ * mean.
+ *
  * <p>With {@code stepsPerRun = K > 1} the step becomes the body of an ONNX {@code Loop} that runs K
  * times in one {@code session.run}: parameters and moments stay on the device between those steps,
- * each batch input is fed stacked as {@code [K, ...]}, the learning rate as {@code [K]}, and the loss
- * comes back as {@code [K]}.
+ * each batch input is fed stacked as {@code [K, ...]} (outside the accumulation axis), the learning
+ * rate as {@code [K]}, and the loss comes back as {@code [K]}.
  *
  * <p>Names: parameters keep their own names; the AdamW moments are flat vectors over buckets of
  * parameters of one dtype, in the order of the trainable list, {@code exp_avg.<dtype>.<bucket>} and
@@ -41,33 +47,42 @@ public final class TrainingStep {
     public static final String LOSS = "loss";
     public static final String GRAD_NORM = "grad_norm";
 
-    /** How to train: optimizer, clipping ({@code maxGradNorm <= 0}: off), steps per run, recomputation. */
-    public record Options(AdamW optimizer, double maxGradNorm, int stepsPerRun, CheckpointPolicy checkpointing) {
+    /**
+     * How to train: optimizer, clipping ({@code maxGradNorm <= 0}: off), micro-batches per step, steps
+     * per run, recomputation.
+     */
+    public record Options(AdamW optimizer, double maxGradNorm, int gradientAccumulationSteps, int stepsPerRun,
+            CheckpointPolicy checkpointing) {
         public Options {
-            if (stepsPerRun < 1) {
-                throw new IllegalArgumentException("stepsPerRun must be at least 1, got " + stepsPerRun);
+            if (gradientAccumulationSteps < 1 || stepsPerRun < 1) {
+                throw new IllegalArgumentException("gradientAccumulationSteps and stepsPerRun must be at least 1, got "
+                        + gradientAccumulationSteps + " and " + stepsPerRun);
             }
         }
 
-        /** The diffusers scripts' defaults: AdamW defaults, {@code --max_grad_norm 1.0}, one step per run. */
+        /** The diffusers scripts' defaults: AdamW defaults, {@code --max_grad_norm 1.0}, no accumulation. */
         public static Options defaults() {
-            return new Options(AdamW.defaults(), 1.0, 1, CheckpointPolicy.none());
+            return new Options(AdamW.defaults(), 1.0, 1, 1, CheckpointPolicy.none());
         }
 
         public Options withStepsPerRun(int k) {
-            return new Options(optimizer, maxGradNorm, k, checkpointing);
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, k, checkpointing);
+        }
+
+        public Options withGradientAccumulationSteps(int a) {
+            return new Options(optimizer, maxGradNorm, a, stepsPerRun, checkpointing);
         }
 
         public Options withMaxGradNorm(double norm) {
-            return new Options(optimizer, norm, stepsPerRun, checkpointing);
+            return new Options(optimizer, norm, gradientAccumulationSteps, stepsPerRun, checkpointing);
         }
 
         public Options withOptimizer(AdamW adamw) {
-            return new Options(adamw, maxGradNorm, stepsPerRun, checkpointing);
+            return new Options(adamw, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing);
         }
 
         public Options withCheckpointing(CheckpointPolicy policy) {
-            return new Options(optimizer, maxGradNorm, stepsPerRun, policy);
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, policy);
         }
     }
 
@@ -75,15 +90,17 @@ public final class TrainingStep {
     private final List<Tensor> trainable;
     private final List<Tensor> optimizerState;
     private final List<Tensor> batchInputs;
+    private final int gradientAccumulationSteps;
     private final int stepsPerRun;
 
     private TrainingStep(Program program, List<Tensor> trainable, List<Tensor> optimizerState, List<Tensor> batchInputs,
-            int stepsPerRun) {
+            Options options) {
         this.program = program;
         this.trainable = trainable;
         this.optimizerState = optimizerState;
         this.batchInputs = batchInputs;
-        this.stepsPerRun = stepsPerRun;
+        this.gradientAccumulationSteps = options.gradientAccumulationSteps();
+        this.stepsPerRun = options.stepsPerRun();
     }
 
     /** Values in one bucket of flat moments at most: 1 GiB of float32, under Java's 2 GiB buffer limit. */
@@ -102,8 +119,8 @@ public final class TrainingStep {
     }
 
     /**
-     * Builds the step for {@code loss}, a scalar of the root graph, training the weights
-     * {@code trainable}. Every input the loss depends on becomes a batch input of the step.
+     * Builds the step for {@code loss}, a scalar of the root graph over one micro-batch, training the
+     * weights {@code trainable}. Every input the loss depends on becomes a batch input of the step.
      */
     public static TrainingStep build(Tensor loss, List<Tensor> trainable, Options options) {
         Graph g = loss.graph();
@@ -116,6 +133,7 @@ public final class TrainingStep {
             }
         }
         List<Tensor> batch = inputsOf(loss);
+        Objective objective = new Objective(loss, trainable, batch, options);
         State state = State.inputs(g, "", trainable);
         int k = options.stepsPerRun();
         Tensor lr = g.input(LR, DType.FLOAT64, k == 1 ? Shape.SCALAR : Shape.of(k));
@@ -123,13 +141,15 @@ public final class TrainingStep {
         Map<String, Tensor> inputs = new LinkedHashMap<>();
         put(inputs, List.of(state.step(), lr));
         put(inputs, state.values().subList(1, state.values().size()));
-        Result result;
-        if (k == 1) {
-            put(inputs, batch);
-            result = update(loss, state, lr, options);
-        } else {
-            result = loop(loss, state, lr, batch, inputs, options);
+        Map<Tensor, Tensor> data = new LinkedHashMap<>();
+        for (Tensor b : batch) {
+            Shape perStep = objective.stepShape(b);
+            Shape fed = k == 1 ? perStep : Shape.of(k).concat(perStep);
+            Tensor input = fed.equals(b.shape()) ? b : g.input(b.name(), b.dtype(), fed);
+            inputs.put(b.name(), input);
+            data.put(b, input);
         }
+        Result result = k == 1 ? update(objective, data, state, lr, options) : loop(objective, data, state, lr, options);
         Map<String, Tensor> outputs = new LinkedHashMap<>();
         outputs.put(LOSS, result.loss());
         outputs.put(GRAD_NORM, result.gradNorm());
@@ -138,7 +158,7 @@ public final class TrainingStep {
         for (int i = 0; i < names.size(); i++) {
             outputs.put(next(names.get(i).name()), values.get(i));
         }
-        return new TrainingStep(new Program(inputs, outputs), List.copyOf(trainable), state.moments(), batch, k);
+        return new TrainingStep(new Program(inputs, outputs), List.copyOf(trainable), state.moments(), batch, options);
     }
 
     public Program program() {
@@ -154,9 +174,25 @@ public final class TrainingStep {
         return optimizerState;
     }
 
-    /** The data inputs of one step (fed stacked as {@code [stepsPerRun, ...]} when it exceeds 1). */
+    /**
+     * The data inputs of one micro-batch. One step's value of each is {@link #stepShape}d; several steps
+     * per run are fed stacked as {@code [stepsPerRun, ...]}.
+     */
     public List<Tensor> batchInputs() {
         return batchInputs;
+    }
+
+    /** The shape of one step's data for the micro-batch input {@code b}: {@code [A, ...]} when accumulating. */
+    public Shape stepShape(Tensor b) {
+        return perStep(b, gradientAccumulationSteps);
+    }
+
+    private static Shape perStep(Tensor microBatchInput, int accumulationSteps) {
+        return accumulationSteps == 1 ? microBatchInput.shape() : Shape.of(accumulationSteps).concat(microBatchInput.shape());
+    }
+
+    public int gradientAccumulationSteps() {
+        return gradientAccumulationSteps;
     }
 
     public int stepsPerRun() {
@@ -235,13 +271,89 @@ public final class TrainingStep {
     private record Result(Tensor loss, Tensor gradNorm, State next) {
     }
 
-    private static Result update(Tensor loss, State state, Tensor lr, Options options) {
-        Map<Tensor, Tensor> grads = Gradients.of(loss, state.params(), options.checkpointing());
-        List<Tensor> flatGrads = new ArrayList<>();
-        for (Bucket b : state.buckets()) {
-            List<Tensor> pieces = b.members().stream().map(i -> grads.get(state.params().get(i)).reshape(-1)).toList();
-            flatGrads.add(pieces.size() == 1 ? pieces.get(0) : Tensor.concat(0, pieces));
+    /** A step's loss and its gradient, one flat vector per moment bucket. */
+    private record Gradient(Tensor loss, List<Tensor> flat) {
+    }
+
+    /**
+     * The micro-batch loss as built, with what it is differentiated for: rebuilt wherever a step is
+     * built (the root graph, or a loop body) over that place's data and parameter values.
+     */
+    private record Objective(Tensor loss, List<Tensor> trainable, List<Tensor> batch, Options options) {
+
+        Shape stepShape(Tensor b) {
+            return perStep(b, options.gradientAccumulationSteps());
         }
+
+        /**
+         * The step's mean loss and gradient w.r.t. {@code params}, built in their graph; {@code data}
+         * maps each micro-batch input to the step's value for it ({@link #stepShape}).
+         */
+        Gradient gradient(Map<Tensor, Tensor> data, List<Tensor> params, List<Bucket> buckets) {
+            int a = options.gradientAccumulationSteps();
+            if (a == 1) {
+                return differentiate(params.get(0).graph(), data, params, buckets);
+            }
+            Graph g = params.get(0).graph();
+            Graph body = g.subgraph();
+            Tensor iter = body.input("accumulate.iter", DType.INT64, Shape.SCALAR);
+            Tensor cond = body.input("accumulate.cond", DType.BOOL, Shape.SCALAR);
+            Tensor lossSum = body.input("accumulate.loss", loss.dtype(), Shape.SCALAR);
+            List<Tensor> gradSums = new ArrayList<>();
+            for (int k = 0; k < buckets.size(); k++) {
+                Bucket b = buckets.get(k);
+                gradSums.add(body.input("accumulate.grad." + k, b.dtype(), Shape.of(b.size(params))));
+            }
+            Map<Tensor, Tensor> micro = new LinkedHashMap<>();
+            data.forEach((input, value) -> micro.put(input, value.gather(iter, 0)));
+            // Body-local aliases, so that everything computed from the parameters is rebuilt inside the
+            // body, where the backward pass is built.
+            List<Tensor> aliases = params.stream().map(p -> body.apply("Identity", List.of(p), Map.of(),
+                    List.of(p.dtype()), List.of(p.shape())).get(0)).toList();
+            Gradient one = differentiate(body, micro, aliases, buckets);
+
+            List<Tensor> formals = new ArrayList<>(List.of(iter, cond, lossSum));
+            formals.addAll(gradSums);
+            List<Tensor> results = new ArrayList<>(List.of(cond, lossSum.add(one.loss())));
+            List<Tensor> initial = new ArrayList<>(List.of(g.scalar(a, DType.INT64),
+                    g.constant(TensorData.scalar(DType.BOOL, 1)), g.scalar(0, loss.dtype())));
+            for (int k = 0; k < buckets.size(); k++) {
+                results.add(gradSums.get(k).add(one.flat().get(k)));
+                initial.add(g.zeros(gradSums.get(k).dtype(), gradSums.get(k).shape()));
+            }
+            List<Tensor> sums = g.apply("Loop", initial, Map.of("body", new Subgraph(body, formals, results)),
+                    formals.subList(2, formals.size()).stream().map(Tensor::dtype).toList(),
+                    formals.subList(2, formals.size()).stream().map(Tensor::shape).toList());
+            return new Gradient(sums.get(0).mul(1.0 / a), sums.subList(1, sums.size()).stream().map(s -> s.mul(1.0 / a)).toList());
+        }
+
+        /** The loss over {@code data} and {@code params} (rebuilt in {@code g} where they differ), differentiated. */
+        private Gradient differentiate(Graph g, Map<Tensor, Tensor> data, List<Tensor> params, List<Bucket> buckets) {
+            Map<Tensor, Tensor> replacements = new HashMap<>();
+            data.forEach((input, value) -> {
+                if (input != value) {
+                    replacements.put(input, value);
+                }
+            });
+            for (int i = 0; i < params.size(); i++) {
+                if (trainable.get(i) != params.get(i)) {
+                    replacements.put(trainable.get(i), params.get(i));
+                }
+            }
+            Tensor l = replacements.isEmpty() ? loss : g.rebuild(loss, replacements);
+            Map<Tensor, Tensor> grads = Gradients.of(l, params, options.checkpointing());
+            List<Tensor> flat = new ArrayList<>();
+            for (Bucket b : buckets) {
+                List<Tensor> pieces = b.members().stream().map(i -> grads.get(params.get(i)).reshape(-1)).toList();
+                flat.add(pieces.size() == 1 ? pieces.get(0) : Tensor.concat(0, pieces));
+            }
+            return new Gradient(l, flat);
+        }
+    }
+
+    private static Result update(Objective objective, Map<Tensor, Tensor> data, State state, Tensor lr, Options options) {
+        Gradient gradient = objective.gradient(data, state.params(), state.buckets());
+        List<Tensor> flatGrads = gradient.flat();
         Tensor norm = GradientClipping.globalNorm(flatGrads);
         if (options.maxGradNorm() > 0) {
             flatGrads = GradientClipping.clip(flatGrads, norm, options.maxGradNorm());
@@ -263,29 +375,20 @@ public final class TrainingStep {
             v.add(u.expAvgSq());
         }
         List<Tensor> params = List.of(nextParams);
-        return new Result(loss, norm, new State(t, params, state.buckets(), m, v));
+        return new Result(gradient.loss(), norm, new State(t, params, state.buckets(), m, v));
     }
 
     /** The step as a {@code Loop} body run K times; the loss and gradient norm come back as [K]. */
-    private static Result loop(Tensor loss, State state, Tensor lr, List<Tensor> batch, Map<String, Tensor> inputs,
-            Options options) {
-        Graph g = loss.graph();
+    private static Result loop(Objective objective, Map<Tensor, Tensor> data, State state, Tensor lr, Options options) {
+        Graph g = lr.graph();
         int k = options.stepsPerRun();
         Graph body = g.subgraph();
         Tensor iter = body.input("loop.iter", DType.INT64, Shape.SCALAR);
         Tensor cond = body.input("loop.cond", DType.BOOL, Shape.SCALAR);
         State carried = State.inputs(body, "loop.", state.params());
-
-        Map<Tensor, Tensor> replacements = new HashMap<>();
-        for (int i = 0; i < state.params().size(); i++) {
-            replacements.put(state.params().get(i), carried.params().get(i));
-        }
-        for (Tensor b : batch) {
-            Tensor stacked = g.input(b.name(), b.dtype(), Shape.of(k).concat(b.shape()));
-            inputs.put(b.name(), stacked);
-            replacements.put(b, stacked.gather(iter, 0));
-        }
-        Result step = update(body.rebuild(loss, replacements), carried, lr.gather(iter, 0), options);
+        Map<Tensor, Tensor> stepData = new LinkedHashMap<>();
+        data.forEach((input, stacked) -> stepData.put(input, stacked.gather(iter, 0)));
+        Result step = update(objective, stepData, carried, lr.gather(iter, 0), options);
 
         List<Tensor> formals = new ArrayList<>(List.of(iter, cond));
         formals.addAll(carried.values());

@@ -33,17 +33,22 @@ public final class InstanceImages {
      * error naming it; an image smaller than the resolution is upscaled with a warning.
      */
     public static InstanceImages load(Path dir, int resolution, boolean randomFlip) {
+        return load(dir, resolution, randomFlip, Integer.MAX_VALUE);
+    }
+
+    /** The first {@code limit} files of {@code dir} in name order, read as {@link #load(Path, int, boolean)} does. */
+    public static InstanceImages load(Path dir, int resolution, boolean randomFlip, int limit) {
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("instance data folder " + dir + " does not exist");
+            throw new IllegalArgumentException("image folder " + dir + " does not exist");
         }
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+            files = s.filter(InstanceImages::isCandidate).sorted().limit(limit).toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
         }
         if (files.isEmpty()) {
-            throw new IllegalArgumentException("instance data folder " + dir + " holds no images");
+            throw new IllegalArgumentException("image folder " + dir + " holds no images");
         }
         List<float[]> pixels = new ArrayList<>();
         for (Path file : files) {
@@ -59,6 +64,11 @@ public final class InstanceImages {
             }
         }
         return new InstanceImages(pixels, resolution);
+    }
+
+    /** Whether {@code file} is read as a training image: a regular file, not hidden. */
+    static boolean isCandidate(Path file) {
+        return Files.isRegularFile(file) && !file.getFileName().toString().startsWith(".");
     }
 
     /** The prepared variants: {@code [3, resolution, resolution]} each, row-major, in [-1, 1]. */

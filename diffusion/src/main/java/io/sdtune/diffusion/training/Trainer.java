@@ -47,9 +47,17 @@ public final class Trainer {
             method.prepare(model);
             InstanceImages images = InstanceImages.load(args.instanceDataDir(), args.resolution(), args.randomFlip());
             List<Posterior> latents = encode(model, images);
+            List<Posterior> classLatents = List.of();
+            PriorPreservation prior = args.priorPreservation();
+            if (prior != null) {
+                prior.generateMissing(model, args.resolution(), args.seed(), args.device());
+                classLatents = encode(model, InstanceImages.load(prior.classDataDir(), args.resolution(), args.randomFlip(),
+                        prior.numClassImages()));
+            }
             int textLength = model.tokenizer().maxLength();
 
-            int batch = args.effectiveBatch();
+            // With prior preservation each micro-batch is trainBatchSize instance samples, then as many class samples.
+            int batch = args.trainBatchSize() * (prior == null ? 1 : 2);
             int channels = model.unetConfig().inChannels();
             int side = args.resolution() / model.vaeConfig().downscale();
             Shape latentShape = Shape.of(batch, channels, side, side);
@@ -61,11 +69,11 @@ public final class Trainer {
             Tensor weights = g.input("loss_weights", DType.FLOAT32, Shape.of(batch));
             Tensor prediction = method.predict(g, model, noisy, timesteps, inputIds).cast(DType.FLOAT32);
             Tensor perSample = prediction.sub(target).square().mean(false, 1, 2, 3);
-            Tensor loss = perSample.mul(weights).mean();
+            Tensor loss = perSample.mul(weights).sum();
 
             TrainingStep.Options options = new TrainingStep.Options(
                     new AdamW(args.adamBeta1(), args.adamBeta2(), args.adamWeightDecay(), args.adamEpsilon()),
-                    args.maxGradNorm(), 1,
+                    args.maxGradNorm(), args.gradientAccumulationSteps(), 1,
                     args.gradientCheckpointing() ? CheckpointPolicy.modules(
                             "unet\\.(down_blocks|up_blocks)\\.\\d+\\.(resnets|attentions)\\.\\d+|unet\\.mid_block")
                             : CheckpointPolicy.none());
@@ -82,7 +90,7 @@ public final class Trainer {
                 for (int s = first; s < args.maxTrainSteps(); s++) {
                     // Randomness is derived from (seed, step), so a resumed run draws what the uninterrupted one did.
                     long stepSeed = args.seed() * 1_000_003L + s;
-                    Map<String, TensorData> feed = batch(latents, latentShape, noiseSchedule, model,
+                    Map<String, TensorData> feed = batch(step, latents, classLatents, latentShape, noiseSchedule, model,
                             new SeededNoise(stepSeed), new SplittableRandom(stepSeed));
                     double lr = schedule.at(s);
                     losses[s] = session.run(feed, lr);
@@ -159,45 +167,57 @@ public final class Trainer {
         return out;
     }
 
-    /** One batch: sampled latents noised at random timesteps, the captions' ids, the target, the loss weights. */
-    private Map<String, TensorData> batch(List<Posterior> latents, Shape shape, NoiseSchedule schedule,
-            StableDiffusion model, SeededNoise noise, SplittableRandom random) {
-        int b = (int) shape.dim(0);
+    /**
+     * One step's data (all its micro-batches): sampled latents noised at random timesteps, the captions'
+     * ids, the target, and each sample's coefficient in the micro-batch loss: the mean over instance
+     * samples (with Min-SNR weights), plus {@code prior_loss_weight} times the mean over class samples.
+     */
+    private Map<String, TensorData> batch(TrainingStep step, List<Posterior> latents, List<Posterior> classLatents,
+            Shape microBatch, NoiseSchedule schedule, StableDiffusion model, SeededNoise noise, SplittableRandom random) {
+        int perMicroBatch = (int) microBatch.dim(0);
+        int b = perMicroBatch * args.gradientAccumulationSteps();
+        int instances = args.trainBatchSize();
+        Shape shape = microBatch.with(0, b);
         int per = (int) (shape.size() / b);
         float scaling = (float) model.vaeConfig().scalingFactor();
+        boolean velocity = model.schedulerConfig().predictionType() == SchedulerConfig.PredictionType.V_PREDICTION;
+        int channels = (int) shape.dim(1);
+        int length = model.tokenizer().maxLength();
         float[] x0 = new float[(int) shape.size()];
+        float[] n = new float[x0.length];
         int[] t = new int[b];
+        double[] weights = new double[b];
+        long[] batchIds = new long[b * length];
+        // Each sample draws all of its randomness in turn, so a sample's draws do not depend on the others.
         for (int i = 0; i < b; i++) {
-            Posterior p = latents.get(random.nextInt(latents.size()));
+            boolean isClass = i % perMicroBatch >= instances;
+            List<Posterior> pool = isClass ? classLatents : latents;
+            Posterior p = pool.get(random.nextInt(pool.size()));
             float[] eps = noise.standardNormal(per);
+            float[] ni = noise.standardNormal(per);
+            float[] offsets = args.noiseOffset() > 0 ? noise.standardNormal(channels) : null;
             for (int j = 0; j < per; j++) {
                 x0[i * per + j] = (p.mean()[j] + p.std()[j] * eps[j]) * scaling;
+                n[i * per + j] = ni[j] + (offsets == null ? 0 : (float) args.noiseOffset() * offsets[j / (per / channels)]);
             }
             t[i] = random.nextInt(schedule.numTrainTimesteps());
-        }
-        float[] n = noise.standardNormal(x0.length);
-        if (args.noiseOffset() > 0) {
-            int channels = (int) shape.dim(1);
-            float[] offsets = noise.standardNormal(b * channels);
-            int plane = per / channels;
-            for (int j = 0; j < n.length; j++) {
-                n[j] += (float) args.noiseOffset() * offsets[j / plane];
+            String caption;
+            if (isClass) {
+                weights[i] = args.priorPreservation().priorLossWeight() / instances;
+                caption = args.priorPreservation().classPrompt();
+            } else {
+                // Min-SNR weighting (Hang et al. 2023) as the scripts apply it; v-prediction weighs by SNR + 1.
+                double snr = schedule.snr(t[i]) + (velocity ? 1 : 0);
+                weights[i] = (args.snrGamma() > 0 ? Math.min(snr, args.snrGamma()) / snr : 1) / instances;
+                caption = method.prompt(args.instancePrompt(), random);
             }
+            System.arraycopy(model.tokenizer().encode(caption).inputIds(), 0, batchIds, i * length, length);
         }
         float[] noisy = schedule.addNoise(x0, n, t);
-        float[] target = model.schedulerConfig().predictionType() == SchedulerConfig.PredictionType.V_PREDICTION
-                ? schedule.velocity(x0, n, t) : n;
+        float[] target = velocity ? schedule.velocity(x0, n, t) : n;
         double[] timesteps = new double[b];
-        double[] weights = new double[b];
-        int length = model.tokenizer().maxLength();
-        long[] batchIds = new long[b * length];
         for (int i = 0; i < b; i++) {
             timesteps[i] = t[i];
-            double snr = schedule.snr(t[i]);
-            // Min-SNR weighting (Hang et al. 2023) as the scripts apply it for epsilon prediction.
-            weights[i] = args.snrGamma() > 0 ? Math.min(snr, args.snrGamma()) / snr : 1;
-            long[] ids = model.tokenizer().encode(method.prompt(args.instancePrompt(), random)).inputIds();
-            System.arraycopy(ids, 0, batchIds, i * length, length);
         }
         Map<String, TensorData> feed = new LinkedHashMap<>();
         feed.put("noisy_latents", floats(shape, noisy));
@@ -205,6 +225,11 @@ public final class Trainer {
         feed.put("input_ids", TensorData.ofLongs(batchIds, b, length));
         feed.put("target", floats(shape, target));
         feed.put("loss_weights", TensorData.of(DType.FLOAT32, Shape.of(b), weights));
+        // Micro-batches are consecutive samples: [A·B, ...] data is the step's [A, B, ...] as it is.
+        for (Tensor input : step.batchInputs()) {
+            TensorData all = feed.get(input.name());
+            feed.put(input.name(), new TensorData(all.dtype(), step.stepShape(input), all.data()));
+        }
         return feed;
     }
 

@@ -6,8 +6,9 @@ import java.nio.file.Path;
 
 /**
  * The settings the three methods share, named and defaulted as the diffusers training scripts'
- * flags. {@code gradientAccumulationSteps} micro-batches are processed as one batch of
- * {@code trainBatchSize × gradientAccumulationSteps} (the same average gradient, computed at once).
+ * flags. Each optimisation step averages the gradients of {@code gradientAccumulationSteps}
+ * micro-batches of {@code trainBatchSize} images, computed one after another. {@code priorPreservation}
+ * is null when the class prior is not preserved.
  * {@code checkpointingSteps} 0 saves no checkpoints; {@code resumeFromCheckpoint} is a checkpoint folder,
  * {@code "latest"}, or empty. With a {@code validationPrompt}, every {@code validationSteps} steps and at
  * the end {@code numValidationImages} images are drawn with the weights so far.
@@ -16,6 +17,7 @@ public record TrainingArgs(
         Path pretrainedModelNameOrPath,
         Path instanceDataDir,
         String instancePrompt,
+        PriorPreservation priorPreservation,
         Path outputDir,
         int resolution,
         boolean randomFlip,
@@ -55,7 +57,7 @@ public record TrainingArgs(
         }
     }
 
-    /** Images per optimisation step. */
+    /** Instance images per optimisation step. */
     public int effectiveBatch() {
         return trainBatchSize * gradientAccumulationSteps;
     }

@@ -9,6 +9,7 @@ import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.Device;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -76,5 +77,50 @@ class TrainingStepTest {
             assertThat(one.parameter("conv_out.weight").toFloatArray())
                     .isNotEqualTo(weights.get("conv_out.weight").toFloatArray());
         }
+    }
+
+    @Test
+    void accumulatingTwoMicroBatchesGivesTheStepOfTheWholeBatch() {
+        ConvAttentionNet whole = new ConvAttentionNet(ConvAttentionNet.Config.tiny());
+        ConvAttentionNet.Config tiny = ConvAttentionNet.Config.tiny();
+        ConvAttentionNet half = new ConvAttentionNet(new ConvAttentionNet.Config(tiny.batch() / 2, tiny.inChannels(),
+                tiny.channels(), tiny.resolution(), tiny.blocks(), tiny.dtype()));
+        Map<String, TensorData> weights = whole.initialWeights(5);
+        TrainingStep.Options accumulate = TrainingStep.Options.defaults().withGradientAccumulationSteps(2);
+
+        TrainingStep plain = TrainingStep.build(whole.loss(), List.copyOf(whole.graph().weights().values()),
+                TrainingStep.Options.defaults());
+        TrainingStep accumulated = TrainingStep.build(half.loss(), List.copyOf(half.graph().weights().values()), accumulate);
+        TrainingStep accumulatedLooped = TrainingStep.build(half.loss(), List.copyOf(half.graph().weights().values()),
+                accumulate.withStepsPerRun(2));
+        try (TrainingSession one = TrainingSession.create(plain, weights::get, Device.CPU);
+                TrainingSession two = TrainingSession.create(accumulated, weights::get, Device.CPU);
+                TrainingSession looped = TrainingSession.create(accumulatedLooped, weights::get, Device.CPU)) {
+            for (int step = 0; step < 4; step += 2) {
+                Map<String, TensorData> first = whole.batch(10 + step);
+                Map<String, TensorData> second = whole.batch(11 + step);
+                double[] expected = {one.run(first, 1e-2), one.run(second, 1e-2)};
+                // [4, ...] data is [2, 2, ...] data: two micro-batches of two, in order.
+                List<Map<String, TensorData>> split = List.of(asMicroBatches(first, accumulated), asMicroBatches(second, accumulated));
+
+                assertThat(new double[] {two.run(split.get(0), 1e-2), two.run(split.get(1), 1e-2)})
+                        .containsExactly(expected, within(1e-6));
+                assertThat(looped.run(split, new double[] {1e-2, 1e-2})).containsExactly(expected, within(1e-6));
+            }
+            for (Tensor p : plain.trainable()) {
+                float[] reference = one.parameter(p.name()).toFloatArray();
+                assertThat(two.parameter(p.name()).toFloatArray()).as(p.name()).containsExactly(reference, within(1e-5f));
+                assertThat(looped.parameter(p.name()).toFloatArray()).as(p.name()).containsExactly(reference, within(1e-5f));
+            }
+        }
+    }
+
+    private static Map<String, TensorData> asMicroBatches(Map<String, TensorData> batch, TrainingStep step) {
+        Map<String, TensorData> split = new HashMap<>();
+        for (Tensor input : step.batchInputs()) {
+            TensorData whole = batch.get(input.name());
+            split.put(input.name(), new TensorData(whole.dtype(), step.stepShape(input), whole.data()));
+        }
+        return split;
     }
 }

@@ -2,6 +2,7 @@ package io.sdtune.diffusion.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
@@ -49,15 +50,20 @@ class FineTuningTest {
     }
 
     private static TrainingArgs args(Path output, double learningRate, int steps, int checkpointingSteps, String resume) {
-        return new TrainingArgs(model, images, "a photo of <cat-toy>", output, 64, false, 1, 1, steps, learningRate, false,
-                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, checkpointingSteps, resume, "", 0, 0, false, Device.CPU,
-                DType.FLOAT32);
+        return args(output, learningRate, steps, 1, 1, null, checkpointingSteps, resume);
+    }
+
+    private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
+            int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume) {
+        return new TrainingArgs(model, images, "a photo of <cat-toy>", prior, output, 64, false, trainBatchSize,
+                gradientAccumulationSteps, steps, learningRate, false, "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0,
+                checkpointingSteps, resume, "", 0, 0, false, Device.CPU, DType.FLOAT32);
     }
 
     @Test
     void validationImagesAreDrawnWithTheWeightsSoFar() {
         Path out = dir.resolve("validated");
-        TrainingArgs validated = new TrainingArgs(model, images, "a photo of <cat-toy>", out, 64, false, 1, 1, 4, 1e-3, false,
+        TrainingArgs validated = new TrainingArgs(model, images, "a photo of <cat-toy>", null, out, 64, false, 1, 1, 4, 1e-3, false,
                 "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, Device.CPU,
                 DType.FLOAT32);
 
@@ -83,6 +89,49 @@ class FineTuningTest {
             for (String key : a.keys()) {
                 assertThat(b.get(key).toFloatArray()).as(key).containsExactly(a.get(key).toFloatArray());
             }
+        }
+    }
+
+    @Test
+    void accumulatingMicroBatchesTrainsAsTheWholeBatchDoes() throws Exception {
+        Path whole = dir.resolve("batch-2");
+        Path accumulated = dir.resolve("batch-1x2");
+        double[] wholeLosses = new Trainer(args(whole, 1e-3, 4, 2, 1, null, 0, ""), new LoraMethod(4, DType.FLOAT32))
+                .run((s, t, l, lr, sps) -> { });
+        double[] accumulatedLosses = new Trainer(args(accumulated, 1e-3, 4, 1, 2, null, 0, ""),
+                new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        assertThat(accumulatedLosses).containsExactly(wholeLosses, within(1e-6));
+        assertThat(loraWeights(accumulated)).containsExactly(loraWeights(whole), within(1e-6f));
+    }
+
+    @Test
+    void priorPreservationGeneratesMissingClassImagesAndAddsTheirWeightedLoss() throws Exception {
+        Path classImages = Files.createDirectories(dir.resolve("class-toys"));
+        Files.copy(images.resolve("0.png"), classImages.resolve("existing.png"));
+        PriorPreservation weighted = new PriorPreservation(classImages, "a photo of a toy", 3, 1.0, 2, DType.FLOAT32);
+        PriorPreservation unweighted = new PriorPreservation(classImages, "a photo of a toy", 3, 0.0, 2, DType.FLOAT32);
+
+        new Trainer(args(dir.resolve("prior"), 1e-3, 3, 1, 1, weighted, 0, ""), new LoraMethod(4, DType.FLOAT32))
+                .run((s, t, l, lr, sps) -> { });
+        assertThat(classImages.resolve("class-1.png")).isRegularFile();
+        assertThat(Png.readText(classImages.resolve("class-2.png")).get("parameters")).startsWith("a photo of a toy");
+        assertThat(classImages.resolve("class-0.png")).as("one image was there already").doesNotExist();
+        new Trainer(args(dir.resolve("prior-0"), 1e-3, 3, 1, 1, unweighted, 0, ""), new LoraMethod(4, DType.FLOAT32))
+                .run((s, t, l, lr, sps) -> { });
+        new Trainer(args(dir.resolve("no-prior"), 1e-3, 3), new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        try (var files = Files.list(classImages)) {
+            assertThat(files.count()).as("the second run found all 3 class images").isEqualTo(3);
+        }
+        // The class samples ride along in each batch; at weight 0 they leave the instance gradient alone.
+        assertThat(loraWeights(dir.resolve("prior-0"))).containsExactly(loraWeights(dir.resolve("no-prior")), within(1e-6f));
+        assertThat(loraWeights(dir.resolve("prior"))).isNotEqualTo(loraWeights(dir.resolve("no-prior")));
+    }
+
+    private static float[] loraWeights(Path output) throws Exception {
+        try (SafeTensors file = SafeTensors.open(output.resolve(LoraMethod.ARTIFACT))) {
+            return file.get("unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_v.lora_B.weight").toFloatArray();
         }
     }
 
