@@ -35,11 +35,8 @@ final class TrainDreamBoothCommand implements Main.Command {
             out.println("note: --use_8bit_adam: 8-bit optimizer states are not implemented; AdamW keeps float32 moments");
         }
         TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"),
-                TrainingFlags.priorPreservation(f, out), false);
-        out.printf("training the UNet on %s: %d steps, batch %d, lr %s (%s)%s%s%n", a.device(), a.maxTrainSteps(),
-                a.effectiveBatch(), a.scaledLearningRate(), a.lrScheduler(),
-                a.gradientCheckpointing() ? ", gradient checkpointing" : "",
-                a.priorPreservation() == null ? "" : ", prior preservation on " + a.priorPreservation().classDataDir());
+                TrainingFlags.priorPreservation(f, out), false, 1);
+        out.printf("training the UNet on %s: %s%n", a.device(), TrainingFlags.describe(a));
         new Trainer(a, new DreamBoothMethod(a.dtype())).run(TrainingFlags.progress(out));
         out.println("saved " + a.outputDir());
     }

@@ -25,9 +25,8 @@ final class TrainLoraCommand implements Main.Command {
             return;
         }
         TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"),
-                TrainingFlags.priorPreservation(f, out), false);
-        out.printf("training LoRA rank %d on %s: %d steps, batch %d, lr %s (%s)%n", f.integer("rank"), a.device(),
-                a.maxTrainSteps(), a.effectiveBatch(), a.scaledLearningRate(), a.lrScheduler());
+                TrainingFlags.priorPreservation(f, out), false, 1);
+        out.printf("training LoRA rank %d on %s: %s%n", f.integer("rank"), a.device(), TrainingFlags.describe(a));
         new Trainer(a, new LoraMethod(f.integer("rank"), a.dtype())).run(TrainingFlags.progress(out));
         out.println("saved " + a.outputDir().resolve(LoraMethod.ARTIFACT));
     }

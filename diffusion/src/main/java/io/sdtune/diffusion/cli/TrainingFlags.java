@@ -2,6 +2,7 @@ package io.sdtune.diffusion.cli;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.training.InstanceImages;
 import io.sdtune.diffusion.training.PriorPreservation;
 import io.sdtune.diffusion.training.TrainingArgs;
 import io.sdtune.diffusion.training.TrainingListener;
@@ -23,7 +24,8 @@ final class TrainingFlags {
                 .flag("center_crop", "accepted for compatibility: images are always center-cropped (latents are encoded once)")
                 .option("train_batch_size", defaults.getOrDefault("train_batch_size", "4"), "images per micro-batch")
                 .option("gradient_accumulation_steps", "1", "micro-batches per optimisation step")
-                .option("max_train_steps", defaults.getOrDefault("max_train_steps", ""), "optimisation steps")
+                .option("num_train_epochs", defaults.getOrDefault("num_train_epochs", "1"), "epochs, when --max_train_steps is not given")
+                .option("max_train_steps", defaults.getOrDefault("max_train_steps", ""), "optimisation steps (overrides --num_train_epochs)")
                 .option("learning_rate", defaults.get("learning_rate"), "AdamW learning rate")
                 .flag("scale_lr", "multiply the learning rate by the effective batch size")
                 .option("lr_scheduler", "constant", "constant, constant_with_warmup, linear or cosine")
@@ -93,19 +95,43 @@ final class TrainingFlags {
         };
     }
 
-    static TrainingArgs args(Flags f, String dataDirFlag, String prompt, PriorPreservation prior, boolean randomFlip) {
+    /**
+     * The training settings. Without {@code --max_train_steps}, {@code --num_train_epochs} epochs are run, an
+     * epoch being as long as the scripts' data loader makes it: every image {@code repeats} times (or, with
+     * prior preservation, at least every class image once), in batches, per accumulation.
+     */
+    static TrainingArgs args(Flags f, String dataDirFlag, String prompt, PriorPreservation prior, boolean randomFlip,
+            int repeats) {
+        Path dataDir = Path.of(f.string(dataDirFlag));
+        int steps;
         if (f.string("max_train_steps").isEmpty()) {
-            throw f.usage("--max_train_steps is required (training by --num_train_epochs is not implemented)");
+            long samples = (long) InstanceImages.count(dataDir) * repeats;
+            if (prior != null) {
+                samples = Math.max(samples, prior.numClassImages());
+            }
+            long batches = (samples + f.integer("train_batch_size") - 1) / f.integer("train_batch_size");
+            long perEpoch = (batches + f.integer("gradient_accumulation_steps") - 1) / f.integer("gradient_accumulation_steps");
+            steps = (int) Math.max(1, Math.min(Integer.MAX_VALUE, perEpoch * f.integer("num_train_epochs")));
+        } else {
+            steps = f.integer("max_train_steps");
         }
-        return new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), Path.of(f.string(dataDirFlag)), prompt,
+        return new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), dataDir, prompt,
                 prior, Path.of(f.string("output_dir")), f.integer("resolution"), randomFlip, f.integer("train_batch_size"),
-                f.integer("gradient_accumulation_steps"), f.integer("max_train_steps"), f.number("learning_rate"),
+                f.integer("gradient_accumulation_steps"), steps, f.number("learning_rate"),
                 f.isSet("scale_lr"), f.string("lr_scheduler"), f.integer("lr_warmup_steps"), f.number("adam_beta1"),
                 f.number("adam_beta2"), f.number("adam_weight_decay"), f.number("adam_epsilon"), f.number("max_grad_norm"),
                 f.integer("seed"), f.number("noise_offset"), f.number("snr_gamma"), f.integer("checkpointing_steps"),
                 f.string("resume_from_checkpoint"), f.string("validation_prompt"), f.integer("validation_steps"),
                 f.integer("num_validation_images"), f.isSet("gradient_checkpointing"),
                 Device.parse(f.string("device")), dtype(f));
+    }
+
+    /** What a run will do, for its first line: steps, batch, learning rate and the options that change the step. */
+    static String describe(TrainingArgs a) {
+        return String.format("%d steps, batch %d (%d x %d accumulated), lr %s (%s)%s%s", a.maxTrainSteps(), a.effectiveBatch(),
+                a.trainBatchSize(), a.gradientAccumulationSteps(), a.scaledLearningRate(), a.lrScheduler(),
+                a.gradientCheckpointing() ? ", gradient checkpointing" : "",
+                a.priorPreservation() == null ? "" : ", prior preservation on " + a.priorPreservation().classDataDir());
     }
 
     /** The progress line: step, loss, lr, s/step, ETA; every 10 steps and at both ends. */

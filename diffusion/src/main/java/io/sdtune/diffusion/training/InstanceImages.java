@@ -66,8 +66,20 @@ public final class InstanceImages {
         return new InstanceImages(pixels, resolution);
     }
 
+    /** How many files {@link #load} would read from {@code dir} (0 when it does not exist). */
+    public static int count(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return (int) files.filter(InstanceImages::isCandidate).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Whether {@code file} is read as a training image: a regular file, not hidden. */
-    static boolean isCandidate(Path file) {
+    private static boolean isCandidate(Path file) {
         return Files.isRegularFile(file) && !file.getFileName().toString().startsWith(".");
     }
 

@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * DreamBooth's prior-preservation loss (Ruiz et al. 2022, eq. 2) as the diffusers scripts'
@@ -52,7 +51,7 @@ public record PriorPreservation(Path classDataDir, String classPrompt, int numCl
      * Returns how many were generated.
      */
     public int generateMissing(StableDiffusion model, int resolution, long seed, Device device) {
-        int existing = existingImages();
+        int existing = InstanceImages.count(classDataDir);
         int missing = numClassImages - existing;
         if (missing <= 0) {
             return 0;
@@ -76,16 +75,5 @@ public record PriorPreservation(Path classDataDir, String classPrompt, int numCl
             }
         }
         return missing;
-    }
-
-    private int existingImages() {
-        if (!Files.isDirectory(classDataDir)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(classDataDir)) {
-            return (int) files.filter(InstanceImages::isCandidate).count();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + classDataDir + ": " + e.getMessage(), e);
-        }
     }
 }

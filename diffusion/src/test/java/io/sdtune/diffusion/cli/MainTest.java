@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,5 +54,32 @@ class MainTest {
         assertThat(err.toString()).contains("unknown command 'train'").contains("generate, make-tiny-model");
         assertThat(sd("generate", "--prompt", "x")).isEqualTo(2);
         assertThat(err.toString()).contains("the following argument is required: --pretrained_model_name_or_path");
+    }
+
+    @Test
+    void trainsOneEpochWithPriorPreservationWhenNoStepCountIsGiven(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("tiny");
+        Path images = Files.createDirectories(dir.resolve("cat-toy"));
+        assertThat(sd("make-tiny-model", model.toString())).isZero();
+        assertThat(sd("generate", "--pretrained_model_name_or_path", model.toString(), "--prompt", "a toy",
+                "--num_inference_steps", "2", "--num_images_per_prompt", "2", "--output", images.resolve("toy.png").toString()))
+                .as(err.toString()).isZero();
+        List<String> common = List.of("train_dreambooth_lora", "--pretrained_model_name_or_path", model.toString(),
+                "--instance_data_dir", images.toString(), "--instance_prompt", "a photo of <cat-toy>",
+                "--output_dir", dir.resolve("lora").toString(), "--resolution", "64", "--train_batch_size", "1",
+                "--with_prior_preservation", "--class_prompt", "a photo of a toy", "--num_class_images", "3");
+
+        assertThat(sd(common.toArray(String[]::new))).isEqualTo(2);
+        assertThat(err.toString()).contains("You must specify a data directory for class images (--class_data_dir).");
+
+        List<String> withClassDir = new ArrayList<>(common);
+        withClassDir.addAll(List.of("--class_data_dir", dir.resolve("toys").toString()));
+        assertThat(sd(withClassDir.toArray(String[]::new))).as(err.toString()).isZero();
+        // One epoch: max(2 instance images, 3 class images) samples, one per step.
+        assertThat(out.toString()).contains("prior preservation").contains("step 3/3");
+        try (var classImages = Files.list(dir.resolve("toys"))) {
+            assertThat(classImages.count()).isEqualTo(3);
+        }
+        assertThat(dir.resolve("lora/pytorch_lora_weights.safetensors")).isRegularFile();
     }
 }
