@@ -25,6 +25,15 @@ public record Lora(Predicate<String> targets, int rank, double alpha) {
         return new Lora(path -> path.matches(".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)"), rank, rank);
     }
 
+    /**
+     * The layers {@code train_dreambooth_lora.py --train_text_encoder} adapts in the CLIP text encoder
+     * (PEFT {@code target_modules}): {@code q_proj}, {@code k_proj}, {@code v_proj} and {@code out_proj}
+     * of every layer's self-attention.
+     */
+    public static Lora textEncoderAttention(int rank) {
+        return new Lora(path -> path.matches(".*\\.self_attn\\.(q_proj|k_proj|v_proj|out_proj)"), rank, rank);
+    }
+
     public double scale() {
         return alpha / rank;
     }

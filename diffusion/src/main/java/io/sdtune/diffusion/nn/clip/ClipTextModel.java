@@ -9,6 +9,7 @@ import io.sdtune.diffusion.nn.Attention;
 import io.sdtune.diffusion.nn.Embedding;
 import io.sdtune.diffusion.nn.LayerNorm;
 import io.sdtune.diffusion.nn.Linear;
+import io.sdtune.diffusion.nn.Lora;
 import io.sdtune.diffusion.nn.Module;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +39,12 @@ public final class ClipTextModel extends Module {
      * separate tensor ({@link #ADDED_TOKENS}), so that only those rows are trained or swapped.
      */
     public ClipTextModel(Graph graph, DType dtype, String prefix, ClipTextConfig c, int addedTokens) {
-        super(graph, dtype, prefix);
+        this(graph, dtype, prefix, c, addedTokens, null);
+    }
+
+    /** The model with added tokens (see above) and LoRA branches on the layers {@code lora} targets (may be null). */
+    public ClipTextModel(Graph graph, DType dtype, String prefix, ClipTextConfig c, int addedTokens, Lora lora) {
+        super(graph, dtype, prefix, lora);
         this.config = c;
         this.addedTokens = addedTokens > 0 ? parameter(ADDED_TOKENS, addedTokens, c.hiddenSize()) : null;
         String t = "text_model.";
