@@ -1,17 +1,19 @@
 package io.sdtune.diffusion.cli;
 
+import io.sdtune.diffusion.nn.clip.ClipTextConfig;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionConfig;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.weights.LoraFile;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code sd convert-lora IN OUT --to kohya|diffusers}: rewrites a UNet LoRA between diffusers' layout
- * and kohya/AUTOMATIC1111's, tensors copied bit for bit. The UNet's layer names come from
- * {@code --pretrained_model_name_or_path}, or SD 1.5's configuration when it is not given.
+ * {@code sd convert-lora IN OUT --to kohya|diffusers}: rewrites a LoRA of the UNet and the text encoder
+ * between diffusers' layout and kohya/AUTOMATIC1111's, tensors copied bit for bit. The layer names come
+ * from {@code --pretrained_model_name_or_path}, or SD 1.5's configuration when it is not given.
  */
 final class ConvertLoraCommand implements Main.Command {
 
@@ -32,16 +34,18 @@ final class ConvertLoraCommand implements Main.Command {
         };
         LoraFile lora = LoraFile.read(Path.of(f.positional(0)), layers(f.string("pretrained_model_name_or_path")));
         lora.write(Path.of(f.positional(1)), layout);
-        out.printf("wrote %s: %d layers, rank %d, %s layout%n", f.positional(1), lora.layers().size(), lora.rank(),
+        out.printf("wrote %s: %d UNet layers (rank %d), %d text encoder layers (rank %d), %s layout%n", f.positional(1),
+                lora.layers(LoraFile.Component.UNET).size(), lora.rank(LoraFile.Component.UNET),
+                lora.layers(LoraFile.Component.TEXT_ENCODER).size(), lora.rank(LoraFile.Component.TEXT_ENCODER),
                 f.string("to"));
     }
 
-    private static Set<String> layers(String model) {
+    private static Map<LoraFile.Component, Set<String>> layers(String model) {
         if (model.isEmpty()) {
-            return StableDiffusion.unetLinearLayers(UNet2DConditionConfig.sd15());
+            return StableDiffusion.linearLayers(UNet2DConditionConfig.sd15(), ClipTextConfig.sd15());
         }
         try (StableDiffusion sd = StableDiffusion.load(Path.of(model))) {
-            return sd.unetLinearLayers();
+            return sd.linearLayers();
         }
     }
 }

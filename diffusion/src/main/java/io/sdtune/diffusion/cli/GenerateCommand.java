@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -38,7 +39,8 @@ final class GenerateCommand implements Main.Command {
                 .option("width", "", "image width, a multiple of 8 (default: the model's sample size)")
                 .option("num_images_per_prompt", "1", "images to generate")
                 .option("latents", "", ".npy file of float32 [n, 4, height/8, width/8] initial latents (replaces the seed)")
-                .option("lora", "", "LoRA file FILE[:scale] (diffusers or kohya layout); repeat for several")
+                .option("lora", "", "LoRA file FILE[:scale] (UNet and text encoder, diffusers or kohya layout); "
+                        + "repeat for several")
                 .option("textual_inversion", "", "Textual Inversion embedding .safetensors (diffusers or A1111); repeat for several")
                 .option("device", "cpu", "cpu, cuda or cuda:N")
                 .option("dtype", "float32", "float32 or float16 (torch_dtype)")
@@ -91,7 +93,7 @@ final class GenerateCommand implements Main.Command {
 
     /** {@code FILE[:scale]} for each {@code --lora}. */
     private static LoraStack loras(List<String> specs, StableDiffusion model) {
-        Set<String> layers = specs.isEmpty() ? Set.of() : model.unetLinearLayers();
+        Map<LoraFile.Component, Set<String>> layers = specs.isEmpty() ? Map.of() : model.linearLayers();
         List<LoraStack.Applied> applied = new ArrayList<>();
         for (String spec : specs) {
             int colon = spec.lastIndexOf(':');

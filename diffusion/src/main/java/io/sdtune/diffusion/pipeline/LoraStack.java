@@ -11,9 +11,9 @@ import java.util.Map;
 
 /**
  * Several LoRAs applied at once, each with its strength, as one LoRA branch of a fixed capacity per
- * layer: {@code Σᵢ sᵢ Bᵢ Aᵢ = [B₁ … Bₙ 0] [s₁A₁; …; sₙAₙ; 0]}. The UNet graph takes these matrices as
- * inputs, so a different set of adapters (of no more total rank) is a different feed, not a new
- * session: the base model's weights stay bound.
+ * layer: {@code Σᵢ sᵢ Bᵢ Aᵢ = [B₁ … Bₙ 0] [s₁A₁; …; sₙAₙ; 0]}. The UNet and text-encoder graphs take
+ * these matrices as inputs, so a different set of adapters (of no more total rank) is a different feed,
+ * not a new session: the base model's weights stay bound.
  */
 public record LoraStack(List<Applied> adapters) {
 
@@ -33,17 +33,20 @@ public record LoraStack(List<Applied> adapters) {
         return adapters.isEmpty();
     }
 
-    /** The total rank, rounded up to a multiple of 8 so that similar stacks share a session. */
-    public int capacity() {
-        int total = adapters.stream().mapToInt(a -> a.lora().rank()).sum();
+    /**
+     * The total rank of the adapters in {@code component}, rounded up to a multiple of 8 so that similar
+     * stacks share a session; 0 when none adapts it.
+     */
+    public int capacity(LoraFile.Component component) {
+        int total = adapters.stream().mapToInt(a -> a.lora().rank(component)).sum();
         return (total + 7) / 8 * 8;
     }
 
     /**
-     * The values of the graph's LoRA inputs ({@code <layer>.lora_A.weight}, {@code lora_B}), for a graph
-     * built with {@code capacity} rank: adapters stacked along the rank, zero elsewhere.
+     * The values of the LoRA inputs ({@code <layer>.lora_A.weight}, {@code lora_B}) of a graph of
+     * {@code component} built with {@code capacity} rank: adapters stacked along the rank, zero elsewhere.
      */
-    public Map<String, TensorData> feeds(List<Tensor> loraInputs, DType dtype) {
+    public Map<String, TensorData> feeds(LoraFile.Component component, List<Tensor> loraInputs, DType dtype) {
         Map<String, TensorData> feeds = new LinkedHashMap<>();
         for (Tensor input : loraInputs) {
             boolean isA = input.name().endsWith(".lora_A.weight");
@@ -52,7 +55,7 @@ public record LoraStack(List<Applied> adapters) {
             TensorData t = TensorData.allocate(DType.FLOAT32, shape);
             int offset = 0;
             for (Applied a : adapters) {
-                LoraFile.Layer l = a.lora().layers().get(layer);
+                LoraFile.Layer l = a.lora().layers(component).get(layer);
                 if (l == null) {
                     continue;
                 }

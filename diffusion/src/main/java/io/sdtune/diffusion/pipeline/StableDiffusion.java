@@ -4,6 +4,7 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.nn.ConfigFile;
+import io.sdtune.diffusion.nn.Lora;
 import io.sdtune.diffusion.nn.clip.ClipTextConfig;
 import io.sdtune.diffusion.nn.clip.ClipTextModel;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionConfig;
@@ -14,12 +15,14 @@ import io.sdtune.diffusion.scheduler.SchedulerConfig;
 import io.sdtune.diffusion.tokenizer.ClipTokenizer;
 import io.sdtune.diffusion.weights.LdmCheckpoint;
 import io.sdtune.diffusion.weights.LdmKeys;
+import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensorsWeights;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -165,17 +168,27 @@ public final class StableDiffusion implements AutoCloseable {
         return g.weights().keySet();
     }
 
-    /** The module paths of the UNet's linear layers (where LoRA branches can attach). */
-    public Set<String> unetLinearLayers() {
-        return unetLinearLayers(unetConfig);
+    /** The module paths of each component's linear layers (where LoRA branches can attach). */
+    public Map<LoraFile.Component, Set<String>> linearLayers() {
+        return linearLayers(unetConfig, textEncoderConfig);
     }
 
-    /** The module paths of the linear layers of a UNet of this configuration. */
-    public static Set<String> unetLinearLayers(UNet2DConditionConfig config) {
-        Graph g = Graph.create();
-        new UNet2DConditionModel(g, DType.FLOAT32, "", config);
-        return g.weights().values().stream().filter(t -> t.rank() == 2 && t.name().endsWith(".weight"))
-                .map(t -> t.name().substring(0, t.name().length() - ".weight".length()))
+    /** The module paths of the linear layers of a UNet and a text encoder of these configurations. */
+    public static Map<LoraFile.Component, Set<String>> linearLayers(UNet2DConditionConfig unet,
+            ClipTextConfig textEncoder) {
+        Lora everywhere = new Lora(path -> true, 1, 1);
+        Graph u = Graph.create();
+        new UNet2DConditionModel(u, DType.FLOAT32, "", unet, everywhere);
+        Graph t = Graph.create();
+        new ClipTextModel(t, DType.FLOAT32, "", textEncoder, 0, everywhere);
+        return Map.of(LoraFile.Component.UNET, adaptedLayers(u), LoraFile.Component.TEXT_ENCODER, adaptedLayers(t));
+    }
+
+    /** The layers that took a LoRA branch: with every layer targeted, exactly the linear ones. */
+    private static Set<String> adaptedLayers(Graph g) {
+        String suffix = ".lora_A.weight";
+        return g.weights().keySet().stream().filter(k -> k.endsWith(suffix))
+                .map(k -> k.substring(0, k.length() - suffix.length()))
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 

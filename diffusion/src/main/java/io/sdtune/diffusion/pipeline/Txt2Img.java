@@ -17,6 +17,7 @@ import io.sdtune.diffusion.scheduler.Scheduler;
 import io.sdtune.diffusion.scheduler.Schedulers;
 import io.sdtune.diffusion.scheduler.SeededNoise;
 import io.sdtune.diffusion.tokenizer.Encoding;
+import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.TextualInversionFile;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.util.ArrayList;
@@ -29,8 +30,8 @@ import java.util.Map;
  * Text to image, as diffusers' {@code StableDiffusionPipeline}: encode the prompt and the negative
  * prompt, denoise seeded latents with classifier-free guidance under the chosen scheduler, decode
  * with the VAE. Sessions for the text encoder, the UNet (with the guidance combination inside its
- * graph) and the VAE decoder are built once per size and batch and kept; the model's weights are
- * bound to them without copies.
+ * graph) and the VAE decoder are built once per size, batch and LoRA capacity and kept; the model's
+ * weights are bound to them without copies.
  */
 public final class Txt2Img implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Txt2Img.class.getName());
@@ -39,7 +40,7 @@ public final class Txt2Img implements AutoCloseable {
     private final Device device;
     private final DType dtype;
     private final Map<String, Session> sessions = new HashMap<>();
-    private final Map<String, UnetProgram> unets = new HashMap<>();
+    private final Map<String, LoraProgram> adaptable = new HashMap<>();
 
     public Txt2Img(StableDiffusion model, Device device, DType dtype) {
         this.model = model;
@@ -57,7 +58,7 @@ public final class Txt2Img implements AutoCloseable {
         return generate(p, Adapters.none(), listener);
     }
 
-    /** Text to image with LoRAs on the UNet and Textual Inversion embeddings in the text encoder. */
+    /** Text to image with LoRAs on the UNet and the text encoder and Textual Inversion embeddings in the latter. */
     public List<GeneratedImage> generate(GenerationParams p, Adapters adapters, StepListener listener) {
         LoraStack loras = adapters.loras();
         int factor = model.vaeConfig().downscale();
@@ -67,13 +68,13 @@ public final class Txt2Img implements AutoCloseable {
         int channels = model.unetConfig().inChannels();
         boolean guided = p.guidanceScale() > 1;
 
-        TensorData text = encodePrompts(p, n, guided, adapters.embeddings());
+        TensorData text = encodePrompts(p, n, guided, adapters);
         Scheduler scheduler = Schedulers.create(p.scheduler(), model.schedulerConfig());
         scheduler.setTimesteps(p.numInferenceSteps());
         float[] latents = initialLatents(p, n * channels * h * w, scheduler.initNoiseSigma());
         NoiseSource noise = new SeededNoise(p.seed());
-        UnetProgram unet = unetSession(n, h, w, guided, loras.capacity());
-        Map<String, TensorData> loraFeeds = loras.feeds(unet.loraInputs(), dtype);
+        LoraProgram unet = unetSession(n, h, w, guided, loras.capacity(LoraFile.Component.UNET));
+        Map<String, TensorData> loraFeeds = loras.feeds(LoraFile.Component.UNET, unet.loraInputs(), dtype);
         Shape latentShape = Shape.of(n, channels, h, w);
         float[] timesteps = scheduler.timesteps();
         for (int i = 0; i < timesteps.length; i++) {
@@ -93,8 +94,8 @@ public final class Txt2Img implements AutoCloseable {
         return GeneratedImage.fromDecoded(images, p, model.name());
     }
 
-    private TensorData encodePrompts(GenerationParams p, int n, boolean guided, List<TextualInversionFile> embeddings) {
-        TensorData addedRows = addTokens(embeddings);
+    private TensorData encodePrompts(GenerationParams p, int n, boolean guided, Adapters adapters) {
+        TensorData addedRows = addTokens(adapters.embeddings());
         Encoding cond = encode(p.prompt());
         List<long[]> rows = new ArrayList<>();
         if (guided) {
@@ -112,13 +113,15 @@ public final class Txt2Img implements AutoCloseable {
             System.arraycopy(rows.get(r), 0, ids, r * length, length);
         }
         int added = addedRows == null ? 0 : (int) addedRows.shape().dim(0);
-        Session encoder = sessions.computeIfAbsent("text_encoder:" + rows.size() + ":added" + added,
-                k -> textEncoderSession(rows.size(), length, added));
+        LoraStack loras = adapters.loras();
+        LoraProgram encoder = textEncoderSession(rows.size(), length, added,
+                loras.capacity(LoraFile.Component.TEXT_ENCODER));
         Map<String, TensorData> feeds = new LinkedHashMap<>(Map.of("input_ids", TensorData.ofLongs(ids, rows.size(), length)));
         if (addedRows != null) {
             feeds.put(ClipTextModel.ADDED_TOKENS, addedRows);
         }
-        return encoder.run(feeds).get("last_hidden_state");
+        feeds.putAll(loras.feeds(LoraFile.Component.TEXT_ENCODER, encoder.loraInputs(), dtype));
+        return encoder.session().run(feeds).get("last_hidden_state");
     }
 
     /**
@@ -194,24 +197,27 @@ public final class Txt2Img implements AutoCloseable {
         return latents;
     }
 
-    private Session textEncoderSession(int batch, int length, int addedRows) {
-        Graph g = Graph.create();
-        Tensor ids = g.input("input_ids", DType.INT64, Shape.of(batch, length));
-        Tensor hidden = new ClipTextModel(g, dtype, "", model.textEncoderConfig(), addedRows).forward(ids);
-        Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("input_ids", ids));
-        if (addedRows > 0) {
-            inputs.put(ClipTextModel.ADDED_TOKENS, g.weights().get(ClipTextModel.ADDED_TOKENS));
-        }
-        return bind(new Program(inputs, Map.of("last_hidden_state", hidden)), model.textEncoder());
+    private LoraProgram textEncoderSession(int batch, int length, int addedRows, int loraCapacity) {
+        return adaptable.computeIfAbsent("text_encoder:" + batch + ":added" + addedRows + ":lora" + loraCapacity, k -> {
+            Graph g = Graph.create();
+            Tensor ids = g.input("input_ids", DType.INT64, Shape.of(batch, length));
+            Lora lora = loraCapacity > 0 ? Lora.textEncoderAttention(loraCapacity) : null;
+            Tensor hidden = new ClipTextModel(g, dtype, "", model.textEncoderConfig(), addedRows, lora).forward(ids);
+            Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("input_ids", ids));
+            if (addedRows > 0) {
+                inputs.put(ClipTextModel.ADDED_TOKENS, g.weights().get(ClipTextModel.ADDED_TOKENS));
+            }
+            return bindWithLoraInputs(g, inputs, Map.of("last_hidden_state", hidden), model.textEncoder());
+        });
     }
 
-    /** The UNet session and the LoRA inputs its graph takes (none without a LoRA capacity). */
-    private record UnetProgram(Session session, List<Tensor> loraInputs) {
+    /** A session and the LoRA inputs its graph takes (none without a LoRA capacity). */
+    private record LoraProgram(Session session, List<Tensor> loraInputs) {
     }
 
-    private UnetProgram unetSession(int n, int h, int w, boolean guided, int loraCapacity) {
+    private LoraProgram unetSession(int n, int h, int w, boolean guided, int loraCapacity) {
         String key = "unet:" + n + "x" + h + "x" + w + (guided ? ":cfg" : "") + ":lora" + loraCapacity;
-        return unets.computeIfAbsent(key, k -> {
+        return adaptable.computeIfAbsent(key, k -> {
             Graph g = Graph.create();
             int copies = guided ? 2 : 1;
             int context = model.unetConfig().crossAttentionDim();
@@ -232,10 +238,17 @@ public final class Txt2Img implements AutoCloseable {
                 eps = halves.get(0).add(scale.mul(halves.get(1).sub(halves.get(0))));
                 inputs.put("guidance_scale", scale);
             }
-            List<Tensor> loraInputs = g.weights().values().stream().filter(t -> t.name().contains(".lora_")).toList();
-            loraInputs.forEach(t -> inputs.put(t.name(), t));
-            return new UnetProgram(bind(new Program(inputs, Map.of("noise_pred", eps)), model.unet()), loraInputs);
+            return bindWithLoraInputs(g, inputs, Map.of("noise_pred", eps), model.unet());
         });
+    }
+
+    /** Binds the graph with its LoRA tensors as inputs, not weights: adapters are fed at each run. */
+    private LoraProgram bindWithLoraInputs(Graph g, Map<String, Tensor> inputs, Map<String, Tensor> outputs,
+            WeightSource weights) {
+        List<Tensor> loraInputs = g.weights().values().stream().filter(t -> t.name().contains(".lora_")).toList();
+        Map<String, Tensor> all = new LinkedHashMap<>(inputs);
+        loraInputs.forEach(t -> all.put(t.name(), t));
+        return new LoraProgram(bind(new Program(all, outputs), weights), loraInputs);
     }
 
     private Session vaeSession(int n, int h, int w) {
@@ -272,7 +285,7 @@ public final class Txt2Img implements AutoCloseable {
     public void close() {
         sessions.values().forEach(Session::close);
         sessions.clear();
-        unets.values().forEach(u -> u.session().close());
-        unets.clear();
+        adaptable.values().forEach(p -> p.session().close());
+        adaptable.clear();
     }
 }

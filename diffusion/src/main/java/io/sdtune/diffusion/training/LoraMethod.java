@@ -83,7 +83,7 @@ public final class LoraMethod implements TrainingMethod {
     @Override
     public List<GeneratedImage> sample(Path saved, StableDiffusion model, GenerationParams params, Device device,
             DType runDtype) {
-        LoraFile file = LoraFile.read(saved.resolve(ARTIFACT), model.unetLinearLayers());
+        LoraFile file = LoraFile.read(saved.resolve(ARTIFACT), model.linearLayers());
         Adapters adapters = new Adapters(new LoraStack(List.of(new LoraStack.Applied(file, 1))), List.of());
         try (Txt2Img pipeline = new Txt2Img(model, device, runDtype)) {
             return pipeline.generate(params, adapters, null);

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,21 +17,48 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A UNet LoRA read from a safetensors file in any of the layouts in use: diffusers/PEFT
- * ({@code unet.<layer>.lora_A.weight}, {@code lora_B}), diffusers before PEFT ({@code unet.<layer>.lora.down.weight},
- * {@code lora.up}), diffusers attention processors ({@code <block>.processor.to_q_lora.down.weight}) and
- * kohya/AUTOMATIC1111 ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_up},
- * {@code .alpha}). Layers are diffusers module paths of the UNet.
+ * A LoRA of the UNet and the CLIP text encoder, read from a safetensors file in any of the layouts in use:
+ * diffusers/PEFT ({@code unet.<layer>.lora_A.weight}, {@code lora_B}; {@code text_encoder.<layer>.lora_A.weight}),
+ * diffusers before PEFT ({@code unet.<layer>.lora.down.weight}, {@code lora.up}; for the text encoder also
+ * {@code <layer>.lora_linear_layer.down.weight}, what {@code train_dreambooth_lora.py} writes), diffusers attention
+ * processors ({@code <block>.processor.to_q_lora.down.weight}; {@code self_attn.to_q_lora.down.weight}) and
+ * kohya/AUTOMATIC1111 ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_te_...},
+ * {@code lora_up}, {@code .alpha}). Keys without a component prefix belong to the component that has the layer.
+ * Layers are module paths within their component.
  */
 public final class LoraFile {
-    private static final Pattern PEFT = Pattern.compile("(?:unet\\.)?(.+)\\.lora_([AB])\\.weight");
-    private static final Pattern DIFFUSERS = Pattern.compile("(?:unet\\.)?(.+)\\.lora\\.(down|up)\\.weight");
-    private static final Pattern PROCESSOR = Pattern.compile("(?:unet\\.)?(.+)\\.processor\\.(to_q|to_k|to_v|to_out)_lora\\.(down|up)\\.weight");
-    private static final Pattern KOHYA = Pattern.compile("lora_unet_(.+)\\.(lora_down\\.weight|lora_up\\.weight|alpha)");
-    private static final Pattern ALPHA = Pattern.compile("(?:unet\\.)?(.+)\\.alpha");
+    private static final Pattern KOHYA = Pattern.compile("(lora_[a-z0-9]+_[^.]+)\\.(lora_down\\.weight|lora_up\\.weight|alpha)");
+    private static final Pattern PROCESSOR = Pattern.compile("(.+?)(?:\\.processor)?\\.(to_q|to_k|to_v|to_out)_lora\\.(down|up)\\.weight");
+    private static final Pattern DIFFUSERS = Pattern.compile("(.+)\\.(?:lora|lora_linear_layer)\\.(down|up)\\.weight");
+    private static final Pattern PEFT = Pattern.compile("(.+)\\.lora_([AB])\\.weight");
+    private static final Pattern ALPHA = Pattern.compile("(.+)\\.alpha");
 
     /** The two layouts files are written in. */
     public enum Layout { DIFFUSERS, KOHYA }
+
+    /**
+     * The model components a LoRA adapts: their key prefixes in diffusers' and kohya's layouts, and the
+     * projections that diffusers' attention-processor keys ({@code to_q_lora} ... {@code to_out_lora}) stand for.
+     */
+    public enum Component {
+        UNET("unet.", "lora_unet_", Map.of("to_q", "to_q", "to_k", "to_k", "to_v", "to_v", "to_out", "to_out.0")),
+        TEXT_ENCODER("text_encoder.", "lora_te_",
+                Map.of("to_q", "q_proj", "to_k", "k_proj", "to_v", "v_proj", "to_out", "out_proj"));
+
+        private final String prefix;
+        private final String kohyaPrefix;
+        private final Map<String, String> processorProjections;
+
+        Component(String prefix, String kohyaPrefix, Map<String, String> processorProjections) {
+            this.prefix = prefix;
+            this.kohyaPrefix = kohyaPrefix;
+            this.processorProjections = processorProjections;
+        }
+
+        private String kohyaName(String layer) {
+            return kohyaPrefix + layer.replace('.', '_');
+        }
+    }
 
     /**
      * One adapted layer: {@code down [r, in]} (A), {@code up [out, r]} (B), as stored, and the stored
@@ -46,60 +75,47 @@ public final class LoraFile {
         }
     }
 
-    private final Path file;
-    private final Map<String, Layer> layers;
+    /** A linear layer of one component. */
+    private record Target(Component component, String layer) {
+    }
 
-    private LoraFile(Path file, Map<String, Layer> layers) {
+    /** What one key holds: the {@code down}, {@code up} or {@code alpha} part of a layer's LoRA. */
+    private record Entry(Target target, String part) {
+    }
+
+    private final Path file;
+    private final Map<Component, Map<String, Layer>> layers;
+
+    private LoraFile(Path file, Map<Component, Map<String, Layer>> layers) {
         this.file = file;
         this.layers = layers;
     }
 
     /**
-     * Reads {@code file}; {@code unetLinearLayers} are the UNet's linear layer paths (to resolve kohya's
+     * Reads {@code file}; {@code linearLayers} are each component's linear layer paths (to resolve kohya's
      * underscored names and to check that every adapted layer exists).
      *
-     * @throws IllegalArgumentException listing the keys that match no layer of this UNet
+     * @throws IllegalArgumentException listing the keys that match no layer of this model
      */
-    public static LoraFile read(Path file, Set<String> unetLinearLayers) {
-        Map<String, String> underscored = new LinkedHashMap<>();
-        unetLinearLayers.forEach(p -> underscored.put(p.replace('.', '_'), p));
-        Map<String, TensorData> down = new LinkedHashMap<>();
-        Map<String, TensorData> up = new LinkedHashMap<>();
-        Map<String, TensorData> alphas = new LinkedHashMap<>();
+    public static LoraFile read(Path file, Map<Component, Set<String>> linearLayers) {
+        Map<String, Target> kohyaNames = new HashMap<>();
+        linearLayers.forEach((c, paths) -> paths.forEach(p -> kohyaNames.put(c.kohyaName(p), new Target(c, p))));
+        Map<Target, TensorData> down = new LinkedHashMap<>();
+        Map<Target, TensorData> up = new LinkedHashMap<>();
+        Map<Target, TensorData> alphas = new LinkedHashMap<>();
         Set<String> unmatched = new TreeSet<>();
         try (SafeTensors st = SafeTensors.open(file)) {
             for (String key : st.keys()) {
-                Matcher m;
-                String layer;
-                String part;
-                if ((m = KOHYA.matcher(key)).matches()) {
-                    layer = underscored.get(m.group(1));
-                    part = m.group(2).startsWith("lora_down") ? "down" : m.group(2).startsWith("lora_up") ? "up" : "alpha";
-                } else if ((m = PROCESSOR.matcher(key)).matches()) {
-                    layer = m.group(1) + "." + (m.group(2).equals("to_out") ? "to_out.0" : m.group(2));
-                    part = m.group(3);
-                } else if ((m = DIFFUSERS.matcher(key)).matches()) {
-                    layer = m.group(1);
-                    part = m.group(2);
-                } else if ((m = PEFT.matcher(key)).matches()) {
-                    layer = m.group(1);
-                    part = m.group(2).equals("A") ? "down" : "up";
-                } else if ((m = ALPHA.matcher(key)).matches()) {
-                    layer = m.group(1);
-                    part = "alpha";
-                } else {
-                    layer = null;
-                    part = null;
-                }
-                if (layer == null || !unetLinearLayers.contains(layer)) {
+                Entry e = entry(key, linearLayers, kohyaNames);
+                if (e == null) {
                     unmatched.add(key);
                     continue;
                 }
                 TensorData t = st.get(key);
-                switch (part) {
-                    case "down" -> down.put(layer, t);
-                    case "up" -> up.put(layer, t);
-                    default -> alphas.put(layer, t);
+                switch (e.part()) {
+                    case "down" -> down.put(e.target(), t);
+                    case "up" -> up.put(e.target(), t);
+                    default -> alphas.put(e.target(), t);
                 }
             }
         } catch (IOException e) {
@@ -108,53 +124,98 @@ public final class LoraFile {
         if (!unmatched.isEmpty()) {
             List<String> shown = new ArrayList<>(unmatched).subList(0, Math.min(8, unmatched.size()));
             throw new IllegalArgumentException(file + ": " + unmatched.size() + " LoRA keys match no layer of this model's "
-                    + "UNet (a LoRA for another architecture, or for the text encoder, which is not applied yet): " + shown
+                    + "UNet or text encoder (a LoRA for another architecture?): " + shown
                     + (unmatched.size() > shown.size() ? ", ..." : ""));
         }
-        Map<String, Layer> layers = new LinkedHashMap<>();
-        for (String layer : down.keySet()) {
-            TensorData d = down.get(layer);
-            TensorData u = up.get(layer);
+        Map<Component, Map<String, Layer>> layers = new EnumMap<>(Component.class);
+        for (Component c : Component.values()) {
+            layers.put(c, new LinkedHashMap<>());
+        }
+        for (Target target : down.keySet()) {
+            TensorData d = down.get(target);
+            TensorData u = up.get(target);
             if (u == null || u.shape().dim(1) != d.shape().dim(0)) {
-                throw new IllegalArgumentException(file + ": layer " + layer + " has no matching up/B matrix for its "
-                        + "down/A matrix " + d.shape());
+                throw new IllegalArgumentException(file + ": layer " + target.component().prefix + target.layer()
+                        + " has no matching up/B matrix for its down/A matrix " + d.shape());
             }
-            layers.put(layer, new Layer(d, u, alphas.get(layer)));
+            layers.get(target.component()).put(target.layer(), new Layer(d, u, alphas.get(target)));
         }
         return new LoraFile(file, layers);
+    }
+
+    /** The layer and part {@code key} holds, or null when it names no linear layer of the model. */
+    private static Entry entry(String key, Map<Component, Set<String>> linearLayers, Map<String, Target> kohyaNames) {
+        Matcher m = KOHYA.matcher(key);
+        if (m.matches()) {
+            Target target = kohyaNames.get(m.group(1));
+            String part = m.group(2).equals("alpha") ? "alpha" : m.group(2).startsWith("lora_down") ? "down" : "up";
+            return target == null ? null : new Entry(target, part);
+        }
+        for (Component c : Component.values()) {
+            if (key.startsWith(c.prefix)) {
+                Entry e = diffusersEntry(c, key.substring(c.prefix.length()));
+                return e != null && linearLayers.get(c).contains(e.target().layer()) ? e : null;
+            }
+        }
+        for (Component c : Component.values()) {
+            Entry e = diffusersEntry(c, key);
+            if (e != null && linearLayers.get(c).contains(e.target().layer())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** A key of diffusers' layouts without its component prefix, read as a key of {@code c}; null if it is none. */
+    private static Entry diffusersEntry(Component c, String key) {
+        Matcher m;
+        if ((m = PROCESSOR.matcher(key)).matches()) {
+            return new Entry(new Target(c, m.group(1) + "." + c.processorProjections.get(m.group(2))), m.group(3));
+        }
+        if ((m = DIFFUSERS.matcher(key)).matches()) {
+            return new Entry(new Target(c, m.group(1)), m.group(2));
+        }
+        if ((m = PEFT.matcher(key)).matches()) {
+            return new Entry(new Target(c, m.group(1)), m.group(2).equals("A") ? "down" : "up");
+        }
+        if ((m = ALPHA.matcher(key)).matches()) {
+            return new Entry(new Target(c, m.group(1)), "alpha");
+        }
+        return null;
     }
 
     public Path file() {
         return file;
     }
 
-    public Map<String, Layer> layers() {
-        return layers;
+    /** The adapted layers of {@code component}, by module path (none when the file does not adapt it). */
+    public Map<String, Layer> layers(Component component) {
+        return layers.get(component);
     }
 
     /**
      * Writes the same tensors, bit for bit, in {@code layout}: diffusers/PEFT keys ({@code unet.<layer>.lora_A.weight},
-     * {@code lora_B}, plus {@code unet.<layer>.alpha} where the source had an alpha) or kohya keys
-     * ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_up}, {@code .alpha}, the
-     * alpha being the rank where the source had none, as kohya files always carry one).
+     * {@code lora_B}, {@code text_encoder.<layer>...}, plus {@code <component>.<layer>.alpha} where the source had an
+     * alpha) or kohya keys ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_te_...},
+     * {@code lora_up}, {@code .alpha}, the alpha being the rank where the source had none, as kohya files always
+     * carry one).
      */
     public void write(Path target, Layout layout) {
         Map<String, TensorData> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Layer> e : layers.entrySet()) {
-            Layer l = e.getValue();
+        layers.forEach((c, componentLayers) -> componentLayers.forEach((layer, l) -> {
             if (layout == Layout.DIFFUSERS) {
-                out.put("unet." + e.getKey() + ".lora_A.weight", l.down());
-                out.put("unet." + e.getKey() + ".lora_B.weight", l.up());
+                out.put(c.prefix + layer + ".lora_A.weight", l.down());
+                out.put(c.prefix + layer + ".lora_B.weight", l.up());
                 if (l.alpha() != null) {
-                    out.put("unet." + e.getKey() + ".alpha", l.alpha());
+                    out.put(c.prefix + layer + ".alpha", l.alpha());
                 }
             } else {
-                String k = "lora_unet_" + e.getKey().replace('.', '_');
+                String k = c.kohyaName(layer);
                 out.put(k + ".lora_down.weight", l.down());
                 out.put(k + ".lora_up.weight", l.up());
                 out.put(k + ".alpha", l.alpha() != null ? l.alpha() : TensorData.scalar(DType.FLOAT32, l.rank()));
             }
-        }
+        }));
         try {
             SafeTensors.write(target, out, Map.of("format", "pt"));
         } catch (IOException e) {
@@ -162,8 +223,8 @@ public final class LoraFile {
         }
     }
 
-    /** The largest rank over the layers. */
-    public int rank() {
-        return layers.values().stream().mapToInt(Layer::rank).max().orElse(0);
+    /** The largest rank over the layers of {@code component}, 0 when it has none. */
+    public int rank(Component component) {
+        return layers.get(component).values().stream().mapToInt(Layer::rank).max().orElse(0);
     }
 }

@@ -9,6 +9,7 @@ import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensors;
+import io.sdtune.diffusion.weights.WeightSource;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,14 +27,14 @@ class LoraGenerationTest {
     static Path dir;
     static StableDiffusion model;
     static Txt2Img pipeline;
-    static Set<String> layers;
+    static Map<LoraFile.Component, Set<String>> layers;
 
     @BeforeAll
     static void tinyModel() {
         TinyModel.write(dir.resolve("tiny"), false, DType.FLOAT32, 0, file -> { });
         model = StableDiffusion.load(dir.resolve("tiny"));
         pipeline = new Txt2Img(model, Device.CPU, DType.FLOAT32);
-        layers = model.unetLinearLayers();
+        layers = model.linearLayers();
     }
 
     @AfterAll
@@ -47,27 +48,36 @@ class LoraGenerationTest {
         return pipeline.generate(p, new Adapters(loras, List.of()), null).get(0).rgb();
     }
 
-    /** A rank-4 LoRA on every attention projection: A random, B random or zero; diffusers or kohya keys. */
+    /** A rank-4 LoRA on every UNet attention projection: A random, B random or zero; diffusers or kohya keys. */
     private static Path writeLora(String name, boolean zeroB, boolean kohya) throws Exception {
+        return writeLora(name, zeroB, kohya, LoraFile.Component.UNET);
+    }
+
+    /** The same on the attention projections of {@code component} (the UNet's or the text encoder's). */
+    private static Path writeLora(String name, boolean zeroB, boolean kohya, LoraFile.Component component)
+            throws Exception {
+        boolean unet = component == LoraFile.Component.UNET;
+        WeightSource base = unet ? model.unet() : model.textEncoder();
         Random random = new Random(9);
         Map<String, TensorData> tensors = new LinkedHashMap<>();
-        for (String layer : layers) {
-            if (!layer.matches(".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)")) {
+        for (String layer : layers.get(component)) {
+            String projections = unet ? ".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)" : ".*\\.self_attn\\.(q|k|v|out)_proj";
+            if (!layer.matches(projections)) {
                 continue;
             }
-            long in = model.unet().get(layer + ".weight").shape().dim(1);
-            long out = model.unet().get(layer + ".weight").shape().dim(0);
+            long in = base.get(layer + ".weight").shape().dim(1);
+            long out = base.get(layer + ".weight").shape().dim(0);
             TensorData a = TensorData.randn(DType.FLOAT32, Shape.of(4, in), 0.5, random);
             TensorData b = zeroB ? TensorData.allocate(DType.FLOAT32, Shape.of(out, 4))
                     : TensorData.randn(DType.FLOAT32, Shape.of(out, 4), 0.5, random);
             if (kohya) {
-                String k = "lora_unet_" + layer.replace('.', '_');
+                String k = (unet ? "lora_unet_" : "lora_te_") + layer.replace('.', '_');
                 tensors.put(k + ".lora_down.weight", a);
                 tensors.put(k + ".lora_up.weight", b);
                 tensors.put(k + ".alpha", TensorData.of(DType.FLOAT32, Shape.SCALAR, 4));
             } else {
-                tensors.put("unet." + layer + ".lora_A.weight", a);
-                tensors.put("unet." + layer + ".lora_B.weight", b);
+                tensors.put((unet ? "unet." : "text_encoder.") + layer + ".lora_A.weight", a);
+                tensors.put((unet ? "unet." : "text_encoder.") + layer + ".lora_B.weight", b);
             }
         }
         Path file = dir.resolve(name);
@@ -101,13 +111,50 @@ class LoraGenerationTest {
     }
 
     @Test
+    void aTextEncoderLoraWhoseBIsZeroReproducesTheBaseModelExactly() throws Exception {
+        Path lora = writeLora("te-zero-b.safetensors", true, false, LoraFile.Component.TEXT_ENCODER);
+
+        assertThat(image(stack(lora, 1))).isEqualTo(image(LoraStack.none()));
+    }
+
+    @Test
+    void aTextEncoderLoraChangesTheImageAndStrengthZeroTakesItAway() throws Exception {
+        Path lora = writeLora("te.safetensors", false, false, LoraFile.Component.TEXT_ENCODER);
+
+        assertThat(image(stack(lora, 1))).isNotEqualTo(image(LoraStack.none()));
+        assertThat(image(stack(lora, 0))).isEqualTo(image(LoraStack.none()));
+    }
+
+    @Test
+    void kohyaAndDiffusersLayoutsOfOneTextEncoderLoraGiveTheSameImage() throws Exception {
+        LoraFile.Component textEncoder = LoraFile.Component.TEXT_ENCODER;
+        byte[] diffusers = image(stack(writeLora("te-d.safetensors", false, false, textEncoder), 0.8));
+        byte[] kohya = image(stack(writeLora("te-k.safetensors", false, true, textEncoder), 0.8));
+
+        assertThat(kohya).isEqualTo(diffusers);
+    }
+
+    @Test
+    void unetAndTextEncoderLorasStackAndRemovingThemRestoresTheBaseImage() throws Exception {
+        Path unet = writeLora("stack-unet.safetensors", false, false);
+        Path textEncoder = writeLora("stack-te.safetensors", false, false, LoraFile.Component.TEXT_ENCODER);
+        byte[] base = image(LoraStack.none());
+
+        byte[] both = image(new LoraStack(List.of(new LoraStack.Applied(LoraFile.read(unet, layers), 1),
+                new LoraStack.Applied(LoraFile.read(textEncoder, layers), 1))));
+
+        assertThat(both).isNotEqualTo(image(stack(unet, 1))).isNotEqualTo(image(stack(textEncoder, 1)));
+        assertThat(image(LoraStack.none())).isEqualTo(base);
+    }
+
+    @Test
     void aLoraForAnotherArchitectureListsTheKeysItCannotPlace() throws Exception {
         Path sdxl = dir.resolve("sdxl.safetensors");
         SafeTensors.write(sdxl, Map.of("unet.down_blocks.2.attentions.1.transformer_blocks.9.attn1.to_q.lora_A.weight",
                 TensorData.allocate(DType.FLOAT32, Shape.of(4, 1280))), Map.of());
 
         assertThatThrownBy(() -> LoraFile.read(sdxl, layers))
-                .hasMessageContaining("1 LoRA keys match no layer of this model's UNet")
+                .hasMessageContaining("1 LoRA keys match no layer of this model's UNet or text encoder")
                 .hasMessageContaining("transformer_blocks.9.attn1.to_q.lora_A.weight");
     }
 }

@@ -1,15 +1,18 @@
 package io.sdtune.diffusion.weights;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.nn.clip.ClipTextConfig;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionConfig;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -18,8 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Converting LoRAs between diffusers' and kohya's layouts, bit for bit. */
 class LoraFileTest {
-    private static final Set<String> SD15 = StableDiffusion.unetLinearLayers(UNet2DConditionConfig.sd15());
+    private static final Map<LoraFile.Component, Set<String>> SD15 =
+            StableDiffusion.linearLayers(UNet2DConditionConfig.sd15(), ClipTextConfig.sd15());
     private static final String LAYER = "down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_v";
+    private static final String TEXT_LAYER = "text_model.encoder.layers.11.self_attn.out_proj";
 
     @Test
     void diffusersToKohyaAndBackIsBitExact(@TempDir Path dir) throws Exception {
@@ -60,12 +65,84 @@ class LoraFileTest {
         LoraFile again = LoraFile.read(dir.resolve("d.safetensors"), SD15);
         again.write(dir.resolve("k2.safetensors"), LoraFile.Layout.KOHYA);
 
-        assertThat(again.layers().get(LAYER).scale()).isEqualTo(1.0 / 16);
+        assertThat(again.layers(LoraFile.Component.UNET).get(LAYER).scale()).isEqualTo(1.0 / 16);
         try (SafeTensors back = SafeTensors.open(dir.resolve("k2.safetensors"))) {
             for (String key : kohya.keySet()) {
                 assertThat(bytes(back.get(key))).as(key).isEqualTo(bytes(kohya.get(key)));
             }
         }
+    }
+
+    @Test
+    void textEncoderKeysSurviveDiffusersToKohyaAndBackBitExactly(@TempDir Path dir) throws Exception {
+        Random random = new Random(3);
+        Map<String, TensorData> original = new LinkedHashMap<>();
+        original.put("unet." + LAYER + ".lora_A.weight", TensorData.randn(DType.FLOAT16, Shape.of(4, 768), 1, random));
+        original.put("unet." + LAYER + ".lora_B.weight", TensorData.randn(DType.FLOAT16, Shape.of(640, 4), 1, random));
+        String te = "text_encoder." + TEXT_LAYER;
+        original.put(te + ".lora_A.weight", TensorData.randn(DType.FLOAT16, Shape.of(4, 768), 1, random));
+        original.put(te + ".lora_B.weight", TensorData.randn(DType.FLOAT16, Shape.of(768, 4), 1, random));
+        SafeTensors.write(dir.resolve("d.safetensors"), original, Map.of());
+
+        LoraFile.read(dir.resolve("d.safetensors"), SD15).write(dir.resolve("k.safetensors"), LoraFile.Layout.KOHYA);
+        LoraFile kohya = LoraFile.read(dir.resolve("k.safetensors"), SD15);
+        kohya.write(dir.resolve("back.safetensors"), LoraFile.Layout.DIFFUSERS);
+
+        assertThat(kohya.layers(LoraFile.Component.TEXT_ENCODER)).containsOnlyKeys(TEXT_LAYER);
+        try (SafeTensors k = SafeTensors.open(dir.resolve("k.safetensors"));
+                SafeTensors back = SafeTensors.open(dir.resolve("back.safetensors"))) {
+            String kohyaTe = "lora_te_text_model_encoder_layers_11_self_attn_out_proj";
+            assertThat(k.keys()).contains(kohyaTe + ".lora_down.weight", kohyaTe + ".lora_up.weight", kohyaTe + ".alpha");
+            assertThat(bytes(k.get(kohyaTe + ".lora_up.weight"))).isEqualTo(bytes(original.get(te + ".lora_B.weight")));
+            for (String key : original.keySet()) {
+                assertThat(bytes(back.get(key))).as(key).isEqualTo(bytes(original.get(key)));
+            }
+        }
+    }
+
+    @Test
+    void everyLayoutOfATextEncoderLoraNamesTheSameLayer(@TempDir Path dir) throws Exception {
+        Random random = new Random(4);
+        TensorData down = TensorData.randn(DType.FLOAT32, Shape.of(2, 768), 1, random);
+        TensorData up = TensorData.randn(DType.FLOAT32, Shape.of(768, 2), 1, random);
+        String attention = "text_model.encoder.layers.0.self_attn";
+        // PEFT (ours), what train_dreambooth_lora.py writes, diffusers' old attention processors, kohya.
+        Map<String, List<String>> layouts = Map.of(
+                "peft", List.of("text_encoder." + attention + ".q_proj.lora_A.weight",
+                        "text_encoder." + attention + ".q_proj.lora_B.weight"),
+                "script", List.of("text_encoder." + attention + ".q_proj.lora_linear_layer.down.weight",
+                        "text_encoder." + attention + ".q_proj.lora_linear_layer.up.weight"),
+                "processor", List.of("text_encoder." + attention + ".to_q_lora.down.weight",
+                        "text_encoder." + attention + ".to_q_lora.up.weight"),
+                "kohya", List.of("lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight",
+                        "lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight"));
+
+        for (Map.Entry<String, List<String>> layout : layouts.entrySet()) {
+            Path file = dir.resolve(layout.getKey() + ".safetensors");
+            SafeTensors.write(file, Map.of(layout.getValue().get(0), down, layout.getValue().get(1), up), Map.of());
+            LoraFile lora = LoraFile.read(file, SD15);
+
+            assertThat(lora.layers(LoraFile.Component.UNET)).as(layout.getKey()).isEmpty();
+            LoraFile.Layer layer = lora.layers(LoraFile.Component.TEXT_ENCODER).get(attention + ".q_proj");
+            assertThat(layer).as(layout.getKey()).isNotNull();
+            assertThat(bytes(layer.down())).isEqualTo(bytes(down));
+            assertThat(bytes(layer.up())).isEqualTo(bytes(up));
+        }
+    }
+
+    @Test
+    void keysOfAnotherArchitecturesTextEncoderAreListed(@TempDir Path dir) throws Exception {
+        Path sdxl = dir.resolve("sdxl.safetensors");
+        SafeTensors.write(sdxl, Map.of(
+                "lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight",
+                TensorData.allocate(DType.FLOAT32, Shape.of(4, 768)),
+                "text_encoder.text_model.encoder.layers.12.self_attn.q_proj.lora_A.weight",
+                TensorData.allocate(DType.FLOAT32, Shape.of(4, 768))), Map.of());
+
+        assertThatThrownBy(() -> LoraFile.read(sdxl, SD15))
+                .hasMessageContaining("2 LoRA keys match no layer of this model's UNet or text encoder")
+                .hasMessageContaining("lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight")
+                .hasMessageContaining("layers.12.self_attn.q_proj.lora_A.weight");
     }
 
     private static byte[] bytes(TensorData t) {
