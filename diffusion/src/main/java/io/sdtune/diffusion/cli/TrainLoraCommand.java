@@ -15,7 +15,8 @@ final class TrainLoraCommand implements Main.Command {
                         Map.of("output_dir", "lora-dreambooth-model", "learning_rate", "5e-4")))
                 .required("instance_data_dir", "folder of training images")
                 .required("instance_prompt", "prompt naming the subject, e.g. \"a photo of <cat-toy>\"")
-                .option("rank", "4", "LoRA rank (alpha = rank)");
+                .option("rank", "4", "LoRA rank (alpha = rank)")
+                .flag("train_text_encoder", "also LoRA on the text encoder's attention projections (same rank)");
     }
 
     @Override
@@ -26,8 +27,10 @@ final class TrainLoraCommand implements Main.Command {
         }
         TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"),
                 TrainingFlags.priorPreservation(f, out), false, 1);
-        out.printf("training LoRA rank %d on %s: %s%n", f.integer("rank"), a.device(), TrainingFlags.describe(a));
-        new Trainer(a, new LoraMethod(f.integer("rank"), a.dtype())).run(TrainingFlags.progress(out));
+        boolean textEncoder = f.isSet("train_text_encoder");
+        out.printf("training LoRA rank %d (UNet%s) on %s: %s%n", f.integer("rank"), textEncoder ? " and text encoder" : "",
+                a.device(), TrainingFlags.describe(a));
+        new Trainer(a, new LoraMethod(f.integer("rank"), textEncoder, a.dtype())).run(TrainingFlags.progress(out));
         out.println("saved " + a.outputDir().resolve(LoraMethod.ARTIFACT));
     }
 }

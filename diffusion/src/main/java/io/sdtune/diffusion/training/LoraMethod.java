@@ -28,24 +28,35 @@ import java.util.SplittableRandom;
 /**
  * LoRA as {@code train_dreambooth_lora.py} does it: rank-r branches on the UNet attention projections
  * ({@code to_q, to_k, to_v, to_out.0} of {@code attn1} and {@code attn2}), alpha = rank, A drawn from
- * N(0, 1/r²) and B zero (PEFT's "gaussian" init), so training starts from the base model exactly.
- * The artifact is {@code pytorch_lora_weights.safetensors} with keys {@code unet.<layer>.lora_A.weight}
- * and {@code unet.<layer>.lora_B.weight}.
+ * N(0, 1/r²) and B zero (PEFT's "gaussian" init), so training starts from the base model exactly; with
+ * {@code --train_text_encoder} also on the text encoder's self-attention projections ({@code q_proj, k_proj,
+ * v_proj, out_proj}), same rank. The artifact is {@code pytorch_lora_weights.safetensors} with keys
+ * {@code unet.<layer>.lora_A.weight} and {@code unet.<layer>.lora_B.weight}, and
+ * {@code text_encoder.<layer>.lora_A.weight} ... for the text encoder (PEFT's names, which diffusers'
+ * {@code load_lora_weights} reads).
  */
 public final class LoraMethod implements TrainingMethod {
     public static final String ARTIFACT = "pytorch_lora_weights.safetensors";
 
     private final Lora lora;
+    private final Lora textEncoderLora;
     private final DType dtype;
 
     public LoraMethod(int rank, DType dtype) {
+        this(rank, false, dtype);
+    }
+
+    /** With {@code trainTextEncoder}, the text encoder gets LoRA branches of the same rank too. */
+    public LoraMethod(int rank, boolean trainTextEncoder, DType dtype) {
         this.lora = Lora.unetAttention(rank);
+        this.textEncoderLora = trainTextEncoder ? Lora.textEncoderAttention(rank) : null;
         this.dtype = dtype;
     }
 
     @Override
     public Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps, Tensor inputIds) {
-        Tensor text = new ClipTextModel(g, dtype, "text_encoder", model.textEncoderConfig()).forward(inputIds);
+        Tensor text = new ClipTextModel(g, dtype, "text_encoder", model.textEncoderConfig(), 0, textEncoderLora)
+                .forward(inputIds);
         return new UNet2DConditionModel(g, dtype, "unet", model.unetConfig(), lora)
                 .forward(noisyLatents.cast(dtype), timesteps, text);
     }

@@ -6,16 +6,23 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.image.Png;
+import io.sdtune.diffusion.pipeline.Adapters;
 import io.sdtune.diffusion.pipeline.GenerationParams;
+import io.sdtune.diffusion.pipeline.LoraStack;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.TinyModel;
 import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensors;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -161,6 +168,41 @@ class FineTuningTest {
             assertThat(file.info(layer + ".lora_B.weight").shape()).isEqualTo(Shape.of(32, 4));
             double[] b = file.get(layer + ".lora_B.weight").toDoubleArray();
             assertThat(Arrays.stream(b).map(Math::abs).max().orElse(0)).isGreaterThan(0);
+        }
+    }
+
+    @Test
+    void loraWithTrainTextEncoderWritesTrainedTextEncoderKeysThatChangeTheImage() throws Exception {
+        Path out = dir.resolve("lora-te");
+        new Trainer(args(out, 1e-2, 5), new LoraMethod(4, true, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        Path unetOnly = out.resolve("unet-only.safetensors");
+        try (SafeTensors file = SafeTensors.open(out.resolve(LoraMethod.ARTIFACT))) {
+            String layer = "text_encoder.text_model.encoder.layers.1.self_attn.out_proj";
+            // UNet as above, plus 2 text encoder layers x q, k, v, out x A, B
+            assertThat(file.keys()).hasSize(4 * 2 * 4 * 2 + 2 * 4 * 2)
+                    .contains(layer + ".lora_A.weight", layer + ".lora_B.weight",
+                            "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight");
+            assertThat(file.info(layer + ".lora_A.weight").shape()).isEqualTo(Shape.of(4, 32));
+            double[] b = file.get(layer + ".lora_B.weight").toDoubleArray();
+            assertThat(Arrays.stream(b).map(Math::abs).max().orElse(0)).as("B starts at zero").isGreaterThan(0);
+            Map<String, TensorData> unet = new LinkedHashMap<>();
+            for (String key : file.keys()) {
+                if (key.startsWith("unet.")) {
+                    unet.put(key, file.get(key));
+                }
+            }
+            SafeTensors.write(unetOnly, unet, Map.of());
+        }
+        GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
+        assertThat(generateWithLora(out.resolve(LoraMethod.ARTIFACT), p)).isNotEqualTo(generateWithLora(unetOnly, p));
+    }
+
+    private static byte[] generateWithLora(Path lora, GenerationParams p) {
+        try (StableDiffusion sd = StableDiffusion.load(model);
+                Txt2Img pipeline = new Txt2Img(sd, Device.CPU, DType.FLOAT32)) {
+            LoraStack stack = new LoraStack(List.of(new LoraStack.Applied(LoraFile.read(lora, sd.linearLayers()), 1)));
+            return pipeline.generate(p, new Adapters(stack, List.of()), null).get(0).rgb();
         }
     }
 
