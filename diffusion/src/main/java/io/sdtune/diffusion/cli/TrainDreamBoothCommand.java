@@ -9,7 +9,6 @@ import java.util.Map;
 
 /**
  * {@code sd train_dreambooth}: diffusers' {@code train_dreambooth.py}, same flag names and defaults.
- * Text-encoder training is refused by name until it is implemented.
  */
 final class TrainDreamBoothCommand implements Main.Command {
 
@@ -19,7 +18,7 @@ final class TrainDreamBoothCommand implements Main.Command {
                 .required("instance_data_dir", "folder of training images")
                 .required("instance_prompt", "prompt naming the subject, e.g. \"a photo of <cat-toy>\"")
                 .flag("use_8bit_adam", "accepted: 8-bit moments are not implemented, AdamW keeps float32 moments")
-                .flag("train_text_encoder", "not implemented yet (refused)");
+                .flag("train_text_encoder", "train the text encoder too, at the same learning rate");
     }
 
     @Override
@@ -28,16 +27,15 @@ final class TrainDreamBoothCommand implements Main.Command {
         if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        if (f.isSet("train_text_encoder")) {
-            throw f.usage("--train_text_encoder is not implemented yet");
-        }
         if (f.isSet("use_8bit_adam")) {
             out.println("note: --use_8bit_adam: 8-bit optimizer states are not implemented; AdamW keeps float32 moments");
         }
         TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"),
                 TrainingFlags.priorPreservation(f, out), false, 1);
-        out.printf("training the UNet on %s: %s%n", a.device(), TrainingFlags.describe(a));
-        new Trainer(a, new DreamBoothMethod(a.dtype())).run(TrainingFlags.progress(out));
+        boolean textEncoder = f.isSet("train_text_encoder");
+        out.printf("training the UNet%s on %s: %s%n", textEncoder ? " and the text encoder" : "", a.device(),
+                TrainingFlags.describe(a));
+        new Trainer(a, new DreamBoothMethod(a.dtype(), textEncoder)).run(TrainingFlags.progress(out));
         out.println("saved " + a.outputDir());
     }
 }

@@ -21,17 +21,25 @@ import java.util.SplittableRandom;
 
 /**
  * DreamBooth as diffusers' {@code train_dreambooth.py} does it without prior preservation: every UNet
- * weight is trained on the instance prompt, the text encoder stays frozen. The artifact is a whole
- * diffusers pipeline folder (the base model's other components and the new {@code unet/}), loadable
- * by {@code sd generate} and by diffusers' {@code from_pretrained}.
+ * weight is trained on the instance prompt; the text encoder stays frozen unless {@code --train_text_encoder},
+ * which trains all its weights too, at the same learning rate. The artifact is a whole diffusers pipeline
+ * folder (the base model's other components and the new {@code unet/}, and {@code text_encoder/} when
+ * trained), loadable by {@code sd generate} and by diffusers' {@code from_pretrained}.
  */
 public final class DreamBoothMethod implements TrainingMethod {
     private static final String UNET = "unet.";
+    private static final String TEXT_ENCODER = "text_encoder.";
 
     private final DType dtype;
+    private final boolean trainTextEncoder;
 
     public DreamBoothMethod(DType dtype) {
+        this(dtype, false);
+    }
+
+    public DreamBoothMethod(DType dtype, boolean trainTextEncoder) {
         this.dtype = dtype;
+        this.trainTextEncoder = trainTextEncoder;
     }
 
     @Override
@@ -42,7 +50,9 @@ public final class DreamBoothMethod implements TrainingMethod {
 
     @Override
     public List<Tensor> trainable(Graph g) {
-        return g.weights().values().stream().filter(t -> t.name().startsWith(UNET)).toList();
+        return g.weights().values().stream()
+                .filter(t -> t.name().startsWith(UNET) || trainTextEncoder && t.name().startsWith(TEXT_ENCODER))
+                .toList();
     }
 
     @Override
@@ -52,12 +62,13 @@ public final class DreamBoothMethod implements TrainingMethod {
 
     @Override
     public void save(Path outputDir, StableDiffusion model, Map<String, TensorData> trained) {
-        Map<String, TensorData> unet = new LinkedHashMap<>();
-        trained.forEach((name, value) -> unet.put(name.substring(UNET.length()), value));
+        // Trained text-encoder tensors replace the base ones in place: keys the graph does not use are kept.
+        Map<String, TensorData> textEncoder = all(model.textEncoder());
+        textEncoder.putAll(component(trained, TEXT_ENCODER));
         DiffusersFolder.write(outputDir,
-                new DiffusersFolder.Component(model.unetConfig().toJson(), unet),
+                new DiffusersFolder.Component(model.unetConfig().toJson(), component(trained, UNET)),
                 new DiffusersFolder.Component(model.vaeConfig().toJson(), all(model.vae())),
-                new DiffusersFolder.Component(model.textEncoderConfig().toJson(), all(model.textEncoder())));
+                new DiffusersFolder.Component(model.textEncoderConfig().toJson(), textEncoder));
     }
 
     @Override
@@ -66,6 +77,17 @@ public final class DreamBoothMethod implements TrainingMethod {
         try (StableDiffusion trained = StableDiffusion.load(saved); Txt2Img pipeline = new Txt2Img(trained, device, runDtype)) {
             return pipeline.generate(params, null);
         }
+    }
+
+    /** The tensors named {@code <prefix><key>}, by key. */
+    private static Map<String, TensorData> component(Map<String, TensorData> trained, String prefix) {
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        trained.forEach((name, value) -> {
+            if (name.startsWith(prefix)) {
+                tensors.put(name.substring(prefix.length()), value);
+            }
+        });
+        return tensors;
     }
 
     private static Map<String, TensorData> all(WeightSource source) {

@@ -3,6 +3,7 @@ package io.sdtune.diffusion.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sdtune.diffusion.image.Png;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +39,43 @@ class MainTest {
         assertThat(Png.readText(image).get("parameters")).isEqualTo("a photo of sks dog\nNegative prompt: blurry\n"
                 + "Steps: 3, Sampler: Euler a, CFG scale: 7.5, Seed: 7, Size: 64x64, Model: tiny");
         assertThat(out.toString()).contains("saved " + image);
+    }
+
+    @Test
+    void trainsWithTrainTextEncoderAndGeneratesWithTheResult(@TempDir Path dir) throws Exception {
+        // With gradient accumulation and (for DreamBooth) prior preservation, which run the text encoder too.
+        Path model = dir.resolve("tiny");
+        Path images = Files.createDirectories(dir.resolve("cat-toy"));
+        ImageIO.write(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB), "png", images.resolve("0.png").toFile());
+        assertThat(sd("make-tiny-model", model.toString())).isZero();
+        List<String> common = List.of("--pretrained_model_name_or_path", model.toString(), "--instance_data_dir",
+                images.toString(), "--instance_prompt", "a photo of <cat-toy>", "--resolution", "64",
+                "--train_batch_size", "1", "--gradient_accumulation_steps", "2", "--max_train_steps", "1",
+                "--train_text_encoder");
+        List<String> withPriorPreservation = new ArrayList<>(common);
+        withPriorPreservation.addAll(List.of("--with_prior_preservation", "--class_data_dir",
+                dir.resolve("toys").toString(), "--class_prompt", "a photo of a toy", "--num_class_images", "1"));
+        Path lora = dir.resolve("lora");
+        Path dreambooth = dir.resolve("dreambooth");
+
+        assertThat(train("train_dreambooth_lora", lora, common)).as(err.toString()).isZero();
+        assertThat(train("train_dreambooth", dreambooth, withPriorPreservation)).as(err.toString()).isZero();
+        assertThat(sd("generate", "--pretrained_model_name_or_path", dreambooth.toString(), "--prompt", "a <cat-toy>",
+                "--num_inference_steps", "2", "--seed", "1", "--lora", lora.resolve("pytorch_lora_weights.safetensors")
+                + ":0.5", "--output", dir.resolve("out.png").toString())).as(err.toString()).isZero();
+        assertThat(sd("convert-lora", lora.resolve("pytorch_lora_weights.safetensors").toString(),
+                dir.resolve("kohya.safetensors").toString(), "--to", "kohya", "--pretrained_model_name_or_path",
+                model.toString())).as(err.toString()).isZero();
+
+        assertThat(out.toString()).contains("training LoRA rank 4 (UNet and text encoder)")
+                .contains("training the UNet and the text encoder").contains("saved " + dreambooth).contains("saved " + dir.resolve("out.png"))
+                .contains("32 UNet layers (rank 4), 8 text encoder layers (rank 4), kohya layout");
+    }
+
+    private int train(String command, Path outputDir, List<String> flags) {
+        List<String> args = new ArrayList<>(List.of(command, "--output_dir", outputDir.toString()));
+        args.addAll(flags);
+        return sd(args.toArray(String[]::new));
     }
 
     @Test

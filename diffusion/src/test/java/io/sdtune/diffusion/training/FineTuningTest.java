@@ -17,6 +17,7 @@ import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensors;
+import io.sdtune.diffusion.weights.WeightSource;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Fine-tuning the tiny model on a few synthetic images, on the CPU: LoRA and Textual Inversion. */
+/** Fine-tuning the tiny model on a few synthetic images, on the CPU: LoRA, Textual Inversion and DreamBooth. */
 class FineTuningTest {
     @TempDir
     static Path dir;
@@ -257,6 +258,27 @@ class FineTuningTest {
         GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
         assertThat(generate(dir.resolve("db"), p)).isNotEqualTo(generate(model, p));
         assertThat(generate(dir.resolve("db-frozen"), p)).isEqualTo(generate(model, p));
+    }
+
+    @Test
+    void dreamBoothWithTrainTextEncoderWritesATrainedTextEncoderThatGenerates() {
+        Path withText = dir.resolve("db-text-encoder");
+        Path unetOnly = dir.resolve("db-unet-only");
+        new Trainer(args(withText, 1e-3, 3), new DreamBoothMethod(DType.FLOAT32, true)).run((s, t, l, lr, sps) -> { });
+        new Trainer(args(unetOnly, 1e-3, 3), new DreamBoothMethod(DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        String q = "text_model.encoder.layers.0.self_attn.q_proj.weight";
+        String tokens = "text_model.embeddings.token_embedding.weight";
+        try (StableDiffusion base = StableDiffusion.load(model); StableDiffusion trained = StableDiffusion.load(withText);
+                StableDiffusion frozen = StableDiffusion.load(unetOnly)) {
+            WeightSource before = base.textEncoder();
+            assertThat(trained.textEncoder().keys()).containsExactlyInAnyOrderElementsOf(before.keys());
+            assertThat(trained.textEncoder().get(q).toFloatArray()).isNotEqualTo(before.get(q).toFloatArray());
+            assertThat(trained.textEncoder().get(tokens).toFloatArray()).isNotEqualTo(before.get(tokens).toFloatArray());
+            assertThat(frozen.textEncoder().get(q).toFloatArray()).isEqualTo(before.get(q).toFloatArray());
+        }
+        GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
+        assertThat(generate(withText, p)).isNotEqualTo(generate(unetOnly, p));
     }
 
     private static byte[] generate(Path modelDir, GenerationParams p) {
