@@ -37,9 +37,12 @@ import java.util.Set;
  *
  * <p>Names: parameters keep their own names; the AdamW moments are flat vectors over buckets of
  * parameters of one dtype, in the order of the trainable list, {@code exp_avg.<dtype>.<bucket>} and
- * {@code exp_avg_sq.<dtype>.<bucket>} (PyTorch's state names); a bucket holds at most 2^28 values, so
- * that each vector fits one buffer (a full SD UNet needs four). The step count is {@code step}. Each
- * state value comes back as output {@code next.<name>}.
+ * {@code exp_avg_sq.<dtype>.<bucket>} (PyTorch's state names). Small parameters share buckets of at
+ * most 2^28 values (one Java buffer each); a parameter of {@link #SHARED_BELOW} values or more is a
+ * bucket of its own, updated without {@code Concat}/{@code Split}, whose CUDA kernels move about
+ * 0.5 GB/s on an H100 (a shared bucket of a full SD UNet took seconds to concatenate and split;
+ * BENCHMARKS.md). The step count is {@code step}. Each state value comes back as output
+ * {@code next.<name>}.
  */
 public final class TrainingStep {
     public static final String STEP = "step";
@@ -105,6 +108,12 @@ public final class TrainingStep {
 
     /** Values in one bucket of flat moments at most: 1 GiB of float32, under Java's 2 GiB buffer limit. */
     static final long BUCKET_VALUES = 1L << 28;
+
+    /**
+     * Parameters smaller than this share buckets: for them a few shared kernels beat a dozen launches
+     * each; larger ones are cheaper updated alone than copied through {@code Concat} and {@code Split}.
+     */
+    static final long SHARED_BELOW = 1L << 14;
 
     public static String expAvg(DType dtype, int bucket) {
         return "exp_avg." + dtype.name().toLowerCase() + "." + bucket;
@@ -206,26 +215,35 @@ public final class TrainingStep {
         }
     }
 
-    /** Buckets per dtype, in order of first appearance, each filled up to {@link #BUCKET_VALUES}. */
+    /**
+     * Buckets per dtype, in order of first appearance: each parameter of {@link #SHARED_BELOW} values or
+     * more alone, the smaller ones together, up to {@link #BUCKET_VALUES} a bucket.
+     */
     private static List<Bucket> buckets(List<Tensor> params) {
         List<Bucket> buckets = new ArrayList<>();
         for (DType dtype : params.stream().map(Tensor::dtype).distinct().toList()) {
-            List<Integer> current = new ArrayList<>();
+            List<Integer> shared = new ArrayList<>();
             long filled = 0;
             for (int i = 0; i < params.size(); i++) {
                 long size = params.get(i).shape().size();
                 if (params.get(i).dtype() != dtype) {
                     continue;
                 }
-                if (!current.isEmpty() && filled + size > BUCKET_VALUES) {
-                    buckets.add(new Bucket(dtype, current));
-                    current = new ArrayList<>();
+                if (size >= SHARED_BELOW) {
+                    buckets.add(new Bucket(dtype, List.of(i)));
+                    continue;
+                }
+                if (!shared.isEmpty() && filled + size > BUCKET_VALUES) {
+                    buckets.add(new Bucket(dtype, shared));
+                    shared = new ArrayList<>();
                     filled = 0;
                 }
-                current.add(i);
+                shared.add(i);
                 filled += size;
             }
-            buckets.add(new Bucket(dtype, current));
+            if (!shared.isEmpty()) {
+                buckets.add(new Bucket(dtype, shared));
+            }
         }
         return buckets;
     }
