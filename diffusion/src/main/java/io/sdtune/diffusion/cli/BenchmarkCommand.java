@@ -37,6 +37,7 @@ final class BenchmarkCommand implements Main.Command {
                 .option("methods", "textual_inversion,dreambooth,lora", "which methods, comma-separated")
                 .option("work_dir", "benchmark-runs", "where images and artifacts go")
                 .option("mixed_precision", "no", "no or fp16")
+                .option("steps_per_run", "1", "optimisation steps per ONNX Runtime run")
                 .option("device", "cpu", "cpu, cuda or cuda:N");
         if (!f.parseUnlessHelp(args, out)) {
             return;
@@ -56,20 +57,26 @@ final class BenchmarkCommand implements Main.Command {
             };
             boolean ti = method.equals("textual_inversion");
             double lr = ti ? 5e-4 * 4 : method.equals("dreambooth") ? 1e-6 : 5e-4;
-            int steps = f.integer("steps") + 3;
+            int perRun = f.integer("steps_per_run");
+            // Warm-up and timed steps, each a whole number of runs.
+            int warmup = (3 + perRun - 1) / perRun * perRun;
+            int steps = warmup + (f.integer("steps") + perRun - 1) / perRun * perRun;
             Path output = work.resolve(method);
             TrainingArgs a = new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), images,
                     "a photo of <cat-toy>", null, output, f.integer("resolution"), ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
-                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), device, dtype);
+                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), perRun, device, dtype);
             double[] stepSeconds = new double[steps];
             long[] last = {System.nanoTime()};
             try (GpuMemoryMonitor memory = GpuMemoryMonitor.start(device)) {
+                // A run's steps are reported together as it ends: each is a 1/perRun share of its run.
                 new Trainer(a, m).run((step, total, loss, rate, secondsPerStep) -> {
-                    long now = System.nanoTime();
-                    stepSeconds[step - 1] = (now - last[0]) / 1e9;
-                    last[0] = now;
+                    if ((step - 1) % perRun == 0) {
+                        long now = System.nanoTime();
+                        Arrays.fill(stepSeconds, step - 1, step - 1 + perRun, (now - last[0]) / 1e9 / perRun);
+                        last[0] = now;
+                    }
                 });
-                double[] timed = Arrays.copyOfRange(stepSeconds, 3, steps);
+                double[] timed = Arrays.copyOfRange(stepSeconds, warmup, steps);
                 Arrays.sort(timed);
                 double perStep = timed[timed.length / 2];
                 out.printf("| %s | %.3f | %.1f | %s | %s |%n", method, perStep, perStep * 400 / 60,

@@ -30,7 +30,8 @@ import java.util.SplittableRandom;
  * The fine-tuning loop the three methods share, as the diffusers scripts run it: the training images'
  * latents are encoded once (posterior mean and standard deviation; a fresh sample is drawn each
  * step), then each step draws timesteps and noise, noises the latents on the host, and runs one
- * training-step graph (text encoder, UNet, MSE loss, backward, AdamW) on ONNX Runtime.
+ * training-step graph (text encoder, UNet, MSE loss, backward, AdamW) on ONNX Runtime; with
+ * {@code stepsPerRun > 1}, that many steps per run, the training state staying on the device between them.
  */
 public final class Trainer {
     private final TrainingArgs args;
@@ -73,7 +74,7 @@ public final class Trainer {
 
             TrainingStep.Options options = new TrainingStep.Options(
                     new AdamW(args.adamBeta1(), args.adamBeta2(), args.adamWeightDecay(), args.adamEpsilon()),
-                    args.maxGradNorm(), args.gradientAccumulationSteps(), 1,
+                    args.maxGradNorm(), args.gradientAccumulationSteps(), args.stepsPerRun(),
                     args.gradientCheckpointing() ? CheckpointPolicy.modules(
                             "unet\\.(down_blocks|up_blocks)\\.\\d+\\.(resnets|attentions)\\.\\d+|unet\\.mid_block")
                             : CheckpointPolicy.none());
@@ -86,23 +87,35 @@ public final class Trainer {
             try (TrainingSession session = TrainingSession.create(step,
                     name -> initial.containsKey(name) ? initial.get(name) : baseWeight(model, name), args.device())) {
                 int first = Checkpoints.resume(args, session);
+                int k = args.stepsPerRun();
+                if (first % k != 0) {
+                    throw new IllegalArgumentException("the checkpoint is at step " + first
+                            + ", not a multiple of steps_per_run " + k);
+                }
                 long start = System.nanoTime();
-                for (int s = first; s < args.maxTrainSteps(); s++) {
-                    // Randomness is derived from (seed, step), so a resumed run draws what the uninterrupted one did.
-                    long stepSeed = args.seed() * 1_000_003L + s;
-                    Map<String, TensorData> feed = batch(step, latents, classLatents, latentShape, noiseSchedule, model,
-                            new SeededNoise(stepSeed), new SplittableRandom(stepSeed));
-                    double lr = schedule.at(s);
-                    losses[s] = session.run(feed, lr);
-                    listener.onStep(s + 1, args.maxTrainSteps(), losses[s], lr,
-                            (System.nanoTime() - start) / 1e9 / (s + 1 - first));
-                    method.afterStep(s + 1, args.outputDir(), model, () -> trained(g, session));
-                    if (args.checkpointingSteps() > 0 && (s + 1) % args.checkpointingSteps() == 0) {
-                        Checkpoints.save(args.outputDir(), s + 1, session);
+                for (int s = first; s < args.maxTrainSteps(); s += k) {
+                    List<Map<String, TensorData>> feeds = new ArrayList<>();
+                    double[] lrs = new double[k];
+                    for (int j = 0; j < k; j++) {
+                        // Randomness derives from (seed, step), so a resumed run draws what the uninterrupted one did.
+                        long stepSeed = args.seed() * 1_000_003L + s + j;
+                        feeds.add(batch(step, latents, classLatents, latentShape, noiseSchedule, model,
+                                new SeededNoise(stepSeed), new SplittableRandom(stepSeed)));
+                        lrs[j] = schedule.at(s + j);
                     }
-                    if (!args.validationPrompt().isEmpty() && args.validationSteps() > 0 && (s + 1) % args.validationSteps() == 0
-                            && s + 1 < args.maxTrainSteps()) {
-                        validate(model, g, session, s + 1);
+                    System.arraycopy(session.run(feeds, lrs), 0, losses, s, k);
+                    int done = s + k;
+                    double secondsPerStep = (System.nanoTime() - start) / 1e9 / (done - first);
+                    for (int j = 0; j < k; j++) {
+                        listener.onStep(s + j + 1, args.maxTrainSteps(), losses[s + j], lrs[j], secondsPerStep);
+                    }
+                    method.afterStep(done, args.outputDir(), model, () -> trained(g, session));
+                    if (args.checkpointingSteps() > 0 && done % args.checkpointingSteps() == 0) {
+                        Checkpoints.save(args.outputDir(), done, session);
+                    }
+                    if (!args.validationPrompt().isEmpty() && args.validationSteps() > 0 && done % args.validationSteps() == 0
+                            && done < args.maxTrainSteps()) {
+                        validate(model, g, session, done);
                     }
                     if (listener.cancelled()) {
                         break;

@@ -46,7 +46,10 @@ public interface TrainingMethod {
     /** Writes the artifact from the trained tensors' values (by graph name) into {@code outputDir}. */
     void save(Path outputDir, StableDiffusion model, Map<String, TensorData> trained);
 
-    /** Called after each optimisation step with the trained values so far (computed on demand). */
+    /**
+     * Called after each run of {@link TrainingArgs#stepsPerRun} optimisation steps (after each step by
+     * default) with the steps taken and the trained values so far (computed on demand).
+     */
     default void afterStep(int step, Path outputDir, StableDiffusion model, Supplier<Map<String, TensorData>> trained) {
     }
 

@@ -58,21 +58,26 @@ class FineTuningTest {
     }
 
     private static TrainingArgs args(Path output, double learningRate, int steps, int checkpointingSteps, String resume) {
-        return args(output, learningRate, steps, 1, 1, null, checkpointingSteps, resume);
+        return args(output, learningRate, steps, 1, 1, null, checkpointingSteps, resume, 1);
     }
 
     private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
             int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume) {
+        return args(output, learningRate, steps, trainBatchSize, gradientAccumulationSteps, prior, checkpointingSteps, resume, 1);
+    }
+
+    private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
+            int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume, int stepsPerRun) {
         return new TrainingArgs(model, images, "a photo of <cat-toy>", prior, output, 64, false, trainBatchSize,
                 gradientAccumulationSteps, steps, learningRate, false, "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0,
-                checkpointingSteps, resume, "", 0, 0, false, Device.CPU, DType.FLOAT32);
+                checkpointingSteps, resume, "", 0, 0, false, stepsPerRun, Device.CPU, DType.FLOAT32);
     }
 
     @Test
     void validationImagesAreDrawnWithTheWeightsSoFar() {
         Path out = dir.resolve("validated");
         TrainingArgs validated = new TrainingArgs(model, images, "a photo of <cat-toy>", null, out, 64, false, 1, 1, 4, 1e-3, false,
-                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, Device.CPU,
+                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, 1, Device.CPU,
                 DType.FLOAT32);
 
         new Trainer(validated, new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
@@ -111,6 +116,22 @@ class FineTuningTest {
 
         assertThat(accumulatedLosses).containsExactly(wholeLosses, within(1e-6));
         assertThat(loraWeights(accumulated)).containsExactly(loraWeights(whole), within(1e-6f));
+    }
+
+    @Test
+    void severalStepsPerRunTrainAsOneStepPerRunAndCheckpointBetweenRuns() throws Exception {
+        Path one = dir.resolve("per-run-1");
+        Path four = dir.resolve("per-run-4");
+        double[] oneLosses = new Trainer(args(one, 1e-3, 8, 1, 2, null, 4, "", 1), new LoraMethod(4, DType.FLOAT32))
+                .run((s, t, l, lr, sps) -> { });
+        double[] fourLosses = new Trainer(args(four, 1e-3, 8, 1, 2, null, 4, "", 4), new LoraMethod(4, DType.FLOAT32))
+                .run((s, t, l, lr, sps) -> { });
+
+        assertThat(fourLosses).containsExactly(oneLosses, within(1e-6));
+        assertThat(loraWeights(four)).containsExactly(loraWeights(one), within(1e-6f));
+        assertThat(four.resolve("checkpoint-4")).isDirectory();
+        assertThatThrownBy(() -> args(four, 1e-3, 8, 1, 1, null, 3, "", 4))
+                .hasMessage("checkpointing_steps (3) must be a multiple of steps_per_run (4)");
     }
 
     @Test
