@@ -18,13 +18,13 @@ import java.util.regex.Pattern;
 
 /**
  * A LoRA of the UNet and the CLIP text encoder, read from a safetensors file in any of the layouts in use:
- * diffusers/PEFT ({@code unet.<layer>.lora_A.weight}, {@code lora_B}; {@code text_encoder.<layer>.lora_A.weight}),
- * diffusers before PEFT ({@code unet.<layer>.lora.down.weight}, {@code lora.up}; for the text encoder also
- * {@code <layer>.lora_linear_layer.down.weight}, what {@code train_dreambooth_lora.py} writes), diffusers attention
- * processors ({@code <block>.processor.to_q_lora.down.weight}; {@code self_attn.to_q_lora.down.weight}) and
- * kohya/AUTOMATIC1111 ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_te_...},
- * {@code lora_up}, {@code .alpha}). Keys without a component prefix belong to the component that has the layer.
- * Layers are module paths within their component.
+ * diffusers' ({@code unet.<layer>.lora.down.weight}, {@code lora.up}; {@code text_encoder.<layer>.lora_linear_layer
+ * .down.weight}, {@code up}: what {@code train_dreambooth_lora.py} writes, and {@link Layout#DIFFUSERS} too), PEFT's
+ * ({@code unet.<layer>.lora_A.weight}, {@code lora_B}; {@code text_encoder.<layer>.lora_A.weight}), diffusers'
+ * attention processors ({@code <block>.processor.to_q_lora.down.weight}; {@code self_attn.to_q_lora.down.weight})
+ * and kohya/AUTOMATIC1111's ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_te_...},
+ * {@code lora_up}, {@code .alpha}), with {@code <component>.<layer>.alpha} where given. Keys without a component
+ * prefix belong to the component that has the layer. Layers are module paths within their component.
  */
 public final class LoraFile {
     private static final Pattern KOHYA = Pattern.compile("(lora_[a-z0-9]+_[^.]+)\\.(lora_down\\.weight|lora_up\\.weight|alpha)");
@@ -37,21 +37,30 @@ public final class LoraFile {
     public enum Layout { DIFFUSERS, KOHYA }
 
     /**
-     * The model components a LoRA adapts: their key prefixes in diffusers' and kohya's layouts, and the
-     * projections that diffusers' attention-processor keys ({@code to_q_lora} ... {@code to_out_lora}) stand for.
+     * The model components a LoRA adapts: their key prefixes in diffusers' and kohya's layouts, the module that
+     * holds {@code down} and {@code up} in diffusers' layout, and the projections that diffusers'
+     * attention-processor keys ({@code to_q_lora} ... {@code to_out_lora}) stand for.
      */
     public enum Component {
-        UNET("unet.", "lora_unet_", Map.of("to_q", "to_q", "to_k", "to_k", "to_v", "to_v", "to_out", "to_out.0")),
-        TEXT_ENCODER("text_encoder.", "lora_te_",
+        // The modules are PEFT_TO_DIFFUSERS' (diffusers' utils/state_dict_utils.py), which train_dreambooth_lora.py
+        // applies to get_peft_model_state_dict: to_q.lora_A -> to_q.lora.down for the UNet's projections,
+        // .q_proj.lora_A -> .q_proj.lora_linear_layer.down for CLIP's. Other layers (kohya's ff.net, proj_in,
+        // mlp.fc1) get them too rather than the lora_A that mapping leaves: diffusers' UNet loader converts all
+        // keys or none, as the first one says (loaders/peft.py, load_lora_adapter).
+        UNET("unet.", "lora_unet_", "lora",
+                Map.of("to_q", "to_q", "to_k", "to_k", "to_v", "to_v", "to_out", "to_out.0")),
+        TEXT_ENCODER("text_encoder.", "lora_te_", "lora_linear_layer",
                 Map.of("to_q", "q_proj", "to_k", "k_proj", "to_v", "v_proj", "to_out", "out_proj"));
 
         private final String prefix;
         private final String kohyaPrefix;
+        private final String loraModule;
         private final Map<String, String> processorProjections;
 
-        Component(String prefix, String kohyaPrefix, Map<String, String> processorProjections) {
+        Component(String prefix, String kohyaPrefix, String loraModule, Map<String, String> processorProjections) {
             this.prefix = prefix;
             this.kohyaPrefix = kohyaPrefix;
+            this.loraModule = loraModule;
             this.processorProjections = processorProjections;
         }
 
@@ -98,28 +107,46 @@ public final class LoraFile {
      * @throws IllegalArgumentException listing the keys that match no layer of this model
      */
     public static LoraFile read(Path file, Map<Component, Set<String>> linearLayers) {
+        try (SafeTensors st = SafeTensors.open(file)) {
+            return parse(file, st.keys(), st::get, linearLayers);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The LoRA that {@code tensors} hold, named in any layout {@link #read} takes (a training graph's as
+     * {@link io.sdtune.diffusion.nn.Lora} names them), to be written to {@code file}.
+     */
+    public static LoraFile of(Path file, Map<String, TensorData> tensors, Map<Component, Set<String>> linearLayers) {
+        return parse(file, tensors.keySet(), tensors::get, linearLayers);
+    }
+
+    /** Gets the tensor of a key; only keys that name a layer are got, so others may have any dtype. */
+    private interface Tensors<E extends Exception> {
+        TensorData get(String key) throws E;
+    }
+
+    private static <E extends Exception> LoraFile parse(Path file, Set<String> keys, Tensors<E> tensors,
+            Map<Component, Set<String>> linearLayers) throws E {
         Map<String, Target> kohyaNames = new HashMap<>();
         linearLayers.forEach((c, paths) -> paths.forEach(p -> kohyaNames.put(c.kohyaName(p), new Target(c, p))));
         Map<Target, TensorData> down = new LinkedHashMap<>();
         Map<Target, TensorData> up = new LinkedHashMap<>();
         Map<Target, TensorData> alphas = new LinkedHashMap<>();
         Set<String> unmatched = new TreeSet<>();
-        try (SafeTensors st = SafeTensors.open(file)) {
-            for (String key : st.keys()) {
-                Entry e = entry(key, linearLayers, kohyaNames);
-                if (e == null) {
-                    unmatched.add(key);
-                    continue;
-                }
-                TensorData t = st.get(key);
-                switch (e.part()) {
-                    case "down" -> down.put(e.target(), t);
-                    case "up" -> up.put(e.target(), t);
-                    default -> alphas.put(e.target(), t);
-                }
+        for (String key : keys) {
+            Entry e = entry(key, linearLayers, kohyaNames);
+            if (e == null) {
+                unmatched.add(key);
+                continue;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
+            TensorData t = tensors.get(key);
+            switch (e.part()) {
+                case "down" -> down.put(e.target(), t);
+                case "up" -> up.put(e.target(), t);
+                default -> alphas.put(e.target(), t);
+            }
         }
         if (!unmatched.isEmpty()) {
             List<String> shown = new ArrayList<>(unmatched).subList(0, Math.min(8, unmatched.size()));
@@ -194,19 +221,22 @@ public final class LoraFile {
     }
 
     /**
-     * Writes the same tensors, bit for bit, in {@code layout}: diffusers/PEFT keys ({@code unet.<layer>.lora_A.weight},
-     * {@code lora_B}, {@code text_encoder.<layer>...}, plus {@code <component>.<layer>.alpha} where the source had an
-     * alpha) or kohya keys ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_te_...},
-     * {@code lora_up}, {@code .alpha}, the alpha being the rank where the source had none, as kohya files always
-     * carry one).
+     * Writes the same tensors, bit for bit, in {@code layout}: diffusers keys ({@code unet.<layer>.lora.down.weight},
+     * {@code lora.up}; {@code text_encoder.<layer>.lora_linear_layer.down.weight}, {@code up}), plus
+     * {@code <component>.<layer>.alpha} where an alpha is not the rank, or kohya keys
+     * ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_te_...}, {@code lora_up},
+     * {@code .alpha}, the alpha being the rank where the source had none, as kohya files always carry one).
      */
     public void write(Path target, Layout layout) {
         Map<String, TensorData> out = new LinkedHashMap<>();
         layers.forEach((c, componentLayers) -> componentLayers.forEach((layer, l) -> {
             if (layout == Layout.DIFFUSERS) {
-                out.put(c.prefix + layer + ".lora_A.weight", l.down());
-                out.put(c.prefix + layer + ".lora_B.weight", l.up());
-                if (l.alpha() != null) {
+                String k = c.prefix + layer + "." + c.loraModule;
+                out.put(k + ".down.weight", l.down());
+                out.put(k + ".up.weight", l.up());
+                // diffusers has no alpha key (its loader refuses keys without "lora") and takes alpha = rank:
+                // only an alpha that scales (kohya's, mostly) is kept, so that it comes back to kohya bit for bit.
+                if (l.scale() != 1) {
                     out.put(c.prefix + layer + ".alpha", l.alpha());
                 }
             } else {

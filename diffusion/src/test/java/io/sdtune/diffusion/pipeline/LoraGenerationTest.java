@@ -48,13 +48,16 @@ class LoraGenerationTest {
         return pipeline.generate(p, new Adapters(loras, List.of()), null).get(0).rgb();
     }
 
-    /** A rank-4 LoRA on every UNet attention projection: A random, B random or zero; diffusers or kohya keys. */
-    private static Path writeLora(String name, boolean zeroB, boolean kohya) throws Exception {
-        return writeLora(name, zeroB, kohya, LoraFile.Component.UNET);
+    /** The key layouts a test LoRA is written in: train_dreambooth_lora.py's, PEFT's, kohya's. */
+    private enum Keys { DIFFUSERS, PEFT, KOHYA }
+
+    /** A rank-4 LoRA on every UNet attention projection: A random, B random or zero. */
+    private static Path writeLora(String name, boolean zeroB, Keys keys) throws Exception {
+        return writeLora(name, zeroB, keys, LoraFile.Component.UNET);
     }
 
     /** The same on the attention projections of {@code component} (the UNet's or the text encoder's). */
-    private static Path writeLora(String name, boolean zeroB, boolean kohya, LoraFile.Component component)
+    private static Path writeLora(String name, boolean zeroB, Keys keys, LoraFile.Component component)
             throws Exception {
         boolean unet = component == LoraFile.Component.UNET;
         WeightSource base = unet ? model.unet() : model.textEncoder();
@@ -70,14 +73,23 @@ class LoraGenerationTest {
             TensorData a = TensorData.randn(DType.FLOAT32, Shape.of(4, in), 0.5, random);
             TensorData b = zeroB ? TensorData.allocate(DType.FLOAT32, Shape.of(out, 4))
                     : TensorData.randn(DType.FLOAT32, Shape.of(out, 4), 0.5, random);
-            if (kohya) {
-                String k = (unet ? "lora_unet_" : "lora_te_") + layer.replace('.', '_');
-                tensors.put(k + ".lora_down.weight", a);
-                tensors.put(k + ".lora_up.weight", b);
-                tensors.put(k + ".alpha", TensorData.of(DType.FLOAT32, Shape.SCALAR, 4));
-            } else {
-                tensors.put((unet ? "unet." : "text_encoder.") + layer + ".lora_A.weight", a);
-                tensors.put((unet ? "unet." : "text_encoder.") + layer + ".lora_B.weight", b);
+            String prefix = (unet ? "unet." : "text_encoder.") + layer;
+            switch (keys) {
+                case DIFFUSERS -> {
+                    String module = unet ? ".lora." : ".lora_linear_layer.";
+                    tensors.put(prefix + module + "down.weight", a);
+                    tensors.put(prefix + module + "up.weight", b);
+                }
+                case PEFT -> {
+                    tensors.put(prefix + ".lora_A.weight", a);
+                    tensors.put(prefix + ".lora_B.weight", b);
+                }
+                case KOHYA -> {
+                    String k = (unet ? "lora_unet_" : "lora_te_") + layer.replace('.', '_');
+                    tensors.put(k + ".lora_down.weight", a);
+                    tensors.put(k + ".lora_up.weight", b);
+                    tensors.put(k + ".alpha", TensorData.of(DType.FLOAT32, Shape.SCALAR, 4));
+                }
             }
         }
         Path file = dir.resolve(name);
@@ -91,53 +103,59 @@ class LoraGenerationTest {
 
     @Test
     void aLoraWhoseBIsZeroReproducesTheBaseModelExactly() throws Exception {
-        assertThat(image(stack(writeLora("zero-b.safetensors", true, false), 1))).isEqualTo(image(LoraStack.none()));
+        Path lora = writeLora("zero-b.safetensors", true, Keys.DIFFUSERS);
+
+        assertThat(image(stack(lora, 1))).isEqualTo(image(LoraStack.none()));
     }
 
     @Test
     void aLoraChangesTheImageAndStrengthZeroTakesItAway() throws Exception {
-        Path lora = writeLora("random.safetensors", false, false);
+        Path lora = writeLora("random.safetensors", false, Keys.DIFFUSERS);
 
         assertThat(image(stack(lora, 1))).isNotEqualTo(image(LoraStack.none()));
         assertThat(image(stack(lora, 0))).isEqualTo(image(LoraStack.none()));
     }
 
     @Test
-    void kohyaAndDiffusersLayoutsOfOneLoraGiveTheSameImage() throws Exception {
-        byte[] diffusers = image(stack(writeLora("d.safetensors", false, false), 0.8));
-        byte[] kohya = image(stack(writeLora("k.safetensors", false, true), 0.8));
+    void everyLayoutOfOneLoraGivesTheSameImage() throws Exception {
+        byte[] diffusers = image(stack(writeLora("d.safetensors", false, Keys.DIFFUSERS), 0.8));
+        byte[] peft = image(stack(writeLora("p.safetensors", false, Keys.PEFT), 0.8));
+        byte[] kohya = image(stack(writeLora("k.safetensors", false, Keys.KOHYA), 0.8));
 
+        assertThat(peft).isEqualTo(diffusers);
         assertThat(kohya).isEqualTo(diffusers);
     }
 
     @Test
     void aTextEncoderLoraWhoseBIsZeroReproducesTheBaseModelExactly() throws Exception {
-        Path lora = writeLora("te-zero-b.safetensors", true, false, LoraFile.Component.TEXT_ENCODER);
+        Path lora = writeLora("te-zero-b.safetensors", true, Keys.DIFFUSERS, LoraFile.Component.TEXT_ENCODER);
 
         assertThat(image(stack(lora, 1))).isEqualTo(image(LoraStack.none()));
     }
 
     @Test
     void aTextEncoderLoraChangesTheImageAndStrengthZeroTakesItAway() throws Exception {
-        Path lora = writeLora("te.safetensors", false, false, LoraFile.Component.TEXT_ENCODER);
+        Path lora = writeLora("te.safetensors", false, Keys.DIFFUSERS, LoraFile.Component.TEXT_ENCODER);
 
         assertThat(image(stack(lora, 1))).isNotEqualTo(image(LoraStack.none()));
         assertThat(image(stack(lora, 0))).isEqualTo(image(LoraStack.none()));
     }
 
     @Test
-    void kohyaAndDiffusersLayoutsOfOneTextEncoderLoraGiveTheSameImage() throws Exception {
+    void everyLayoutOfOneTextEncoderLoraGivesTheSameImage() throws Exception {
         LoraFile.Component textEncoder = LoraFile.Component.TEXT_ENCODER;
-        byte[] diffusers = image(stack(writeLora("te-d.safetensors", false, false, textEncoder), 0.8));
-        byte[] kohya = image(stack(writeLora("te-k.safetensors", false, true, textEncoder), 0.8));
+        byte[] diffusers = image(stack(writeLora("te-d.safetensors", false, Keys.DIFFUSERS, textEncoder), 0.8));
+        byte[] peft = image(stack(writeLora("te-p.safetensors", false, Keys.PEFT, textEncoder), 0.8));
+        byte[] kohya = image(stack(writeLora("te-k.safetensors", false, Keys.KOHYA, textEncoder), 0.8));
 
+        assertThat(peft).isEqualTo(diffusers);
         assertThat(kohya).isEqualTo(diffusers);
     }
 
     @Test
     void unetAndTextEncoderLorasStackAndRemovingThemRestoresTheBaseImage() throws Exception {
-        Path unet = writeLora("stack-unet.safetensors", false, false);
-        Path textEncoder = writeLora("stack-te.safetensors", false, false, LoraFile.Component.TEXT_ENCODER);
+        Path unet = writeLora("stack-unet.safetensors", false, Keys.DIFFUSERS);
+        Path textEncoder = writeLora("stack-te.safetensors", false, Keys.DIFFUSERS, LoraFile.Component.TEXT_ENCODER);
         byte[] base = image(LoraStack.none());
 
         byte[] both = image(new LoraStack(List.of(new LoraStack.Applied(LoraFile.read(unet, layers), 1),

@@ -30,10 +30,10 @@ class LoraFileTest {
     void diffusersToKohyaAndBackIsBitExact(@TempDir Path dir) throws Exception {
         Random random = new Random(1);
         Map<String, TensorData> original = new LinkedHashMap<>();
-        original.put("unet." + LAYER + ".lora_A.weight", TensorData.randn(DType.FLOAT16, Shape.of(8, 768), 1, random));
-        original.put("unet." + LAYER + ".lora_B.weight", TensorData.randn(DType.FLOAT16, Shape.of(640, 8), 1, random));
+        original.put("unet." + LAYER + ".lora.down.weight", TensorData.randn(DType.FLOAT16, Shape.of(8, 768), 1, random));
+        original.put("unet." + LAYER + ".lora.up.weight", TensorData.randn(DType.FLOAT16, Shape.of(640, 8), 1, random));
         Path diffusers = dir.resolve("pytorch_lora_weights.safetensors");
-        SafeTensors.write(diffusers, original, Map.of());
+        SafeTensors.write(diffusers, original, Map.of("format", "pt"));
 
         LoraFile.read(diffusers, SD15).write(dir.resolve("kohya.safetensors"), LoraFile.Layout.KOHYA);
         LoraFile.read(dir.resolve("kohya.safetensors"), SD15).write(dir.resolve("back.safetensors"), LoraFile.Layout.DIFFUSERS);
@@ -43,8 +43,9 @@ class LoraFileTest {
             String k = "lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn2_to_v";
             assertThat(kohya.keys()).containsExactlyInAnyOrder(k + ".lora_down.weight", k + ".lora_up.weight", k + ".alpha");
             assertThat(kohya.get(k + ".alpha").get(0)).isEqualTo(8.0);
-            assertThat(back.keys()).containsExactlyInAnyOrder("unet." + LAYER + ".lora_A.weight", "unet." + LAYER
-                    + ".lora_B.weight", "unet." + LAYER + ".alpha");
+            // kohya's alpha is the rank: diffusers' layout leaves it out, as train_dreambooth_lora.py does.
+            assertThat(back.keys()).isEqualTo(original.keySet());
+            assertThat(back.metadata()).isEqualTo(Map.of("format", "pt"));
             for (String key : original.keySet()) {
                 assertThat(bytes(back.get(key))).isEqualTo(bytes(original.get(key)));
             }
@@ -66,7 +67,10 @@ class LoraFileTest {
         again.write(dir.resolve("k2.safetensors"), LoraFile.Layout.KOHYA);
 
         assertThat(again.layers(LoraFile.Component.UNET).get(LAYER).scale()).isEqualTo(1.0 / 16);
-        try (SafeTensors back = SafeTensors.open(dir.resolve("k2.safetensors"))) {
+        try (SafeTensors d = SafeTensors.open(dir.resolve("d.safetensors"));
+                SafeTensors back = SafeTensors.open(dir.resolve("k2.safetensors"))) {
+            assertThat(d.keys()).containsExactlyInAnyOrder("unet." + LAYER + ".lora.down.weight",
+                    "unet." + LAYER + ".lora.up.weight", "unet." + LAYER + ".alpha");
             for (String key : kohya.keySet()) {
                 assertThat(bytes(back.get(key))).as(key).isEqualTo(bytes(kohya.get(key)));
             }
@@ -74,14 +78,37 @@ class LoraFileTest {
     }
 
     @Test
+    void aKohyaAlphaEqualToTheRankIsLeftOutOfDiffusersLayoutAndComesBackAsFloat32(@TempDir Path dir) throws Exception {
+        String k = "lora_unet_" + LAYER.replace('.', '_');
+        Random random = new Random(5);
+        TensorData down = TensorData.randn(DType.FLOAT16, Shape.of(4, 768), 1, random);
+        TensorData up = TensorData.randn(DType.FLOAT16, Shape.of(640, 4), 1, random);
+        SafeTensors.write(dir.resolve("k.safetensors"), Map.of(k + ".lora_down.weight", down, k + ".lora_up.weight", up,
+                k + ".alpha", TensorData.scalar(DType.FLOAT16, 4)), Map.of());
+
+        LoraFile.read(dir.resolve("k.safetensors"), SD15).write(dir.resolve("d.safetensors"), LoraFile.Layout.DIFFUSERS);
+        LoraFile.read(dir.resolve("d.safetensors"), SD15).write(dir.resolve("k2.safetensors"), LoraFile.Layout.KOHYA);
+
+        try (SafeTensors d = SafeTensors.open(dir.resolve("d.safetensors"));
+                SafeTensors back = SafeTensors.open(dir.resolve("k2.safetensors"))) {
+            assertThat(d.keys()).containsExactlyInAnyOrder("unet." + LAYER + ".lora.down.weight",
+                    "unet." + LAYER + ".lora.up.weight");
+            assertThat(bytes(back.get(k + ".lora_down.weight"))).isEqualTo(bytes(down));
+            assertThat(bytes(back.get(k + ".lora_up.weight"))).isEqualTo(bytes(up));
+            assertThat(back.get(k + ".alpha").dtype()).isEqualTo(DType.FLOAT32);
+            assertThat(back.get(k + ".alpha").get(0)).isEqualTo(4.0);
+        }
+    }
+
+    @Test
     void textEncoderKeysSurviveDiffusersToKohyaAndBackBitExactly(@TempDir Path dir) throws Exception {
         Random random = new Random(3);
         Map<String, TensorData> original = new LinkedHashMap<>();
-        original.put("unet." + LAYER + ".lora_A.weight", TensorData.randn(DType.FLOAT16, Shape.of(4, 768), 1, random));
-        original.put("unet." + LAYER + ".lora_B.weight", TensorData.randn(DType.FLOAT16, Shape.of(640, 4), 1, random));
+        original.put("unet." + LAYER + ".lora.down.weight", TensorData.randn(DType.FLOAT16, Shape.of(4, 768), 1, random));
+        original.put("unet." + LAYER + ".lora.up.weight", TensorData.randn(DType.FLOAT16, Shape.of(640, 4), 1, random));
         String te = "text_encoder." + TEXT_LAYER;
-        original.put(te + ".lora_A.weight", TensorData.randn(DType.FLOAT16, Shape.of(4, 768), 1, random));
-        original.put(te + ".lora_B.weight", TensorData.randn(DType.FLOAT16, Shape.of(768, 4), 1, random));
+        original.put(te + ".lora_linear_layer.down.weight", TensorData.randn(DType.FLOAT16, Shape.of(4, 768), 1, random));
+        original.put(te + ".lora_linear_layer.up.weight", TensorData.randn(DType.FLOAT16, Shape.of(768, 4), 1, random));
         SafeTensors.write(dir.resolve("d.safetensors"), original, Map.of());
 
         LoraFile.read(dir.resolve("d.safetensors"), SD15).write(dir.resolve("k.safetensors"), LoraFile.Layout.KOHYA);
@@ -93,10 +120,63 @@ class LoraFileTest {
                 SafeTensors back = SafeTensors.open(dir.resolve("back.safetensors"))) {
             String kohyaTe = "lora_te_text_model_encoder_layers_11_self_attn_out_proj";
             assertThat(k.keys()).contains(kohyaTe + ".lora_down.weight", kohyaTe + ".lora_up.weight", kohyaTe + ".alpha");
-            assertThat(bytes(k.get(kohyaTe + ".lora_up.weight"))).isEqualTo(bytes(original.get(te + ".lora_B.weight")));
+            assertThat(bytes(k.get(kohyaTe + ".lora_up.weight")))
+                    .isEqualTo(bytes(original.get(te + ".lora_linear_layer.up.weight")));
+            assertThat(back.keys()).isEqualTo(original.keySet());
             for (String key : original.keySet()) {
                 assertThat(bytes(back.get(key))).as(key).isEqualTo(bytes(original.get(key)));
             }
+        }
+    }
+
+    @Test
+    void peftKeysAreWrittenAsTheScriptWritesThem(@TempDir Path dir) throws Exception {
+        Random random = new Random(6);
+        TensorData a = TensorData.randn(DType.FLOAT32, Shape.of(2, 768), 1, random);
+        TensorData b = TensorData.randn(DType.FLOAT32, Shape.of(640, 2), 1, random);
+        TensorData teA = TensorData.randn(DType.FLOAT32, Shape.of(2, 768), 1, random);
+        TensorData teB = TensorData.randn(DType.FLOAT32, Shape.of(768, 2), 1, random);
+        String te = "text_encoder." + TEXT_LAYER;
+        Map<String, TensorData> peft = Map.of("unet." + LAYER + ".lora_A.weight", a,
+                "unet." + LAYER + ".lora_B.weight", b, te + ".lora_A.weight", teA, te + ".lora_B.weight", teB);
+        Path file = dir.resolve("d.safetensors");
+
+        LoraFile.of(file, peft, SD15).write(file, LoraFile.Layout.DIFFUSERS);
+
+        try (SafeTensors d = SafeTensors.open(file)) {
+            // get_peft_model_state_dict + convert_state_dict_to_diffusers, prefixed by save_lora_weights.
+            assertThat(d.keys()).containsExactlyInAnyOrder("unet." + LAYER + ".lora.down.weight",
+                    "unet." + LAYER + ".lora.up.weight", te + ".lora_linear_layer.down.weight",
+                    te + ".lora_linear_layer.up.weight");
+            assertThat(d.metadata()).isEqualTo(Map.of("format", "pt"));
+            assertThat(bytes(d.get("unet." + LAYER + ".lora.down.weight"))).isEqualTo(bytes(a));
+            assertThat(bytes(d.get("unet." + LAYER + ".lora.up.weight"))).isEqualTo(bytes(b));
+            assertThat(bytes(d.get(te + ".lora_linear_layer.down.weight"))).isEqualTo(bytes(teA));
+            assertThat(bytes(d.get(te + ".lora_linear_layer.up.weight"))).isEqualTo(bytes(teB));
+        }
+    }
+
+    @Test
+    void layersBeyondTheScriptsTargetsTakeTheirComponentsDiffusersModuleToo(@TempDir Path dir) throws Exception {
+        String ff = "down_blocks.1.attentions.0.transformer_blocks.0.ff.net.2";
+        String fc1 = "text_model.encoder.layers.0.mlp.fc1";
+        assertThat(SD15.get(LoraFile.Component.UNET)).contains(ff);
+        assertThat(SD15.get(LoraFile.Component.TEXT_ENCODER)).contains(fc1);
+        Random random = new Random(7);
+        Map<String, TensorData> kohya = new LinkedHashMap<>();
+        for (String k : List.of("lora_unet_" + ff.replace('.', '_'), "lora_te_" + fc1.replace('.', '_'))) {
+            kohya.put(k + ".lora_down.weight", TensorData.randn(DType.FLOAT32, Shape.of(2, 8), 1, random));
+            kohya.put(k + ".lora_up.weight", TensorData.randn(DType.FLOAT32, Shape.of(8, 2), 1, random));
+            kohya.put(k + ".alpha", TensorData.scalar(DType.FLOAT32, 2));
+        }
+        SafeTensors.write(dir.resolve("k.safetensors"), kohya, Map.of());
+
+        LoraFile.read(dir.resolve("k.safetensors"), SD15).write(dir.resolve("d.safetensors"), LoraFile.Layout.DIFFUSERS);
+
+        try (SafeTensors d = SafeTensors.open(dir.resolve("d.safetensors"))) {
+            assertThat(d.keys()).containsExactlyInAnyOrder("unet." + ff + ".lora.down.weight",
+                    "unet." + ff + ".lora.up.weight", "text_encoder." + fc1 + ".lora_linear_layer.down.weight",
+                    "text_encoder." + fc1 + ".lora_linear_layer.up.weight");
         }
     }
 
@@ -106,7 +186,7 @@ class LoraFileTest {
         TensorData down = TensorData.randn(DType.FLOAT32, Shape.of(2, 768), 1, random);
         TensorData up = TensorData.randn(DType.FLOAT32, Shape.of(768, 2), 1, random);
         String attention = "text_model.encoder.layers.0.self_attn";
-        // PEFT (ours), what train_dreambooth_lora.py writes, diffusers' old attention processors, kohya.
+        // PEFT, what train_dreambooth_lora.py (and LoraFile) writes, diffusers' old attention processors, kohya.
         Map<String, List<String>> layouts = Map.of(
                 "peft", List.of("text_encoder." + attention + ".q_proj.lora_A.weight",
                         "text_encoder." + attention + ".q_proj.lora_B.weight"),
