@@ -15,7 +15,6 @@ import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.weights.LoraFile;
-import io.sdtune.diffusion.weights.SafeTensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,10 +29,9 @@ import java.util.SplittableRandom;
  * ({@code to_q, to_k, to_v, to_out.0} of {@code attn1} and {@code attn2}), alpha = rank, A drawn from
  * N(0, 1/r²) and B zero (PEFT's "gaussian" init), so training starts from the base model exactly; with
  * {@code --train_text_encoder} also on the text encoder's self-attention projections ({@code q_proj, k_proj,
- * v_proj, out_proj}), same rank. The artifact is {@code pytorch_lora_weights.safetensors} with keys
- * {@code unet.<layer>.lora_A.weight} and {@code unet.<layer>.lora_B.weight}, and
- * {@code text_encoder.<layer>.lora_A.weight} ... for the text encoder (PEFT's names, which diffusers'
- * {@code load_lora_weights} reads).
+ * v_proj, out_proj}), same rank. The artifact is {@code pytorch_lora_weights.safetensors} with the script's keys,
+ * {@code unet.<layer>.lora.down.weight} and {@code unet.<layer>.lora.up.weight}, and
+ * {@code text_encoder.<layer>.lora_linear_layer.down.weight} ... for the text encoder (see {@link LoraFile}).
  */
 public final class LoraMethod implements TrainingMethod {
     public static final String ARTIFACT = "pytorch_lora_weights.safetensors";
@@ -83,12 +81,13 @@ public final class LoraMethod implements TrainingMethod {
 
     @Override
     public void save(Path outputDir, StableDiffusion model, Map<String, TensorData> trained) {
+        Path artifact = outputDir.resolve(ARTIFACT);
         try {
             Files.createDirectories(outputDir);
-            SafeTensors.write(outputDir.resolve(ARTIFACT), trained, Map.of("format", "pt"));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + outputDir.resolve(ARTIFACT) + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + artifact + ": " + e.getMessage(), e);
         }
+        LoraFile.of(artifact, trained, model.linearLayers()).write(artifact, LoraFile.Layout.DIFFUSERS);
     }
 
     @Override

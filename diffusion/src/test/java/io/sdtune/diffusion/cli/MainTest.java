@@ -66,10 +66,17 @@ class MainTest {
         assertThat(sd("convert-lora", lora.resolve("pytorch_lora_weights.safetensors").toString(),
                 dir.resolve("kohya.safetensors").toString(), "--to", "kohya", "--pretrained_model_name_or_path",
                 model.toString())).as(err.toString()).isZero();
+        assertThat(sd("convert-lora", dir.resolve("kohya.safetensors").toString(),
+                dir.resolve("diffusers.safetensors").toString(), "--to", "diffusers", "--pretrained_model_name_or_path",
+                model.toString())).as(err.toString()).isZero();
 
         assertThat(out.toString()).contains("training LoRA rank 4 (UNet and text encoder)")
                 .contains("training the UNet and the text encoder").contains("saved " + dreambooth).contains("saved " + dir.resolve("out.png"))
-                .contains("32 UNet layers (rank 4), 8 text encoder layers (rank 4), kohya layout");
+                .contains("32 UNet layers (rank 4), 8 text encoder layers (rank 4), kohya layout")
+                .contains("32 UNet layers (rank 4), 8 text encoder layers (rank 4), diffusers layout");
+        // Back from kohya, the trained file comes out byte for byte: the same keys, tensors and header.
+        assertThat(dir.resolve("diffusers.safetensors"))
+                .hasSameBinaryContentAs(lora.resolve("pytorch_lora_weights.safetensors"));
     }
 
     private int train(String command, Path outputDir, List<String> flags) {

@@ -160,7 +160,7 @@ class FineTuningTest {
 
     private static float[] loraWeights(Path output) throws Exception {
         try (SafeTensors file = SafeTensors.open(output.resolve(LoraMethod.ARTIFACT))) {
-            return file.get("unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_v.lora_B.weight").toFloatArray();
+            return file.get("unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_v.lora.up.weight").toFloatArray();
         }
     }
 
@@ -178,17 +178,21 @@ class FineTuningTest {
     }
 
     @Test
-    void writesDiffusersLoraKeysWithBMovedAwayFromZero() throws Exception {
+    void writesTheScriptsLoraKeysWithBMovedAwayFromZero() throws Exception {
         Path out = dir.resolve("lora");
         new Trainer(args(out, 1e-3, 5), new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
 
         try (SafeTensors file = SafeTensors.open(out.resolve(LoraMethod.ARTIFACT))) {
             String layer = "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k";
-            // 4 transformer blocks (down 0, mid, up 1 twice) x attn1, attn2 x q, k, v, out x A, B
-            assertThat(file.keys()).hasSize(4 * 2 * 4 * 2).contains(layer + ".lora_A.weight", layer + ".lora_B.weight");
-            assertThat(file.info(layer + ".lora_A.weight").shape()).isEqualTo(Shape.of(4, 32));
-            assertThat(file.info(layer + ".lora_B.weight").shape()).isEqualTo(Shape.of(32, 4));
-            double[] b = file.get(layer + ".lora_B.weight").toDoubleArray();
+            // 4 transformer blocks (down 0, mid, up 1 twice) x attn1, attn2 x q, k, v, out x down, up
+            assertThat(file.keys()).hasSize(4 * 2 * 4 * 2)
+                    .allMatch(k -> k.matches("unet\\..+\\.lora\\.(down|up)\\.weight"))
+                    .contains(layer + ".lora.down.weight", layer + ".lora.up.weight",
+                            "unet.mid_block.attentions.0.transformer_blocks.0.attn1.to_out.0.lora.down.weight");
+            assertThat(file.metadata()).isEqualTo(Map.of("format", "pt"));
+            assertThat(file.info(layer + ".lora.down.weight").shape()).isEqualTo(Shape.of(4, 32));
+            assertThat(file.info(layer + ".lora.up.weight").shape()).isEqualTo(Shape.of(32, 4));
+            double[] b = file.get(layer + ".lora.up.weight").toDoubleArray();
             assertThat(Arrays.stream(b).map(Math::abs).max().orElse(0)).isGreaterThan(0);
         }
     }
@@ -201,12 +205,12 @@ class FineTuningTest {
         Path unetOnly = out.resolve("unet-only.safetensors");
         try (SafeTensors file = SafeTensors.open(out.resolve(LoraMethod.ARTIFACT))) {
             String layer = "text_encoder.text_model.encoder.layers.1.self_attn.out_proj";
-            // UNet as above, plus 2 text encoder layers x q, k, v, out x A, B
+            // UNet as above, plus 2 text encoder layers x q, k, v, out x down, up
             assertThat(file.keys()).hasSize(4 * 2 * 4 * 2 + 2 * 4 * 2)
-                    .contains(layer + ".lora_A.weight", layer + ".lora_B.weight",
-                            "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight");
-            assertThat(file.info(layer + ".lora_A.weight").shape()).isEqualTo(Shape.of(4, 32));
-            double[] b = file.get(layer + ".lora_B.weight").toDoubleArray();
+                    .contains(layer + ".lora_linear_layer.down.weight", layer + ".lora_linear_layer.up.weight",
+                            "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_linear_layer.down.weight");
+            assertThat(file.info(layer + ".lora_linear_layer.down.weight").shape()).isEqualTo(Shape.of(4, 32));
+            double[] b = file.get(layer + ".lora_linear_layer.up.weight").toDoubleArray();
             assertThat(Arrays.stream(b).map(Math::abs).max().orElse(0)).as("B starts at zero").isGreaterThan(0);
             Map<String, TensorData> unet = new LinkedHashMap<>();
             for (String key : file.keys()) {
@@ -218,6 +222,34 @@ class FineTuningTest {
         }
         GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
         assertThat(generateWithLora(out.resolve(LoraMethod.ARTIFACT), p)).isNotEqualTo(generateWithLora(unetOnly, p));
+    }
+
+    @Test
+    void theArtifactHoldsTheTrainedTensorsBitForBitAndDrawsTheSameImage() throws Exception {
+        Path out = dir.resolve("lora-reload");
+        new Trainer(args(out, 1e-2, 3, 3, ""), new LoraMethod(4, true, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        // The trained tensors under the training graph's (PEFT) names, as the last checkpoint holds them: what the
+        // artifact held before it took the script's keys.
+        Map<String, TensorData> trained = new LinkedHashMap<>();
+        Path peft = out.resolve("peft.safetensors");
+        try (SafeTensors state = SafeTensors.open(out.resolve("checkpoint-3/training_state.safetensors"));
+                SafeTensors artifact = SafeTensors.open(out.resolve(LoraMethod.ARTIFACT))) {
+            for (String key : state.keys()) {
+                if (key.matches(".+\\.lora_[AB]\\.weight")) {
+                    trained.put(key, state.get(key));
+                }
+            }
+            assertThat(artifact.keys()).hasSize(trained.size());
+            for (Map.Entry<String, TensorData> e : trained.entrySet()) {
+                String module = e.getKey().startsWith("unet.") ? ".lora." : ".lora_linear_layer.";
+                String key = e.getKey().replace(".lora_A.", module + "down.").replace(".lora_B.", module + "up.");
+                assertThat(artifact.get(key)).as(key).isEqualTo(e.getValue());
+            }
+            SafeTensors.write(peft, trained, Map.of());
+        }
+        GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
+        assertThat(generateWithLora(out.resolve(LoraMethod.ARTIFACT), p)).isEqualTo(generateWithLora(peft, p));
     }
 
     private static byte[] generateWithLora(Path lora, GenerationParams p) {
