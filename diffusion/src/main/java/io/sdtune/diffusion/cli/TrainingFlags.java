@@ -44,7 +44,8 @@ final class TrainingFlags {
                 .option("validation_steps", "100", "steps between validations")
                 .option("num_validation_images", "4", "images per validation")
                 .flag("gradient_checkpointing", "recompute UNet blocks in the backward pass to save memory")
-                .option("mixed_precision", "no", "no or fp16 (fp16 runs the whole step in float16)")
+                .option("mixed_precision", "no", "no or fp16 (float16 compute, float32 trained weights and AdamW, "
+                        + "dynamic loss scaling, as Accelerate)")
                 .option("steps_per_run", "1", "optimisation steps per ONNX Runtime run: the training state stays on the "
                         + "device between them (faster on GPUs; step intervals must be multiples of it)")
                 .option("device", "cpu", "cpu, cuda or cuda:N");

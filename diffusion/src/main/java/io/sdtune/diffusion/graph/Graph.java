@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A symbolic computation under construction. Ops are appended in the order they are built, which is
@@ -26,6 +27,8 @@ public final class Graph {
     private final Map<String, Tensor> weights;
     private final Deque<String> scopes;
     private final int[] counter;
+    private final Map<String, Tensor> masterCasts = new HashMap<>();
+    private MasterWeights masterWeights;
 
     private Graph(Graph parent) {
         this.parent = parent;
@@ -64,9 +67,38 @@ public final class Graph {
 
     /**
      * A named weight, bound from a buffer when a session is created. Asking twice for one name gives
-     * the same tensor; asking with another type or shape is an error.
+     * the same tensor; asking with another type or shape is an error, unless {@link #storeWeights}
+     * keeps that weight in another dtype.
      */
     public Tensor weight(String name, DType dtype, Shape shape) {
+        Graph root = this;
+        while (root.parent != null) {
+            root = root.parent;
+        }
+        MasterWeights masters = root.masterWeights;
+        if (masters != null && dtype != masters.dtype() && masters.names().test(name)) {
+            Tensor master = root.declare(name, masters.dtype(), shape);
+            return root.masterCasts.computeIfAbsent(name + "@" + dtype, k -> master.cast(dtype));
+        }
+        return root.declare(name, dtype, shape);
+    }
+
+    /**
+     * Keeps the weights whose names match in {@code storage} whatever dtype a module asks them in: it
+     * gets a cast of the stored weight (mixed precision's master weights, e.g. float32 trainable
+     * parameters of a float16 model). Set before the model is built.
+     */
+    public void storeWeights(Predicate<String> names, DType storage) {
+        if (parent != null) {
+            throw new IllegalStateException("weight storage is set on the root graph");
+        }
+        masterWeights = new MasterWeights(names, storage);
+    }
+
+    private record MasterWeights(Predicate<String> names, DType dtype) {
+    }
+
+    private Tensor declare(String name, DType dtype, Shape shape) {
         Tensor existing = weights.get(name);
         if (existing != null) {
             if (existing.dtype() != dtype || !existing.shape().equals(shape)) {
@@ -75,11 +107,7 @@ public final class Graph {
             }
             return existing;
         }
-        Graph root = this;
-        while (root.parent != null) {
-            root = root.parent;
-        }
-        Tensor w = new Tensor(root, name, dtype, shape, null, Tensor.Kind.WEIGHT);
+        Tensor w = new Tensor(this, name, dtype, shape, null, Tensor.Kind.WEIGHT);
         weights.put(name, w);
         return w;
     }

@@ -477,6 +477,27 @@ public final class Tensor {
     // ---------------------------------------------------------------- selection and types
 
     /** {@code cond ? a : b} elementwise, with broadcasting; {@code cond} is bool. */
+    /** {@code this >= other} elementwise, broadcasting (bool; not differentiable). */
+    public Tensor greaterOrEqual(Tensor other) {
+        requireSameDtype("GreaterOrEqual", other);
+        Shape s = Shape.broadcast(shape, other.shape);
+        if (s == null) {
+            throw error("GreaterOrEqual", List.of(this, other), "shapes do not broadcast");
+        }
+        return graph.op("GreaterOrEqual", List.of(this, other), Map.of(), DType.BOOL, s);
+    }
+
+    /** Whether each element is neither infinite nor NaN (bool; not differentiable). */
+    public Tensor isFinite() {
+        if (!dtype.isFloatingPoint()) {
+            throw error("IsInf", List.of(this), "needs a floating-point operand");
+        }
+        Tensor inf = graph.op("IsInf", List.of(this), Map.of(), DType.BOOL, shape);
+        Tensor nan = graph.op("IsNaN", List.of(this), Map.of(), DType.BOOL, shape);
+        Tensor either = graph.op("Or", List.of(inf, nan), Map.of(), DType.BOOL, shape);
+        return graph.op("Not", List.of(either), Map.of(), DType.BOOL, shape);
+    }
+
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
         List<Tensor> operands = List.of(cond, a, b);
         if (cond.dtype != DType.BOOL) {

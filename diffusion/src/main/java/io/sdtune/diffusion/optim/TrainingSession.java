@@ -36,7 +36,8 @@ public final class TrainingSession implements AutoCloseable {
 
     /**
      * Compiles the step. {@code weights} supplies every weight by name: the frozen ones are bound to the
-     * session, the trainable ones are copied as the initial parameters. Moments start at zero.
+     * session, the trainable ones are copied as the initial parameters. Moments start at zero, a loss
+     * scale at its initial value.
      */
     public static TrainingSession create(TrainingStep step, Function<String, TensorData> weights, Device device) {
         return create(step, weights, ExecutionOptions.on(device));
@@ -54,8 +55,8 @@ public final class TrainingSession implements AutoCloseable {
             }
             s.state.put(p.name(), initial.copy());
         }
-        for (Tensor moment : step.optimizerState()) {
-            s.state.put(moment.name(), TensorData.allocate(moment.dtype(), moment.shape()));
+        for (Tensor value : step.optimizerState()) {
+            s.state.put(value.name(), step.initialValue(value));
         }
         for (Map.Entry<String, TensorData> e : s.state.entrySet()) {
             s.spare.put(e.getKey(), TensorData.allocate(e.getValue().dtype(), e.getValue().shape()));

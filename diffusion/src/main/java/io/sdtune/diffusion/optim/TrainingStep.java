@@ -49,13 +49,15 @@ public final class TrainingStep {
     public static final String LR = "lr";
     public static final String LOSS = "loss";
     public static final String GRAD_NORM = "grad_norm";
+    public static final String GRAD_SCALE = "grad_scale";
+    public static final String GROWTH_TRACKER = "growth_tracker";
 
     /**
      * How to train: optimizer, clipping ({@code maxGradNorm <= 0}: off), micro-batches per step, steps
-     * per run, recomputation.
+     * per run, recomputation, and dynamic loss scaling for float16 compute ({@code null}: none).
      */
     public record Options(AdamW optimizer, double maxGradNorm, int gradientAccumulationSteps, int stepsPerRun,
-            CheckpointPolicy checkpointing) {
+            CheckpointPolicy checkpointing, LossScaling lossScaling) {
         public Options {
             if (gradientAccumulationSteps < 1 || stepsPerRun < 1) {
                 throw new IllegalArgumentException("gradientAccumulationSteps and stepsPerRun must be at least 1, got "
@@ -65,27 +67,31 @@ public final class TrainingStep {
 
         /** The diffusers scripts' defaults: AdamW defaults, {@code --max_grad_norm 1.0}, no accumulation. */
         public static Options defaults() {
-            return new Options(AdamW.defaults(), 1.0, 1, 1, CheckpointPolicy.none());
+            return new Options(AdamW.defaults(), 1.0, 1, 1, CheckpointPolicy.none(), null);
         }
 
         public Options withStepsPerRun(int k) {
-            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, k, checkpointing);
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, k, checkpointing, lossScaling);
         }
 
         public Options withGradientAccumulationSteps(int a) {
-            return new Options(optimizer, maxGradNorm, a, stepsPerRun, checkpointing);
+            return new Options(optimizer, maxGradNorm, a, stepsPerRun, checkpointing, lossScaling);
         }
 
         public Options withMaxGradNorm(double norm) {
-            return new Options(optimizer, norm, gradientAccumulationSteps, stepsPerRun, checkpointing);
+            return new Options(optimizer, norm, gradientAccumulationSteps, stepsPerRun, checkpointing, lossScaling);
         }
 
         public Options withOptimizer(AdamW adamw) {
-            return new Options(adamw, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing);
+            return new Options(adamw, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing, lossScaling);
+        }
+
+        public Options withLossScaling(LossScaling scaling) {
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing, scaling);
         }
 
         public Options withCheckpointing(CheckpointPolicy policy) {
-            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, policy);
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, policy, lossScaling);
         }
     }
 
@@ -95,6 +101,7 @@ public final class TrainingStep {
     private final List<Tensor> batchInputs;
     private final int gradientAccumulationSteps;
     private final int stepsPerRun;
+    private final LossScaling lossScaling;
 
     private TrainingStep(Program program, List<Tensor> trainable, List<Tensor> optimizerState, List<Tensor> batchInputs,
             Options options) {
@@ -104,6 +111,7 @@ public final class TrainingStep {
         this.batchInputs = batchInputs;
         this.gradientAccumulationSteps = options.gradientAccumulationSteps();
         this.stepsPerRun = options.stepsPerRun();
+        this.lossScaling = options.lossScaling();
     }
 
     /** Values in one bucket of flat moments at most: 1 GiB of float32, under Java's 2 GiB buffer limit. */
@@ -143,7 +151,7 @@ public final class TrainingStep {
         }
         List<Tensor> batch = inputsOf(loss);
         Objective objective = new Objective(loss, trainable, batch, options);
-        State state = State.inputs(g, "", trainable);
+        State state = State.inputs(g, "", trainable, options.lossScaling() != null);
         int k = options.stepsPerRun();
         Tensor lr = g.input(LR, DType.FLOAT64, k == 1 ? Shape.SCALAR : Shape.of(k));
 
@@ -167,7 +175,7 @@ public final class TrainingStep {
         for (int i = 0; i < names.size(); i++) {
             outputs.put(next(names.get(i).name()), values.get(i));
         }
-        return new TrainingStep(new Program(inputs, outputs), List.copyOf(trainable), state.moments(), batch, options);
+        return new TrainingStep(new Program(inputs, outputs), List.copyOf(trainable), state.optimizerState(), batch, options);
     }
 
     public Program program() {
@@ -178,9 +186,18 @@ public final class TrainingStep {
         return trainable;
     }
 
-    /** The AdamW moment inputs (flat, one pair per parameter dtype); they start at zero. */
+    /** The AdamW moment inputs (flat, one pair per bucket) and, with loss scaling, the scaler's state. */
     public List<Tensor> optimizerState() {
         return optimizerState;
+    }
+
+    /** The value an {@link #optimizerState} input starts from: zero, or the initial loss scale. */
+    public TensorData initialValue(Tensor optimizerStateInput) {
+        TensorData value = TensorData.allocate(optimizerStateInput.dtype(), optimizerStateInput.shape());
+        if (optimizerStateInput.name().equals(GRAD_SCALE)) {
+            value.set(0, lossScaling.initScale());
+        }
+        return value;
     }
 
     /**
@@ -249,13 +266,14 @@ public final class TrainingStep {
     }
 
     /**
-     * What a step hands to the next: the step count, the parameters, and for each bucket the flat first
-     * and second moments.
+     * What a step hands to the next: the step count, the parameters, for each bucket the flat first and
+     * second moments, and with loss scaling the scale and the count of finite steps since it changed.
      */
-    private record State(Tensor step, List<Tensor> params, List<Bucket> buckets, List<Tensor> expAvg, List<Tensor> expAvgSq) {
+    record State(Tensor step, List<Tensor> params, List<Bucket> buckets, List<Tensor> expAvg, List<Tensor> expAvgSq,
+            List<Tensor> scaler) {
 
         /** The state as inputs of {@code g}, names prefixed by {@code prefix}. */
-        static State inputs(Graph g, String prefix, List<Tensor> params) {
+        static State inputs(Graph g, String prefix, List<Tensor> params, boolean lossScaling) {
             List<Bucket> buckets = TrainingStep.buckets(params);
             List<Tensor> m = new ArrayList<>();
             List<Tensor> v = new ArrayList<>();
@@ -268,28 +286,40 @@ public final class TrainingStep {
             }
             List<Tensor> own = prefix.isEmpty() ? params
                     : params.stream().map(p -> g.input(prefix + p.name(), p.dtype(), p.shape())).toList();
-            return new State(g.input(prefix + STEP, DType.INT64, Shape.SCALAR), own, buckets, m, v);
+            List<Tensor> scaler = lossScaling ? List.of(g.input(prefix + GRAD_SCALE, DType.FLOAT32, Shape.SCALAR),
+                    g.input(prefix + GROWTH_TRACKER, DType.INT64, Shape.SCALAR)) : List.of();
+            return new State(g.input(prefix + STEP, DType.INT64, Shape.SCALAR), own, buckets, m, v, scaler);
         }
 
-        List<Tensor> moments() {
+        /** The inputs that start at zero or a set value rather than from the parameters. */
+        List<Tensor> optimizerState() {
             List<Tensor> all = new ArrayList<>(expAvg);
             all.addAll(expAvgSq);
+            all.addAll(scaler);
             return all;
         }
 
-        /** [step, params..., exp_avg per bucket..., exp_avg_sq per bucket...]. */
+        /** [step, params..., exp_avg per bucket..., exp_avg_sq per bucket..., scaler...]. */
         List<Tensor> values() {
             List<Tensor> all = new ArrayList<>(List.of(step));
             all.addAll(params);
-            all.addAll(moments());
+            all.addAll(optimizerState());
             return all;
+        }
+
+        /** A state of this one's layout holding {@code values}, in the order of {@link #values}. */
+        State withValues(List<Tensor> values) {
+            int n = params.size();
+            int k = buckets.size();
+            return new State(values.get(0), values.subList(1, 1 + n), buckets, values.subList(1 + n, 1 + n + k),
+                    values.subList(1 + n + k, 1 + n + 2 * k), values.subList(1 + n + 2 * k, values.size()));
         }
     }
 
     private record Result(Tensor loss, Tensor gradNorm, State next) {
     }
 
-    /** A step's loss and its gradient, one flat vector per moment bucket. */
+    /** A step's loss and its gradient (of the loss times the loss scale, if any), one flat vector per bucket. */
     private record Gradient(Tensor loss, List<Tensor> flat) {
     }
 
@@ -307,10 +337,10 @@ public final class TrainingStep {
          * The step's mean loss and gradient w.r.t. {@code params}, built in their graph; {@code data}
          * maps each micro-batch input to the step's value for it ({@link #stepShape}).
          */
-        Gradient gradient(Map<Tensor, Tensor> data, List<Tensor> params, List<Bucket> buckets) {
+        Gradient gradient(Map<Tensor, Tensor> data, List<Tensor> params, List<Bucket> buckets, Tensor scale) {
             int a = options.gradientAccumulationSteps();
             if (a == 1) {
-                return differentiate(params.get(0).graph(), data, params, buckets);
+                return differentiate(params.get(0).graph(), data, params, buckets, scale);
             }
             Graph g = params.get(0).graph();
             Graph body = g.subgraph();
@@ -328,7 +358,7 @@ public final class TrainingStep {
             // body, where the backward pass is built.
             List<Tensor> aliases = params.stream().map(p -> body.apply("Identity", List.of(p), Map.of(),
                     List.of(p.dtype()), List.of(p.shape())).get(0)).toList();
-            Gradient one = differentiate(body, micro, aliases, buckets);
+            Gradient one = differentiate(body, micro, aliases, buckets, scale);
 
             List<Tensor> formals = new ArrayList<>(List.of(iter, cond, lossSum));
             formals.addAll(gradSums);
@@ -345,8 +375,12 @@ public final class TrainingStep {
             return new Gradient(sums.get(0).mul(1.0 / a), sums.subList(1, sums.size()).stream().map(s -> s.mul(1.0 / a)).toList());
         }
 
-        /** The loss over {@code data} and {@code params} (rebuilt in {@code g} where they differ), differentiated. */
-        private Gradient differentiate(Graph g, Map<Tensor, Tensor> data, List<Tensor> params, List<Bucket> buckets) {
+        /**
+         * The loss over {@code data} and {@code params} (rebuilt in {@code g} where they differ) and its
+         * gradient, of the loss times {@code scale} when there is one.
+         */
+        private Gradient differentiate(Graph g, Map<Tensor, Tensor> data, List<Tensor> params, List<Bucket> buckets,
+                Tensor scale) {
             Map<Tensor, Tensor> replacements = new HashMap<>();
             data.forEach((input, value) -> {
                 if (input != value) {
@@ -359,7 +393,8 @@ public final class TrainingStep {
                 }
             }
             Tensor l = replacements.isEmpty() ? loss : g.rebuild(loss, replacements);
-            Map<Tensor, Tensor> grads = Gradients.of(l, params, options.checkpointing());
+            Tensor scaled = scale == null ? l : l.mul(scale.cast(l.dtype()));
+            Map<Tensor, Tensor> grads = Gradients.of(scaled, params, options.checkpointing());
             List<Tensor> flat = new ArrayList<>();
             for (Bucket b : buckets) {
                 List<Tensor> pieces = b.members().stream().map(i -> grads.get(params.get(i)).reshape(-1)).toList();
@@ -370,8 +405,14 @@ public final class TrainingStep {
     }
 
     private static Result update(Objective objective, Map<Tensor, Tensor> data, State state, Tensor lr, Options options) {
-        Gradient gradient = objective.gradient(data, state.params(), state.buckets());
+        LossScaling scaling = options.lossScaling();
+        Tensor scale = scaling == null ? null : state.scaler().get(0);
+        Gradient gradient = objective.gradient(data, state.params(), state.buckets(), scale);
         List<Tensor> flatGrads = gradient.flat();
+        if (scale != null) {
+            Tensor inverse = scale.graph().scalar(1, DType.FLOAT32).div(scale);
+            flatGrads = flatGrads.stream().map(g -> g.mul(inverse.cast(g.dtype()))).toList();
+        }
         Tensor norm = GradientClipping.globalNorm(flatGrads);
         if (options.maxGradNorm() > 0) {
             flatGrads = GradientClipping.clip(flatGrads, norm, options.maxGradNorm());
@@ -392,8 +433,11 @@ public final class TrainingStep {
             m.add(u.expAvg());
             v.add(u.expAvgSq());
         }
-        List<Tensor> params = List.of(nextParams);
-        return new Result(gradient.loss(), norm, new State(t, params, state.buckets(), m, v));
+        State next = new State(t, List.of(nextParams), state.buckets(), m, v, List.of());
+        if (scaling != null) {
+            next = scaling.apply(state, next, norm.isFinite());
+        }
+        return new Result(gradient.loss(), norm, next);
     }
 
     /** The step as a {@code Loop} body run K times; the loss and gradient norm come back as [K]. */
@@ -403,7 +447,7 @@ public final class TrainingStep {
         Graph body = g.subgraph();
         Tensor iter = body.input("loop.iter", DType.INT64, Shape.SCALAR);
         Tensor cond = body.input("loop.cond", DType.BOOL, Shape.SCALAR);
-        State carried = State.inputs(body, "loop.", state.params());
+        State carried = State.inputs(body, "loop.", state.params(), !state.scaler().isEmpty());
         Map<Tensor, Tensor> stepData = new LinkedHashMap<>();
         data.forEach((input, stacked) -> stepData.put(input, stacked.gather(iter, 0)));
         Result step = update(objective, stepData, carried, lr.gather(iter, 0), options);
@@ -428,10 +472,7 @@ public final class TrainingStep {
             shapes.add(Shape.of(k).concat(scanned.shape()));
         }
         List<Tensor> outs = g.apply("Loop", loopInputs, Map.of("body", new Subgraph(body, formals, results)), dtypes, shapes);
-        int n = state.params().size();
-        int groups = state.buckets().size();
-        State next = new State(outs.get(0), outs.subList(1, 1 + n), state.buckets(), outs.subList(1 + n, 1 + n + groups),
-                outs.subList(1 + n + groups, 1 + n + 2 * groups));
+        State next = state.withValues(outs.subList(0, outs.size() - 2));
         return new Result(outs.get(outs.size() - 2), outs.get(outs.size() - 1), next);
     }
 

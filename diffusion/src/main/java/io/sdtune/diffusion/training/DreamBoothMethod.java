@@ -49,10 +49,8 @@ public final class DreamBoothMethod implements TrainingMethod {
     }
 
     @Override
-    public List<Tensor> trainable(Graph g) {
-        return g.weights().values().stream()
-                .filter(t -> t.name().startsWith(UNET) || trainTextEncoder && t.name().startsWith(TEXT_ENCODER))
-                .toList();
+    public boolean trains(String weightName) {
+        return weightName.startsWith(UNET) || trainTextEncoder && weightName.startsWith(TEXT_ENCODER);
     }
 
     @Override

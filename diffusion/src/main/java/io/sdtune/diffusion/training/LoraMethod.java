@@ -60,8 +60,8 @@ public final class LoraMethod implements TrainingMethod {
     }
 
     @Override
-    public List<Tensor> trainable(Graph g) {
-        return g.weights().values().stream().filter(t -> t.name().contains(".lora_")).toList();
+    public boolean trains(String weightName) {
+        return weightName.contains(".lora_");
     }
 
     @Override

@@ -130,8 +130,8 @@ public final class TextualInversionMethod implements TrainingMethod {
     }
 
     @Override
-    public List<Tensor> trainable(Graph g) {
-        return List.of(g.weights().get("text_encoder." + ClipTextModel.ADDED_TOKENS));
+    public boolean trains(String weightName) {
+        return weightName.equals("text_encoder." + ClipTextModel.ADDED_TOKENS);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.vae.AutoencoderKL;
 import io.sdtune.diffusion.optim.AdamW;
+import io.sdtune.diffusion.optim.LossScaling;
 import io.sdtune.diffusion.optim.TrainingSession;
 import io.sdtune.diffusion.optim.TrainingStep;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
@@ -63,6 +64,11 @@ public final class Trainer {
             int side = args.resolution() / model.vaeConfig().downscale();
             Shape latentShape = Shape.of(batch, channels, side, side);
             Graph g = Graph.create();
+            if (args.dtype() != DType.FLOAT32) {
+                // Mixed precision as Accelerate runs it: float32 master copies of what is trained, the rest
+                // in the compute dtype, float32 AdamW; float16 also gets GradScaler's dynamic loss scaling.
+                g.storeWeights(method::trains, DType.FLOAT32);
+            }
             Tensor noisy = g.input("noisy_latents", DType.FLOAT32, latentShape);
             Tensor timesteps = g.input("timesteps", DType.FLOAT32, Shape.of(batch));
             Tensor inputIds = g.input("input_ids", DType.INT64, Shape.of(batch, textLength));
@@ -77,7 +83,8 @@ public final class Trainer {
                     args.maxGradNorm(), args.gradientAccumulationSteps(), args.stepsPerRun(),
                     args.gradientCheckpointing() ? CheckpointPolicy.modules(
                             "unet\\.(down_blocks|up_blocks)\\.\\d+\\.(resnets|attentions)\\.\\d+|unet\\.mid_block")
-                            : CheckpointPolicy.none());
+                            : CheckpointPolicy.none(),
+                    args.dtype() == DType.FLOAT16 ? LossScaling.gradScalerDefaults() : null);
             TrainingStep step = TrainingStep.build(loss, method.trainable(g), options);
             Map<String, TensorData> initial = method.initialValues(g, new SplittableRandom(args.seed()));
             LearningRateSchedule schedule = new LearningRateSchedule(args.lrScheduler(), args.scaledLearningRate(),
@@ -85,7 +92,8 @@ public final class Trainer {
             NoiseSchedule noiseSchedule = NoiseSchedule.of(model.schedulerConfig());
             double[] losses = new double[args.maxTrainSteps()];
             try (TrainingSession session = TrainingSession.create(step,
-                    name -> initial.containsKey(name) ? initial.get(name) : baseWeight(model, name), args.device())) {
+                    name -> initial.containsKey(name) ? initial.get(name) : baseWeight(model, g.weights().get(name)),
+                    args.device())) {
                 int first = Checkpoints.resume(args, session);
                 int k = args.stepsPerRun();
                 if (first % k != 0) {
@@ -246,15 +254,16 @@ public final class Trainer {
         return feed;
     }
 
-    /** {@code unet.<key>} and {@code text_encoder.<key>} from the model's files, in the training dtype. */
-    private TensorData baseWeight(StableDiffusion model, String name) {
+    /** {@code unet.<key>} and {@code text_encoder.<key>} from the model's files, in the weight's dtype. */
+    private static TensorData baseWeight(StableDiffusion model, Tensor weight) {
+        String name = weight.name();
         int dot = name.indexOf('.');
         WeightSource source = switch (name.substring(0, dot)) {
             case "unet" -> model.unet();
             case "text_encoder" -> model.textEncoder();
             default -> throw new IllegalArgumentException("no model component holds " + name);
         };
-        return source.get(name.substring(dot + 1), args.dtype());
+        return source.get(name.substring(dot + 1), weight.dtype());
     }
 
     private static TensorData floats(Shape shape, float[] values) {

@@ -37,8 +37,13 @@ public interface TrainingMethod {
      */
     Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps, Tensor inputIds);
 
-    /** The tensors of {@code g} this method trains (after {@link #predict}). */
-    List<Tensor> trainable(Graph g);
+    /** Whether this method trains the weight named {@code weightName} (e.g. {@code unet.<key>}). */
+    boolean trains(String weightName);
+
+    /** The weights of {@code g} this method trains (after {@link #predict}). */
+    default List<Tensor> trainable(Graph g) {
+        return g.weights().values().stream().filter(t -> trains(t.name())).toList();
+    }
 
     /** Starting values of trainable tensors that are not base weights (e.g. LoRA matrices). */
     Map<String, TensorData> initialValues(Graph g, SplittableRandom random);

@@ -58,19 +58,21 @@ class FineTuningTest {
     }
 
     private static TrainingArgs args(Path output, double learningRate, int steps, int checkpointingSteps, String resume) {
-        return args(output, learningRate, steps, 1, 1, null, checkpointingSteps, resume, 1);
+        return args(output, learningRate, steps, 1, 1, null, checkpointingSteps, resume);
     }
 
     private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
             int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume) {
-        return args(output, learningRate, steps, trainBatchSize, gradientAccumulationSteps, prior, checkpointingSteps, resume, 1);
+        return args(output, learningRate, steps, trainBatchSize, gradientAccumulationSteps, prior, checkpointingSteps, resume, 1,
+                DType.FLOAT32);
     }
 
     private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
-            int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume, int stepsPerRun) {
+            int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume, int stepsPerRun,
+            DType dtype) {
         return new TrainingArgs(model, images, "a photo of <cat-toy>", prior, output, 64, false, trainBatchSize,
                 gradientAccumulationSteps, steps, learningRate, false, "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0,
-                checkpointingSteps, resume, "", 0, 0, false, stepsPerRun, Device.CPU, DType.FLOAT32);
+                checkpointingSteps, resume, "", 0, 0, false, stepsPerRun, Device.CPU, dtype);
     }
 
     @Test
@@ -122,16 +124,35 @@ class FineTuningTest {
     void severalStepsPerRunTrainAsOneStepPerRunAndCheckpointBetweenRuns() throws Exception {
         Path one = dir.resolve("per-run-1");
         Path four = dir.resolve("per-run-4");
-        double[] oneLosses = new Trainer(args(one, 1e-3, 8, 1, 2, null, 4, "", 1), new LoraMethod(4, DType.FLOAT32))
+        double[] oneLosses = new Trainer(args(one, 1e-3, 8, 1, 2, null, 4, "", 1, DType.FLOAT32), new LoraMethod(4, DType.FLOAT32))
                 .run((s, t, l, lr, sps) -> { });
-        double[] fourLosses = new Trainer(args(four, 1e-3, 8, 1, 2, null, 4, "", 4), new LoraMethod(4, DType.FLOAT32))
+        double[] fourLosses = new Trainer(args(four, 1e-3, 8, 1, 2, null, 4, "", 4, DType.FLOAT32), new LoraMethod(4, DType.FLOAT32))
                 .run((s, t, l, lr, sps) -> { });
 
         assertThat(fourLosses).containsExactly(oneLosses, within(1e-6));
         assertThat(loraWeights(four)).containsExactly(loraWeights(one), within(1e-6f));
         assertThat(four.resolve("checkpoint-4")).isDirectory();
-        assertThatThrownBy(() -> args(four, 1e-3, 8, 1, 1, null, 3, "", 4))
+        assertThatThrownBy(() -> args(four, 1e-3, 8, 1, 1, null, 3, "", 4, DType.FLOAT32))
                 .hasMessage("checkpointing_steps (3) must be a multiple of steps_per_run (4)");
+    }
+
+    @Test
+    void float16TrainingKeepsFloat32MastersAndFollowsTheFloat32Run() throws Exception {
+        Path half = dir.resolve("lora-fp16");
+        Path full = dir.resolve("lora-fp32");
+        double[] halfLosses = new Trainer(args(half, 1e-3, 6, 1, 1, null, 0, "", 1, DType.FLOAT16),
+                new LoraMethod(4, DType.FLOAT16)).run((s, t, l, lr, sps) -> { });
+        double[] fullLosses = new Trainer(args(full, 1e-3, 6, 1, 1, null, 0, "", 1, DType.FLOAT32),
+                new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        // Float16 AdamW would turn the zero gradients of A (B starts at zero) into 0/0: the masters avoid it.
+        for (int i = 0; i < fullLosses.length; i++) {
+            assertThat(halfLosses[i]).isFinite();
+            assertThat(halfLosses[i]).isCloseTo(fullLosses[i], within(2e-3 * fullLosses[i]));
+        }
+        try (SafeTensors file = SafeTensors.open(half.resolve(LoraMethod.ARTIFACT))) {
+            assertThat(file.keys()).allSatisfy(k -> assertThat(file.get(k).dtype()).isEqualTo(DType.FLOAT32));
+        }
     }
 
     @Test
