@@ -20,8 +20,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * DreamBooth as diffusers' {@code train_dreambooth.py} does it without prior preservation: every UNet
- * weight is trained on the instance prompt; the text encoder stays frozen unless {@code --train_text_encoder},
+ * DreamBooth as diffusers' {@code train_dreambooth.py} does it (prior preservation, when asked for, is
+ * the {@link Trainer}'s, see {@link PriorPreservation}): every UNet weight is trained on the instance prompt; the text encoder stays frozen unless {@code --train_text_encoder},
  * which trains all its weights too, at the same learning rate. The artifact is a whole diffusers pipeline
  * folder (the base model's other components and the new {@code unet/}, and {@code text_encoder/} when
  * trained), loadable by {@code sd generate} and by diffusers' {@code from_pretrained}.
