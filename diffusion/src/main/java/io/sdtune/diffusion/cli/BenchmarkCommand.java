@@ -4,6 +4,7 @@ import io.sdtune.diffusion.benchmark.GpuMemoryMonitor;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.training.DreamBoothMethod;
+import io.sdtune.diffusion.training.InstanceImages;
 import io.sdtune.diffusion.training.LoraMethod;
 import io.sdtune.diffusion.training.TextualInversionMethod;
 import io.sdtune.diffusion.training.Trainer;
@@ -63,7 +64,7 @@ final class BenchmarkCommand implements Main.Command {
             int steps = warmup + (f.integer("steps") + perRun - 1) / perRun * perRun;
             Path output = work.resolve(method);
             TrainingArgs a = new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), images,
-                    "a photo of <cat-toy>", null, output, f.integer("resolution"), ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
+                    "a photo of <cat-toy>", null, output, f.integer("resolution"), InstanceImages.Crop.CENTER, ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
                     0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), perRun, device, dtype);
             double[] stepSeconds = new double[steps];
             long[] last = {System.nanoTime()};

@@ -1,5 +1,6 @@
 package io.sdtune.diffusion.cli;
 
+import io.sdtune.diffusion.training.InstanceImages;
 import io.sdtune.diffusion.training.TextualInversionMethod;
 import io.sdtune.diffusion.training.Trainer;
 import io.sdtune.diffusion.training.TrainingArgs;
@@ -28,7 +29,8 @@ final class TextualInversionCommand implements Main.Command {
         if (!f.parseUnlessHelp(args, out)) {
             return;
         }
-        TrainingArgs a = TrainingFlags.args(f, "train_data_dir", "", null, true, f.integer("repeats"));
+        TrainingArgs a = TrainingFlags.args(f, "train_data_dir", "", null, InstanceImages.Crop.RESIZE, true,
+                f.integer("repeats"));
         if (f.integer("save_steps") % a.stepsPerRun() != 0) {
             throw f.usage("--save_steps (" + f.integer("save_steps") + ") must be a multiple of --steps_per_run ("
                     + a.stepsPerRun() + ")");

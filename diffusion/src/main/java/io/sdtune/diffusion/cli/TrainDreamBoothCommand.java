@@ -1,5 +1,6 @@
 package io.sdtune.diffusion.cli;
 
+import io.sdtune.diffusion.training.InstanceImages;
 import io.sdtune.diffusion.training.DreamBoothMethod;
 import io.sdtune.diffusion.training.Trainer;
 import io.sdtune.diffusion.training.TrainingArgs;
@@ -31,7 +32,7 @@ final class TrainDreamBoothCommand implements Main.Command {
             out.println("note: --use_8bit_adam: 8-bit optimizer states are not implemented; AdamW keeps float32 moments");
         }
         TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"),
-                TrainingFlags.priorPreservation(f, out), false, 1);
+                TrainingFlags.priorPreservation(f, out), InstanceImages.Crop.RANDOM, false, 1);
         boolean textEncoder = f.isSet("train_text_encoder");
         out.printf("training the UNet%s on %s: %s%n", textEncoder ? " and the text encoder" : "", a.device(),
                 TrainingFlags.describe(a));

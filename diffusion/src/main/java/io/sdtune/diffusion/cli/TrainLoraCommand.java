@@ -1,5 +1,6 @@
 package io.sdtune.diffusion.cli;
 
+import io.sdtune.diffusion.training.InstanceImages;
 import io.sdtune.diffusion.training.LoraMethod;
 import io.sdtune.diffusion.training.Trainer;
 import io.sdtune.diffusion.training.TrainingArgs;
@@ -26,7 +27,7 @@ final class TrainLoraCommand implements Main.Command {
             return;
         }
         TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"),
-                TrainingFlags.priorPreservation(f, out), false, 1);
+                TrainingFlags.priorPreservation(f, out), InstanceImages.Crop.RANDOM, false, 1);
         boolean textEncoder = f.isSet("train_text_encoder");
         out.printf("training LoRA rank %d (UNet%s) on %s: %s%n", f.integer("rank"), textEncoder ? " and text encoder" : "",
                 a.device(), TrainingFlags.describe(a));

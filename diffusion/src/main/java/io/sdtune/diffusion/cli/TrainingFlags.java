@@ -21,7 +21,8 @@ final class TrainingFlags {
         return f.required("pretrained_model_name_or_path", "diffusers model folder or single-file checkpoint")
                 .option("output_dir", defaults.get("output_dir"), "where the artifact is written")
                 .option("resolution", "512", "training image size")
-                .flag("center_crop", "accepted for compatibility: images are always center-cropped (latents are encoded once)")
+                .flag("center_crop", "crop the center square (otherwise, as the scripts: a random square for DreamBooth and "
+                        + "LoRA, the whole image resized to a square for Textual Inversion)")
                 .option("train_batch_size", defaults.getOrDefault("train_batch_size", "4"), "images per micro-batch")
                 .option("gradient_accumulation_steps", "1", "micro-batches per optimisation step")
                 .option("num_train_epochs", defaults.getOrDefault("num_train_epochs", "1"), "epochs, when --max_train_steps is not given")
@@ -99,12 +100,13 @@ final class TrainingFlags {
     }
 
     /**
-     * The training settings. Without {@code --max_train_steps}, {@code --num_train_epochs} epochs are run, an
+     * The training settings; without {@code --center_crop} images are cropped as {@code uncentered} says.
+     * Without {@code --max_train_steps}, {@code --num_train_epochs} epochs are run, an
      * epoch being as long as the scripts' data loader makes it: every image {@code repeats} times (or, with
      * prior preservation, at least every class image once), in batches, per accumulation.
      */
-    static TrainingArgs args(Flags f, String dataDirFlag, String prompt, PriorPreservation prior, boolean randomFlip,
-            int repeats) {
+    static TrainingArgs args(Flags f, String dataDirFlag, String prompt, PriorPreservation prior,
+            InstanceImages.Crop uncentered, boolean randomFlip, int repeats) {
         Path dataDir = Path.of(f.string(dataDirFlag));
         int steps;
         if (f.string("max_train_steps").isEmpty()) {
@@ -119,7 +121,8 @@ final class TrainingFlags {
             steps = f.integer("max_train_steps");
         }
         return new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), dataDir, prompt,
-                prior, Path.of(f.string("output_dir")), f.integer("resolution"), randomFlip, f.integer("train_batch_size"),
+                prior, Path.of(f.string("output_dir")), f.integer("resolution"),
+                f.isSet("center_crop") ? InstanceImages.Crop.CENTER : uncentered, randomFlip, f.integer("train_batch_size"),
                 f.integer("gradient_accumulation_steps"), steps, f.number("learning_rate"),
                 f.isSet("scale_lr"), f.string("lr_scheduler"), f.integer("lr_warmup_steps"), f.number("adam_beta1"),
                 f.number("adam_beta2"), f.number("adam_weight_decay"), f.number("adam_epsilon"), f.number("max_grad_norm"),

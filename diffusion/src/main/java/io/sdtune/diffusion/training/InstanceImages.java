@@ -13,18 +13,35 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
- * The training images of a folder, prepared as the diffusers scripts prepare them: the shorter side
- * resized to {@code resolution} (bilinear), a center crop to a square, values scaled to [-1, 1],
- * channels first. With {@code randomFlip}, each image also comes mirrored, and training picks either.
+ * The training images of a folder, prepared as the diffusers scripts prepare them: resized (bilinear)
+ * and cropped to a square of {@code resolution} as {@link Crop} says, values scaled to [-1, 1], channels
+ * first. With {@code randomFlip}, each image also comes mirrored, and training picks either.
  */
 public final class InstanceImages {
     private static final System.Logger LOG = System.getLogger(InstanceImages.class.getName());
 
-    private final List<float[]> pixels;
+    /** How an image becomes a square of the resolution, as the scripts' {@code --center_crop} chooses. */
+    public enum Crop {
+        /** The shorter side resized to the resolution, the square at the center ({@code --center_crop}). */
+        CENTER,
+        /**
+         * The shorter side resized to the resolution (the longer to a multiple of 8), the square taken at
+         * a random offset each time the image is drawn: {@code train_dreambooth.py}'s {@code RandomCrop}.
+         */
+        RANDOM,
+        /** Both sides resized to the resolution, the aspect ratio not kept: {@code textual_inversion.py}'s default. */
+        RESIZE
+    }
+
+    /** One prepared image: {@code [3, height, width]}, row-major, in [-1, 1]. */
+    public record Image(float[] pixels, int height, int width) {
+    }
+
+    private final List<Image> images;
     private final int resolution;
 
-    private InstanceImages(List<float[]> pixels, int resolution) {
-        this.pixels = pixels;
+    private InstanceImages(List<Image> images, int resolution) {
+        this.images = images;
         this.resolution = resolution;
     }
 
@@ -32,12 +49,12 @@ public final class InstanceImages {
      * Reads every file of {@code dir} (hidden files skipped). A file that is not a readable image is an
      * error naming it; an image smaller than the resolution is upscaled with a warning.
      */
-    public static InstanceImages load(Path dir, int resolution, boolean randomFlip) {
-        return load(dir, resolution, randomFlip, Integer.MAX_VALUE);
+    public static InstanceImages load(Path dir, int resolution, Crop crop, boolean randomFlip) {
+        return load(dir, resolution, crop, randomFlip, Integer.MAX_VALUE);
     }
 
-    /** The first {@code limit} files of {@code dir} in name order, read as {@link #load(Path, int, boolean)} does. */
-    public static InstanceImages load(Path dir, int resolution, boolean randomFlip, int limit) {
+    /** The first {@code limit} files of {@code dir} in name order, read as {@link #load(Path, int, Crop, boolean)} does. */
+    public static InstanceImages load(Path dir, int resolution, Crop crop, boolean randomFlip, int limit) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("image folder " + dir + " does not exist");
         }
@@ -50,20 +67,24 @@ public final class InstanceImages {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("image folder " + dir + " holds no images");
         }
-        List<float[]> pixels = new ArrayList<>();
+        List<Image> images = new ArrayList<>();
         for (Path file : files) {
             BufferedImage image = read(file);
             if (Math.min(image.getWidth(), image.getHeight()) < resolution) {
                 LOG.log(System.Logger.Level.WARNING, file + " is " + image.getWidth() + "x" + image.getHeight()
                         + ", smaller than the resolution " + resolution + ": upscaled");
             }
-            BufferedImage square = centerCrop(resizeShorterSide(image, resolution), resolution);
-            pixels.add(toTensor(square, false));
+            BufferedImage prepared = switch (crop) {
+                case CENTER -> centerCrop(resizeShorterSide(image, resolution), resolution);
+                case RANDOM -> resizeShorterSide(image, resolution);
+                case RESIZE -> resize(image, resolution, resolution);
+            };
+            images.add(toTensor(prepared, false));
             if (randomFlip) {
-                pixels.add(toTensor(square, true));
+                images.add(toTensor(prepared, true));
             }
         }
-        return new InstanceImages(pixels, resolution);
+        return new InstanceImages(images, resolution);
     }
 
     /** How many files {@link #load} would read from {@code dir} (0 when it does not exist). */
@@ -83,9 +104,9 @@ public final class InstanceImages {
         return Files.isRegularFile(file) && !file.getFileName().toString().startsWith(".");
     }
 
-    /** The prepared variants: {@code [3, resolution, resolution]} each, row-major, in [-1, 1]. */
-    public List<float[]> pixels() {
-        return pixels;
+    /** The prepared variants: squares of the resolution, or larger for {@link Crop#RANDOM}. */
+    public List<Image> images() {
+        return images;
     }
 
     public int resolution() {
@@ -104,10 +125,15 @@ public final class InstanceImages {
         }
     }
 
+    /** The shorter side to {@code size}, the longer in proportion, rounded down to a multiple of 8. */
     private static BufferedImage resizeShorterSide(BufferedImage image, int size) {
         double scale = (double) size / Math.min(image.getWidth(), image.getHeight());
-        int w = Math.max(size, (int) Math.round(image.getWidth() * scale));
-        int h = Math.max(size, (int) Math.round(image.getHeight() * scale));
+        int w = Math.max(size, (int) Math.round(image.getWidth() * scale) / 8 * 8);
+        int h = Math.max(size, (int) Math.round(image.getHeight() * scale) / 8 * 8);
+        return resize(image, w, h);
+    }
+
+    private static BufferedImage resize(BufferedImage image, int w, int h) {
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
@@ -122,18 +148,20 @@ public final class InstanceImages {
         return image.getSubimage(x, y, size, size);
     }
 
-    private static float[] toTensor(BufferedImage image, boolean mirrored) {
-        int size = image.getWidth();
-        float[] t = new float[3 * size * size];
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                int rgb = image.getRGB(mirrored ? size - 1 - x : x, y);
-                int at = y * size + x;
+    private static Image toTensor(BufferedImage image, boolean mirrored) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int plane = w * h;
+        float[] t = new float[3 * plane];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int rgb = image.getRGB(mirrored ? w - 1 - x : x, y);
+                int at = y * w + x;
                 t[at] = ((rgb >> 16) & 0xff) / 127.5f - 1;
-                t[size * size + at] = ((rgb >> 8) & 0xff) / 127.5f - 1;
-                t[2 * size * size + at] = (rgb & 0xff) / 127.5f - 1;
+                t[plane + at] = ((rgb >> 8) & 0xff) / 127.5f - 1;
+                t[2 * plane + at] = (rgb & 0xff) / 127.5f - 1;
             }
         }
-        return t;
+        return new Image(t, h, w);
     }
 }

@@ -22,6 +22,7 @@ import io.sdtune.diffusion.scheduler.SeededNoise;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,14 +48,15 @@ public final class Trainer {
     public double[] run(TrainingListener listener) {
         try (StableDiffusion model = StableDiffusion.load(args.pretrainedModelNameOrPath())) {
             method.prepare(model);
-            InstanceImages images = InstanceImages.load(args.instanceDataDir(), args.resolution(), args.randomFlip());
+            InstanceImages images = InstanceImages.load(args.instanceDataDir(), args.resolution(), args.crop(),
+                    args.randomFlip());
             List<Posterior> latents = encode(model, images);
             List<Posterior> classLatents = List.of();
             PriorPreservation prior = args.priorPreservation();
             if (prior != null) {
                 prior.generateMissing(model, args.resolution(), args.seed(), args.device());
-                classLatents = encode(model, InstanceImages.load(prior.classDataDir(), args.resolution(), args.randomFlip(),
-                        prior.numClassImages()));
+                classLatents = encode(model, InstanceImages.load(prior.classDataDir(), args.resolution(), args.crop(),
+                        args.randomFlip(), prior.numClassImages()));
             }
             int textLength = model.tokenizer().maxLength();
 
@@ -164,28 +166,39 @@ public final class Trainer {
         }
     }
 
-    /** A diagonal Gaussian over one image's latents, from the VAE encoder. */
-    private record Posterior(float[] mean, float[] std) {
+    /** A diagonal Gaussian over one image's latents ({@code [channels, height, width]}), from the VAE encoder. */
+    private record Posterior(float[] mean, float[] std, int height, int width) {
     }
 
+    /** Each image's posterior; one encoder session per image size (sizes differ only with random crops). */
     private List<Posterior> encode(StableDiffusion model, InstanceImages images) {
-        int side = images.resolution();
+        int factor = model.vaeConfig().downscale();
+        Map<List<Integer>, Session> sessions = new HashMap<>();
+        List<Posterior> out = new ArrayList<>();
+        try {
+            for (InstanceImages.Image image : images.images()) {
+                Shape shape = Shape.of(1, 3, image.height(), image.width());
+                Session s = sessions.computeIfAbsent(List.of(image.height(), image.width()), k -> encoder(model, shape));
+                TensorData in = TensorData.allocate(DType.FLOAT32, shape);
+                in.data().asFloatBuffer().put(image.pixels());
+                Map<String, TensorData> r = s.run(Map.of("pixels", in));
+                out.add(new Posterior(r.get("mean").toFloatArray(), r.get("std").toFloatArray(), image.height() / factor,
+                        image.width() / factor));
+            }
+        } finally {
+            sessions.values().forEach(Session::close);
+        }
+        return out;
+    }
+
+    private Session encoder(StableDiffusion model, Shape shape) {
         Graph g = Graph.create();
-        Tensor pixels = g.input("pixels", DType.FLOAT32, Shape.of(1, 3, side, side));
+        Tensor pixels = g.input("pixels", DType.FLOAT32, shape);
         AutoencoderKL.Posterior p = new AutoencoderKL(g, args.dtype(), "", model.vaeConfig()).encode(pixels.cast(args.dtype()));
         Tensor mean = p.mean().cast(DType.FLOAT32);
         Tensor std = p.logvar().cast(DType.FLOAT32).mul(0.5).exp();
-        List<Posterior> out = new ArrayList<>();
-        try (Session s = Session.create(new Program(Map.of("pixels", pixels), Map.of("mean", mean, "std", std)),
-                key -> model.vae().get(key, args.dtype()), args.device())) {
-            for (float[] image : images.pixels()) {
-                TensorData in = TensorData.allocate(DType.FLOAT32, pixels.shape());
-                in.data().asFloatBuffer().put(image);
-                Map<String, TensorData> r = s.run(Map.of("pixels", in));
-                out.add(new Posterior(r.get("mean").toFloatArray(), r.get("std").toFloatArray()));
-            }
-        }
-        return out;
+        return Session.create(new Program(Map.of("pixels", pixels), Map.of("mean", mean, "std", std)),
+                key -> model.vae().get(key, args.dtype()), args.device());
     }
 
     /**
@@ -203,6 +216,7 @@ public final class Trainer {
         float scaling = (float) model.vaeConfig().scalingFactor();
         boolean velocity = model.schedulerConfig().predictionType() == SchedulerConfig.PredictionType.V_PREDICTION;
         int channels = (int) shape.dim(1);
+        int side = (int) shape.dim(2);
         int length = model.tokenizer().maxLength();
         float[] x0 = new float[(int) shape.size()];
         float[] n = new float[x0.length];
@@ -214,11 +228,15 @@ public final class Trainer {
             boolean isClass = i % perMicroBatch >= instances;
             List<Posterior> pool = isClass ? classLatents : latents;
             Posterior p = pool.get(random.nextInt(pool.size()));
+            // A random crop of a larger latent is a random crop of the image, to 8 pixels.
+            int top = random.nextInt(p.height() - side + 1);
+            int left = random.nextInt(p.width() - side + 1);
             float[] eps = noise.standardNormal(per);
             float[] ni = noise.standardNormal(per);
             float[] offsets = args.noiseOffset() > 0 ? noise.standardNormal(channels) : null;
             for (int j = 0; j < per; j++) {
-                x0[i * per + j] = (p.mean()[j] + p.std()[j] * eps[j]) * scaling;
+                int at = ((j / (side * side)) * p.height() + top + j / side % side) * p.width() + left + j % side;
+                x0[i * per + j] = (p.mean()[at] + p.std()[at] * eps[j]) * scaling;
                 n[i * per + j] = ni[j] + (offsets == null ? 0 : (float) args.noiseOffset() * offsets[j / (per / channels)]);
             }
             t[i] = random.nextInt(schedule.numTrainTimesteps());

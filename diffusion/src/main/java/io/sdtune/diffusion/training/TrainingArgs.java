@@ -24,6 +24,7 @@ public record TrainingArgs(
         PriorPreservation priorPreservation,
         Path outputDir,
         int resolution,
+        InstanceImages.Crop crop,
         boolean randomFlip,
         int trainBatchSize,
         int gradientAccumulationSteps,

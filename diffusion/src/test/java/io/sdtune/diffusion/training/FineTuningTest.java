@@ -70,7 +70,7 @@ class FineTuningTest {
     private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
             int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume, int stepsPerRun,
             DType dtype) {
-        return new TrainingArgs(model, images, "a photo of <cat-toy>", prior, output, 64, false, trainBatchSize,
+        return new TrainingArgs(model, images, "a photo of <cat-toy>", prior, output, 64, InstanceImages.Crop.CENTER, false, trainBatchSize,
                 gradientAccumulationSteps, steps, learningRate, false, "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0,
                 checkpointingSteps, resume, "", 0, 0, false, stepsPerRun, Device.CPU, dtype);
     }
@@ -78,7 +78,7 @@ class FineTuningTest {
     @Test
     void validationImagesAreDrawnWithTheWeightsSoFar() {
         Path out = dir.resolve("validated");
-        TrainingArgs validated = new TrainingArgs(model, images, "a photo of <cat-toy>", null, out, 64, false, 1, 1, 4, 1e-3, false,
+        TrainingArgs validated = new TrainingArgs(model, images, "a photo of <cat-toy>", null, out, 64, InstanceImages.Crop.CENTER, false, 1, 1, 4, 1e-3, false,
                 "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, 1, Device.CPU,
                 DType.FLOAT32);
 
@@ -153,6 +153,20 @@ class FineTuningTest {
         try (SafeTensors file = SafeTensors.open(half.resolve(LoraMethod.ARTIFACT))) {
             assertThat(file.keys()).allSatisfy(k -> assertThat(file.get(k).dtype()).isEqualTo(DType.FLOAT32));
         }
+    }
+
+    @Test
+    void randomCropsOfTheWideImagesTrainOtherwiseThanCenterCrops() throws Exception {
+        Path centered = dir.resolve("crop-center");
+        Path random = dir.resolve("crop-random");
+        new Trainer(args(centered, 1e-3, 3), new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+        TrainingArgs a = args(random, 1e-3, 3);
+        TrainingArgs randomCrops = new TrainingArgs(a.pretrainedModelNameOrPath(), a.instanceDataDir(), a.instancePrompt(),
+                null, random, a.resolution(), InstanceImages.Crop.RANDOM, false, 1, 1, 3, 1e-3, false, "constant", 0, 0.9,
+                0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "", 0, 0, false, 1, Device.CPU, DType.FLOAT32);
+        new Trainer(randomCrops, new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        assertThat(loraWeights(random)).isNotEqualTo(loraWeights(centered));
     }
 
     @Test
@@ -367,7 +381,7 @@ class FineTuningTest {
         Files.copy(images.resolve("0.png"), mixed.resolve("0.png"));
         Files.writeString(mixed.resolve("notes.txt"), "not a picture");
 
-        assertThatThrownBy(() -> InstanceImages.load(mixed, 64, false))
+        assertThatThrownBy(() -> InstanceImages.load(mixed, 64, InstanceImages.Crop.CENTER, false))
                 .hasMessageContaining(mixed.resolve("notes.txt") + " is not an image");
     }
 
