@@ -1,0 +1,107 @@
+package io.sdtune.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Published artifacts: folders of files under a {@link Shelf} whose {@code manifest.json} is written last. An
+ * artifact without its manifest does not exist: it is not listed, cannot be read, and a crashed publication
+ * leaves nothing visible. Published artifacts are immutable; replacing one means deleting it first.
+ */
+public final class ArtifactStore {
+    private final ObjectStore objects;
+    private final Clock clock;
+
+    public ArtifactStore(ObjectStore objects, Clock clock) {
+        this.objects = objects;
+        this.clock = clock;
+    }
+
+    public ArtifactStore(ObjectStore objects) {
+        this(objects, Clock.systemUTC());
+    }
+
+    public ObjectStore objects() {
+        return objects;
+    }
+
+    /**
+     * Uploads every file, then the manifest that lists them with the SHA-256 computed on the way up. Fails if
+     * the artifact is already published; a publication that failed half-way can simply be run again.
+     */
+    public Manifest publish(ArtifactLocation at, String kind, List<ArtifactFile> files, Map<String, String> metadata)
+            throws IOException {
+        if (manifest(at).isPresent()) {
+            throw new FileAlreadyExistsException(at.manifestKey(), null,
+                    "already published; artifacts are immutable, delete " + at + " to replace it");
+        }
+        Set<String> paths = new HashSet<>();
+        for (ArtifactFile file : files) {
+            if (!paths.add(file.path())) {
+                throw new IllegalArgumentException(at + " would get " + file.path() + " twice");
+            }
+        }
+        List<StoredFile> stored = new ArrayList<>();
+        for (ArtifactFile file : files) {
+            try (InputStream in = file.content().open()) {
+                stored.add(objects.put(at.fileKey(file.path()), in, file.size()));
+            }
+        }
+        Manifest manifest = new Manifest(at.id(), kind, stored, clock.instant(), metadata);
+        objects.put(at.manifestKey(), ManifestJson.write(manifest));
+        return manifest;
+    }
+
+    /** The artifact's manifest, or empty while it is not (or no longer) published. */
+    public Optional<Manifest> manifest(ArtifactLocation at) throws IOException {
+        byte[] json;
+        try (InputStream in = objects.open(at.manifestKey())) {
+            json = in.readAllBytes();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        Manifest manifest = ManifestJson.read(json, objects.bucket() + "/" + at.manifestKey());
+        if (!manifest.id().equals(at.id())) {
+            throw new IOException("manifest " + at.manifestKey() + " names id " + manifest.id() + ", not " + at.id());
+        }
+        for (StoredFile file : manifest.files()) {
+            try {
+                at.fileKey(at.relativePath(file.key())); // inside the artifact, a safe path, not the manifest
+            } catch (IllegalArgumentException e) {
+                throw new IOException("manifest " + at.manifestKey() + " names a file that is not " + at + "'s: "
+                        + e.getMessage(), e);
+            }
+        }
+        return Optional.of(manifest);
+    }
+
+    /** The ids of the published artifacts on {@code shelf}, in order; files without a manifest are not listed. */
+    public List<String> ids(Shelf shelf) throws IOException {
+        List<String> ids = new ArrayList<>();
+        String suffix = "/" + ArtifactLocation.MANIFEST;
+        for (String key : objects.list(shelf.prefix())) {
+            String rest = key.substring(shelf.prefix().length());
+            if (rest.endsWith(suffix) && rest.indexOf('/') == rest.length() - suffix.length()) {
+                ids.add(rest.substring(0, rest.length() - suffix.length()));
+            }
+        }
+        return ids;
+    }
+
+    /** Unpublishes the artifact (the manifest goes first, so it vanishes at once), then deletes its files. */
+    public void delete(ArtifactLocation at) throws IOException {
+        objects.delete(at.manifestKey());
+        for (String key : objects.list(at.prefix())) {
+            objects.delete(key);
+        }
+    }
+}

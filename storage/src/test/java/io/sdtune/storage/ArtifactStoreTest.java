@@ -1,0 +1,140 @@
+package io.sdtune.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Publishing artifacts to a real S3 server: files first, manifest last; reads checked against it. */
+class ArtifactStoreTest {
+    @RegisterExtension
+    static final S3Server S3 = new S3Server();
+
+    private static final Instant NOW = Instant.parse("2026-11-26T19:20:00Z");
+    private final ArtifactStore artifacts = new ArtifactStore(S3.store(), Clock.fixed(NOW, ZoneOffset.UTC));
+    private final ArtifactLocation lora = Shelf.ADAPTERS.at("job-42-lora");
+
+    @Test
+    void anAdapterIsListedOnlyOnceItsManifestIsWrittenAfterAllItsFiles() throws IOException {
+        List<String> listedDuringUpload = new ArrayList<>();
+        ArtifactFile weights = ArtifactFile.of("pytorch_lora_weights.safetensors", bytes("weights"));
+        ArtifactFile config = new ArtifactFile("adapter_config.json", 2, () -> {
+            listedDuringUpload.addAll(artifacts.ids(Shelf.ADAPTERS));
+            assertThat(artifacts.manifest(lora)).isEmpty();
+            return new ByteArrayInputStream(bytes("{}"));
+        });
+
+        Manifest manifest = artifacts.publish(lora, "LORA", List.of(weights, config), Map.of("base_model", "tiny"));
+
+        assertThat(listedDuringUpload).isEmpty();
+        assertThat(artifacts.ids(Shelf.ADAPTERS)).containsExactly("job-42-lora");
+        assertThat(artifacts.manifest(lora)).contains(manifest);
+        assertThat(manifest.created()).isEqualTo(NOW);
+        assertThat(manifest.files()).extracting(StoredFile::key).containsExactly(
+                "adapters/job-42-lora/pytorch_lora_weights.safetensors", "adapters/job-42-lora/adapter_config.json");
+    }
+
+    @Test
+    void filesWithoutAManifestAreNoArtifact() throws IOException {
+        S3.store().put(lora.fileKey("pytorch_lora_weights.safetensors"), bytes("half a crashed publication"));
+
+        assertThat(artifacts.ids(Shelf.ADAPTERS)).isEmpty();
+        assertThat(artifacts.manifest(lora)).isEmpty();
+    }
+
+    @Test
+    void everyFileReadsBackVerified() throws IOException {
+        Manifest manifest = artifacts.publish(lora, "LORA",
+                List.of(ArtifactFile.of("pytorch_lora_weights.safetensors", bytes("weights"))), Map.of());
+
+        assertThat(S3.store().readVerified(manifest.files().get(0))).isEqualTo(bytes("weights"));
+    }
+
+    @Test
+    void anObjectOverwrittenAfterPublishingFailsItsReadNamingKeyAndBothHashes() throws IOException {
+        Manifest manifest = artifacts.publish(lora, "LORA",
+                List.of(ArtifactFile.of("pytorch_lora_weights.safetensors", bytes("weights"))), Map.of());
+        StoredFile weights = manifest.files().get(0);
+        byte[] tampered = bytes("WEIGHTS");
+        String tamperedSha256 = S3.store().put(weights.key(), tampered).sha256(); // behind the manifest's back
+
+        try (InputStream in = S3.store().openVerified(weights)) {
+            assertThatThrownBy(in::readAllBytes)
+                    .isInstanceOf(ChecksumMismatchException.class)
+                    .hasMessageContaining("object adapters/job-42-lora/pytorch_lora_weights.safetensors")
+                    .hasMessageContaining("expected 7 bytes with sha256 " + weights.sha256())
+                    .hasMessageContaining("found sha256 " + tamperedSha256);
+        }
+    }
+
+    @Test
+    void aPublishedArtifactIsImmutableUntilDeleted() throws IOException {
+        List<ArtifactFile> files = List.of(ArtifactFile.of("learned_embeds.safetensors", bytes("v1")));
+        artifacts.publish(lora, "EMBEDDING", files, Map.of());
+
+        assertThatThrownBy(() -> artifacts.publish(lora, "EMBEDDING", files, Map.of()))
+                .isInstanceOf(FileAlreadyExistsException.class)
+                .hasMessageContaining("adapters/job-42-lora/manifest.json")
+                .hasMessageContaining("delete adapters/job-42-lora to replace it");
+
+        artifacts.delete(lora);
+        assertThat(artifacts.manifest(lora)).isEmpty();
+        assertThat(S3.store().list(lora.prefix())).isEmpty();
+        assertThat(artifacts.publish(lora, "EMBEDDING", List.of(ArtifactFile.of("learned_embeds.safetensors",
+                bytes("v2"))), Map.of()).files().get(0).size()).isEqualTo(2);
+    }
+
+    @Test
+    void aDiffusersFolderIsPublishedWithItsRelativePaths(@TempDir Path folder) throws IOException {
+        Files.createDirectories(folder.resolve("unet"));
+        Files.writeString(folder.resolve("model_index.json"), "{}");
+        Files.writeString(folder.resolve("unet/config.json"), "{\"sample_size\": 8}");
+        ArtifactLocation model = Shelf.MODELS.at("tiny-sd");
+
+        Manifest manifest = artifacts.publish(model, "BASE_MODEL", ArtifactFile.allIn(folder), Map.of());
+
+        assertThat(manifest.files()).extracting(StoredFile::key)
+                .containsExactly("models/tiny-sd/model_index.json", "models/tiny-sd/unet/config.json");
+        assertThat(artifacts.ids(Shelf.MODELS)).containsExactly("tiny-sd");
+        assertThat(artifacts.ids(Shelf.ADAPTERS)).isEmpty();
+    }
+
+    @Test
+    void aManifestThatNamesFilesOutsideItsArtifactIsRefused() throws IOException {
+        Manifest foreign = new Manifest(lora.id(), "LORA",
+                List.of(S3.store().put("adapters/other/w.safetensors", bytes("w"))), NOW, Map.of());
+        S3.store().put(lora.manifestKey(), ManifestJson.write(foreign));
+
+        assertThatThrownBy(() -> artifacts.manifest(lora))
+                .hasMessageContaining("manifest adapters/job-42-lora/manifest.json names a file that is not "
+                        + "adapters/job-42-lora's");
+    }
+
+    @Test
+    void aFilePublishedTwiceInOneArtifactIsRefusedBeforeAnyUpload() throws IOException {
+        ArtifactFile file = ArtifactFile.of("w.safetensors", bytes("w"));
+
+        assertThatThrownBy(() -> artifacts.publish(lora, "LORA", List.of(file, file), Map.of()))
+                .hasMessageContaining("would get w.safetensors twice");
+        assertThat(S3.store().list(lora.prefix())).isEmpty();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

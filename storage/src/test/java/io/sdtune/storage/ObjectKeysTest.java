@@ -1,0 +1,65 @@
+package io.sdtune.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The bucket layout of DESIGN.md, and the ids that may appear in it. */
+class ObjectKeysTest {
+    @Test
+    void eachShelfHasItsPrefixAndAManifestPerArtifact() {
+        assertThat(Shelf.DATASETS.at("ds-1").fileKey("img_001.png")).isEqualTo("datasets/ds-1/img_001.png");
+        assertThat(Shelf.ADAPTERS.at("a1").fileKey("pytorch_lora_weights.safetensors"))
+                .isEqualTo("adapters/a1/pytorch_lora_weights.safetensors");
+        assertThat(Shelf.ADAPTERS.at("a1").manifestKey()).isEqualTo("adapters/a1/manifest.json");
+        assertThat(Shelf.MODELS.at("sd-1.5").fileKey("unet/diffusion_pytorch_model.safetensors"))
+                .isEqualTo("models/sd-1.5/unet/diffusion_pytorch_model.safetensors");
+        assertThat(ObjectKeys.image("req-7", 3)).isEqualTo("images/req-7/3.png");
+    }
+
+    @Test
+    void aFileKeyMapsBackToItsRelativePath() {
+        ArtifactLocation model = Shelf.MODELS.at("tiny");
+        assertThat(model.relativePath(model.fileKey("vae/config.json"))).isEqualTo("vae/config.json");
+        assertThatThrownBy(() -> model.relativePath("models/tinier/vae/config.json"))
+                .hasMessageContaining("not inside models/tiny/");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "..", "a..b", "a/b", ".hidden", "-dash", "a b", "ü", "a\\b",
+            "x1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890"
+                    + "12345678901234567890123456789"})
+    void unsafeIdsAreRefusedWithTheRule(String id) {
+        assertThatThrownBy(() -> Shelf.ADAPTERS.at(id))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("adapter id must be 1-128 letters, digits")
+                .hasMessageContaining("'" + id + "'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a", "A-1_b.c", "0", "job-2026-11-26T19.20"})
+    void safeIdsAreKept(String id) {
+        assertThat(Shelf.DATASETS.at(id).id()).isEqualTo(id);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/abs", "a//b", "a/", "a/../b", "a/./b", "unet\\x"})
+    void relativePathsMayNotClimbOrHaveEmptySegments(String path) {
+        assertThatThrownBy(() -> Shelf.MODELS.at("m").fileKey(path)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void noArtifactFileMayTakeTheManifestsName() {
+        assertThatThrownBy(() -> Shelf.ADAPTERS.at("a").fileKey("manifest.json"))
+                .hasMessageContaining("manifest.json is the manifest's name");
+    }
+
+    @Test
+    void imageNumbersStartAtZero() {
+        assertThatThrownBy(() -> ObjectKeys.image("r", -1)).hasMessageContaining("0 or more, was -1");
+        assertThatThrownBy(() -> ObjectKeys.image("../r", 0)).hasMessageContaining("request id");
+    }
+}
