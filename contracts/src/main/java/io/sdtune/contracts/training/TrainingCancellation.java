@@ -1,0 +1,28 @@
+package io.sdtune.contracts.training;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.sdtune.contracts.Message;
+import io.sdtune.contracts.SchemaVersion;
+import io.sdtune.contracts.validation.Problems;
+import io.sdtune.contracts.validation.Syntax;
+
+/**
+ * Stop job {@code job_id}: the trainer running it stops at the next step and publishes
+ * {@link TrainingEvent.Cancelled}; a trainer that has not started it yet skips it. Cancelling a finished
+ * job changes nothing.
+ */
+@SchemaVersion(1)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record TrainingCancellation(String jobId) implements Message {
+
+    @Override
+    public String key() {
+        return jobId;
+    }
+
+    @Override
+    public void check(Problems p) {
+        p.required("job_id", jobId, Syntax.ID);
+    }
+}

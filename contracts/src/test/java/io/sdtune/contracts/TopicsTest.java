@@ -1,0 +1,16 @@
+package io.sdtune.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class TopicsTest {
+
+    @Test
+    void eachRequestTopicHasItsDeadLetterTopic() {
+        assertThat(Topics.TRAINING_REQUESTS_DLQ).isEqualTo("training.requests.dlq")
+                .isEqualTo(Topics.deadLetterOf(Topics.TRAINING_REQUESTS));
+        assertThat(Topics.TRAINING_CANCELLATIONS_DLQ).isEqualTo(Topics.deadLetterOf(Topics.TRAINING_CANCELLATIONS));
+        assertThat(Topics.GENERATION_REQUESTS_DLQ).isEqualTo("generation.requests.dlq");
+    }
+}
