@@ -9,9 +9,9 @@ import java.util.Properties;
  * controller, listening on loopback only.
  *
  * <p>The controller quorum is the static {@code controller.quorum.voters} list (this one node)
- * rather than a dynamic quorum formatted with {@code --standalone}: a dynamic quorum records the
- * controller's address in the log directory, and a restart on freshly picked ports would then
- * look for the old one.
+ * rather than a dynamic one formatted with {@code --standalone}: the voters are read from the
+ * configuration at each start, so nothing about ports is kept in the log directory and a restart
+ * may pick other ones.
  */
 record NodeConfig(Path logDirectory, int brokerPort, int controllerPort, Duration startupTimeout) {
 
