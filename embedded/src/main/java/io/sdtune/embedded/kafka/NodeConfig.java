@@ -1,4 +1,4 @@
-package io.sdtune.deploy.kafka;
+package io.sdtune.embedded.kafka;
 
 import java.nio.file.Path;
 import java.time.Duration;

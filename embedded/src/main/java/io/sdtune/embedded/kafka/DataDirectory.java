@@ -1,4 +1,4 @@
-package io.sdtune.deploy.kafka;
+package io.sdtune.embedded.kafka;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.sdtune.deploy.kafka;
+package io.sdtune.embedded.kafka;
 
 import org.apache.kafka.common.utils.Exit;
 import org.slf4j.Logger;

@@ -1,4 +1,4 @@
-package io.sdtune.deploy.kafka;
+package io.sdtune.embedded.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
