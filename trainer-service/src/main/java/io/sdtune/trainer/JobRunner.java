@@ -1,0 +1,176 @@
+package io.sdtune.trainer;
+
+import io.sdtune.contracts.StoredObject;
+import io.sdtune.contracts.adapter.AdapterAnnouncement;
+import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.contracts.training.TrainingRequest;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.training.Trainer;
+import io.sdtune.storage.ArtifactCache;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.ChecksumMismatchException;
+import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.Shelf;
+import io.sdtune.storage.StoredFile;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs training jobs one at a time (one engine per instance: per GPU) on a thread of its own, outside
+ * Vert.x and the Kafka poll loop. A job publishes {@code started}, fetches its images and base model,
+ * trains, publishes the adapter and announces it, then {@code succeeded}; a job whose adapter exists is
+ * re-announced without training; a cancelled one ends {@code cancelled} with nothing stored; anything
+ * that goes wrong ends {@code failed} with a reason.
+ */
+@ApplicationScoped
+public class JobRunner {
+    private static final Logger LOG = Logger.getLogger(JobRunner.class);
+
+    @Inject
+    JobEvents events;
+
+    @Inject
+    Cancellations cancellations;
+
+    @Inject
+    ObjectStore objects;
+
+    @Inject
+    ArtifactStore artifacts;
+
+    @Inject
+    ArtifactCache models;
+
+    @ConfigProperty(name = "sdtune.trainer.device")
+    String device;
+
+    @ConfigProperty(name = "sdtune.trainer.work-dir")
+    Path workDir;
+
+    @ConfigProperty(name = "sdtune.trainer.progress-interval")
+    Duration progressInterval;
+
+    private ExecutorService thread;
+    private AdapterPublication adapters;
+
+    @PostConstruct
+    void start() {
+        thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
+        adapters = new AdapterPublication(artifacts);
+    }
+
+    @PreDestroy
+    void stop() {
+        thread.shutdownNow();
+    }
+
+    /** Completes when the job has ended and all its events are written; exceptionally only if they could not be. */
+    public CompletionStage<Void> submit(TrainingRequest request) {
+        return CompletableFuture.runAsync(() -> run(request), thread);
+    }
+
+    private void run(TrainingRequest request) {
+        String jobId = request.jobId();
+        try {
+            Optional<AdapterAnnouncement> finished = adapters.existing(AdapterPublication.adapterIdOf(jobId));
+            if (finished.isPresent()) {
+                LOG.infof("job %s: adapter already published, announcing it again", jobId);
+                succeed(jobId, finished.get());
+            } else if (cancellations.isCancelled(jobId)) {
+                events.publish(new TrainingEvent.Cancelled(jobId));
+            } else {
+                events.publish(new TrainingEvent.Started(jobId));
+                try (JobWorkspace workspace = JobWorkspace.create(workDir, jobId)) {
+                    Optional<AdapterAnnouncement> adapter = train(request, workspace);
+                    if (adapter.isPresent()) {
+                        succeed(jobId, adapter.get());
+                    } else {
+                        LOG.infof("job %s: cancelled", jobId);
+                        events.publish(new TrainingEvent.Cancelled(jobId));
+                    }
+                }
+            }
+        } catch (JobFailure e) {
+            fail(jobId, e.getMessage(), e);
+        } catch (IOException e) {
+            fail(jobId, "the object store failed, try again later: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            fail(jobId, "training failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+        }
+    }
+
+    /** The adapter the job trained, or empty if it was cancelled. */
+    private Optional<AdapterAnnouncement> train(TrainingRequest request, JobWorkspace workspace)
+            throws JobFailure, IOException {
+        download(request, workspace.images());
+        EngineSetup setup = EngineSetup.of(request, baseModel(request.baseModelId()), workspace, Device.parse(device));
+        ProgressReporter progress = new ProgressReporter(request.jobId(), events::publish,
+                () -> cancellations.isCancelled(request.jobId()), System::nanoTime, progressInterval.toNanos());
+        LOG.infof("job %s: training %s on %s for %d steps", request.jobId(), request.method(), device,
+                setup.args().maxTrainSteps());
+        new Trainer(setup.args(), setup.method()).run(progress);
+        if (progress.cancelled()) {
+            return Optional.empty();
+        }
+        return Optional.of(adapters.publish(AdapterPublication.adapterIdOf(request.jobId()), workspace.output(),
+                setup.kind(), request.baseModelId(), request.jobId(), setup.triggerTokens()));
+    }
+
+    /** The request's images, verified against their checksums, into {@code folder}; each must be in its dataset. */
+    private void download(TrainingRequest request, Path folder) throws JobFailure, IOException {
+        String dataset = Shelf.DATASETS.at(request.datasetId()).prefix();
+        List<StoredObject> images = request.images();
+        for (int i = 0; i < images.size(); i++) {
+            StoredObject image = images.get(i);
+            if (!image.key().startsWith(dataset)) {
+                throw new JobFailure("image " + image.key() + " is not in dataset " + request.datasetId()
+                        + " (its keys start with " + dataset + ")");
+            }
+            String name = image.key().substring(image.key().lastIndexOf('/') + 1);
+            try {
+                // Numbered: two images of one name in different folders of the dataset stay apart.
+                objects.download(new StoredFile(image.key(), image.sha256(), image.sizeBytes()),
+                        folder.resolve(String.format("%03d-%s", i, name)));
+            } catch (NoSuchFileException e) {
+                throw new JobFailure("dataset image " + image.key() + " is not in the object store: upload the "
+                        + "dataset again", e);
+            } catch (ChecksumMismatchException e) {
+                throw new JobFailure("dataset image " + image.key() + " is not the one the request names (its "
+                        + "sha256 differs): upload the dataset again", e);
+            }
+        }
+    }
+
+    private Path baseModel(String baseModelId) throws JobFailure, IOException {
+        try {
+            return models.fetch(Shelf.MODELS.at(baseModelId));
+        } catch (NoSuchFileException e) {
+            throw new JobFailure("base model " + baseModelId + " is not in the object store (no "
+                    + Shelf.MODELS.at(baseModelId).manifestKey() + ")", e);
+        }
+    }
+
+    private void succeed(String jobId, AdapterAnnouncement adapter) {
+        events.announce(adapter);
+        events.publish(new TrainingEvent.Succeeded(jobId, adapter.adapterId()));
+    }
+
+    private void fail(String jobId, String reason, Exception cause) {
+        LOG.warnf(cause, "job %s failed: %s", jobId, reason);
+        events.publish(new TrainingEvent.Failed(jobId, reason));
+    }
+}

@@ -1,0 +1,49 @@
+package io.sdtune.trainer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** A job's local folders - its training images, class images and the engine's output - deleted when the job ends, however it ends. */
+final class JobWorkspace implements AutoCloseable {
+    private final Path root;
+
+    private JobWorkspace(Path root) {
+        this.root = root;
+    }
+
+    static JobWorkspace create(Path parent, String jobId) throws IOException {
+        Files.createDirectories(parent);
+        JobWorkspace workspace = new JobWorkspace(Files.createTempDirectory(parent, "job-" + jobId + "-"));
+        Files.createDirectories(workspace.images());
+        return workspace;
+    }
+
+    Path images() {
+        return root.resolve("images");
+    }
+
+    /** Class images of prior preservation, which the engine draws from the base model. */
+    Path classImages() {
+        return root.resolve("class-images");
+    }
+
+    /** Where the engine writes the artifact; every file in it is published. */
+    Path output() {
+        return root.resolve("output");
+    }
+
+    @Override
+    public void close() {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the job folder " + root, e);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.sdtune.trainer;
+
+import io.sdtune.storage.ArtifactCache;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.StoreConfig;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** The object store and the base-model cache, one of each per process (a MinIO client is costly to build). */
+final class StoreProducer {
+
+    @Produces
+    @Singleton
+    ObjectStore objectStore(@ConfigProperty(name = "sdtune.store.endpoint") String endpoint,
+            @ConfigProperty(name = "sdtune.store.access-key") String accessKey,
+            @ConfigProperty(name = "sdtune.store.secret-key") String secretKey,
+            @ConfigProperty(name = "sdtune.store.bucket") String bucket) throws IOException {
+        return ObjectStore.open(new StoreConfig(endpoint, accessKey, secretKey, bucket));
+    }
+
+    void close(@Disposes ObjectStore objects) throws IOException {
+        objects.close();
+    }
+
+    @Produces
+    @Singleton
+    ArtifactStore artifactStore(ObjectStore objects) {
+        return new ArtifactStore(objects);
+    }
+
+    @Produces
+    @Singleton
+    ArtifactCache artifactCache(ArtifactStore artifacts, @ConfigProperty(name = "sdtune.cache.dir") Path dir,
+            @ConfigProperty(name = "sdtune.cache.max-bytes") long maxBytes) throws IOException {
+        return ArtifactCache.open(artifacts, dir, maxBytes);
+    }
+}

@@ -1,0 +1,219 @@
+package io.sdtune.trainer;
+
+import static io.sdtune.trainer.TrainingFixtures.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.sdtune.contracts.StoredObject;
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.adapter.AdapterAnnouncement;
+import io.sdtune.contracts.adapter.AdapterKind;
+import io.sdtune.contracts.deadletter.DeadLetter;
+import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.contracts.training.TrainingCancellation;
+import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.contracts.training.TrainingRequest;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.Manifest;
+import io.sdtune.storage.Shelf;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trainer against a real broker and a real S3 server: the test plays the gateway (it uploads, sends
+ * requests and cancellations) and reads what the trainer writes, as the other services would.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = EmbeddedPlatformResource.class, restrictToAnnotatedClass = true)
+class TrainerServiceTest {
+    private static final Duration JOB = Duration.ofSeconds(90);
+
+    @Inject
+    ArtifactStore artifacts;
+
+    @TestHTTPResource("/q/health/live")
+    URI live;
+
+    @TestHTTPResource("/q/health/ready")
+    URI ready;
+
+    @BeforeEach
+    void baseModel() throws Exception {
+        TrainingFixtures.publishBaseModel(artifacts);
+    }
+
+    @Test
+    void aLoraJobIsTrainedStoredAndAnnounced() throws Exception {
+        TrainingRequest request = submit(TrainingFixtures.lora("lora-job", "cat-toy",
+                TrainingFixtures.publishDataset(artifacts, "cat-toy"), 4));
+
+        List<TrainingEvent> events = events("lora-job", TrainingEvent.Succeeded.class);
+
+        assertThat(events.get(0)).isInstanceOf(TrainingEvent.Queued.class);
+        assertThat(events.get(1)).isInstanceOf(TrainingEvent.Started.class);
+        List<TrainingEvent.Progress> progress = events.subList(2, events.size() - 1).stream()
+                .map(TrainingEvent.Progress.class::cast).toList();
+        assertThat(progress).isNotEmpty();
+        TrainingEvent.Progress last = progress.get(progress.size() - 1);
+        assertThat(last.step()).isEqualTo(4);
+        assertThat(last.totalSteps()).isEqualTo(4);
+        assertThat(last.etaSeconds()).isZero();
+        assertThat(events.get(events.size() - 1)).isEqualTo(new TrainingEvent.Succeeded("lora-job", "lora-job"));
+
+        Manifest manifest = artifacts.manifest(Shelf.ADAPTERS.at("lora-job")).orElseThrow();
+        assertThat(manifest.kind()).isEqualTo("LORA");
+        assertThat(manifest.files()).extracting(f -> f.key())
+                .containsExactly("adapters/lora-job/pytorch_lora_weights.safetensors");
+        AdapterAnnouncement announced = announcements("lora-job", 1).get(0);
+        assertThat(announced).isEqualTo(new AdapterAnnouncement("lora-job", AdapterKind.LORA, TrainingFixtures.BASE_MODEL,
+                request.jobId(), manifest.files().stream().map(f -> new StoredObject(f.key(), f.sha256(), f.size())).toList(),
+                List.of("<cat-toy>")));
+    }
+
+    @Test
+    void aReplayedRequestReannouncesWithoutTraining() throws Exception {
+        TrainingRequest request = submit(TrainingFixtures.lora("replayed-job", "replayed",
+                TrainingFixtures.publishDataset(artifacts, "replayed"), 2));
+        events("replayed-job", TrainingEvent.Succeeded.class);
+        Manifest first = artifacts.manifest(Shelf.ADAPTERS.at("replayed-job")).orElseThrow();
+
+        TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
+
+        List<TrainingEvent> events = TestBroker.await(Topics.TRAINING_EVENTS, "replayed-job",
+                values -> count(decode(values), TrainingEvent.Succeeded.class) == 2, JOB).stream()
+                .map(TrainerServiceTest::event).toList();
+        assertThat(count(events, TrainingEvent.Started.class)).as("trained once").isEqualTo(1);
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("replayed-job"))).contains(first);
+        List<AdapterAnnouncement> announced = announcements("replayed-job", 2);
+        assertThat(announced.get(1)).isEqualTo(announced.get(0));
+    }
+
+    @Test
+    void aRecordThatIsNoRequestGoesToTheDeadLetterTopic() throws Exception {
+        RecordMetadata sent = TestBroker.send(Topics.TRAINING_REQUESTS, "poison", "{\"schema_version\": 1, \"job_id\": ");
+
+        DeadLetter letter = JsonCodec.decode(TestBroker.await(Topics.TRAINING_REQUESTS_DLQ, "poison",
+                values -> !values.isEmpty(), JOB).get(0).getBytes(StandardCharsets.UTF_8), DeadLetter.class);
+
+        assertThat(letter.topic()).isEqualTo(Topics.TRAINING_REQUESTS);
+        assertThat(letter.partition()).isEqualTo(sent.partition());
+        assertThat(letter.offset()).isEqualTo(sent.offset());
+        assertThat(letter.value()).isEqualTo("{\"schema_version\": 1, \"job_id\": ");
+        assertThat(letter.reason()).contains("not valid JSON");
+    }
+
+    @Test
+    void aJobWhoseImagesAreMissingFails() throws Exception {
+        StoredObject neverUploaded = new StoredObject("datasets/gone/img-0.png", "0".repeat(64), 100L);
+        submit(TrainingFixtures.lora("missing-images", "gone", List.of(neverUploaded), 2));
+
+        List<TrainingEvent> events = events("missing-images", TrainingEvent.Failed.class);
+
+        assertThat(((TrainingEvent.Failed) events.get(events.size() - 1)).reason())
+                .isEqualTo("dataset image datasets/gone/img-0.png is not in the object store: upload the dataset again");
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("missing-images"))).isEmpty();
+    }
+
+    @Test
+    void aJobOnAnUnknownBaseModelFails() throws Exception {
+        TrainingRequest lora = TrainingFixtures.lora("no-model", "no-model", TrainingFixtures.publishDataset(artifacts, "no-model"), 2);
+        submit(new TrainingRequest(lora.jobId(), lora.method(), "sd-9", lora.datasetId(), lora.images(), null, null,
+                lora.instancePrompt(), null, null, lora.hyperParameters()));
+
+        List<TrainingEvent> events = events("no-model", TrainingEvent.Failed.class);
+
+        assertThat(((TrainingEvent.Failed) events.get(events.size() - 1)).reason())
+                .isEqualTo("base model sd-9 is not in the object store (no models/sd-9/manifest.json)");
+    }
+
+    @Test
+    void aCancelledJobStopsAndStoresNothing() throws Exception {
+        submit(TrainingFixtures.lora("cancelled-job", "cancelled", TrainingFixtures.publishDataset(artifacts, "cancelled"), 100_000));
+        events("cancelled-job", TrainingEvent.Progress.class);
+
+        TestBroker.send(Topics.TRAINING_CANCELLATIONS, "cancelled-job", json(new TrainingCancellation("cancelled-job")));
+
+        List<TrainingEvent> events = events("cancelled-job", TrainingEvent.Cancelled.class);
+        assertThat(count(events, TrainingEvent.Succeeded.class)).isZero();
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("cancelled-job"))).isEmpty();
+        assertThat(artifacts.objects().list(Shelf.ADAPTERS.at("cancelled-job").prefix())).isEmpty();
+    }
+
+    /**
+     * The test profile gives the request consumer a max.poll.interval.ms of 3 s: a job that held the poll
+     * loop would lose its partition and the channel would report it. The job runs 8 s, then its record is
+     * committed once it ends.
+     */
+    @Test
+    void healthStaysUpWhileAJobRunsLongerThanThePollInterval() throws Exception {
+        TrainingRequest request = TrainingFixtures.lora("long-job", "long", TrainingFixtures.publishDataset(artifacts, "long"), 100_000);
+        RecordMetadata sent = TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
+        events("long-job", TrainingEvent.Progress.class);
+
+        HttpClient http = HttpClient.newHttpClient();
+        long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+        int checks = 0;
+        while (System.nanoTime() < end) {
+            for (URI health : List.of(live, ready)) {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(health).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).as(health + ": " + response.body()).isEqualTo(200);
+                checks++;
+            }
+            Thread.sleep(250);
+        }
+        assertThat(count(decode(TestBroker.await(Topics.TRAINING_EVENTS, "long-job", values -> true, JOB)),
+                TrainingEvent.Progress.class)).as("still training").isGreaterThan(1);
+
+        TestBroker.send(Topics.TRAINING_CANCELLATIONS, "long-job", json(new TrainingCancellation("long-job")));
+        events("long-job", TrainingEvent.Cancelled.class);
+        long deadline = System.nanoTime() + JOB.toNanos();
+        while (TestBroker.committed("sdtune-trainer", Topics.TRAINING_REQUESTS).getOrDefault(sent.partition(), -1L) <= sent.offset()) {
+            assertThat(System.nanoTime()).as("the finished job's record is committed").isLessThan(deadline);
+            Thread.sleep(500);
+        }
+        assertThat(checks).isGreaterThan(20);
+    }
+
+    /** Sends {@code queued} (the gateway's) and the request. */
+    private static TrainingRequest submit(TrainingRequest request) throws Exception {
+        TestBroker.send(Topics.TRAINING_EVENTS, request.key(), json(new TrainingEvent.Queued(request.jobId())));
+        TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
+        return request;
+    }
+
+    /** The job's events up to the first of type {@code last}. */
+    private static List<TrainingEvent> events(String jobId, Class<? extends TrainingEvent> last) {
+        Predicate<List<String>> until = values -> count(decode(values), last) > 0;
+        return decode(TestBroker.await(Topics.TRAINING_EVENTS, jobId, until, JOB));
+    }
+
+    private static List<AdapterAnnouncement> announcements(String adapterId, int n) {
+        return TestBroker.await(Topics.ADAPTERS, adapterId, values -> values.size() >= n, JOB).stream()
+                .map(v -> JsonCodec.decode(v.getBytes(StandardCharsets.UTF_8), AdapterAnnouncement.class)).toList();
+    }
+
+    private static List<TrainingEvent> decode(List<String> values) {
+        return values.stream().map(TrainerServiceTest::event).toList();
+    }
+
+    private static TrainingEvent event(String value) {
+        return JsonCodec.decode(value.getBytes(StandardCharsets.UTF_8), TrainingEvent.class);
+    }
+
+    private static long count(List<TrainingEvent> events, Class<? extends TrainingEvent> type) {
+        return events.stream().filter(type::isInstance).count();
+    }
+}

@@ -1,0 +1,81 @@
+package io.sdtune.trainer;
+
+import io.sdtune.contracts.StoredObject;
+import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.contracts.training.HyperParameters;
+import io.sdtune.contracts.training.TrainingMethod;
+import io.sdtune.contracts.training.TrainingRequest;
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.pipeline.TinyModel;
+import io.sdtune.storage.ArtifactFile;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.Shelf;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
+
+/** What a user would have uploaded before asking for training: the tiny base model and a few images. */
+final class TrainingFixtures {
+    static final String BASE_MODEL = "tiny-sd";
+
+    private TrainingFixtures() {
+    }
+
+    /** The tiny model (64 px, seconds per job on a CPU) under {@code models/tiny-sd/}, once per store. */
+    static synchronized void publishBaseModel(ArtifactStore artifacts) throws IOException {
+        if (artifacts.manifest(Shelf.MODELS.at(BASE_MODEL)).isPresent()) {
+            return;
+        }
+        Path dir = Files.createTempDirectory("tiny-sd");
+        TinyModel.write(dir, false, DType.FLOAT32, 7, component -> { });
+        artifacts.publish(Shelf.MODELS.at(BASE_MODEL), "BASE_MODEL", ArtifactFile.allIn(dir), Map.of());
+    }
+
+    /** A dataset of three 64 px PNGs of coloured blocks under {@code datasets/<id>/}; returns its images. */
+    static List<StoredObject> publishDataset(ArtifactStore artifacts, String datasetId) throws IOException {
+        List<ArtifactFile> files = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom(datasetId.hashCode());
+        for (int i = 0; i < 3; i++) {
+            files.add(ArtifactFile.of("img-" + i + ".png", png(random)));
+        }
+        return artifacts.publish(Shelf.DATASETS.at(datasetId), "DATASET", files, Map.of()).files().stream()
+                .map(f -> new StoredObject(f.key(), f.sha256(), f.size())).toList();
+    }
+
+    /** A LoRA request as the gateway sends it: the seed's defaults, at 64 px and {@code steps} steps. */
+    static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps) {
+        return new TrainingRequest(jobId, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
+                "a photo of <cat-toy>", null, null, new HyperParameters(64, null, null, steps, null, null, null, null,
+                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                        null, null, null, null, null)).withDefaults();
+    }
+
+    static String json(io.sdtune.contracts.Message message) {
+        return new String(JsonCodec.encode(message), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] png(SplittableRandom random) throws IOException {
+        BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 64; y += 16) {
+            for (int x = 0; x < 64; x += 16) {
+                int rgb = random.nextInt(1 << 24);
+                for (int dy = 0; dy < 16; dy++) {
+                    for (int dx = 0; dx < 16; dx++) {
+                        image.setRGB(x + dx, y + dy, rgb);
+                    }
+                }
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+}
