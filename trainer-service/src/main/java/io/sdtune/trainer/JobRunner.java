@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -66,6 +67,7 @@ public class JobRunner {
 
     private ExecutorService thread;
     private AdapterPublication adapters;
+    private volatile boolean stopping;
 
     @PostConstruct
     void start() {
@@ -73,9 +75,14 @@ public class JobRunner {
         adapters = new AdapterPublication(artifacts);
     }
 
+    /**
+     * The running job stops at its next step and says nothing: its record stays unacked, so it is delivered
+     * again, to this instance restarted or to another, and trained from the start.
+     */
     @PreDestroy
     void stop() {
-        thread.shutdownNow();
+        stopping = true;
+        thread.shutdown();
     }
 
     /** Completes when the job has ended and all its events are written; exceptionally only if they could not be. */
@@ -105,7 +112,7 @@ public class JobRunner {
                 }
             }
         } catch (JobFailure e) {
-            fail(jobId, e.getMessage(), e);
+            fail(jobId, e.getMessage(), null);
         } catch (IOException e) {
             fail(jobId, "the object store failed, try again later: " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -119,10 +126,13 @@ public class JobRunner {
         download(request, workspace.images());
         EngineSetup setup = EngineSetup.of(request, baseModel(request.baseModelId()), workspace, Device.parse(device));
         ProgressReporter progress = new ProgressReporter(request.jobId(), events::publish,
-                () -> cancellations.isCancelled(request.jobId()), System::nanoTime, progressInterval.toNanos());
+                () -> stopping || cancellations.isCancelled(request.jobId()), System::nanoTime, progressInterval.toNanos());
         LOG.infof("job %s: training %s on %s for %d steps", request.jobId(), request.method(), device,
                 setup.args().maxTrainSteps());
         new Trainer(setup.args(), setup.method()).run(progress);
+        if (stopping) {
+            throw new CancellationException("job " + request.jobId() + " left for redelivery: the trainer is stopping");
+        }
         if (progress.cancelled()) {
             return Optional.empty();
         }
@@ -169,7 +179,12 @@ public class JobRunner {
         events.publish(new TrainingEvent.Succeeded(jobId, adapter.adapterId()));
     }
 
+    /** Publishes {@code failed}; {@code cause} is null for a {@link JobFailure}, whose reason says it all. */
     private void fail(String jobId, String reason, Exception cause) {
+        if (stopping) {
+            // Most likely the shutdown itself (the store or the broker closed under the job): not the job's fault.
+            throw new CancellationException("job " + jobId + " left for redelivery: the trainer is stopping");
+        }
         LOG.warnf(cause, "job %s failed: %s", jobId, reason);
         events.publish(new TrainingEvent.Failed(jobId, reason));
     }

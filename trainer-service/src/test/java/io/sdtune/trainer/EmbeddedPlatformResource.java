@@ -4,13 +4,23 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.sdtune.contracts.Topics;
 import io.sdtune.embedded.EmbeddedPlatform;
 import io.sdtune.embedded.kafka.Topic;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
-/** A real Kafka broker with every topic of the contracts and a real S3 server, for the app under test. */
+/**
+ * A real Kafka broker with every topic of the contracts and a real S3 server for the app under test, and
+ * a folder of its own for the model cache and the jobs.
+ */
 public class EmbeddedPlatformResource implements QuarkusTestResourceLifecycleManager {
     private EmbeddedPlatform platform;
+    private Path local;
 
     @Override
     public Map<String, String> start() {
@@ -24,13 +34,30 @@ public class EmbeddedPlatformResource implements QuarkusTestResourceLifecycleMan
                 Topic.of(Topics.TRAINING_REQUESTS_DLQ, 1),
                 Topic.of(Topics.TRAINING_CANCELLATIONS_DLQ, 1),
                 Topic.of(Topics.GENERATION_REQUESTS_DLQ, 1)));
-        return new HashMap<>(platform.config());
+        Map<String, String> config = new HashMap<>(platform.config());
+        try {
+            local = Files.createTempDirectory("sdtune-trainer-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        config.put("sdtune.cache.dir", local.resolve("cache").toString());
+        config.put("sdtune.trainer.work-dir", local.resolve("jobs").toString());
+        return config;
     }
 
     @Override
     public void stop() {
         if (platform != null) {
             platform.close();
+        }
+        if (local != null) {
+            try (Stream<Path> walk = Files.walk(local)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 }

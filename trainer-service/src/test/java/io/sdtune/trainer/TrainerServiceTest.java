@@ -19,15 +19,20 @@ import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -80,6 +85,7 @@ class TrainerServiceTest {
         assertThat(announced).isEqualTo(new AdapterAnnouncement("lora-job", AdapterKind.LORA, TrainingFixtures.BASE_MODEL,
                 request.jobId(), manifest.files().stream().map(f -> new StoredObject(f.key(), f.sha256(), f.size())).toList(),
                 List.of("<cat-toy>")));
+        assertThat(jobFolders("lora-job")).isEmpty();
     }
 
     @Test
@@ -124,6 +130,7 @@ class TrainerServiceTest {
         assertThat(((TrainingEvent.Failed) events.get(events.size() - 1)).reason())
                 .isEqualTo("dataset image datasets/gone/img-0.png is not in the object store: upload the dataset again");
         assertThat(artifacts.manifest(Shelf.ADAPTERS.at("missing-images"))).isEmpty();
+        assertThat(jobFolders("missing-images")).isEmpty();
     }
 
     @Test
@@ -185,6 +192,14 @@ class TrainerServiceTest {
             Thread.sleep(500);
         }
         assertThat(checks).isGreaterThan(20);
+    }
+
+    /** What is left of a job's local folder: nothing, once the job has ended. */
+    private static List<Path> jobFolders(String jobId) throws IOException {
+        Path jobs = ConfigProvider.getConfig().getValue("sdtune.trainer.work-dir", Path.class);
+        try (Stream<Path> folders = Files.list(jobs)) {
+            return folders.filter(p -> p.getFileName().toString().startsWith("job-" + jobId + "-")).toList();
+        }
     }
 
     /** Sends {@code queued} (the gateway's) and the request. */

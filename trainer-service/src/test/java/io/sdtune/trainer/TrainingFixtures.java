@@ -53,9 +53,19 @@ final class TrainingFixtures {
     /** A LoRA request as the gateway sends it: the seed's defaults, at 64 px and {@code steps} steps. */
     static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps) {
         return new TrainingRequest(jobId, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
-                "a photo of <cat-toy>", null, null, new HyperParameters(64, null, null, steps, null, null, null, null,
-                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                        null, null, null, null, null)).withDefaults();
+                "a photo of <cat-toy>", null, null, smallAndShort(steps)).withDefaults();
+    }
+
+    /** A Textual Inversion request for {@code <cat-toy>}, started from "toy", at 64 px and {@code steps} steps. */
+    static TrainingRequest textualInversion(String jobId, String datasetId, List<StoredObject> images, int steps) {
+        return new TrainingRequest(jobId, TrainingMethod.TEXTUAL_INVERSION, BASE_MODEL, datasetId, images, "<cat-toy>",
+                "toy", null, null, null, smallAndShort(steps)).withDefaults();
+    }
+
+    /** 64 px (the tiny model's size) and {@code steps} steps; everything else left to the seed's defaults. */
+    private static HyperParameters smallAndShort(int steps) {
+        return new HyperParameters(64, null, null, steps, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     static String json(io.sdtune.contracts.Message message) {
