@@ -131,7 +131,7 @@ public class JobRunner {
                 setup.args().maxTrainSteps());
         new Trainer(setup.args(), setup.method()).run(progress);
         if (stopping) {
-            throw new CancellationException("job " + request.jobId() + " left for redelivery: the trainer is stopping");
+            throw leftForRedelivery(request.jobId());
         }
         if (progress.cancelled()) {
             return Optional.empty();
@@ -183,9 +183,14 @@ public class JobRunner {
     private void fail(String jobId, String reason, Exception cause) {
         if (stopping) {
             // Most likely the shutdown itself (the store or the broker closed under the job): not the job's fault.
-            throw new CancellationException("job " + jobId + " left for redelivery: the trainer is stopping");
+            throw leftForRedelivery(jobId);
         }
         LOG.warnf(cause, "job %s failed: %s", jobId, reason);
         events.publish(new TrainingEvent.Failed(jobId, reason));
+    }
+
+    /** Ends a job without a word while the trainer stops: its record is not acked, so it comes again. */
+    private static CancellationException leftForRedelivery(String jobId) {
+        return new CancellationException("job " + jobId + " left for redelivery: the trainer is stopping");
     }
 }
