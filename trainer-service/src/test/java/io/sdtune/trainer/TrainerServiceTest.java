@@ -89,6 +89,18 @@ class TrainerServiceTest {
     }
 
     @Test
+    void aTextualInversionJobIsAnnouncedAsAnEmbeddingOfItsPlaceholder() throws Exception {
+        submit(TrainingFixtures.textualInversion("ti-job", "ti", TrainingFixtures.publishDataset(artifacts, "ti"), 2));
+
+        events("ti-job", TrainingEvent.Succeeded.class);
+
+        AdapterAnnouncement announced = announcements("ti-job", 1).get(0);
+        assertThat(announced.kind()).isEqualTo(AdapterKind.EMBEDDING);
+        assertThat(announced.triggerTokens()).containsExactly("<cat-toy>");
+        assertThat(announced.files()).extracting(StoredObject::key).containsExactly("adapters/ti-job/learned_embeds.safetensors");
+    }
+
+    @Test
     void aReplayedRequestReannouncesWithoutTraining() throws Exception {
         TrainingRequest request = submit(TrainingFixtures.lora("replayed-job", "replayed",
                 TrainingFixtures.publishDataset(artifacts, "replayed"), 2));
