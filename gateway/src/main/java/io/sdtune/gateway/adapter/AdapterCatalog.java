@@ -1,0 +1,39 @@
+package io.sdtune.gateway.adapter;
+
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.adapter.AdapterAnnouncement;
+import io.sdtune.gateway.messaging.EventReader;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/** The adapters that exist: the compacted {@value Topics#ADAPTERS} topic read from its beginning. */
+@ApplicationScoped
+public class AdapterCatalog {
+    private final Map<String, Adapter> adapters = new ConcurrentHashMap<>();
+
+    @Inject
+    EventReader reader;
+
+    /** Newest first. */
+    public List<Adapter> all() {
+        return adapters.values().stream().sorted(Comparator.comparing(Adapter::created).reversed()).toList();
+    }
+
+    @Incoming("adapters")
+    void onAnnouncement(ConsumerRecord<String, String> record) {
+        if (record.value() == null) {
+            // a tombstone: the adapter was deleted
+            adapters.remove(record.key());
+            return;
+        }
+        reader.decode(record, AdapterAnnouncement.class).ifPresent(announced ->
+                adapters.put(announced.adapterId(), Adapter.of(announced, Instant.ofEpochMilli(record.timestamp()))));
+    }
+}

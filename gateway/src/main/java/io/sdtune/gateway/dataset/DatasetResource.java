@@ -1,0 +1,31 @@
+package io.sdtune.gateway.dataset;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.util.List;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+@Path("/api/datasets")
+public class DatasetResource {
+
+    public record Created(String datasetId) {
+    }
+
+    @Inject
+    Datasets datasets;
+
+    /** Every file part is an image of the dataset, whatever its field name. */
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response upload(@RestForm(FileUpload.ALL) List<FileUpload> images) throws IOException {
+        return Response.status(Response.Status.CREATED).entity(new Created(datasets.create(images))).build();
+    }
+}

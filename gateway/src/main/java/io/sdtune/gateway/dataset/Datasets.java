@@ -1,0 +1,90 @@
+package io.sdtune.gateway.dataset;
+
+import io.sdtune.contracts.StoredObject;
+import io.sdtune.contracts.validation.Syntax;
+import io.sdtune.gateway.api.MessageForm;
+import io.sdtune.gateway.api.ProblemException;
+import io.sdtune.storage.ArtifactFile;
+import io.sdtune.storage.ArtifactLocation;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.Shelf;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+/**
+ * Datasets: uploaded training images under {@code datasets/<datasetId>/}, published as an artifact (files,
+ * then the manifest), so a dataset exists whole or not at all.
+ */
+@ApplicationScoped
+public class Datasets {
+    static final String KIND = "DATASET";
+
+    @Inject
+    ArtifactStore artifacts;
+    @Inject
+    DatasetLimits limits;
+
+    /** Checks every file before storing any: a refused upload leaves nothing behind. */
+    public String create(List<FileUpload> uploads) throws IOException {
+        List<UploadedImage> images = check(uploads);
+        String datasetId = MessageForm.newId();
+        ArtifactLocation at = Shelf.DATASETS.at(datasetId);
+        List<ArtifactFile> files = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            UploadedImage image = images.get(i);
+            files.add(new ArtifactFile(String.format("%03d.%s", i, image.extension()), image.size(),
+                    () -> Files.newInputStream(image.file())));
+        }
+        try {
+            artifacts.publish(at, KIND, files, Map.of());
+        } catch (IOException | RuntimeException e) {
+            artifacts.delete(at);
+            throw e;
+        }
+        return datasetId;
+    }
+
+    /** The dataset's images as a training request names them; empty when there is no such dataset. */
+    public Optional<List<StoredObject>> images(String datasetId) throws IOException {
+        if (datasetId == null || !Syntax.ID.matches(datasetId)) {
+            return Optional.empty();
+        }
+        return artifacts.manifest(Shelf.DATASETS.at(datasetId)).map(manifest -> manifest.files().stream()
+                .map(f -> new StoredObject(f.key(), f.sha256(), f.size()))
+                .toList());
+    }
+
+    private List<UploadedImage> check(List<FileUpload> uploads) {
+        List<String> problems = new ArrayList<>();
+        if (uploads.isEmpty()) {
+            problems.add("images: none uploaded, send 1 to " + limits.maxImages() + " image files as multipart/form-data");
+        } else if (uploads.size() > limits.maxImages()) {
+            problems.add("images: " + uploads.size() + " uploaded, at most " + limits.maxImages() + " per dataset");
+        }
+        List<UploadedImage> images = new ArrayList<>();
+        for (int i = 0; i < uploads.size(); i++) {
+            FileUpload upload = uploads.get(i);
+            String name = "images[" + i + "] (" + upload.fileName() + ")";
+            if (upload.size() == 0) {
+                problems.add(name + " is empty");
+            } else if (upload.size() > limits.maxImageBytes()) {
+                problems.add(name + " has " + upload.size() + " bytes, at most " + limits.maxImageBytes() + " per image");
+            } else {
+                Optional<UploadedImage> image = UploadedImage.decode(upload.uploadedFile(), upload.size());
+                image.ifPresentOrElse(images::add,
+                        () -> problems.add(name + " is not an image this gateway can read (PNG, JPEG, GIF, BMP)"));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw ProblemException.invalid("dataset upload", problems);
+        }
+        return images;
+    }
+}

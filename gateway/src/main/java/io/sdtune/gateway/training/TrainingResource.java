@@ -1,0 +1,69 @@
+package io.sdtune.gateway.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sdtune.gateway.api.ProblemException;
+import io.smallrye.mutiny.Multi;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import java.io.IOException;
+
+@Path("/api/trainings")
+public class TrainingResource {
+
+    public record Accepted(String jobId) {
+    }
+
+    @Inject
+    Trainings trainings;
+    @Inject
+    TrainingJobs jobs;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response start(JsonNode body) throws IOException {
+        return Response.accepted(new Accepted(trainings.start(body).jobId())).build();
+    }
+
+    @GET
+    @Path("/{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public TrainingStatus status(@PathParam("id") String id) {
+        return jobs.status(id).orElseThrow(() -> unknown(id));
+    }
+
+    /** Server-sent events named by type ({@code progress}, ...), data {@code {type, at, event}}: the event as on its topic. */
+    @GET
+    @Path("/{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse) {
+        return jobs.watch(id).orElseThrow(() -> unknown(id))
+                .map(seen -> sse.newEventBuilder()
+                        .name(seen.type())
+                        .mediaType(MediaType.APPLICATION_JSON_TYPE)
+                        .data(seen)
+                        .build());
+    }
+
+    @DELETE
+    @Path("/{id}")
+    public Response cancel(@PathParam("id") String id) {
+        trainings.cancel(id);
+        return Response.accepted().build();
+    }
+
+    private static ProblemException unknown(String id) {
+        return ProblemException.notFound("no training job " + id);
+    }
+}

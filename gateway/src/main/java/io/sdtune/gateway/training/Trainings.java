@@ -1,0 +1,62 @@
+package io.sdtune.gateway.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sdtune.contracts.StoredObject;
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.training.TrainingCancellation;
+import io.sdtune.contracts.training.TrainingRequest;
+import io.sdtune.gateway.api.MessageForm;
+import io.sdtune.gateway.api.ProblemException;
+import io.sdtune.gateway.dataset.Datasets;
+import io.sdtune.gateway.messaging.Publisher;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Starts and cancels training jobs: a request with the seed's defaults applied, published on its topic. */
+@ApplicationScoped
+public class Trainings {
+    private static final String WHAT = "training request";
+
+    @Inject
+    Datasets datasets;
+    @Inject
+    Publisher publisher;
+    @Inject
+    TrainingJobs jobs;
+    @ConfigProperty(name = "sdtune.gateway.base-model-id")
+    String baseModelId;
+
+    /**
+     * The body is a training request less {@code job_id} and {@code images}, which come from the gateway and
+     * the dataset; {@code base_model_id} may be left out.
+     */
+    public TrainingRequest start(JsonNode body) throws IOException {
+        MessageForm form = MessageForm.of(WHAT, body).own("job_id", MessageForm.newId()).orElse("base_model_id", baseModelId);
+        JsonNode datasetId = form.get("dataset_id");
+        Optional<List<StoredObject>> images = datasets.images(datasetId == null ? null : datasetId.asText());
+        form.own("images", images.orElse(List.of()));
+        // without a dataset there are no images: the problem is the dataset, reported once below or by the contracts
+        TrainingRequest request = form.decode(TrainingRequest.class,
+                problem -> images.isEmpty() && problem.startsWith("images"));
+        if (images.isEmpty()) {
+            throw ProblemException.notFound("dataset_id " + datasetId + " names no dataset: upload its images with "
+                    + "POST /api/datasets first");
+        }
+        TrainingRequest withDefaults = request.withDefaults();
+        publisher.publish(Topics.TRAINING_REQUESTS, withDefaults);
+        jobs.submitted(withDefaults.jobId());
+        return withDefaults;
+    }
+
+    /** Asks the trainers to stop the job; a finished job stays as it is. */
+    public void cancel(String jobId) {
+        if (jobs.status(jobId).isEmpty()) {
+            throw ProblemException.notFound("no training job " + jobId);
+        }
+        publisher.publish(Topics.TRAINING_CANCELLATIONS, new TrainingCancellation(jobId));
+    }
+}
