@@ -36,8 +36,8 @@ public class Trainings {
      */
     public TrainingRequest start(JsonNode body) throws IOException {
         MessageForm form = MessageForm.of(WHAT, body).own("job_id", MessageForm.newId()).orElse("base_model_id", baseModelId);
-        JsonNode datasetId = form.get("dataset_id");
-        Optional<List<StoredObject>> images = datasets.images(datasetId == null ? null : datasetId.asText());
+        String datasetId = form.get("dataset_id") == null ? null : form.get("dataset_id").asText();
+        Optional<List<StoredObject>> images = datasets.images(datasetId);
         form.own("images", images.orElse(List.of()));
         // without a dataset there are no images: the problem is the dataset, reported once below or by the contracts
         TrainingRequest request = form.decode(TrainingRequest.class,

@@ -1,0 +1,170 @@
+package io.sdtune.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.contracts.training.SeedDefaults;
+import io.sdtune.contracts.training.TrainingCancellation;
+import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.contracts.training.TrainingMethod;
+import io.sdtune.contracts.training.TrainingRequest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(value = Platform.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class TrainingResourceTest {
+
+    @TestHTTPResource("/api/trainings")
+    URI trainings;
+
+    static String start(String body) {
+        return given().contentType(ContentType.JSON).body(body)
+                .when().post("/api/trainings")
+                .then().statusCode(202).extract().path("job_id");
+    }
+
+    @Test
+    void aTrainingIsPublishedWithTheSeedsDefaultsForItsMethod() {
+        String datasetId = DatasetResourceTest.upload(3);
+
+        String jobId = start("{\"method\": \"LORA\", \"dataset_id\": \"" + datasetId + "\","
+                + " \"instance_prompt\": \"a photo of sks toy\", \"hyper_parameters\": {\"max_train_steps\": 10}}");
+
+        TrainingRequest published = JsonCodec.decode(Broker.await(Topics.TRAINING_REQUESTS, jobId).value()
+                .getBytes(StandardCharsets.UTF_8), TrainingRequest.class);
+        assertThat(published.method()).isEqualTo(TrainingMethod.LORA);
+        assertThat(published.datasetId()).isEqualTo(datasetId);
+        assertThat(published.images()).hasSize(3)
+                .allSatisfy(image -> assertThat(image.key()).startsWith("datasets/" + datasetId + "/"));
+        assertThat(published.hyperParameters()).usingRecursiveComparison().ignoringFields("maxTrainSteps")
+                .isEqualTo(SeedDefaults.of(TrainingMethod.LORA));
+        assertThat(published.hyperParameters().maxTrainSteps()).isEqualTo(10);
+        assertThat(published.hyperParameters().rank()).isEqualTo(4);
+        given().when().get("/api/trainings/" + jobId).then().statusCode(200).body("state", equalTo("submitted"));
+    }
+
+    @Test
+    void anInvalidTrainingIsRefusedWithEveryProblem() {
+        String datasetId = DatasetResourceTest.upload(1);
+
+        given().contentType(ContentType.JSON)
+                .body("{\"method\": \"TEXTUAL_INVERSION\", \"dataset_id\": \"" + datasetId + "\", \"job_id\": \"mine\","
+                        + " \"hyper_parameters\": {\"learning_rate\": 5, \"rank\": 4}}")
+                .when().post("/api/trainings")
+                .then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("status", equalTo(400))
+                .body("problems", hasItems(
+                        "job_id is set by the gateway, leave it out",
+                        "placeholder_token is required for TEXTUAL_INVERSION",
+                        "initializer_token is required for TEXTUAL_INVERSION"))
+                .body("problems.findAll { it.startsWith('hyper_parameters.learning_rate') }.size()", equalTo(1))
+                .body("problems.findAll { it.startsWith('hyper_parameters.rank') }.size()", equalTo(1));
+    }
+
+    @Test
+    void aMisspelledFieldIsNamed() {
+        given().contentType(ContentType.JSON)
+                .body("{\"method\": \"LORA\", \"dataset_id\": \"x\", \"instance_prompt\": \"p\","
+                        + " \"hyper_parameters\": {\"learning_rte\": 0.1}}")
+                .when().post("/api/trainings")
+                .then().statusCode(400)
+                .body("problems[0]", containsString("did you mean learning_rate?"));
+    }
+
+    @Test
+    void anUnknownDatasetIsNotFound() {
+        given().contentType(ContentType.JSON)
+                .body("{\"method\": \"LORA\", \"dataset_id\": \"no-such-dataset\", \"instance_prompt\": \"p\"}")
+                .when().post("/api/trainings")
+                .then().statusCode(404)
+                .contentType("application/problem+json")
+                .body("detail", containsString("no-such-dataset names no dataset"));
+    }
+
+    @Test
+    void eventsShowInTheStatusAndTheStreamReplaysThenFollowsThem() throws Exception {
+        String jobId = "job-events-1";
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Queued(jobId));
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Started(jobId));
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Progress(jobId, 5, 10, 0.25, 1e-4, 0.5, 2.5));
+        Broker.eventually("the progress in the status", () -> "progress".equals(
+                given().get("/api/trainings/" + jobId).then().extract().path("state")));
+        given().when().get("/api/trainings/" + jobId)
+                .then().statusCode(200)
+                .body("step", equalTo(5)).body("total_steps", equalTo(10))
+                .body("loss", equalTo(0.25f)).body("eta_seconds", equalTo(2.5f));
+
+        CompletableFuture<HttpResponse<Stream<String>>> stream = HttpClient.newHttpClient().sendAsync(
+                HttpRequest.newBuilder(URI.create(trainings + "/" + jobId + "/events")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> response = stream.get(10, TimeUnit.SECONDS);
+        assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/event-stream"));
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Succeeded(jobId, "adapter-1"));
+
+        // the stream ends after the final event
+        List<String> events = CompletableFuture.supplyAsync(() -> response.body()
+                        .filter(line -> line.startsWith("event:")).toList())
+                .get(Broker.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(events).extracting(line -> line.substring("event:".length()).trim())
+                .containsExactly("queued", "started", "progress", "succeeded");
+        given().when().get("/api/trainings/" + jobId)
+                .then().body("state", equalTo("succeeded")).body("adapter_id", equalTo("adapter-1"));
+    }
+
+    @Test
+    void aFailureCarriesItsReason() {
+        String jobId = "job-failed-1";
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Failed(jobId, "CUDA out of memory at step 3"));
+        Broker.eventually("the failure in the status", () -> "failed".equals(
+                given().get("/api/trainings/" + jobId).then().extract().path("state")));
+        given().when().get("/api/trainings/" + jobId).then().body("reason", equalTo("CUDA out of memory at step 3"));
+    }
+
+    @Test
+    void cancellingPublishesACancellation() {
+        String jobId = start("{\"method\": \"DREAMBOOTH\", \"dataset_id\": \"" + DatasetResourceTest.upload(1)
+                + "\", \"instance_prompt\": \"a photo of sks dog\"}");
+
+        given().when().delete("/api/trainings/" + jobId).then().statusCode(202);
+
+        TrainingCancellation cancellation = JsonCodec.decode(Broker.await(Topics.TRAINING_CANCELLATIONS, jobId).value()
+                .getBytes(StandardCharsets.UTF_8), TrainingCancellation.class);
+        assertThat(cancellation.jobId()).isEqualTo(jobId);
+    }
+
+    @Test
+    void anUnknownJobIsNotFound() {
+        given().when().get("/api/trainings/no-such-job")
+                .then().statusCode(404).contentType("application/problem+json");
+        given().when().delete("/api/trainings/no-such-job").then().statusCode(404);
+    }
+
+    @Test
+    void anEventThatDoesNotDecodeIsDeadLettered() {
+        Broker.send(Topics.TRAINING_EVENTS, "job-poison", "{\"schema_version\": 1, \"type\": \"paused\"}");
+
+        assertThat(Broker.await(Topics.deadLetterOf(Topics.TRAINING_EVENTS), "job-poison").value())
+                .contains("paused").contains("\"reason\"");
+    }
+}
