@@ -1,0 +1,130 @@
+package io.sdtune.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.sdtune.contracts.StoredObject;
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.adapter.AdapterAnnouncement;
+import io.sdtune.contracts.adapter.AdapterKind;
+import io.sdtune.contracts.generation.GenerationRequest;
+import io.sdtune.contracts.generation.GenerationResult;
+import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.storage.ObjectKeys;
+import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.StoredFile;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(value = Platform.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class GenerationResourceTest {
+    private static final String SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    @Inject
+    ObjectStore objects;
+
+    @Test
+    void anAnnouncedAdapterIsListed() {
+        Broker.publish(Topics.ADAPTERS, new AdapterAnnouncement("cat-toy-lora", AdapterKind.LORA,
+                "stable-diffusion-v1-5", "job-1",
+                List.of(new StoredObject("adapters/cat-toy-lora/pytorch_lora_weights.safetensors", SHA256, 3_279_136L)),
+                List.of("<cat-toy>")));
+
+        Broker.eventually("the adapter in the list", () -> given().get("/api/adapters").then().extract()
+                .<List<String>>path("id").contains("cat-toy-lora"));
+        given().when().get("/api/adapters")
+                .then().statusCode(200)
+                .body("find { it.id == 'cat-toy-lora' }.kind", equalTo("LORA"))
+                .body("find { it.id == 'cat-toy-lora' }.base_model_id", equalTo("stable-diffusion-v1-5"))
+                .body("find { it.id == 'cat-toy-lora' }.trigger_tokens", contains("<cat-toy>"))
+                .body("find { it.id == 'cat-toy-lora' }.size_bytes", equalTo(3_279_136))
+                .body("find { it.id == 'cat-toy-lora' }.created", containsString("T"));
+    }
+
+    @Test
+    void aGenerationIsPublishedThenShowsItsImageWhichIsServed() throws IOException {
+        String requestId = given().contentType(ContentType.JSON)
+                .body("{\"prompt\": \"A <cat-toy> backpack\", \"adapters\": [{\"adapter_id\": \"cat-toy-lora\", \"scale\": 0.8}],"
+                        + " \"num_inference_steps\": 20, \"width\": 64, \"height\": 64}")
+                .when().post("/api/generations")
+                .then().statusCode(202).extract().path("request_id");
+
+        ConsumerRecord<String, String> record = Broker.await(Topics.GENERATION_REQUESTS, "cat-toy-lora");
+        GenerationRequest published = JsonCodec.decode(record.value().getBytes(StandardCharsets.UTF_8),
+                GenerationRequest.class);
+        assertThat(published.requestId()).isEqualTo(requestId);
+        assertThat(published.numInferenceSteps()).isEqualTo(20);
+        assertThat(published.guidanceScale()).isEqualTo(7.5);
+        assertThat(published.scheduler()).isEqualTo("dpmpp_2m");
+        assertThat(published.numImagesPerPrompt()).isEqualTo(1);
+        assertThat(published.seed()).isNotNull();
+        given().when().get("/api/generations/" + requestId).then().statusCode(200).body("state", equalTo("pending"));
+
+        byte[] png = Images.noise("png", 64, 7);
+        StoredFile image = objects.put(ObjectKeys.image(requestId, 0), png);
+        Broker.publish(Topics.GENERATION_RESULTS, new GenerationResult.Succeeded(requestId,
+                List.of(new StoredObject(image.key(), image.sha256(), image.size())),
+                new GenerationResult.Timings(5, 0, 1200, 30)));
+
+        Broker.eventually("the result in the status", () -> "succeeded".equals(
+                given().get("/api/generations/" + requestId).then().extract().path("state")));
+        String url = given().when().get("/api/generations/" + requestId)
+                .then().body("images", contains("/api/images/" + requestId + "/0.png"))
+                .extract().path("images[0]");
+        byte[] served = given().when().get(url).then().statusCode(200).contentType("image/png")
+                .extract().asByteArray();
+        assertThat(served).isEqualTo(png);
+    }
+
+    @Test
+    void aFailedGenerationCarriesItsReason() {
+        String requestId = given().contentType(ContentType.JSON).body("{\"prompt\": \"a cat\", \"seed\": 42}")
+                .when().post("/api/generations").then().statusCode(202).extract().path("request_id");
+
+        Broker.publish(Topics.GENERATION_RESULTS, new GenerationResult.Failed(requestId, "unknown adapter x"));
+
+        Broker.eventually("the failure in the status", () -> "failed".equals(
+                given().get("/api/generations/" + requestId).then().extract().path("state")));
+        given().when().get("/api/generations/" + requestId).then().body("reason", equalTo("unknown adapter x"));
+    }
+
+    @Test
+    void anInvalidGenerationIsRefusedWithEveryProblem() {
+        given().contentType(ContentType.JSON)
+                .body("{\"prompt\": \"\", \"width\": 100, \"num_inference_steps\": 500, \"scheduler\": \"lms\"}")
+                .when().post("/api/generations")
+                .then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("problems.size()", equalTo(4))
+                .body("problems", hasItem(containsString("width")))
+                .body("problems", hasItem(containsString("num_inference_steps")))
+                .body("problems", hasItem(containsString("scheduler")));
+    }
+
+    @Test
+    void anAbsentImageIsNotFound() {
+        given().when().get("/api/images/no-such-request/0.png")
+                .then().statusCode(404).contentType("application/problem+json");
+        given().when().get("/api/generations/no-such-request").then().statusCode(404);
+    }
+
+    @Test
+    void openApiHealthAndMetricsAreServed() {
+        given().when().get("/q/openapi").then().statusCode(200).body(containsString("/api/trainings/{id}/events"));
+        given().when().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get("/q/metrics").then().statusCode(200).body(containsString("http_server_requests"));
+    }
+}
