@@ -45,7 +45,12 @@ public class Datasets {
         try {
             artifacts.publish(at, KIND, files, Map.of());
         } catch (IOException | RuntimeException e) {
-            artifacts.delete(at);
+            // files uploaded before the failure would be invisible but still take space
+            try {
+                artifacts.delete(at);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw e;
         }
         return datasetId;

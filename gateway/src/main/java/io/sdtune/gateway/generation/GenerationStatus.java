@@ -1,12 +1,10 @@
 package io.sdtune.gateway.generation;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import io.sdtune.contracts.generation.GenerationResult;
 import java.util.List;
 import java.util.stream.IntStream;
 
 /** {@code pending} until the generator's result: {@code succeeded} with the images' URLs, or {@code failed} with the reason. */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record GenerationStatus(String requestId, String state, List<String> images, GenerationResult.Timings timings,
         String reason) {
 

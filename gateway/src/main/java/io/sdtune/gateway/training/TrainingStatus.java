@@ -1,6 +1,5 @@
 package io.sdtune.gateway.training;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import io.sdtune.contracts.training.TrainingEvent;
 import java.time.Instant;
 
@@ -8,7 +7,6 @@ import java.time.Instant;
  * Where a job stands after the events seen so far: {@code state} is the last event's type ({@code submitted}
  * before any); progress fields hold the latest progress, {@code adapter_id} and {@code reason} the outcome.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingStatus(String jobId, String state, Integer step, Integer totalSteps, Double loss,
         Double learningRate, Double etaSeconds, String adapterId, String reason, Instant updated) {
 
