@@ -122,6 +122,13 @@ class GenerationResourceTest {
     }
 
     @Test
+    void theWebUiIsServed() {
+        given().when().get("/").then().statusCode(200).contentType(containsString("text/html"))
+                .body(containsString("app.js"));
+        given().when().get("/app.js").then().statusCode(200).body(containsString("/api/trainings/defaults/"));
+    }
+
+    @Test
     void openApiHealthAndMetricsAreServed() {
         given().when().get("/q/openapi").then().statusCode(200).body(containsString("/api/trainings/{id}/events"));
         given().when().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
 
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -60,6 +62,16 @@ class TrainingResourceTest {
         assertThat(published.hyperParameters().maxTrainSteps()).isEqualTo(10);
         assertThat(published.hyperParameters().rank()).isEqualTo(4);
         given().when().get("/api/trainings/" + jobId).then().statusCode(200).body("state", equalTo("submitted"));
+    }
+
+    @Test
+    void theSeedsDefaultsAreServedPerMethod() {
+        given().when().get("/api/trainings/defaults/TEXTUAL_INVERSION")
+                .then().statusCode(200)
+                .body("learning_rate", equalTo(5e-4f))
+                .body("gradient_accumulation_steps", equalTo(4))
+                .body("scale_lr", equalTo(true))
+                .body("$", not(hasKey("rank")));
     }
 
     @Test

@@ -1,6 +1,9 @@
 package io.sdtune.gateway.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sdtune.contracts.training.HyperParameters;
+import io.sdtune.contracts.training.SeedDefaults;
+import io.sdtune.contracts.training.TrainingMethod;
 import io.sdtune.gateway.api.ProblemException;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
@@ -34,6 +37,14 @@ public class TrainingResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response start(JsonNode body) throws IOException {
         return Response.accepted(new Accepted(trainings.start(body).jobId())).build();
+    }
+
+    /** Every hyper-parameter of the method at the seed's value: what a request that leaves them out trains with. */
+    @GET
+    @Path("/defaults/{method}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public HyperParameters defaults(@PathParam("method") TrainingMethod method) {
+        return SeedDefaults.of(method);
     }
 
     @GET

@@ -1,0 +1,164 @@
+// The web UI: plain JavaScript over the gateway's API (gateway/README.md), no build step.
+'use strict';
+
+const $ = id => document.getElementById(id);
+const FINAL = ['succeeded', 'failed', 'cancelled'];
+let datasetId = null;
+let jobId = null;
+let events = null;
+let losses = [];
+
+/** JSON from the API, or the problem body shown and thrown. */
+async function call(method, path, body) {
+  const options = {method};
+  if (body instanceof FormData) {
+    options.body = body;
+  } else if (body !== undefined) {
+    options.headers = {'Content-Type': 'application/json'};
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const problems = json && json.problems ? '\n- ' + json.problems.join('\n- ') : '';
+    showProblem(`${response.status} ${json ? json.detail || json.title : ''}${problems}`);
+    throw new Error(json ? json.detail : response.statusText);
+  }
+  $('problem').hidden = true;
+  return json;
+}
+
+function showProblem(text) {
+  $('problem').textContent = text;
+  $('problem').hidden = false;
+}
+
+$('upload-button').onclick = async () => {
+  const form = new FormData();
+  for (const file of $('files').files) {
+    form.append('images', file, file.name);
+  }
+  datasetId = (await call('POST', '/api/datasets', form)).dataset_id;
+  $('dataset-id').textContent = datasetId;
+};
+
+async function showDefaults() {
+  const method = $('method').value;
+  for (const part of document.querySelectorAll('[data-for]')) {
+    part.hidden = !part.dataset.for.split(' ').includes(method);
+  }
+  const defaults = await call('GET', `/api/trainings/defaults/${method}`);
+  $('hyper-parameters').value = JSON.stringify(defaults, null, 2);
+}
+$('method').onchange = showDefaults;
+
+$('start-button').onclick = async () => {
+  const method = $('method').value;
+  const request = {method, dataset_id: datasetId, hyper_parameters: JSON.parse($('hyper-parameters').value)};
+  if (method === 'TEXTUAL_INVERSION') {
+    request.placeholder_token = $('placeholder-token').value;
+    request.initializer_token = $('initializer-token').value;
+  } else {
+    request.instance_prompt = $('instance-prompt').value;
+  }
+  jobId = (await call('POST', '/api/trainings', request)).job_id;
+  $('job-id').textContent = jobId;
+  $('cancel-button').disabled = false;
+  watch(jobId);
+};
+
+$('cancel-button').onclick = () => call('DELETE', `/api/trainings/${jobId}`);
+
+/** Follows the job's events: the gateway replays them from the start, then streams live ones. */
+function watch(id) {
+  if (events) {
+    events.close();
+  }
+  losses = [];
+  events = new EventSource(`/api/trainings/${id}/events`);
+  for (const type of ['queued', 'started', 'progress', 'checkpoint', ...FINAL]) {
+    events.addEventListener(type, message => onEvent(JSON.parse(message.data)));
+  }
+}
+
+function onEvent(seen) {
+  const event = seen.event;
+  $('job-state').textContent = seen.type + (event.reason ? `: ${event.reason}` : '')
+      + (event.adapter_id ? ` - adapter ${event.adapter_id}` : '');
+  if (seen.type === 'progress') {
+    $('progress').value = event.step / event.total_steps;
+    $('progress-text').textContent = `step ${event.step}/${event.total_steps}, loss ${event.loss.toFixed(4)}, `
+        + `about ${Math.round(event.eta_seconds)} s left`;
+    losses.push([event.step, event.loss]);
+    drawLoss(event.total_steps);
+  }
+  if (FINAL.includes(seen.type)) {
+    events.close();  // else EventSource reconnects and the gateway replays the job again
+    $('cancel-button').disabled = true;
+    if (seen.type === 'succeeded') {
+      $('progress').value = 1;
+      loadAdapters();
+    }
+  }
+}
+
+function drawLoss(totalSteps) {
+  const canvas = $('loss');
+  const context = canvas.getContext('2d');
+  const top = Math.max(...losses.map(([, loss]) => loss)) || 1;
+  context.clearRect(0, 0, canvas.width, canvas.height);
+  context.beginPath();
+  losses.forEach(([step, loss], i) => {
+    const x = step / totalSteps * canvas.width;
+    const y = canvas.height - loss / top * (canvas.height - 4);
+    i === 0 ? context.moveTo(x, y) : context.lineTo(x, y);
+  });
+  context.stroke();
+}
+
+async function loadAdapters() {
+  const adapters = await call('GET', '/api/adapters');
+  $('adapters').innerHTML = '';
+  for (const adapter of adapters) {
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    input.type = 'number';
+    input.step = '0.1';
+    input.min = '-2';
+    input.max = '2';
+    input.dataset.adapterId = adapter.id;
+    label.append(`${adapter.id} (${adapter.kind}, ${adapter.trigger_tokens.join(' ')}) `, input);
+    $('adapters').append(label);
+  }
+}
+$('refresh-adapters').onclick = loadAdapters;
+
+$('generate-button').onclick = async () => {
+  const number = id => $(id).value === '' ? undefined : Number($(id).value);
+  const adapters = [...$('adapters').querySelectorAll('input')]
+      .filter(input => input.value !== '')
+      .map(input => ({adapter_id: input.dataset.adapterId, scale: Number(input.value)}));
+  const request = {
+    prompt: $('prompt').value, negative_prompt: $('negative-prompt').value, adapters,
+    num_inference_steps: number('steps'), guidance_scale: number('guidance'), scheduler: $('scheduler').value,
+    seed: number('seed'), width: number('width'), height: number('height'), num_images_per_prompt: number('count'),
+  };
+  const requestId = (await call('POST', '/api/generations', request)).request_id;
+  $('generation-state').textContent = `request ${requestId}: pending`;
+  let status;
+  do {
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    status = await call('GET', `/api/generations/${requestId}`);
+  } while (status.state === 'pending');
+  $('generation-state').textContent = `request ${requestId}: ${status.state}` + (status.reason ? `: ${status.reason}` : '');
+  for (const url of status.images || []) {
+    const image = document.createElement('img');
+    image.src = url;
+    image.title = request.prompt;
+    $('gallery').prepend(image);
+  }
+};
+
+showDefaults();
+loadAdapters();
