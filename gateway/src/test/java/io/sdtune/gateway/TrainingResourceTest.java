@@ -94,6 +94,14 @@ class TrainingResourceTest {
     }
 
     @Test
+    void aBodyThatIsNotAJsonObjectIsAProblem() {
+        given().contentType(ContentType.JSON).body("{\"method\": ").when().post("/api/trainings")
+                .then().statusCode(400).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body("[]").when().post("/api/trainings")
+                .then().statusCode(400).body("problems", hasItems("the body must be a JSON object"));
+    }
+
+    @Test
     void aMisspelledFieldIsNamed() {
         given().contentType(ContentType.JSON)
                 .body("{\"method\": \"LORA\", \"dataset_id\": \"x\", \"instance_prompt\": \"p\","
@@ -135,11 +143,15 @@ class TrainingResourceTest {
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Succeeded(jobId, "adapter-1"));
 
         // the stream ends after the final event
-        List<String> events = CompletableFuture.supplyAsync(() -> response.body()
-                        .filter(line -> line.startsWith("event:")).toList())
+        List<String> lines = CompletableFuture.supplyAsync(() -> response.body().toList())
                 .get(Broker.PATIENCE.toSeconds(), TimeUnit.SECONDS);
-        assertThat(events).extracting(line -> line.substring("event:".length()).trim())
+        assertThat(lines).filteredOn(line -> line.startsWith("event:"))
+                .extracting(line -> line.substring("event:".length()).trim())
                 .containsExactly("queued", "started", "progress", "succeeded");
+        assertThat(lines).filteredOn(line -> line.startsWith("data:") && line.contains("\"type\":\"progress\""))
+                .singleElement().asString()
+                .contains("\"at\":\"20").contains("\"event\":{\"type\":\"progress\",\"job_id\":\"" + jobId + "\"")
+                .contains("\"step\":5").contains("\"loss\":0.25");
         given().when().get("/api/trainings/" + jobId)
                 .then().body("state", equalTo("succeeded")).body("adapter_id", equalTo("adapter-1"));
     }
