@@ -130,7 +130,9 @@ class GenerationResourceTest {
 
     @Test
     void openApiHealthAndMetricsAreServed() {
-        given().when().get("/q/openapi").then().statusCode(200).body(containsString("/api/trainings/{id}/events"));
+        given().when().get("/q/openapi").then().statusCode(200)
+                .body(containsString("/api/trainings/{id}/events"))
+                .body(containsString("TrainingRequest")).body(containsString("max_train_steps"));
         given().when().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));
         given().when().get("/q/metrics").then().statusCode(200).body(containsString("http_server_requests"));
     }

@@ -64,10 +64,6 @@ public final class MessageForm {
         return this;
     }
 
-    public void addProblem(String problem) {
-        problems.add(problem);
-    }
-
     /**
      * The message, checked by the contracts; every problem (the gateway's and the contracts') in one 400,
      * except those for which {@code ignored} is true (then null when those were all there was).

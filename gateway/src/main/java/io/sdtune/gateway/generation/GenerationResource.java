@@ -1,6 +1,7 @@
 package io.sdtune.gateway.generation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.gateway.api.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -11,6 +12,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 
 @Path("/api/generations")
 public class GenerationResource {
@@ -24,7 +28,9 @@ public class GenerationResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response submit(JsonNode body) {
+    public Response submit(@RequestBody(description = "A generation request less request_id, which the gateway sets; "
+            + "all but prompt may be left out", content = @Content(schema = @Schema(implementation = GenerationRequest.class)))
+            JsonNode body) {
         return Response.accepted(new Accepted(generations.submit(body).requestId())).build();
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sdtune.contracts.training.HyperParameters;
 import io.sdtune.contracts.training.SeedDefaults;
 import io.sdtune.contracts.training.TrainingMethod;
+import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.gateway.api.ProblemException;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
@@ -20,6 +21,9 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.io.IOException;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 
 @Path("/api/trainings")
 public class TrainingResource {
@@ -35,7 +39,10 @@ public class TrainingResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response start(JsonNode body) throws IOException {
+    public Response start(@RequestBody(description = "A training request less job_id and images, which the gateway "
+            + "sets; base_model_id and any hyper-parameter may be left out",
+            content = @Content(schema = @Schema(implementation = TrainingRequest.class))) JsonNode body)
+            throws IOException {
         return Response.accepted(new Accepted(trainings.start(body).jobId())).build();
     }
 
