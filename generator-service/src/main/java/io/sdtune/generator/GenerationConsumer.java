@@ -1,0 +1,105 @@
+package io.sdtune.generator;
+
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.sdtune.contracts.InvalidMessageException;
+import io.sdtune.contracts.Message;
+import io.sdtune.contracts.StoredObject;
+import io.sdtune.contracts.deadletter.DeadLetter;
+import io.sdtune.contracts.generation.GenerationRequest;
+import io.sdtune.contracts.generation.GenerationResult;
+import io.sdtune.contracts.json.JsonCodec;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * {@code generation.requests} in, {@code generation.results} out. Records are handled concurrently (unordered
+ * blocking), so that requests arriving together meet in the {@link Batcher}'s window; a record that does not
+ * decode goes to the dead-letter topic, a request that cannot be served gets a failed result, and either way
+ * the record is acknowledged.
+ */
+@ApplicationScoped
+public class GenerationConsumer {
+    private static final Logger LOG = Logger.getLogger(GenerationConsumer.class);
+
+    @Inject
+    Batcher batcher;
+
+    @Inject
+    ImageShelf shelf;
+
+    @Inject
+    @Channel("generation-results")
+    MutinyEmitter<String> results;
+
+    @Inject
+    @Channel("generation-dead-letters")
+    MutinyEmitter<String> deadLetters;
+
+    @Incoming("generation-requests")
+    @Blocking(ordered = false)
+    public void consume(ConsumerRecord<String, String> record) {
+        if (record.value() == null) {
+            deadLetter(record, null, "the record has no value");
+            return;
+        }
+        byte[] value = record.value().getBytes(StandardCharsets.UTF_8);
+        GenerationRequest request;
+        try {
+            request = JsonCodec.decode(value, GenerationRequest.class).withDefaults();
+        } catch (InvalidMessageException e) {
+            deadLetter(record, value, e.getMessage());
+            return;
+        }
+        send(results, serve(request, record.timestamp()));
+    }
+
+    private void deadLetter(ConsumerRecord<String, String> record, byte[] value, String reason) {
+        LOG.warnf("dead-lettering %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), reason);
+        send(deadLetters, DeadLetter.of(record.topic(), record.partition(), record.offset(), record.key(), value, reason));
+    }
+
+    /** The stored images of a replayed request, else freshly drawn ones; a failure with its reason otherwise. */
+    private GenerationResult serve(GenerationRequest r, long receivedAtMs) {
+        try {
+            Optional<List<StoredObject>> stored = shelf.existing(r.requestId(), r.numImagesPerPrompt());
+            if (stored.isPresent()) {
+                LOG.infof("request %s was drawn before: its images are re-announced", r.requestId());
+                return new GenerationResult.Succeeded(r.requestId(), stored.get(),
+                        new GenerationResult.Timings(0, 0, 0, 0));
+            }
+            Batcher.Drawn drawn = batcher.submit(r).join();
+            long uploadStart = System.currentTimeMillis();
+            var images = shelf.upload(r.requestId(), drawn.images());
+            long uploadMs = System.currentTimeMillis() - uploadStart;
+            return new GenerationResult.Succeeded(r.requestId(), images, new GenerationResult.Timings(
+                    Math.max(0, drawn.startedAtMs() - receivedAtMs), drawn.adapterLoadMs(), drawn.inferenceMs(), uploadMs));
+        } catch (CompletionException e) {
+            return failed(r, e.getCause());
+        } catch (Exception e) {
+            return failed(r, e);
+        }
+    }
+
+    private static GenerationResult failed(GenerationRequest r, Throwable cause) {
+        if (cause instanceof Rejected) {
+            return new GenerationResult.Failed(r.requestId(), cause.getMessage());
+        }
+        LOG.errorf(cause, "request %s failed", r.requestId());
+        return new GenerationResult.Failed(r.requestId(), "generation failed: " + cause);
+    }
+
+    private static void send(MutinyEmitter<String> channel, Message message) {
+        String json = new String(JsonCodec.encode(message), StandardCharsets.UTF_8);
+        channel.sendMessageAndAwait(KafkaRecord.of(message.key(), json));
+    }
+}

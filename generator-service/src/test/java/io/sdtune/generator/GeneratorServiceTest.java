@@ -1,0 +1,309 @@
+package io.sdtune.generator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.sdtune.contracts.StoredObject;
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.deadletter.DeadLetter;
+import io.sdtune.contracts.generation.AppliedAdapter;
+import io.sdtune.contracts.generation.GenerationRequest;
+import io.sdtune.contracts.generation.GenerationResult;
+import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.weights.LoraFile;
+import io.sdtune.diffusion.weights.SafeTensors;
+import io.sdtune.storage.ArtifactCache;
+import io.sdtune.storage.ArtifactFile;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.Shelf;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The service on a real broker and a real S3 server, drawing with the tiny model at 64 px in 2 steps. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedPlatformResource.class)
+class GeneratorServiceTest {
+    private static final String BASE = EmbeddedPlatformResource.BASE_MODEL;
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+    @Inject
+    ObjectStore objects;
+
+    @Inject
+    ArtifactStore artifacts;
+
+    @Inject
+    ArtifactCache cache;
+
+    @Inject
+    AdapterLibrary library;
+
+    @Inject
+    MeterRegistry registry;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    private static KafkaProducer<String, String> producer;
+    private static final Map<String, Map<String, String>> received = new HashMap<>();
+    private static final Map<String, KafkaConsumer<String, String>> consumers = new HashMap<>();
+    private static boolean adaptersPublished;
+
+    @BeforeAll
+    static void noneYet() {
+        received.clear();
+    }
+
+    @AfterAll
+    static void close() {
+        if (producer != null) {
+            producer.close();
+        }
+        consumers.values().forEach(KafkaConsumer::close);
+    }
+
+    @Test
+    void aPlainRequestStoresItsPngsAndAnnouncesThem() throws Exception {
+        GenerationResult.Succeeded result = succeeded(generate(request("plain", "a photo of a dog", 2, List.of())));
+
+        assertThat(result.images()).extracting(StoredObject::key)
+                .containsExactly("images/plain/0.png", "images/plain/1.png");
+        for (StoredObject image : result.images()) {
+            byte[] png = objects.open(image.key()).readAllBytes();
+            assertThat(png).hasSize(image.sizeBytes().intValue());
+            assertThat(new String(png, StandardCharsets.ISO_8859_1)).startsWith("\u0089PNG")
+                    .contains("parameters").contains("a photo of a dog").contains("Steps: 2");
+        }
+        assertThat(result.images().get(0).sha256()).isNotEqualTo(result.images().get(1).sha256());
+        assertThat(result.timings().inferenceMs()).isPositive();
+    }
+
+    @Test
+    void aLoraChangesTheImageAndItsScaleMatters() throws Exception {
+        publishAdapters();
+        String without = firstSha(request("no-lora", "a photo of a dog", 1, List.of()));
+        String full = firstSha(request("lora-1", "a photo of a dog", 1, List.of(new AppliedAdapter("lora-a", 1.0))));
+        String half = firstSha(request("lora-half", "a photo of a dog", 1, List.of(new AppliedAdapter("lora-a", 0.5))));
+
+        assertThat(List.of(without, full, half)).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void anEmbeddingGivesItsTokenAMeaning() throws Exception {
+        publishAdapters();
+        String a = firstSha(request("toy-a", "a <cat-toy> backpack", 1, List.of(new AppliedAdapter("toy-a", 1.0))));
+        String b = firstSha(request("toy-b", "a <cat-toy> backpack", 1, List.of(new AppliedAdapter("toy-b", 1.0))));
+
+        assertThat(a).as("the same prompt with another vector for <cat-toy>").isNotEqualTo(b);
+    }
+
+    @Test
+    void parsedAdaptersAreEvictedLeastRecentlyUsedFirstByBytes() throws Exception {
+        publishAdapters();
+        // The test bound (application.properties) is below one adapter's bytes: only the last used stays parsed.
+        AdapterLibrary.Stats before = library.stats();
+        for (String adapter : List.of("lora-a", "lora-a", "lora-b", "lora-a")) {
+            succeeded(generate(request("evict-" + adapter + "-" + library.stats().loads(), "a dog", 1,
+                    List.of(new AppliedAdapter(adapter, 1.0)))));
+        }
+        AdapterLibrary.Stats after = library.stats();
+
+        assertThat(after.loads() - before.loads()).as("lora-a parsed, kept, lora-b parsed, lora-a parsed again")
+                .isLessThanOrEqualTo(3).isGreaterThanOrEqualTo(2);
+        assertThat(after.evictions() - before.evictions()).isGreaterThanOrEqualTo(2);
+        assertThat(cache.stats().entries()).isPositive();
+    }
+
+    @Test
+    void concurrentCompatibleRequestsAreDrawnInOneBatch() throws Exception {
+        DistributionSummary batches = registry.get("sdtune.generator.batches").summary();
+        long batchesBefore = batches.count();
+        double requestsBefore = batches.totalAmount();
+
+        send(request("together-1", "a cat", 1, List.of()));
+        send(request("together-2", "a cat", 2, List.of()));
+        GenerationResult.Succeeded one = succeeded(result("together-1"));
+        GenerationResult.Succeeded two = succeeded(result("together-2"));
+
+        assertThat(batches.count() - batchesBefore).isEqualTo(1);
+        assertThat(batches.totalAmount() - requestsBefore).isEqualTo(2);
+        assertThat(one.images().get(0).sha256()).isEqualTo(two.images().get(0).sha256());
+        assertThat(two.images()).hasSize(2);
+    }
+
+    @Test
+    void anUnknownAdapterFailsWithTheReason() throws Exception {
+        GenerationResult result = generate(request("unknown", "a dog", 1, List.of(new AppliedAdapter("nowhere", 1.0))));
+
+        assertThat(result).isInstanceOf(GenerationResult.Failed.class);
+        assertThat(((GenerationResult.Failed) result).reason()).isEqualTo("unknown adapter nowhere");
+    }
+
+    @Test
+    void anEmbeddingAtAnotherScaleFailsWithTheReason() throws Exception {
+        publishAdapters();
+        GenerationResult result = generate(request("scaled-embedding", "a <cat-toy>", 1,
+                List.of(new AppliedAdapter("toy-a", 0.5))));
+
+        assertThat(((GenerationResult.Failed) result).reason()).contains("EMBEDDING").contains("scale 1");
+    }
+
+    @Test
+    void aPoisonRecordGoesToTheDeadLetterTopic() throws Exception {
+        producer().send(new ProducerRecord<>(Topics.GENERATION_REQUESTS, "poison", "{\"not\": \"a request\"")).get();
+
+        DeadLetter letter = JsonCodec.decode(await(Topics.GENERATION_REQUESTS_DLQ, "poison").getBytes(StandardCharsets.UTF_8),
+                DeadLetter.class);
+        assertThat(letter.reason()).contains("not valid JSON");
+        assertThat(new String(letter.originalValue(), StandardCharsets.UTF_8)).isEqualTo("{\"not\": \"a request\"");
+        // The consumer lives on: the next request is served.
+        succeeded(generate(request("after-poison", "a dog", 1, List.of())));
+    }
+
+    @Test
+    void aReplayedRequestIsAnnouncedAgainWithoutDrawing() throws Exception {
+        GenerationRequest request = request("replayed", "a bird", 1, List.of());
+        GenerationResult.Succeeded first = succeeded(generate(request));
+        long batches = registry.get("sdtune.generator.batches").summary().count();
+        received.getOrDefault(Topics.GENERATION_RESULTS, new HashMap<>()).remove("replayed");
+
+        GenerationResult.Succeeded again = succeeded(generate(request));
+
+        assertThat(again.images()).isEqualTo(first.images());
+        assertThat(registry.get("sdtune.generator.batches").summary().count()).isEqualTo(batches);
+    }
+
+    private static GenerationRequest request(String id, String prompt, int count, List<AppliedAdapter> adapters) {
+        return new GenerationRequest(id, BASE, prompt, null, adapters, 2, 7.5, "ddim", 42L, 64, 64, count);
+    }
+
+    private GenerationResult generate(GenerationRequest request) throws Exception {
+        send(request);
+        return result(request.requestId());
+    }
+
+    private void send(GenerationRequest request) throws Exception {
+        producer().send(new ProducerRecord<>(Topics.GENERATION_REQUESTS, request.key(),
+                new String(JsonCodec.encode(request), StandardCharsets.UTF_8))).get();
+    }
+
+    private GenerationResult result(String requestId) {
+        return JsonCodec.decode(await(Topics.GENERATION_RESULTS, requestId).getBytes(StandardCharsets.UTF_8),
+                GenerationResult.class);
+    }
+
+    private static GenerationResult.Succeeded succeeded(GenerationResult result) {
+        assertThat(result).isInstanceOf(GenerationResult.Succeeded.class);
+        return (GenerationResult.Succeeded) result;
+    }
+
+    private String firstSha(GenerationRequest request) throws Exception {
+        return succeeded(generate(request)).images().get(0).sha256();
+    }
+
+    /** The value of the first record under {@code key} on {@code topic}, read from the beginning. */
+    private String await(String topic, String key) {
+        KafkaConsumer<String, String> consumer = consumers.computeIfAbsent(topic, t -> {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            KafkaConsumer<String, String> c = new KafkaConsumer<>(p);
+            TopicPartition partition = new TopicPartition(t, 0);
+            c.assign(List.of(partition));
+            c.seekToBeginning(List.of(partition));
+            return c;
+        });
+        Map<String, String> seen = received.computeIfAbsent(topic, t -> new HashMap<>());
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!seen.containsKey(key)) {
+            assertThat(System.nanoTime()).as("a record keyed " + key + " on " + topic).isLessThan(deadline);
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                seen.put(r.key(), r.value());
+            }
+        }
+        return seen.get(key);
+    }
+
+    private KafkaProducer<String, String> producer() {
+        if (producer == null) {
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+            p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+            producer = new KafkaProducer<>(p);
+        }
+        return producer;
+    }
+
+    /** Two LoRAs with random up matrices and two embeddings of {@code <cat-toy>}, for the tiny base model. */
+    private void publishAdapters() throws Exception {
+        if (adaptersPublished) {
+            return;
+        }
+        Path dir = Files.createTempDirectory("sdtune-adapters");
+        try (StableDiffusion model = StableDiffusion.load(cache.fetch(Shelf.MODELS.at(BASE)))) {
+            publishLora(dir, "lora-a", model, 1);
+            publishLora(dir, "lora-b", model, 2);
+            long hidden = model.textEncoderConfig().hiddenSize();
+            publishEmbedding(dir, "toy-a", hidden, 3);
+            publishEmbedding(dir, "toy-b", hidden, 4);
+        }
+        adaptersPublished = true;
+    }
+
+    private void publishLora(Path dir, String id, StableDiffusion model, long seed) throws Exception {
+        Random random = new Random(seed);
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        for (String layer : model.linearLayers().get(LoraFile.Component.UNET)) {
+            if (layer.matches(".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)")) {
+                Shape weight = model.unet().get(layer + ".weight").shape();
+                tensors.put("unet." + layer + ".lora.down.weight",
+                        TensorData.randn(DType.FLOAT32, Shape.of(4, weight.dim(1)), 0.5, random));
+                tensors.put("unet." + layer + ".lora.up.weight",
+                        TensorData.randn(DType.FLOAT32, Shape.of(weight.dim(0), 4), 0.5, random));
+            }
+        }
+        Path folder = Files.createDirectories(dir.resolve(id));
+        SafeTensors.write(folder.resolve("pytorch_lora_weights.safetensors"), tensors, Map.of("format", "pt"));
+        artifacts.publish(Shelf.ADAPTERS.at(id), "LORA", ArtifactFile.allIn(folder), Map.of(AdapterLibrary.BASE_MODEL, BASE));
+    }
+
+    private void publishEmbedding(Path dir, String id, long hidden, long seed) throws Exception {
+        Path folder = Files.createDirectories(dir.resolve(id));
+        SafeTensors.write(folder.resolve("learned_embeds.safetensors"), Map.of("<cat-toy>",
+                TensorData.randn(DType.FLOAT32, Shape.of(1, hidden), 1.0, new Random(seed))), Map.of());
+        artifacts.publish(Shelf.ADAPTERS.at(id), "EMBEDDING", ArtifactFile.allIn(folder),
+                Map.of(AdapterLibrary.BASE_MODEL, BASE));
+    }
+}
