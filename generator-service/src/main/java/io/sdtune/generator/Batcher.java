@@ -120,7 +120,8 @@ public class Batcher {
                 p.result().complete(new Drawn(images.subList(0, p.request().numImagesPerPrompt()), started,
                         loaded - started, drawn - loaded));
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Every waiting consumer thread hears of it (none may hang), and the drawer goes on with the next batch.
             batch.forEach(p -> p.result().completeExceptionally(e));
         }
     }
