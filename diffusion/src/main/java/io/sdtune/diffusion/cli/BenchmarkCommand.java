@@ -31,7 +31,7 @@ final class BenchmarkCommand implements Main.Command {
 
     @Override
     public void run(List<String> args, PrintStream out) {
-        Flags f = new Flags("benchmark")
+        Flags f = new Flags("sd benchmark")
                 .required("pretrained_model_name_or_path", "the base model (e.g. make-tiny-model --sd15-shapes)")
                 .option("resolution", "512", "training resolution")
                 .option("steps", "30", "steps timed per method (after 3 warm-up steps)")

@@ -19,7 +19,7 @@ final class ConvertLoraCommand implements Main.Command {
 
     @Override
     public void run(List<String> args, PrintStream out) {
-        Flags f = new Flags("convert-lora")
+        Flags f = new Flags("sd convert-lora")
                 .positional("IN")
                 .positional("OUT")
                 .required("to", "kohya or diffusers")

@@ -26,6 +26,7 @@ public final class Flags {
     private final List<String> positional = new ArrayList<>();
     private final List<String> positionalNames = new ArrayList<>();
 
+    /** {@code command}: the command as typed, e.g. {@code sd generate}, which usage and errors start with. */
     public Flags(String command) {
         this.command = command;
     }
@@ -157,7 +158,7 @@ public final class Flags {
     }
 
     public String help() {
-        StringBuilder b = new StringBuilder("usage: sd " + command);
+        StringBuilder b = new StringBuilder("usage: " + command);
         positionalNames.forEach(p -> b.append(' ').append(p));
         b.append(" [flags]\n");
         specs.values().stream().sorted(Comparator.comparing(Spec::name)).forEach(s -> {

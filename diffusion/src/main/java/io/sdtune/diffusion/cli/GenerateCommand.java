@@ -27,7 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 final class GenerateCommand implements Main.Command {
 
     static Flags flags() {
-        return new Flags("generate")
+        return new Flags("sd generate")
                 .required("pretrained_model_name_or_path", "diffusers model folder or single-file .safetensors checkpoint")
                 .required("prompt", "what to draw")
                 .option("negative_prompt", "", "what to steer away from")

@@ -11,7 +11,7 @@ final class MakeTinyModelCommand implements Main.Command {
 
     @Override
     public void run(List<String> args, PrintStream out) {
-        Flags f = new Flags("make-tiny-model")
+        Flags f = new Flags("sd make-tiny-model")
                 .positional("OUT_DIR")
                 .flag("sd15-shapes", "SD 1.5's full shapes (860M-parameter UNet) instead of the tiny configuration")
                 .option("dtype", "float32", "weight type: float32 or float16")

@@ -12,7 +12,7 @@ import java.util.Map;
 final class TextualInversionCommand implements Main.Command {
 
     static Flags flags() {
-        return TrainingFlags.declare(new Flags("textual_inversion"), Map.of("output_dir", "text-inversion-model",
+        return TrainingFlags.declare(new Flags("sd textual_inversion"), Map.of("output_dir", "text-inversion-model",
                         "learning_rate", "1e-4", "train_batch_size", "16", "max_train_steps", "5000", "num_train_epochs", "100"))
                 .required("train_data_dir", "folder of training images")
                 .required("placeholder_token", "the new token, e.g. \"<cat-toy>\"")

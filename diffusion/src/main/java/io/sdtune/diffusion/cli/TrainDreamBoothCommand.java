@@ -14,7 +14,7 @@ import java.util.Map;
 final class TrainDreamBoothCommand implements Main.Command {
 
     static Flags flags() {
-        return TrainingFlags.declarePriorPreservation(TrainingFlags.declare(new Flags("train_dreambooth"),
+        return TrainingFlags.declarePriorPreservation(TrainingFlags.declare(new Flags("sd train_dreambooth"),
                         Map.of("output_dir", "dreambooth-model", "learning_rate", "5e-6")))
                 .required("instance_data_dir", "folder of training images")
                 .required("instance_prompt", "prompt naming the subject, e.g. \"a photo of <cat-toy>\"")

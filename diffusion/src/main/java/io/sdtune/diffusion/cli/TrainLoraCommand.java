@@ -12,7 +12,7 @@ import java.util.Map;
 final class TrainLoraCommand implements Main.Command {
 
     static Flags flags() {
-        return TrainingFlags.declarePriorPreservation(TrainingFlags.declare(new Flags("train_dreambooth_lora"),
+        return TrainingFlags.declarePriorPreservation(TrainingFlags.declare(new Flags("sd train_dreambooth_lora"),
                         Map.of("output_dir", "lora-dreambooth-model", "learning_rate", "5e-4")))
                 .required("instance_data_dir", "folder of training images")
                 .required("instance_prompt", "prompt naming the subject, e.g. \"a photo of <cat-toy>\"")

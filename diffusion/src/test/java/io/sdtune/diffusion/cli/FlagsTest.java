@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class FlagsTest {
 
     private static Flags generate() {
-        return new Flags("generate")
+        return new Flags("sd generate")
                 .required("pretrained_model_name_or_path", "model folder")
                 .option("num_inference_steps", "50", "denoising steps")
                 .option("guidance_scale", "7.5", "classifier-free guidance")
@@ -33,7 +33,7 @@ class FlagsTest {
     void anUnknownFlagIsAnErrorWithASuggestion() {
         assertThatThrownBy(() -> generate().parse(List.of("--pretrained_model_name_or_path", "m", "--guidance-scale", "5")))
                 .isInstanceOf(Flags.UsageException.class)
-                .hasMessageStartingWith("generate: error: unrecognized argument --guidance-scale (did you mean --guidance_scale?)")
+                .hasMessageStartingWith("sd generate: error: unrecognized argument --guidance-scale (did you mean --guidance_scale?)")
                 .hasMessageContaining("usage: sd generate");
     }
 

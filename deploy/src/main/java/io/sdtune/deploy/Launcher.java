@@ -1,0 +1,82 @@
+package io.sdtune.deploy;
+
+import io.sdtune.deploy.demo.GatewayClient;
+import io.sdtune.deploy.demo.SeedExperiment;
+import io.sdtune.diffusion.cli.Flags;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code bin/sdtune}: the platform on its embedded default ({@link Platform}), serving until Ctrl-C; with
+ * {@code --demo}, the seed's experiment run on it first ({@link SeedExperiment}).
+ */
+public final class Launcher {
+
+    private Launcher() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Flags flags = new Flags("bin/sdtune")
+                .option("port", "8080", "the gateway's HTTP port: web UI and REST API")
+                .option("data_dir", Path.of(System.getProperty("user.home"), ".sdtune").toString(),
+                        "where the broker, the object store, caches and logs keep their files (kept between runs)")
+                .option("device", "cpu", "where the trainer and generator run: cpu, cuda or cuda:N (cuda needs mvn -Pcuda)")
+                .flag("demo", "run the seed's experiment once started: Textual Inversion, DreamBooth and LoRA on sample "
+                        + "cat-toy images, then \"A <cat-toy> backpack\" and \"<cat-toy> on the beach\" with each")
+                .option("max_train_steps", "30", "--demo: training steps of each method (the article: 400)")
+                .option("num_inference_steps", "20", "--demo: denoising steps of each image (the article: 50)")
+                .option("seed", "42", "--demo: seed of the sample images, trainings and drawings");
+        PrintStream out = System.out;
+        try {
+            if (!flags.parseUnlessHelp(Arrays.asList(args), out)) {
+                return;
+            }
+        } catch (Flags.UsageException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+        }
+        Platform.Options options = new Platform.Options(Path.of(System.getProperty("sdtune.home", ".")).toAbsolutePath(),
+                Path.of(flags.string("data_dir")).toAbsolutePath(), flags.integer("port"), flags.string("device"));
+        // Read by logback.xml when the broker first logs.
+        System.setProperty("sdtune.logs", options.logs().toString());
+        Platform platform;
+        try {
+            platform = Platform.start(options, out::println);
+        } catch (RuntimeException e) {
+            System.err.println("sdtune: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("Stopping sdtune");
+            platform.close();
+            stopped.countDown();
+        }, "sdtune-shutdown"));
+        out.println();
+        out.println("sdtune is up. Web UI: " + platform.gateway().resolve("/")
+                + "  (REST API under /api, OpenAPI at /q/openapi; Ctrl-C stops everything)");
+        if (flags.isSet("demo")) {
+            runDemo(platform, flags, out);
+        }
+        stopped.await();
+    }
+
+    private static void runDemo(Platform platform, Flags flags, PrintStream out) {
+        SeedExperiment.Settings settings = new SeedExperiment.Settings(flags.integer("max_train_steps"),
+                TinyBaseModel.RESOLUTION, flags.integer("num_inference_steps"), Long.parseLong(flags.string("seed")),
+                Duration.ofHours(2));
+        out.println("Demo: the seed's experiment on " + TinyBaseModel.ID + " (" + settings + ")");
+        try {
+            List<SeedExperiment.Outcome> outcomes = new SeedExperiment(new GatewayClient(platform.gateway()), settings, out).run();
+            out.println("Demo done: " + outcomes.size() + " adapters, " + 2 * outcomes.size()
+                    + " prompts drawn; the gallery is in the web UI: " + platform.gateway().resolve("/"));
+        } catch (RuntimeException e) {
+            out.println("Demo failed: " + e.getMessage());
+        }
+    }
+}

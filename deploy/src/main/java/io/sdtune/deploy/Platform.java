@@ -1,0 +1,166 @@
+package io.sdtune.deploy;
+
+import io.sdtune.contracts.Topics;
+import io.sdtune.embedded.EmbeddedPlatform;
+import io.sdtune.embedded.kafka.Topic;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.StoreConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+
+/**
+ * The embedded default on one machine: a Kafka broker and an S3 server in this JVM (the {@code embedded}
+ * module), the tiny base model in the store, and the trainer, generator and gateway as child processes of
+ * their packaged Quarkus applications, configured to reach them. Everything it keeps lives under
+ * {@link Options#dataDir()}, so a restart finds datasets, adapters, images and the topics' records again.
+ */
+public final class Platform implements AutoCloseable {
+    /** Every topic of the contracts; {@code adapters} compacted (DESIGN.md). */
+    static final List<Topic> TOPICS = List.of(
+            Topic.of(Topics.TRAINING_REQUESTS, 1),
+            Topic.of(Topics.TRAINING_CANCELLATIONS, 1),
+            Topic.of(Topics.TRAINING_EVENTS, 1),
+            Topic.compacted(Topics.ADAPTERS, 1),
+            Topic.of(Topics.GENERATION_REQUESTS, 1),
+            Topic.of(Topics.GENERATION_RESULTS, 1),
+            Topic.of(Topics.TRAINING_REQUESTS_DLQ, 1),
+            Topic.of(Topics.TRAINING_CANCELLATIONS_DLQ, 1),
+            Topic.of(Topics.GENERATION_REQUESTS_DLQ, 1));
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+
+    /**
+     * @param home    the repository root, where each service's {@code target/quarkus-app} is
+     * @param dataDir where the broker, the object store, the services' caches and logs keep their files
+     * @param port    the gateway's HTTP port: the web UI and the API
+     * @param device  {@code cpu}, {@code cuda} or {@code cuda:N} for the trainer and the generator
+     */
+    public record Options(Path home, Path dataDir, int port, String device) {
+        /** The services' logs, and the broker's and S3 server's when run by the launcher. */
+        public Path logs() {
+            return dataDir.resolve("logs");
+        }
+    }
+
+    private final EmbeddedPlatform infrastructure;
+    private final List<ServiceProcess> services;
+    private final ServiceProcess gateway;
+
+    private Platform(EmbeddedPlatform infrastructure, List<ServiceProcess> services, ServiceProcess gateway) {
+        this.infrastructure = infrastructure;
+        this.services = services;
+        this.gateway = gateway;
+    }
+
+    /** Starts everything and returns once every service is ready; {@code progress} hears each stage. */
+    public static Platform start(Options options, Consumer<String> progress) {
+        progress.accept("Starting the Kafka broker and the S3 server under " + options.dataDir());
+        EmbeddedPlatform infrastructure = EmbeddedPlatform.start(options.dataDir().resolve("platform"), TOPICS);
+        List<ServiceProcess> started = new ArrayList<>();
+        try {
+            publishBaseModel(infrastructure.config(), progress);
+            Map<String, String> shared = new HashMap<>(infrastructure.config());
+            shared.put("sdtune.generator.base-model", TinyBaseModel.ID);
+            shared.put("sdtune.gateway.base-model-id", TinyBaseModel.ID);
+            shared.put("sdtune.trainer.device", options.device());
+            shared.put("sdtune.generator.device", options.device());
+            Path logs = options.logs();
+            started.add(start(options, "trainer-service", freePort(), "4g", with(shared,
+                    "sdtune.cache.dir", options.dataDir().resolve("trainer/cache"),
+                    "sdtune.trainer.work-dir", options.dataDir().resolve("trainer/jobs")), logs));
+            started.add(start(options, "generator-service", freePort(), "4g", with(shared,
+                    "sdtune.cache.dir", options.dataDir().resolve("generator/cache")), logs));
+            ServiceProcess gateway = start(options, "gateway", options.port(), "1g", shared, logs);
+            started.add(gateway);
+            progress.accept("Starting the trainer, generator and gateway services (logs in " + logs + ")");
+            awaitReady(started);
+            return new Platform(infrastructure, List.copyOf(started), gateway);
+        } catch (RuntimeException e) {
+            started.forEach(ServiceProcess::close);
+            infrastructure.close();
+            throw e;
+        }
+    }
+
+    /** The gateway: the web UI at its root, the REST API under {@code /api}. */
+    public URI gateway() {
+        return gateway.uri();
+    }
+
+    /** The broker and the object store, and the configuration under which the services reach them. */
+    public EmbeddedPlatform infrastructure() {
+        return infrastructure;
+    }
+
+    /** Each service's name and HTTP root (health at {@code /q/health}, metrics at {@code /q/metrics}). */
+    public Map<String, URI> services() {
+        Map<String, URI> uris = new HashMap<>();
+        services.forEach(s -> uris.put(s.name(), s.uri()));
+        return uris;
+    }
+
+    /** Stops the gateway first (no new requests), then the trainer and generator, then the broker and store. */
+    @Override
+    public void close() {
+        try {
+            for (int i = services.size() - 1; i >= 0; i--) {
+                services.get(i).close();
+            }
+        } finally {
+            infrastructure.close();
+        }
+    }
+
+    private static ServiceProcess start(Options options, String module, int port, String maxHeap,
+            Map<String, String> config, Path logs) {
+        return ServiceProcess.start(module, options.home().resolve(module).resolve("target/quarkus-app/quarkus-run.jar"),
+                port, maxHeap, config, logs.resolve(module + ".log"));
+    }
+
+    private static void awaitReady(List<ServiceProcess> services) {
+        try {
+            CompletableFuture.allOf(services.stream()
+                    .map(s -> CompletableFuture.runAsync(() -> s.awaitReady(START_TIMEOUT)))
+                    .toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    private static void publishBaseModel(Map<String, String> config, Consumer<String> progress) {
+        StoreConfig store = new StoreConfig(config.get("sdtune.store.endpoint"), config.get("sdtune.store.access-key"),
+                config.get("sdtune.store.secret-key"), config.get("sdtune.store.bucket"));
+        try (ObjectStore objects = ObjectStore.open(store)) {
+            TinyBaseModel.publishIfAbsent(new ArtifactStore(objects), progress);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the base model into the store: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> config, Object... keysAndValues) {
+        Map<String, String> more = new HashMap<>(config);
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            more.put(keysAndValues[i].toString(), keysAndValues[i + 1].toString());
+        }
+        return more;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package io.sdtune.deploy.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The gateway's REST API as a user's program calls it (gateway/README.md): datasets, trainings, generations and
+ * images, JSON in snake_case. A non-2xx answer throws {@link ApiException} with the problem body's detail.
+ */
+public final class GatewayClient {
+    private static final Set<String> FINAL_TRAINING_STATES = Set.of("succeeded", "failed", "cancelled");
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
+
+    /** An image to upload, as a file of a dataset. */
+    public record NamedImage(String fileName, byte[] bytes) {
+    }
+
+    /** A non-2xx answer: its status and its RFC 7807 body. */
+    public static final class ApiException extends RuntimeException {
+        private final int status;
+
+        ApiException(String request, int status, String body) {
+            super(request + " -> " + status + ": " + body);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    private final URI gateway;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+
+    public GatewayClient(URI gateway) {
+        this.gateway = gateway;
+    }
+
+    /** {@code POST /api/datasets}: the images as one multipart upload; returns the dataset id. */
+    public String createDataset(List<NamedImage> images) {
+        String boundary = "sdtune-" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (NamedImage image : images) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"images\"; filename=\""
+                    + image.fileName() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(image.bytes());
+            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpRequest request = HttpRequest.newBuilder(gateway.resolve("/api/datasets"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                .build();
+        return send(request).get("dataset_id").asText();
+    }
+
+    /** {@code POST /api/trainings}; returns the job id. */
+    public String startTraining(ObjectNode request) {
+        return send(post("/api/trainings", request)).get("job_id").asText();
+    }
+
+    /** {@code GET /api/trainings/{id}}. */
+    public JsonNode training(String jobId) {
+        return send(get("/api/trainings/" + jobId));
+    }
+
+    /**
+     * Polls the job until it succeeds, fails or is cancelled, handing each changed status to {@code progress};
+     * returns the last status. Throws when {@code timeout} passes first.
+     */
+    public JsonNode awaitTraining(String jobId, Duration timeout, Consumer<JsonNode> progress) {
+        Instant deadline = Instant.now().plus(timeout);
+        JsonNode last = null;
+        while (true) {
+            JsonNode status = training(jobId);
+            if (!status.equals(last)) {
+                progress.accept(status);
+                last = status;
+            }
+            if (FINAL_TRAINING_STATES.contains(status.path("state").asText())) {
+                return status;
+            }
+            awaitNextPoll(deadline, "training " + jobId);
+        }
+    }
+
+    /** {@code GET /api/adapters}: the announced adapters, newest first. */
+    public JsonNode adapters() {
+        return send(get("/api/adapters"));
+    }
+
+    /** {@code POST /api/generations}; returns the request id. */
+    public String generate(ObjectNode request) {
+        return send(post("/api/generations", request)).get("request_id").asText();
+    }
+
+    /** Polls {@code GET /api/generations/{id}} until it is no longer pending; returns that status. */
+    public JsonNode awaitGeneration(String requestId, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            JsonNode status = send(get("/api/generations/" + requestId));
+            if (!"pending".equals(status.path("state").asText())) {
+                return status;
+            }
+            awaitNextPoll(deadline, "generation " + requestId);
+        }
+    }
+
+    /** The bytes of an image URL of a generation's status ({@code /api/images/...}). */
+    public byte[] image(String url) {
+        HttpRequest request = HttpRequest.newBuilder(gateway.resolve(url)).build();
+        HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() / 100 != 2) {
+            throw new ApiException("GET " + url, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+        }
+        return response.body();
+    }
+
+    /** An address the API answered with ({@code /api/images/...}) as a whole URL. */
+    public URI resolve(String url) {
+        return gateway.resolve(url);
+    }
+
+    /** A new JSON object to fill in as a request body. */
+    public ObjectNode object() {
+        return json.createObjectNode();
+    }
+
+    private HttpRequest get(String path) {
+        return HttpRequest.newBuilder(gateway.resolve(path)).header("Accept", "application/json").build();
+    }
+
+    private HttpRequest post(String path, JsonNode body) {
+        try {
+            return HttpRequest.newBuilder(gateway.resolve(path))
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private JsonNode send(HttpRequest request) {
+        HttpResponse<String> response = exchange(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new ApiException(request.method() + " " + request.uri().getPath(), response.statusCode(), response.body());
+        }
+        try {
+            return json.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException("not JSON from " + request.uri() + ": " + response.body(), e);
+        }
+    }
+
+    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> body) {
+        try {
+            return http.send(request, body);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach the gateway at " + gateway + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static void awaitNextPoll(Instant deadline, String what) {
+        if (Instant.now().isAfter(deadline)) {
+            throw new IllegalStateException(what + " did not finish in time");
+        }
+        try {
+            Thread.sleep(POLL_INTERVAL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + what, e);
+        }
+    }
+}
