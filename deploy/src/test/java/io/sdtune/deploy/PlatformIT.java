@@ -1,0 +1,231 @@
+package io.sdtune.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.adapter.AdapterAnnouncement;
+import io.sdtune.contracts.adapter.AdapterKind;
+import io.sdtune.contracts.deadletter.DeadLetter;
+import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.deploy.demo.GatewayClient;
+import io.sdtune.deploy.demo.GatewayClient.ApiException;
+import io.sdtune.deploy.demo.GatewayClient.NamedImage;
+import io.sdtune.deploy.demo.SampleImages;
+import io.sdtune.deploy.demo.SeedExperiment;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.Manifest;
+import io.sdtune.storage.ObjectKeys;
+import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.Shelf;
+import io.sdtune.storage.StoreConfig;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole platform as {@code bin/sdtune} runs it - a real broker and S3 server, the tiny base model, the
+ * three packaged services as processes - exercised only from outside: through the gateway's API, the topics
+ * and the store.
+ */
+class PlatformIT {
+    private static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+    private static Platform platform;
+    private static GatewayClient gateway;
+    private static TopicRecords topics;
+    private static ObjectStore objects;
+    private static ArtifactStore artifacts;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
+        Path dataDir = Files.createTempDirectory("sdtune-platform-it");
+        platform = Platform.start(new Platform.Options(home, dataDir, freePort(), "cpu"), System.out::println);
+        gateway = new GatewayClient(platform.gateway());
+        Map<String, String> config = platform.infrastructure().config();
+        topics = new TopicRecords(config);
+        objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
+                config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
+                config.get("sdtune.store.bucket")));
+        artifacts = new ArtifactStore(objects);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (objects != null) {
+            objects.close();
+        }
+        if (platform != null) {
+            platform.close();
+        }
+    }
+
+    @Test
+    void theSeedExperimentRunsFromUploadToServedImagesWithEachMethod() throws Exception {
+        List<SeedExperiment.Outcome> outcomes = new SeedExperiment(gateway,
+                new SeedExperiment.Settings(4, TinyBaseModel.RESOLUTION, 3, 42, TIMEOUT), System.out).run();
+
+        assertThat(outcomes).extracting(SeedExperiment.Outcome::method)
+                .containsExactly("TEXTUAL_INVERSION", "DREAMBOOTH", "LORA");
+        Map<String, AdapterAnnouncement> announced = topics.all(Topics.ADAPTERS).stream()
+                .map(r -> JsonCodec.decode(r.value().getBytes(StandardCharsets.UTF_8), AdapterAnnouncement.class))
+                .collect(Collectors.toMap(AdapterAnnouncement::adapterId, a -> a, (first, again) -> again));
+        Map<String, AdapterKind> kinds = Map.of("TEXTUAL_INVERSION", AdapterKind.EMBEDDING,
+                "DREAMBOOTH", AdapterKind.FULL_UNET, "LORA", AdapterKind.LORA);
+        for (SeedExperiment.Outcome outcome : outcomes) {
+            assertThat(outcome.training().get("step").asInt()).isEqualTo(4);
+            AdapterAnnouncement adapter = announced.get(outcome.adapterId());
+            assertThat(adapter).as("announced on adapters: " + outcome.adapterId()).isNotNull();
+            assertThat(adapter.kind()).isEqualTo(kinds.get(outcome.method()));
+            assertThat(adapter.baseModelId()).isEqualTo(TinyBaseModel.ID);
+            assertThat(adapter.jobId()).isEqualTo(outcome.jobId());
+            assertThat(adapter.triggerTokens()).contains("<cat-toy>");
+            Manifest manifest = artifacts.manifest(Shelf.ADAPTERS.at(outcome.adapterId())).orElseThrow();
+            assertThat(manifest.files()).extracting(f -> f.key())
+                    .containsExactlyInAnyOrderElementsOf(adapter.files().stream().map(f -> f.key()).toList());
+
+            assertThat(outcome.images().keySet()).containsExactlyElementsOf(SeedExperiment.PROMPTS);
+            for (List<String> urls : outcome.images().values()) {
+                assertThat(urls).hasSize(1);
+                byte[] served = gateway.image(urls.get(0));
+                BufferedImage image = ImageIO.read(new ByteArrayInputStream(served));
+                assertThat(image.getWidth()).isEqualTo(TinyBaseModel.RESOLUTION);
+                assertThat(image.getHeight()).isEqualTo(TinyBaseModel.RESOLUTION);
+                String requestId = urls.get(0).split("/")[3];
+                try (var stored = objects.open(ObjectKeys.image(requestId, 0))) {
+                    assertThat(stored.readAllBytes()).isEqualTo(served);
+                }
+            }
+        }
+        assertThat(gateway.adapters()).extracting(a -> a.get("id").asText())
+                .containsAll(outcomes.stream().map(SeedExperiment.Outcome::adapterId).toList());
+        // The same prompt and seed with different adapters draws different pictures.
+        String backpack = SeedExperiment.PROMPTS.get(0);
+        assertThat(gateway.image(outcomes.get(0).images().get(backpack).get(0)))
+                .isNotEqualTo(gateway.image(outcomes.get(2).images().get(backpack).get(0)));
+    }
+
+    @Test
+    void aReplayedTrainingRequestReannouncesItsAdapterWithoutTrainingAgain() throws Exception {
+        String datasetId = gateway.createDataset(SampleImages.catToy(2, 7));
+        String jobId = gateway.startTraining(lora(datasetId, 2));
+        JsonNode first = gateway.awaitTraining(jobId, TIMEOUT, status -> { });
+        assertThat(first.get("state").asText()).isEqualTo("succeeded");
+        ConsumerRecord<String, String> request = topics.await(Topics.TRAINING_REQUESTS, r -> jobId.equals(r.key()), TIMEOUT);
+        long eventsBefore = eventsOf(jobId).size();
+
+        topics.send(Topics.TRAINING_REQUESTS, request.key(), request.value());
+
+        List<TrainingEvent> after = awaitEventsAfter(jobId, eventsBefore, TrainingEvent.Succeeded.class);
+        assertThat(after).isNotEmpty().allSatisfy(e -> assertThat(e)
+                .isNotInstanceOf(TrainingEvent.Started.class).isNotInstanceOf(TrainingEvent.Progress.class));
+        assertThat(after).filteredOn(e -> e instanceof TrainingEvent.Succeeded)
+                .extracting(e -> ((TrainingEvent.Succeeded) e).adapterId())
+                .containsOnly(first.get("adapter_id").asText());
+    }
+
+    @Test
+    void unreadableRecordsLandInTheirDeadLetterTopicsWithTheReason() throws Exception {
+        topics.send(Topics.TRAINING_REQUESTS, "poison-training", "{\"method\": \"LORA\", oops");
+        topics.send(Topics.GENERATION_REQUESTS, "poison-generation", "not json at all");
+
+        for (String topic : List.of(Topics.TRAINING_REQUESTS, Topics.GENERATION_REQUESTS)) {
+            ConsumerRecord<String, String> record = topics.await(Topics.deadLetterOf(topic),
+                    r -> r.key() != null && r.key().startsWith("poison-"), TIMEOUT);
+            DeadLetter letter = JsonCodec.decode(record.value().getBytes(StandardCharsets.UTF_8), DeadLetter.class);
+            assertThat(letter.topic()).isEqualTo(topic);
+            assertThat(letter.reason()).isNotBlank();
+            assertThat(letter.value()).isIn("{\"method\": \"LORA\", oops", "not json at all");
+        }
+    }
+
+    @Test
+    void aTrainingThatCannotRunEndsFailedWithTheReason() {
+        String datasetId = gateway.createDataset(SampleImages.catToy(2, 11));
+        ObjectNode request = lora(datasetId, 2).put("base_model_id", "no-such-model");
+
+        JsonNode status = gateway.awaitTraining(gateway.startTraining(request), TIMEOUT, s -> { });
+
+        assertThat(status.get("state").asText()).isEqualTo("failed");
+        assertThat(status.get("reason").asText()).contains("no-such-model");
+    }
+
+    @Test
+    void aBadUploadIsRefusedWithItsReasonAndLeavesNothingBehind() throws Exception {
+        List<String> datasetsBefore = artifacts.ids(Shelf.DATASETS);
+        List<NamedImage> upload = List.of(SampleImages.catToy(1, 3).get(0),
+                new NamedImage("notes.png", "not an image".getBytes(StandardCharsets.UTF_8)));
+
+        assertThatThrownBy(() -> gateway.createDataset(upload))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("notes.png");
+        assertThat(artifacts.ids(Shelf.DATASETS)).containsExactlyInAnyOrderElementsOf(datasetsBefore);
+    }
+
+    @Test
+    void everyServiceAnswersHealthAndMetrics() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        assertThat(platform.services()).containsOnlyKeys("trainer-service", "generator-service", "gateway");
+        for (URI service : platform.services().values()) {
+            for (String path : List.of("/q/health", "/q/metrics")) {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(service.resolve(path)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).as(service + path).isEqualTo(200);
+            }
+        }
+    }
+
+    private static ObjectNode lora(String datasetId, int steps) {
+        ObjectNode request = gateway.object().put("method", "LORA").put("dataset_id", datasetId)
+                .put("instance_prompt", "a photo of <cat-toy>");
+        request.putObject("hyper_parameters").put("resolution", TinyBaseModel.RESOLUTION).put("max_train_steps", steps);
+        return request;
+    }
+
+    /** The job's events from the {@code from}-th on, once one of them is a {@code last}. */
+    private static List<TrainingEvent> awaitEventsAfter(String jobId, long from, Class<? extends TrainingEvent> last)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<TrainingEvent> events = eventsOf(jobId);
+            List<TrainingEvent> after = events.subList((int) Math.min(from, events.size()), events.size());
+            if (after.stream().anyMatch(last::isInstance)) {
+                return after;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no " + last.getSimpleName() + " event of job " + jobId + " after event " + from);
+    }
+
+    private static List<TrainingEvent> eventsOf(String jobId) {
+        return topics.all(Topics.TRAINING_EVENTS).stream().filter(r -> jobId.equals(r.key()))
+                .map(r -> JsonCodec.decode(r.value().getBytes(StandardCharsets.UTF_8), TrainingEvent.class))
+                .toList();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
