@@ -10,7 +10,12 @@ public enum Shelf {
     /** {@code adapters/<adapterId>/...}: LoRA, Textual Inversion and DreamBooth outputs. */
     ADAPTERS("adapters", "adapter id"),
     /** {@code models/<baseModelId>/...}: base models in the diffusers folder layout. */
-    MODELS("models", "base model id");
+    MODELS("models", "base model id"),
+    /**
+     * {@code checkpoints/<jobId>.checkpoint-<step>/...}: a running job's training state, which a redelivered
+     * job resumes from; removed when the job ends.
+     */
+    CHECKPOINTS("checkpoints", "checkpoint id");
 
     private final String prefix;
     private final String idName;

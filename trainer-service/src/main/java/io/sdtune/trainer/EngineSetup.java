@@ -14,6 +14,7 @@ import io.sdtune.diffusion.training.PriorPreservation;
 import io.sdtune.diffusion.training.TextualInversionMethod;
 import io.sdtune.diffusion.training.TrainingArgs;
 import io.sdtune.diffusion.training.TrainingMethod;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -38,13 +39,16 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
                 ? new PriorPreservation(workspace.classImages(), request.classPrompt(), h.numClassImages(),
                         h.priorLossWeight(), SAMPLE_BATCH_SIZE, device.kind() == Device.Kind.CUDA ? DType.FLOAT16 : DType.FLOAT32)
                 : null;
-        // No checkpoints and no validation images: the service publishes neither yet (README, "Left out").
+        // Resumes from the checkpoint JobRunner restored from the store, if any.
+        // No validation images: the service has nowhere to show them yet (README, "Left out").
         TrainingArgs args = new TrainingArgs(model, workspace.images(), textualInversion ? "" : request.instancePrompt(),
                 prior, workspace.output(), h.resolution(),
                 textualInversion ? InstanceImages.Crop.RESIZE : InstanceImages.Crop.RANDOM, textualInversion,
                 h.trainBatchSize(), h.gradientAccumulationSteps(), h.maxTrainSteps(), h.learningRate(), h.scaleLr(),
                 h.lrScheduler(), h.lrWarmupSteps(), h.adamBeta1(), h.adamBeta2(), h.adamWeightDecay(), h.adamEpsilon(),
-                h.maxGradNorm(), h.seed(), h.noiseOffset(), h.snrGamma(), 0, "", "", h.validationSteps(),
+                h.maxGradNorm(), h.seed(), h.noiseOffset(), h.snrGamma(), h.checkpointingSteps(),
+                Files.isDirectory(workspace.checkpoint()) ? workspace.checkpoint().toString() : "", "",
+                h.validationSteps(),
                 h.numValidationImages(), h.gradientCheckpointing(), 1, device, dtype);
         return switch (request.method()) {
             case LORA -> new EngineSetup(args, new LoraMethod(h.rank(), Boolean.TRUE.equals(h.trainTextEncoder()), dtype),

@@ -17,6 +17,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,9 +34,10 @@ import org.jboss.logging.Logger;
 /**
  * Runs training jobs one at a time (one engine per instance: per GPU) on a thread of its own, outside
  * Vert.x and the Kafka poll loop. A job publishes {@code started}, fetches its images and base model,
- * trains, publishes the adapter and announces it, then {@code succeeded}; a job whose adapter exists is
+ * trains (storing a checkpoint every {@code checkpointing_steps}, resuming from the latest when delivered
+ * again), publishes the adapter and announces it, then {@code succeeded}; a job whose adapter exists is
  * re-announced without training; a cancelled one ends {@code cancelled} with nothing stored; anything
- * that goes wrong ends {@code failed} with a reason.
+ * that goes wrong ends {@code failed} with a reason. A job that ended leaves no checkpoints.
  */
 @ApplicationScoped
 public class JobRunner {
@@ -67,12 +69,14 @@ public class JobRunner {
 
     private ExecutorService thread;
     private AdapterPublication adapters;
+    private JobCheckpoints checkpoints;
     private volatile boolean stopping;
 
     @PostConstruct
     void start() {
         thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
         adapters = new AdapterPublication(artifacts);
+        checkpoints = new JobCheckpoints(artifacts);
     }
 
     /**
@@ -110,6 +114,7 @@ public class JobRunner {
                         events.publish(new TrainingEvent.Cancelled(jobId));
                     }
                 }
+                forgetCheckpoints(jobId);
             }
         } catch (JobFailure e) {
             fail(jobId, e.getMessage(), null);
@@ -124,11 +129,14 @@ public class JobRunner {
     private Optional<AdapterAnnouncement> train(TrainingRequest request, JobWorkspace workspace)
             throws JobFailure, IOException {
         download(request, workspace.images());
+        Optional<Integer> resumed = checkpoints.restoreLatest(request.jobId(), workspace.checkpoint());
         EngineSetup setup = EngineSetup.of(request, baseModel(request.baseModelId()), workspace, Device.parse(device));
+        int totalSteps = setup.args().maxTrainSteps();
         ProgressReporter progress = new ProgressReporter(request.jobId(), events::publish,
+                (step, folder) -> storeCheckpoint(request.jobId(), step, totalSteps, folder),
                 () -> stopping || cancellations.isCancelled(request.jobId()), System::nanoTime, progressInterval.toNanos());
-        LOG.infof("job %s: training %s on %s for %d steps", request.jobId(), request.method(), device,
-                setup.args().maxTrainSteps());
+        LOG.infof("job %s: training %s on %s for %d steps%s", request.jobId(), request.method(), device, totalSteps,
+                resumed.map(step -> ", resuming from the checkpoint of step " + step).orElse(""));
         new Trainer(setup.args(), setup.method()).run(progress);
         if (stopping) {
             throw leftForRedelivery(request.jobId());
@@ -174,6 +182,28 @@ public class JobRunner {
         }
     }
 
+    /** The engine wrote the state of {@code step}: stored and announced, except the last step's (the adapter follows). */
+    private void storeCheckpoint(String jobId, int step, int totalSteps, Path folder) {
+        try {
+            if (step < totalSteps) {
+                events.publish(new TrainingEvent.Checkpoint(jobId, step, checkpoints.publish(jobId, step, folder)));
+            } else {
+                JobCheckpoints.discard(folder);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store the checkpoint of step " + step + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The job ended: its checkpoints can only take room. Left in the store if that fails, harmlessly. */
+    private void forgetCheckpoints(String jobId) {
+        try {
+            checkpoints.deleteAll(jobId);
+        } catch (IOException e) {
+            LOG.warnf(e, "job %s: its checkpoints could not be removed from the store", jobId);
+        }
+    }
+
     private void succeed(String jobId, AdapterAnnouncement adapter) {
         events.announce(adapter);
         events.publish(new TrainingEvent.Succeeded(jobId, adapter.adapterId()));
@@ -187,6 +217,7 @@ public class JobRunner {
         }
         LOG.warnf(cause, "job %s failed: %s", jobId, reason);
         events.publish(new TrainingEvent.Failed(jobId, reason));
+        forgetCheckpoints(jobId);
     }
 
     /** Ends a job without a word while the trainer stops: its record is not acked, so it comes again. */

@@ -31,6 +31,11 @@ final class JobWorkspace implements AutoCloseable {
         return root.resolve("class-images");
     }
 
+    /** The job's latest stored checkpoint, restored when the job is delivered again: the engine resumes from it. */
+    Path checkpoint() {
+        return root.resolve("checkpoint");
+    }
+
     /** Where the engine writes the artifact; every file in it is published. */
     Path output() {
         return root.resolve("output");

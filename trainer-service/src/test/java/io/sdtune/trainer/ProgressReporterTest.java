@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class ProgressReporterTest {
     private final List<TrainingEvent.Progress> sent = new ArrayList<>();
     private long now;
-    private final ProgressReporter reporter = new ProgressReporter("job", sent::add, () -> false, () -> now,
+    private final ProgressReporter reporter = new ProgressReporter("job", sent::add, (step, folder) -> { }, () -> false, () -> now,
             TimeUnit.SECONDS.toNanos(1));
 
     @Test

@@ -15,6 +15,7 @@ import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.training.TrainingCancellation;
 import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.contracts.training.TrainingRequest;
+import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
@@ -47,6 +48,9 @@ class TrainerServiceTest {
 
     @Inject
     ArtifactStore artifacts;
+
+    @Inject
+    ArtifactCache models;
 
     @TestHTTPResource("/q/health/live")
     URI live;
@@ -116,6 +120,50 @@ class TrainerServiceTest {
         assertThat(artifacts.manifest(Shelf.ADAPTERS.at("replayed-job"))).contains(first);
         List<AdapterAnnouncement> announced = announcements("replayed-job", 2);
         assertThat(announced.get(1)).isEqualTo(announced.get(0));
+    }
+
+    @Test
+    void aJobStoresItsCheckpointsWhileRunningAndNoneOnceDone() throws Exception {
+        submit(TrainingFixtures.lora("checkpointed", "checkpointed",
+                TrainingFixtures.publishDataset(artifacts, "checkpointed"), 4, 2));
+
+        List<TrainingEvent> events = events("checkpointed", TrainingEvent.Succeeded.class);
+
+        // Step 4's state is not stored: the adapter follows at once.
+        List<TrainingEvent.Checkpoint> checkpoints = events.stream().filter(TrainingEvent.Checkpoint.class::isInstance)
+                .map(TrainingEvent.Checkpoint.class::cast).toList();
+        assertThat(checkpoints).extracting(TrainingEvent.Checkpoint::step).containsExactly(2);
+        assertThat(checkpoints.get(0).files()).extracting(StoredObject::key)
+                .containsExactly("checkpoints/checkpointed.checkpoint-2/training_state.safetensors");
+        assertThat(artifacts.ids(Shelf.CHECKPOINTS)).noneMatch(id -> id.startsWith("checkpointed."));
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("checkpointed")).orElseThrow().files()).extracting(f -> f.key())
+                .containsExactly("adapters/checkpointed/pytorch_lora_weights.safetensors");
+    }
+
+    /**
+     * A job delivered again after its trainer stopped finds the checkpoint that trainer stored (made here by
+     * running the engine as the trainer does, 2 of 4 steps) and trains only the rest - to the very weights of
+     * a run that was never interrupted.
+     */
+    @Test
+    void aRedeliveredJobResumesFromItsLatestCheckpoint() throws Exception {
+        List<StoredObject> images = TrainingFixtures.publishDataset(artifacts, "resumed");
+        TrainingRequest straight = submit(TrainingFixtures.lora("straight", "resumed", images, 4, 2));
+        TrainingRequest resumed = TrainingFixtures.lora("resumed", "resumed", images, 4, 2);
+        TrainingFixtures.storeCheckpoint(artifacts, models, TrainingFixtures.lora("resumed", "resumed", images, 2, 2));
+
+        submit(resumed);
+        List<TrainingEvent> events = events("resumed", TrainingEvent.Succeeded.class);
+
+        assertThat(events).filteredOn(TrainingEvent.Progress.class::isInstance)
+                .extracting(e -> ((TrainingEvent.Progress) e).step()).isNotEmpty().allMatch(step -> step > 2);
+        events(straight.jobId(), TrainingEvent.Succeeded.class);
+        Manifest resumedAdapter = artifacts.manifest(Shelf.ADAPTERS.at("resumed")).orElseThrow();
+        assertThat(resumedAdapter.files()).extracting(f -> f.key())
+                .containsExactly("adapters/resumed/pytorch_lora_weights.safetensors");
+        assertThat(resumedAdapter.files().get(0).sha256())
+                .isEqualTo(artifacts.manifest(Shelf.ADAPTERS.at("straight")).orElseThrow().files().get(0).sha256());
+        assertThat(artifacts.ids(Shelf.CHECKPOINTS)).noneMatch(id -> id.startsWith("resumed."));
     }
 
     @Test

@@ -7,9 +7,13 @@ import io.sdtune.contracts.training.TrainingMethod;
 import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.TinyModel;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.training.Trainer;
+import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactFile;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.Shelf;
+import io.sdtune.storage.StoredFile;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -50,22 +54,52 @@ final class TrainingFixtures {
                 .map(f -> new StoredObject(f.key(), f.sha256(), f.size())).toList();
     }
 
+    /**
+     * What a trainer that stopped after the request's steps leaves in the store: the engine run on the
+     * request as JobRunner runs it, its last checkpoint stored as the job's.
+     */
+    static void storeCheckpoint(ArtifactStore artifacts, ArtifactCache models, TrainingRequest request)
+            throws IOException {
+        Path jobs = Files.createTempDirectory("stopped-trainer");
+        try (JobWorkspace workspace = JobWorkspace.create(jobs, request.jobId())) {
+            List<StoredObject> images = request.images();
+            for (int i = 0; i < images.size(); i++) {
+                StoredObject image = images.get(i);
+                String name = image.key().substring(image.key().lastIndexOf('/') + 1);
+                artifacts.objects().download(new StoredFile(image.key(), image.sha256(), image.sizeBytes()),
+                        workspace.images().resolve(String.format("%03d-%s", i, name)));
+            }
+            EngineSetup setup = EngineSetup.of(request, models.fetch(Shelf.MODELS.at(request.baseModelId())), workspace,
+                    Device.CPU);
+            new Trainer(setup.args(), setup.method()).run((step, total, loss, lr, secondsPerStep) -> { });
+            int steps = setup.args().maxTrainSteps();
+            new JobCheckpoints(artifacts).publish(request.jobId(), steps, workspace.output().resolve("checkpoint-" + steps));
+        }
+        Files.delete(jobs);
+    }
+
     /** A LoRA request as the gateway sends it: the seed's defaults, at 64 px and {@code steps} steps. */
     static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps) {
+        return lora(jobId, datasetId, images, steps, null);
+    }
+
+    /** The same, storing a checkpoint every {@code checkpointingSteps} steps. */
+    static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps,
+            Integer checkpointingSteps) {
         return new TrainingRequest(jobId, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
-                "a photo of <cat-toy>", null, null, smallAndShort(steps)).withDefaults();
+                "a photo of <cat-toy>", null, null, smallAndShort(steps, checkpointingSteps)).withDefaults();
     }
 
     /** A Textual Inversion request for {@code <cat-toy>}, started from "toy", at 64 px and {@code steps} steps. */
     static TrainingRequest textualInversion(String jobId, String datasetId, List<StoredObject> images, int steps) {
         return new TrainingRequest(jobId, TrainingMethod.TEXTUAL_INVERSION, BASE_MODEL, datasetId, images, "<cat-toy>",
-                "toy", null, null, null, smallAndShort(steps)).withDefaults();
+                "toy", null, null, null, smallAndShort(steps, null)).withDefaults();
     }
 
-    /** 64 px (the tiny model's size) and {@code steps} steps; everything else left to the seed's defaults. */
-    private static HyperParameters smallAndShort(int steps) {
+    /** 64 px (the tiny model's size), {@code steps} steps; the rest, checkpointing steps if null, the seed's defaults. */
+    private static HyperParameters smallAndShort(int steps, Integer checkpointingSteps) {
         return new HyperParameters(64, null, null, steps, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, checkpointingSteps, null, null, null, null, null, null, null, null, null, null);
     }
 
     static String json(io.sdtune.contracts.Message message) {

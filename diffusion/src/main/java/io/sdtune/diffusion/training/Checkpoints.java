@@ -25,13 +25,15 @@ final class Checkpoints {
     private Checkpoints() {
     }
 
-    static void save(Path outputDir, int step, TrainingSession session) {
+    /** Writes {@code <outputDir>/checkpoint-<step>/} and returns it. */
+    static Path save(Path outputDir, int step, TrainingSession session) {
         Path dir = outputDir.resolve("checkpoint-" + step);
         try {
             Files.createDirectories(dir);
             Map<String, TensorData> state = new LinkedHashMap<>();
             session.state().forEach((k, v) -> state.put(k, v.copy()));
             SafeTensors.write(dir.resolve(STATE), state, Map.of("step", String.valueOf(step)));
+            return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
         }

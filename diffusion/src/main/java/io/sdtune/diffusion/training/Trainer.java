@@ -121,7 +121,7 @@ public final class Trainer {
                     }
                     method.afterStep(done, args.outputDir(), model, () -> trained(g, session));
                     if (args.checkpointingSteps() > 0 && done % args.checkpointingSteps() == 0) {
-                        Checkpoints.save(args.outputDir(), done, session);
+                        listener.onCheckpoint(done, Checkpoints.save(args.outputDir(), done, session));
                     }
                     if (!args.validationPrompt().isEmpty() && args.validationSteps() > 0 && done % args.validationSteps() == 0
                             && done < args.maxTrainSteps()) {

@@ -1,10 +1,19 @@
 package io.sdtune.diffusion.training;
 
+import java.nio.file.Path;
+
 /** Progress of a training run, for the command line and the trainer service alike. */
 @FunctionalInterface
 public interface TrainingListener {
     /** After optimisation step {@code step} (1-based) of {@code totalSteps}. */
     void onStep(int step, int totalSteps, double loss, double learningRate, double secondsPerStep);
+
+    /**
+     * After the training state at {@code step} was written to {@code dir} ({@code checkpointing_steps}): a
+     * caller that keeps checkpoints elsewhere takes them from there; resuming reads {@code output_dir}'s.
+     */
+    default void onCheckpoint(int step, Path dir) {
+    }
 
     /** Whether to stop after the current step (cooperative cancellation). */
     default boolean cancelled() {

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,7 +94,18 @@ class FineTuningTest {
         Path straight = dir.resolve("straight");
         Path interrupted = dir.resolve("interrupted");
         new Trainer(args(straight, 1e-3, 10, 5, ""), new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
-        new Trainer(args(interrupted, 1e-3, 5, 5, ""), new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+        Map<Integer, Path> checkpoints = new TreeMap<>();
+        new Trainer(args(interrupted, 1e-3, 5, 5, ""), new LoraMethod(4, DType.FLOAT32)).run(new TrainingListener() {
+            @Override
+            public void onStep(int step, int totalSteps, double loss, double learningRate, double secondsPerStep) {
+            }
+
+            @Override
+            public void onCheckpoint(int step, Path written) {
+                checkpoints.put(step, written);
+            }
+        });
+        assertThat(checkpoints).containsExactly(Map.entry(5, interrupted.resolve("checkpoint-5")));
         double[] resumed = new Trainer(args(interrupted, 1e-3, 10, 5, "latest"), new LoraMethod(4, DType.FLOAT32))
                 .run((s, t, l, lr, sps) -> { });
 
