@@ -31,7 +31,11 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
     /** As the scripts' {@code --sample_batch_size} default, for class images of prior preservation. */
     private static final int SAMPLE_BATCH_SIZE = 4;
 
-    static EngineSetup of(TrainingRequest request, Path model, JobWorkspace workspace, Device device) {
+    /**
+     * {@code maxStepsPerRun}: the deployment's {@code steps_per_run}; a job takes the largest number of steps
+     * per run that divides it, {@code max_train_steps} and {@code checkpointing_steps}, as the engine requires.
+     */
+    static EngineSetup of(TrainingRequest request, Path model, JobWorkspace workspace, Device device, int maxStepsPerRun) {
         HyperParameters h = request.withDefaults().hyperParameters();
         DType dtype = "fp16".equals(h.mixedPrecision()) ? DType.FLOAT16 : DType.FLOAT32;
         boolean textualInversion = request.method() == io.sdtune.contracts.training.TrainingMethod.TEXTUAL_INVERSION;
@@ -49,7 +53,8 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
                 h.maxGradNorm(), h.seed(), h.noiseOffset(), h.snrGamma(), h.checkpointingSteps(),
                 Files.isDirectory(workspace.checkpoint()) ? workspace.checkpoint().toString() : "", "",
                 h.validationSteps(),
-                h.numValidationImages(), h.gradientCheckpointing(), 1, device, dtype);
+                h.numValidationImages(), h.gradientCheckpointing(),
+                stepsPerRun(maxStepsPerRun, h.maxTrainSteps(), h.checkpointingSteps()), device, dtype);
         return switch (request.method()) {
             case LORA -> new EngineSetup(args, new LoraMethod(h.rank(), Boolean.TRUE.equals(h.trainTextEncoder()), dtype),
                     AdapterKind.LORA, placeholdersOf(request.instancePrompt()));
@@ -61,6 +66,15 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
                 yield new EngineSetup(args, method, AdapterKind.EMBEDDING, method.tokens());
             }
         };
+    }
+
+    static int stepsPerRun(int max, int maxTrainSteps, int checkpointingSteps) {
+        int k = gcd(max, maxTrainSteps);
+        return checkpointingSteps > 0 ? gcd(k, checkpointingSteps) : k;
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
     /** The {@code <token>}s a LoRA or DreamBooth prompt names its subject with: what a user writes to call it up. */

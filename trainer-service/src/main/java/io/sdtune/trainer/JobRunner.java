@@ -64,6 +64,9 @@ public class JobRunner {
     @ConfigProperty(name = "sdtune.trainer.work-dir")
     Path workDir;
 
+    @ConfigProperty(name = "sdtune.trainer.steps-per-run")
+    int stepsPerRun;
+
     @ConfigProperty(name = "sdtune.trainer.progress-interval")
     Duration progressInterval;
 
@@ -130,7 +133,8 @@ public class JobRunner {
             throws JobFailure, IOException {
         download(request, workspace.images());
         Optional<Integer> resumed = checkpoints.restoreLatest(request.jobId(), workspace.checkpoint());
-        EngineSetup setup = EngineSetup.of(request, baseModel(request.baseModelId()), workspace, Device.parse(device));
+        EngineSetup setup = EngineSetup.of(request, baseModel(request.baseModelId()), workspace, Device.parse(device),
+                stepsPerRun);
         int totalSteps = setup.args().maxTrainSteps();
         ProgressReporter progress = new ProgressReporter(request.jobId(), events::publish,
                 (step, folder) -> storeCheckpoint(request.jobId(), step, totalSteps, folder),
