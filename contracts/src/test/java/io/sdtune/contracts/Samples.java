@@ -51,6 +51,7 @@ public final class Samples {
                 new TrainingEvent.Started("job-1"),
                 new TrainingEvent.Progress("job-1", 10, 400, 0.1234, 5e-4, 0.25, 97.5),
                 new TrainingEvent.Checkpoint("job-1", 200, List.of(stored("checkpoints/job-1/200/state.safetensors"))),
+                new TrainingEvent.Validation("job-1", 100, List.of(stored("images/job-1.validation-100/0.png"))),
                 new TrainingEvent.Succeeded("job-1", "lora-1"),
                 new TrainingEvent.Failed("job-1", "the initializer token 'toy cat' is 2 tokens"),
                 new TrainingEvent.Cancelled("job-1"),

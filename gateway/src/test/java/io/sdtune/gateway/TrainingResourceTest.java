@@ -2,6 +2,7 @@ package io.sdtune.gateway;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
@@ -13,6 +14,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.training.SeedDefaults;
@@ -154,6 +156,25 @@ class TrainingResourceTest {
                 .contains("\"step\":5").contains("\"loss\":0.25");
         given().when().get("/api/trainings/" + jobId)
                 .then().body("state", equalTo("succeeded")).body("adapter_id", equalTo("adapter-1"));
+    }
+
+    @Test
+    void checkpointsAndValidationRoundsKeepTheStateAndShowTheLatestImages() {
+        String jobId = "job-validated-1";
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Progress(jobId, 100, 400, 0.1, 1e-4, 0.5, 150));
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Validation(jobId, 100, List.of(
+                new StoredObject("images/" + jobId + ".validation-100/0.png", "a".repeat(64), 10L),
+                new StoredObject("images/" + jobId + ".validation-100/1.png", "b".repeat(64), 10L))));
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Checkpoint(jobId, 100, List.of(
+                new StoredObject("checkpoints/" + jobId + ".checkpoint-100/training_state.safetensors", "c".repeat(64), 10L))));
+        Broker.eventually("the validation images in the status", () -> given().get("/api/trainings/" + jobId)
+                .then().extract().path("validation_images") != null);
+
+        given().when().get("/api/trainings/" + jobId)
+                .then().body("state", equalTo("progress")).body("step", equalTo(100))
+                .body("validation_step", equalTo(100))
+                .body("validation_images", contains("/api/images/" + jobId + ".validation-100/0.png",
+                        "/api/images/" + jobId + ".validation-100/1.png"));
     }
 
     @Test

@@ -33,7 +33,8 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
 
     /**
      * {@code maxStepsPerRun}: the deployment's {@code steps_per_run}; a job takes the largest number of steps
-     * per run that divides it, {@code max_train_steps} and {@code checkpointing_steps}, as the engine requires.
+     * per run that divides it, {@code max_train_steps}, {@code checkpointing_steps} and (with a validation
+     * prompt) {@code validation_steps}, as the engine requires.
      */
     static EngineSetup of(TrainingRequest request, Path model, JobWorkspace workspace, Device device, int maxStepsPerRun) {
         HyperParameters h = request.withDefaults().hyperParameters();
@@ -43,18 +44,18 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
                 ? new PriorPreservation(workspace.classImages(), request.classPrompt(), h.numClassImages(),
                         h.priorLossWeight(), SAMPLE_BATCH_SIZE, device.kind() == Device.Kind.CUDA ? DType.FLOAT16 : DType.FLOAT32)
                 : null;
+        String validationPrompt = request.validationPrompt() == null ? "" : request.validationPrompt();
+        int validationSteps = validationPrompt.isEmpty() ? 0 : h.validationSteps();
         // Resumes from the checkpoint JobRunner restored from the store, if any.
-        // No validation images: the service has nowhere to show them yet (README, "Left out").
         TrainingArgs args = new TrainingArgs(model, workspace.images(), textualInversion ? "" : request.instancePrompt(),
                 prior, workspace.output(), h.resolution(),
                 textualInversion ? InstanceImages.Crop.RESIZE : InstanceImages.Crop.RANDOM, textualInversion,
                 h.trainBatchSize(), h.gradientAccumulationSteps(), h.maxTrainSteps(), h.learningRate(), h.scaleLr(),
                 h.lrScheduler(), h.lrWarmupSteps(), h.adamBeta1(), h.adamBeta2(), h.adamWeightDecay(), h.adamEpsilon(),
                 h.maxGradNorm(), h.seed(), h.noiseOffset(), h.snrGamma(), h.checkpointingSteps(),
-                Files.isDirectory(workspace.checkpoint()) ? workspace.checkpoint().toString() : "", "",
-                h.validationSteps(),
-                h.numValidationImages(), h.gradientCheckpointing(),
-                stepsPerRun(maxStepsPerRun, h.maxTrainSteps(), h.checkpointingSteps()), device, dtype);
+                Files.isDirectory(workspace.checkpoint()) ? workspace.checkpoint().toString() : "", validationPrompt,
+                h.validationSteps(), h.numValidationImages(), h.gradientCheckpointing(),
+                stepsPerRun(maxStepsPerRun, h.maxTrainSteps(), h.checkpointingSteps(), validationSteps), device, dtype);
         return switch (request.method()) {
             case LORA -> new EngineSetup(args, new LoraMethod(h.rank(), Boolean.TRUE.equals(h.trainTextEncoder()), dtype),
                     AdapterKind.LORA, placeholdersOf(request.instancePrompt()));
@@ -68,9 +69,13 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
         };
     }
 
-    static int stepsPerRun(int max, int maxTrainSteps, int checkpointingSteps) {
-        int k = gcd(max, maxTrainSteps);
-        return checkpointingSteps > 0 ? gcd(k, checkpointingSteps) : k;
+    /** The largest divisor of {@code max} that divides each of {@code intervals} (0: an interval not used). */
+    static int stepsPerRun(int max, int... intervals) {
+        int k = max;
+        for (int interval : intervals) {
+            k = gcd(k, interval);
+        }
+        return k;
     }
 
     private static int gcd(int a, int b) {

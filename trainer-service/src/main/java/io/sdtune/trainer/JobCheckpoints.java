@@ -9,13 +9,11 @@ import io.sdtune.storage.Shelf;
 import io.sdtune.storage.StoredFile;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * A job's checkpoints in the store, {@code checkpoints/<jobId>.checkpoint-<step>/}: the engine writes one into
@@ -45,7 +43,7 @@ final class JobCheckpoints {
                 artifacts.delete(location(jobId, older));
             }
         }
-        discard(folder);
+        JobWorkspace.delete(folder);
         return manifest.files().stream().map(f -> new StoredObject(f.key(), f.sha256(), f.size())).toList();
     }
 
@@ -85,12 +83,4 @@ final class JobCheckpoints {
         return Shelf.CHECKPOINTS.at(jobId + ".checkpoint-" + step);
     }
 
-    /** Deletes a checkpoint folder the engine wrote, which is not to be stored. */
-    static void discard(Path folder) throws IOException {
-        try (Stream<Path> files = Files.walk(folder)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

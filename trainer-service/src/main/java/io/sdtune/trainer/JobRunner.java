@@ -17,7 +17,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -137,7 +136,7 @@ public class JobRunner {
                 stepsPerRun);
         int totalSteps = setup.args().maxTrainSteps();
         ProgressReporter progress = new ProgressReporter(request.jobId(), events::publish,
-                (step, folder) -> storeCheckpoint(request.jobId(), step, totalSteps, folder),
+                new JobOutputs(request.jobId(), totalSteps, checkpoints, objects, events),
                 () -> stopping || cancellations.isCancelled(request.jobId()), System::nanoTime, progressInterval.toNanos());
         LOG.infof("job %s: training %s on %s for %d steps%s", request.jobId(), request.method(), device, totalSteps,
                 resumed.map(step -> ", resuming from the checkpoint of step " + step).orElse(""));
@@ -183,19 +182,6 @@ public class JobRunner {
         } catch (NoSuchFileException e) {
             throw new JobFailure("base model " + baseModelId + " is not in the object store (no "
                     + Shelf.MODELS.at(baseModelId).manifestKey() + ")", e);
-        }
-    }
-
-    /** The engine wrote the state of {@code step}: stored and announced, except the last step's (the adapter follows). */
-    private void storeCheckpoint(String jobId, int step, int totalSteps, Path folder) {
-        try {
-            if (step < totalSteps) {
-                events.publish(new TrainingEvent.Checkpoint(jobId, step, checkpoints.publish(jobId, step, folder)));
-            } else {
-                JobCheckpoints.discard(folder);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot store the checkpoint of step " + step + ": " + e.getMessage(), e);
         }
     }
 

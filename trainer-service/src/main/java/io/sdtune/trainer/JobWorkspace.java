@@ -43,12 +43,19 @@ final class JobWorkspace implements AutoCloseable {
 
     @Override
     public void close() {
-        try (Stream<Path> walk = Files.walk(root)) {
+        try {
+            delete(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the job folder " + root, e);
+        }
+    }
+
+    /** Deletes {@code folder} and everything in it. */
+    static void delete(Path folder) throws IOException {
+        try (Stream<Path> walk = Files.walk(folder)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the job folder " + root, e);
         }
     }
 }

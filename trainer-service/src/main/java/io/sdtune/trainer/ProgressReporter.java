@@ -3,31 +3,38 @@ package io.sdtune.trainer;
 import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.diffusion.training.TrainingListener;
 import java.nio.file.Path;
-import java.util.function.BiConsumer;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
  * The engine's steps as {@code progress} events: at most one per {@code interval} (a step can take a few
- * milliseconds on a small model, and the events feed a browser), and always the last step. Hands each
- * checkpoint the engine writes on, and tells the engine whether the job was cancelled.
+ * milliseconds on a small model, and the events feed a browser), and always the last step. Hands the
+ * checkpoints and validation images the engine writes on, and tells the engine whether the job was cancelled.
  */
 final class ProgressReporter implements TrainingListener {
+    /** Where the files the engine writes during a job go. */
+    interface Outputs {
+        void checkpoint(int step, Path folder);
+
+        void validation(int step, List<Path> images);
+    }
+
     private final String jobId;
     private final Consumer<TrainingEvent.Progress> publish;
-    private final BiConsumer<Integer, Path> checkpointed;
+    private final Outputs outputs;
     private final BooleanSupplier cancelled;
     private final LongSupplier nanoClock;
     private final long intervalNanos;
     private long lastSent;
     private boolean sentAny;
 
-    ProgressReporter(String jobId, Consumer<TrainingEvent.Progress> publish, BiConsumer<Integer, Path> checkpointed,
+    ProgressReporter(String jobId, Consumer<TrainingEvent.Progress> publish, Outputs outputs,
             BooleanSupplier cancelled, LongSupplier nanoClock, long intervalNanos) {
         this.jobId = jobId;
         this.publish = publish;
-        this.checkpointed = checkpointed;
+        this.outputs = outputs;
         this.cancelled = cancelled;
         this.nanoClock = nanoClock;
         this.intervalNanos = intervalNanos;
@@ -49,7 +56,12 @@ final class ProgressReporter implements TrainingListener {
 
     @Override
     public void onCheckpoint(int step, Path folder) {
-        checkpointed.accept(step, folder);
+        outputs.checkpoint(step, folder);
+    }
+
+    @Override
+    public void onValidation(int step, List<Path> images) {
+        outputs.validation(step, images);
     }
 
     @Override

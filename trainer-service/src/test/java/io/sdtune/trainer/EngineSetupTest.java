@@ -53,11 +53,13 @@ class EngineSetupTest {
 
     @Test
     void stepsPerRunDivideTheStepAndCheckpointCounts() {
-        assertThat(EngineSetup.stepsPerRun(50, 400, 500)).isEqualTo(50);
-        assertThat(EngineSetup.stepsPerRun(50, 1000, 0)).isEqualTo(50);
-        assertThat(EngineSetup.stepsPerRun(50, 430, 500)).isEqualTo(10);
-        assertThat(EngineSetup.stepsPerRun(50, 401, 500)).isEqualTo(1);
-        assertThat(EngineSetup.stepsPerRun(1, 400, 500)).isEqualTo(1);
+        assertThat(EngineSetup.stepsPerRun(50, 400, 500, 0)).isEqualTo(50);
+        assertThat(EngineSetup.stepsPerRun(50, 1000, 0, 0)).isEqualTo(50);
+        assertThat(EngineSetup.stepsPerRun(50, 430, 500, 0)).isEqualTo(10);
+        assertThat(EngineSetup.stepsPerRun(50, 400, 500, 100)).isEqualTo(50);
+        assertThat(EngineSetup.stepsPerRun(50, 400, 500, 25)).isEqualTo(25);
+        assertThat(EngineSetup.stepsPerRun(50, 401, 500, 0)).isEqualTo(1);
+        assertThat(EngineSetup.stepsPerRun(1, 400, 500, 0)).isEqualTo(1);
     }
 
     @Test

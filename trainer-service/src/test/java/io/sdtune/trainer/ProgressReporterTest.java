@@ -3,6 +3,7 @@ package io.sdtune.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sdtune.contracts.training.TrainingEvent;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -10,9 +11,19 @@ import org.junit.jupiter.api.Test;
 
 class ProgressReporterTest {
     private final List<TrainingEvent.Progress> sent = new ArrayList<>();
+    private final List<String> handedOn = new ArrayList<>();
     private long now;
-    private final ProgressReporter reporter = new ProgressReporter("job", sent::add, (step, folder) -> { }, () -> false, () -> now,
-            TimeUnit.SECONDS.toNanos(1));
+    private final ProgressReporter reporter = new ProgressReporter("job", sent::add, new ProgressReporter.Outputs() {
+        @Override
+        public void checkpoint(int step, Path folder) {
+            handedOn.add("checkpoint " + step + " " + folder);
+        }
+
+        @Override
+        public void validation(int step, List<Path> images) {
+            handedOn.add("validation " + step + " " + images);
+        }
+    }, () -> false, () -> now, TimeUnit.SECONDS.toNanos(1));
 
     @Test
     void sendsTheFirstStepThenOnePerIntervalAndTheLast() {
@@ -32,5 +43,14 @@ class ProgressReporterTest {
         reporter.onStep(2, 3, 0.3, 1e-4, 0.1);
 
         assertThat(sent).extracting(TrainingEvent.Progress::step).containsExactly(2);
+    }
+
+    @Test
+    void handsCheckpointsAndValidationImagesOn() {
+        reporter.onCheckpoint(2, Path.of("out/checkpoint-2"));
+        reporter.onValidation(2, List.of(Path.of("out/validation/step-2-0.png")));
+
+        assertThat(handedOn).containsExactly("checkpoint 2 out/checkpoint-2", "validation 2 [out/validation/step-2-0.png]");
+        assertThat(sent).isEmpty();
     }
 }

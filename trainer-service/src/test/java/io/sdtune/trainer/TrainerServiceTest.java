@@ -19,7 +19,9 @@ import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
+import io.sdtune.storage.StoredFile;
 import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,6 +34,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeEach;
@@ -138,6 +141,26 @@ class TrainerServiceTest {
         assertThat(artifacts.ids(Shelf.CHECKPOINTS)).noneMatch(id -> id.startsWith("checkpointed."));
         assertThat(artifacts.manifest(Shelf.ADAPTERS.at("checkpointed")).orElseThrow().files()).extracting(f -> f.key())
                 .containsExactly("adapters/checkpointed/pytorch_lora_weights.safetensors");
+    }
+
+    @Test
+    void aValidationPromptIsDrawnEveryValidationStepsIntoImagesOfTheJob() throws Exception {
+        submit(TrainingFixtures.lora("validated", "validated", TrainingFixtures.publishDataset(artifacts, "validated"), 4,
+                "A <cat-toy> backpack", 2));
+
+        List<TrainingEvent> events = events("validated", TrainingEvent.Succeeded.class);
+
+        List<TrainingEvent.Validation> validations = events.stream().filter(TrainingEvent.Validation.class::isInstance)
+                .map(TrainingEvent.Validation.class::cast).toList();
+        assertThat(validations).extracting(TrainingEvent.Validation::step).containsExactly(2, 4);
+        for (TrainingEvent.Validation validation : validations) {
+            StoredObject image = validation.images().get(0);
+            assertThat(image.key()).isEqualTo("images/validated.validation-" + validation.step() + "/0.png");
+            byte[] png = artifacts.objects().readVerified(new StoredFile(image.key(), image.sha256(), image.sizeBytes()));
+            assertThat(ImageIO.read(new ByteArrayInputStream(png)).getWidth()).isEqualTo(64);
+        }
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("validated")).orElseThrow().files()).extracting(f -> f.key())
+                .containsExactly("adapters/validated/pytorch_lora_weights.safetensors");
     }
 
     /**

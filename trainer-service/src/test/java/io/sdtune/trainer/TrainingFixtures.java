@@ -88,19 +88,27 @@ final class TrainingFixtures {
     static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps,
             Integer checkpointingSteps) {
         return new TrainingRequest(jobId, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
-                "a photo of <cat-toy>", null, null, smallAndShort(steps, checkpointingSteps)).withDefaults();
+                "a photo of <cat-toy>", null, null, smallAndShort(steps, checkpointingSteps, null)).withDefaults();
+    }
+
+    /** The same, drawing one image of {@code validationPrompt} every {@code validationSteps} steps and at the end. */
+    static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps,
+            String validationPrompt, int validationSteps) {
+        return new TrainingRequest(jobId, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
+                "a photo of <cat-toy>", null, validationPrompt, smallAndShort(steps, null, validationSteps)).withDefaults();
     }
 
     /** A Textual Inversion request for {@code <cat-toy>}, started from "toy", at 64 px and {@code steps} steps. */
     static TrainingRequest textualInversion(String jobId, String datasetId, List<StoredObject> images, int steps) {
         return new TrainingRequest(jobId, TrainingMethod.TEXTUAL_INVERSION, BASE_MODEL, datasetId, images, "<cat-toy>",
-                "toy", null, null, null, smallAndShort(steps, null)).withDefaults();
+                "toy", null, null, null, smallAndShort(steps, null, null)).withDefaults();
     }
 
-    /** 64 px (the tiny model's size), {@code steps} steps; the rest, checkpointing steps if null, the seed's defaults. */
-    private static HyperParameters smallAndShort(int steps, Integer checkpointingSteps) {
+    /** 64 px (the tiny model's size), {@code steps} steps; the rest, and what is null, the seed's defaults. */
+    private static HyperParameters smallAndShort(int steps, Integer checkpointingSteps, Integer validationSteps) {
         return new HyperParameters(64, null, null, steps, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, checkpointingSteps, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, checkpointingSteps, validationSteps, validationSteps == null ? null : 1, null,
+                null, null, null, null, null, null, null);
     }
 
     static String json(io.sdtune.contracts.Message message) {

@@ -25,6 +25,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = TrainingEvent.Started.class, name = "started"),
         @JsonSubTypes.Type(value = TrainingEvent.Progress.class, name = "progress"),
         @JsonSubTypes.Type(value = TrainingEvent.Checkpoint.class, name = "checkpoint"),
+        @JsonSubTypes.Type(value = TrainingEvent.Validation.class, name = "validation"),
         @JsonSubTypes.Type(value = TrainingEvent.Succeeded.class, name = "succeeded"),
         @JsonSubTypes.Type(value = TrainingEvent.Failed.class, name = "failed"),
         @JsonSubTypes.Type(value = TrainingEvent.Cancelled.class, name = "cancelled")})
@@ -88,6 +89,21 @@ public sealed interface TrainingEvent extends Message {
             p.in("step", step, Limits.MAX_TRAIN_STEPS);
             p.required("files", files);
             p.elements("files", files, Limits.FILES, StoredObject::key);
+        }
+    }
+
+    /**
+     * The request's {@code validation_prompt} drawn with the weights after {@code step} (every
+     * {@code validation_steps} and at the end), stored as {@code images}: what the scripts log to their trackers.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Validation(String jobId, int step, List<StoredObject> images) implements TrainingEvent {
+        @Override
+        public void check(Problems p) {
+            checkJobId(p, jobId);
+            p.in("step", step, Limits.MAX_TRAIN_STEPS);
+            p.required("images", images);
+            p.elements("images", images, Limits.NUM_VALIDATION_IMAGES, StoredObject::key);
         }
     }
 

@@ -146,7 +146,7 @@ class JsonCodecTest {
     void anUnknownOrMissingTypeListsTheKnownOnes() {
         assertThatThrownBy(() -> decodeEvent("{'schema_version':1,'type':'paused','job_id':'job-1'}"))
                 .isInstanceOf(InvalidMessageException.class)
-                .hasMessage("invalid training event: type must be one of queued, started, progress, checkpoint, "
+                .hasMessage("invalid training event: type must be one of queued, started, progress, checkpoint, validation, "
                         + "succeeded, failed, cancelled, got 'paused'");
         assertThatThrownBy(() -> JsonCodec.decode(bytes("{'schema_version':1,'request_id':'r1'}"), GenerationResult.class))
                 .hasMessage("invalid generation result: type is required, one of succeeded, failed");

@@ -28,12 +28,15 @@ class TrainingEventTest {
     }
 
     @Test
-    void aCheckpointAndASuccessNameWhatTheyStored() {
+    void aCheckpointAValidationAndASuccessNameWhatTheyStored() {
         TrainingEvent.Checkpoint checkpoint = new TrainingEvent.Checkpoint("job-1", 200,
                 List.of(Samples.stored("checkpoints/job-1/200/state.safetensors")));
 
         assertThat(Rejections.of(checkpoint, "files", "[]")).containsExactly("files must have between 1 and 1000 entries, got 0");
         assertThat(Rejections.of(checkpoint, "step", "0")).containsExactly("step must be between 1 and 100000, got 0");
+        TrainingEvent.Validation validation = new TrainingEvent.Validation("job-1", 100,
+                List.of(Samples.stored("images/job-1.validation-100/0.png")));
+        assertThat(Rejections.of(validation, "images", "[]")).containsExactly("images must have between 1 and 16 entries, got 0");
         assertThat(Rejections.of(new TrainingEvent.Succeeded("job-1", "lora-1"), "adapter_id", "absent"))
                 .containsExactly("adapter_id is required");
     }

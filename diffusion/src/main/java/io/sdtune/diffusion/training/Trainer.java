@@ -125,7 +125,7 @@ public final class Trainer {
                     }
                     if (!args.validationPrompt().isEmpty() && args.validationSteps() > 0 && done % args.validationSteps() == 0
                             && done < args.maxTrainSteps()) {
-                        validate(model, g, session, done);
+                        validate(model, g, session, done, listener);
                     }
                     if (listener.cancelled()) {
                         break;
@@ -133,7 +133,7 @@ public final class Trainer {
                 }
                 method.save(args.outputDir(), model, trained(g, session));
                 if (!args.validationPrompt().isEmpty()) {
-                    validate(model, g, session, args.maxTrainSteps());
+                    validate(model, g, session, args.maxTrainSteps(), listener);
                 }
             }
             return losses;
@@ -153,7 +153,7 @@ public final class Trainer {
      * the artifact is saved to {@code validation/step-N/} and drawn from like any saved artifact, into
      * {@code validation/step-N-<i>.png} (seeds seed, seed + 1, ...; DPM++ 2M, 25 steps).
      */
-    private void validate(StableDiffusion model, Graph g, TrainingSession session, int step) {
+    private void validate(StableDiffusion model, Graph g, TrainingSession session, int step, TrainingListener listener) {
         Path dir = args.outputDir().resolve("validation");
         Path saved = dir.resolve("step-" + step);
         method.save(saved, model, trained(g, session));
@@ -161,9 +161,12 @@ public final class Trainer {
         GenerationParams p = new GenerationParams(args.validationPrompt(), "", 25, 7.5, "dpmpp_2m", args.seed(), size, size,
                 args.numValidationImages(), null);
         List<GeneratedImage> images = method.sample(saved, model, p, args.device(), args.dtype());
+        List<Path> files = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
-            images.get(i).save(dir.resolve("step-" + step + "-" + i + ".png"));
+            files.add(dir.resolve("step-" + step + "-" + i + ".png"));
+            images.get(i).save(files.get(i));
         }
+        listener.onValidation(step, files);
     }
 
     /** A diagonal Gaussian over one image's latents ({@code [channels, height, width]}), from the VAE encoder. */

@@ -1,6 +1,7 @@
 package io.sdtune.diffusion.training;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /** Progress of a training run, for the command line and the trainer service alike. */
 @FunctionalInterface
@@ -13,6 +14,10 @@ public interface TrainingListener {
      * caller that keeps checkpoints elsewhere takes them from there; resuming reads {@code output_dir}'s.
      */
     default void onCheckpoint(int step, Path dir) {
+    }
+
+    /** After the validation images of {@code step} were drawn into {@code images} ({@code validation_prompt}). */
+    default void onValidation(int step, List<Path> images) {
     }
 
     /** Whether to stop after the current step (cooperative cancellation). */

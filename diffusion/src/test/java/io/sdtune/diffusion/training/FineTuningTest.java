@@ -83,8 +83,20 @@ class FineTuningTest {
                 "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, 1, Device.CPU,
                 DType.FLOAT32);
 
-        new Trainer(validated, new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+        Map<Integer, List<Path>> drawn = new TreeMap<>();
+        new Trainer(validated, new LoraMethod(4, DType.FLOAT32)).run(new TrainingListener() {
+            @Override
+            public void onStep(int step, int totalSteps, double loss, double learningRate, double secondsPerStep) {
+            }
 
+            @Override
+            public void onValidation(int step, List<Path> images) {
+                drawn.put(step, images);
+            }
+        });
+
+        assertThat(drawn).containsExactly(Map.entry(2, List.of(out.resolve("validation/step-2-0.png"))),
+                Map.entry(4, List.of(out.resolve("validation/step-4-0.png"))));
         assertThat(out.resolve("validation/step-2-0.png")).isRegularFile();
         assertThat(Png.readText(out.resolve("validation/step-4-0.png")).get("parameters")).startsWith("A <cat-toy> backpack");
     }

@@ -14,16 +14,28 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 
-/** Generated images, streamed from the store ({@code images/<requestId>/<n>.png}). */
+/**
+ * Images, streamed from the store ({@code images/<id>/<n>.png}): those of generation requests, and a training
+ * job's validation images ({@code <jobId>.validation-<step>}).
+ */
 @Path("/api/images")
 public class ImageResource {
     private static final String PNG = "image/png";
+    private static final String IMAGES = "images/";
 
     @Inject
     ObjectStore objects;
 
     static String url(String requestId, int n) {
-        return "/api/images/" + requestId + "/" + n + ".png";
+        return url(ObjectKeys.image(requestId, n));
+    }
+
+    /** The URL of an image stored under {@code images/} (generated, or a training job's validation image). */
+    public static String url(String key) {
+        if (!key.startsWith(IMAGES)) {
+            throw new IllegalArgumentException("not an image key: " + key);
+        }
+        return "/api/" + key;
     }
 
     @GET
