@@ -1,5 +1,8 @@
 package io.sdtune.contracts;
 
+import java.util.List;
+import java.util.stream.Stream;
+
 /**
  * The Kafka topics, what each holds and what its records are keyed by. Delivery is at least once: every
  * consumer is idempotent on the key.
@@ -30,8 +33,22 @@ public final class Topics {
     public static final String TRAINING_CANCELLATIONS_DLQ = TRAINING_CANCELLATIONS + DEAD_LETTER_SUFFIX;
     public static final String GENERATION_REQUESTS_DLQ = GENERATION_REQUESTS + DEAD_LETTER_SUFFIX;
 
+    /** The topics the services exchange messages on. */
+    public static final List<String> MESSAGES = List.of(TRAINING_REQUESTS, TRAINING_CANCELLATIONS, TRAINING_EVENTS,
+            ADAPTERS, GENERATION_REQUESTS, GENERATION_RESULTS);
+
     /** The dead-letter topic of {@code topic}; the request topics' are also constants above. */
     public static String deadLetterOf(String topic) {
         return topic + DEAD_LETTER_SUFFIX;
+    }
+
+    /** Every topic of the platform: each of {@link #MESSAGES}, then their dead-letter topics (each reader has one). */
+    public static List<String> all() {
+        return Stream.concat(MESSAGES.stream(), MESSAGES.stream().map(Topics::deadLetterOf)).toList();
+    }
+
+    /** Whether {@code topic} keeps the latest record of each key rather than every record: {@link #ADAPTERS}. */
+    public static boolean isCompacted(String topic) {
+        return ADAPTERS.equals(topic);
     }
 }

@@ -13,4 +13,11 @@ class TopicsTest {
         assertThat(Topics.TRAINING_CANCELLATIONS_DLQ).isEqualTo(Topics.deadLetterOf(Topics.TRAINING_CANCELLATIONS));
         assertThat(Topics.GENERATION_REQUESTS_DLQ).isEqualTo("generation.requests.dlq");
     }
+
+    @Test
+    void everyTopicIsAMessageTopicOrItsDeadLetterTopicAndOnlyAdaptersIsCompacted() {
+        assertThat(Topics.all()).hasSize(12).doesNotHaveDuplicates()
+                .contains(Topics.TRAINING_EVENTS, Topics.deadLetterOf(Topics.TRAINING_EVENTS), Topics.GENERATION_REQUESTS_DLQ);
+        assertThat(Topics.all()).filteredOn(Topics::isCompacted).containsExactly(Topics.ADAPTERS);
+    }
 }

@@ -1,8 +1,6 @@
 package io.sdtune.deploy;
 
-import io.sdtune.contracts.Topics;
 import io.sdtune.embedded.EmbeddedPlatform;
-import io.sdtune.embedded.kafka.Topic;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.StoreConfig;
@@ -27,17 +25,6 @@ import java.util.function.Consumer;
  * {@link Options#dataDir()}, so a restart finds datasets, adapters, images and the topics' records again.
  */
 public final class Platform implements AutoCloseable {
-    /** Every topic of the contracts; {@code adapters} compacted (DESIGN.md). */
-    static final List<Topic> TOPICS = List.of(
-            Topic.of(Topics.TRAINING_REQUESTS, 1),
-            Topic.of(Topics.TRAINING_CANCELLATIONS, 1),
-            Topic.of(Topics.TRAINING_EVENTS, 1),
-            Topic.compacted(Topics.ADAPTERS, 1),
-            Topic.of(Topics.GENERATION_REQUESTS, 1),
-            Topic.of(Topics.GENERATION_RESULTS, 1),
-            Topic.of(Topics.TRAINING_REQUESTS_DLQ, 1),
-            Topic.of(Topics.TRAINING_CANCELLATIONS_DLQ, 1),
-            Topic.of(Topics.GENERATION_REQUESTS_DLQ, 1));
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
     /**
@@ -66,7 +53,7 @@ public final class Platform implements AutoCloseable {
     /** Starts everything and returns once every service is ready; {@code progress} hears each stage. */
     public static Platform start(Options options, Consumer<String> progress) {
         progress.accept("Starting the Kafka broker and the S3 server under " + options.dataDir());
-        EmbeddedPlatform infrastructure = EmbeddedPlatform.start(options.dataDir().resolve("platform"), TOPICS);
+        EmbeddedPlatform infrastructure = EmbeddedPlatform.start(options.dataDir().resolve("platform"));
         List<ServiceProcess> started = new ArrayList<>();
         try {
             publishBaseModel(infrastructure.config(), progress);

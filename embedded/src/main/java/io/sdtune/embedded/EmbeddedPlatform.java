@@ -1,5 +1,6 @@
 package io.sdtune.embedded;
 
+import io.sdtune.contracts.Topics;
 import io.sdtune.embedded.kafka.LocalKafka;
 import io.sdtune.embedded.kafka.Topic;
 import io.sdtune.embedded.s3.LocalS3;
@@ -8,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A broker and an object store for the services, started together: what the embedded default and the
- * services' tests run against. {@link #config()} is what a service needs to reach them, under the
+ * A broker with every topic of the contracts and an object store for the services, started together: what
+ * the embedded default and the services' tests run against. {@link #config()} is what a service needs to reach them, under the
  * configuration names the services read.
  */
 public final class EmbeddedPlatform implements AutoCloseable {
@@ -25,15 +26,22 @@ public final class EmbeddedPlatform implements AutoCloseable {
         this.s3 = s3;
     }
 
-    /** Both on free ports over temporary directories, with {@code topics} created. */
-    public static EmbeddedPlatform start(List<Topic> topics) {
-        return start(LocalS3.start(ACCESS_KEY, SECRET_KEY), LocalKafka.builder().topics(topics));
+    /** Both on free ports over temporary directories. */
+    public static EmbeddedPlatform start() {
+        return start(LocalS3.start(ACCESS_KEY, SECRET_KEY), LocalKafka.builder().topics(topics()));
     }
 
     /** Both keeping their data under {@code directory} ({@code kafka/}, {@code s3/}), on free ports. */
-    public static EmbeddedPlatform start(Path directory, List<Topic> topics) {
+    public static EmbeddedPlatform start(Path directory) {
         return start(LocalS3.start(directory.resolve("s3"), 0, ACCESS_KEY, SECRET_KEY),
-                LocalKafka.builder().dataDirectory(directory.resolve("kafka")).topics(topics));
+                LocalKafka.builder().dataDirectory(directory.resolve("kafka")).topics(topics()));
+    }
+
+    /** Every topic of the contracts, one partition each (one broker, one machine). */
+    static List<Topic> topics() {
+        return Topics.all().stream()
+                .map(name -> Topics.isCompacted(name) ? Topic.compacted(name, 1) : Topic.of(name, 1))
+                .toList();
     }
 
     private static EmbeddedPlatform start(LocalS3 s3, LocalKafka.Builder kafka) {

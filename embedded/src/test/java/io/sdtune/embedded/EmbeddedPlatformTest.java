@@ -2,19 +2,20 @@ package io.sdtune.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sdtune.embedded.kafka.Topic;
+import io.sdtune.contracts.Topics;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 
 class EmbeddedPlatformTest {
 
     @Test
-    void startsABrokerWithTheTopicsAndAStoreAndSaysHowToReachThem() throws Exception {
-        try (EmbeddedPlatform platform = EmbeddedPlatform.start(List.of(Topic.of("training.requests", 2)))) {
+    void startsABrokerWithEveryTopicOfTheContractsAndAStoreAndSaysHowToReachThem() throws Exception {
+        try (EmbeddedPlatform platform = EmbeddedPlatform.start()) {
             Map<String, String> config = platform.config();
 
             assertThat(config).containsKeys("kafka.bootstrap.servers", "sdtune.store.endpoint", "sdtune.store.access-key",
@@ -23,7 +24,9 @@ class EmbeddedPlatformTest {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                     config.get("kafka.bootstrap.servers")))) {
                 Set<String> topics = admin.listTopics().names().get();
-                assertThat(topics).contains("training.requests");
+                assertThat(topics).containsAll(Topics.all()).contains("adapters", "training.requests.dlq");
+                assertThat(admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "adapters")))
+                        .all().get().values().iterator().next().get("cleanup.policy").value()).isEqualTo("compact");
             }
         }
     }

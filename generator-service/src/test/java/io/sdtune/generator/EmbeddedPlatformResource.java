@@ -5,7 +5,6 @@ import io.sdtune.contracts.Topics;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.TinyModel;
 import io.sdtune.embedded.EmbeddedPlatform;
-import io.sdtune.embedded.kafka.Topic;
 import io.sdtune.storage.ArtifactFile;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ObjectStore;
@@ -14,7 +13,6 @@ import io.sdtune.storage.StoreConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,11 +26,7 @@ public class EmbeddedPlatformResource implements QuarkusTestResourceLifecycleMan
 
     @Override
     public Map<String, String> start() {
-        platform = EmbeddedPlatform.start(List.of(Topic.of(Topics.TRAINING_REQUESTS, 1),
-                Topic.of(Topics.TRAINING_CANCELLATIONS, 1), Topic.of(Topics.TRAINING_EVENTS, 1),
-                Topic.compacted(Topics.ADAPTERS, 1), Topic.of(Topics.GENERATION_REQUESTS, 1),
-                Topic.of(Topics.GENERATION_RESULTS, 1), Topic.of(Topics.TRAINING_REQUESTS_DLQ, 1),
-                Topic.of(Topics.TRAINING_CANCELLATIONS_DLQ, 1), Topic.of(Topics.GENERATION_REQUESTS_DLQ, 1)));
+        platform = EmbeddedPlatform.start();
         Map<String, String> config = new HashMap<>(platform.config());
         try {
             Path dir = Files.createTempDirectory("sdtune-generator-test");

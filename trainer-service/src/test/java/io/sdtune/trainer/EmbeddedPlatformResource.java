@@ -1,16 +1,13 @@
 package io.sdtune.trainer;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.sdtune.contracts.Topics;
 import io.sdtune.embedded.EmbeddedPlatform;
-import io.sdtune.embedded.kafka.Topic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -24,16 +21,7 @@ public class EmbeddedPlatformResource implements QuarkusTestResourceLifecycleMan
 
     @Override
     public Map<String, String> start() {
-        platform = EmbeddedPlatform.start(List.of(
-                Topic.of(Topics.TRAINING_REQUESTS, 2),
-                Topic.of(Topics.TRAINING_CANCELLATIONS, 1),
-                Topic.of(Topics.TRAINING_EVENTS, 2),
-                Topic.compacted(Topics.ADAPTERS, 1),
-                Topic.of(Topics.GENERATION_REQUESTS, 1),
-                Topic.of(Topics.GENERATION_RESULTS, 1),
-                Topic.of(Topics.TRAINING_REQUESTS_DLQ, 1),
-                Topic.of(Topics.TRAINING_CANCELLATIONS_DLQ, 1),
-                Topic.of(Topics.GENERATION_REQUESTS_DLQ, 1)));
+        platform = EmbeddedPlatform.start();
         Map<String, String> config = new HashMap<>(platform.config());
         try {
             local = Files.createTempDirectory("sdtune-trainer-test");
