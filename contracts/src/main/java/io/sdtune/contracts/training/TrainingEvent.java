@@ -42,6 +42,15 @@ public sealed interface TrainingEvent extends Message {
         p.required("job_id", jobId, Syntax.ID);
     }
 
+    /** What a checkpoint or a validation round stored at a step. */
+    private static void checkStoredAtStep(Problems p, String jobId, int step, String field, List<StoredObject> stored,
+            Range count) {
+        checkJobId(p, jobId);
+        p.in("step", step, Limits.MAX_TRAIN_STEPS);
+        p.required(field, stored);
+        p.elements(field, stored, count, StoredObject::key);
+    }
+
     /** The request was accepted and waits for a trainer. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     record Queued(String jobId) implements TrainingEvent {
@@ -85,10 +94,7 @@ public sealed interface TrainingEvent extends Message {
     record Checkpoint(String jobId, int step, List<StoredObject> files) implements TrainingEvent {
         @Override
         public void check(Problems p) {
-            checkJobId(p, jobId);
-            p.in("step", step, Limits.MAX_TRAIN_STEPS);
-            p.required("files", files);
-            p.elements("files", files, Limits.FILES, StoredObject::key);
+            checkStoredAtStep(p, jobId, step, "files", files, Limits.FILES);
         }
     }
 
@@ -100,10 +106,7 @@ public sealed interface TrainingEvent extends Message {
     record Validation(String jobId, int step, List<StoredObject> images) implements TrainingEvent {
         @Override
         public void check(Problems p) {
-            checkJobId(p, jobId);
-            p.in("step", step, Limits.MAX_TRAIN_STEPS);
-            p.required("images", images);
-            p.elements("images", images, Limits.NUM_VALIDATION_IMAGES, StoredObject::key);
+            checkStoredAtStep(p, jobId, step, "images", images, Limits.NUM_VALIDATION_IMAGES);
         }
     }
 
