@@ -152,13 +152,24 @@ $('generate-button').onclick = async () => {
     status = await call('GET', `/api/generations/${requestId}`);
   } while (status.state === 'pending');
   $('generation-state').textContent = `request ${requestId}: ${status.state}` + (status.reason ? `: ${status.reason}` : '');
-  for (const url of status.images || []) {
-    const image = document.createElement('img');
-    image.src = url;
-    image.title = request.prompt;
-    $('gallery').prepend(image);
-  }
+  await loadGallery();
 };
+
+/** The latest generations of every client (this page, bin/sdtune --demo, the API), newest first. */
+async function loadGallery() {
+  const generations = await call('GET', '/api/generations?limit=50');
+  $('gallery').innerHTML = '';
+  for (const generation of generations) {
+    for (const url of generation.images || []) {
+      const image = document.createElement('img');
+      image.src = url;
+      image.title = image.alt = generation.prompt || `request ${generation.request_id}`;
+      $('gallery').append(image);
+    }
+  }
+}
+$('refresh-gallery').onclick = loadGallery;
 
 showDefaults();
 loadAdapters();
+loadGallery();

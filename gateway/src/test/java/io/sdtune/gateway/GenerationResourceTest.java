@@ -25,6 +25,7 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +100,44 @@ class GenerationResourceTest {
         Broker.eventually("the failure in the status", () -> "failed".equals(
                 given().get("/api/generations/" + requestId).then().extract().path("state")));
         given().when().get("/api/generations/" + requestId).then().body("reason", equalTo("unknown adapter x"));
+    }
+
+    @Test
+    void recentGenerationsOfAnyClientAreListedNewestFirstWithTheirPrompts() throws IOException {
+        // given a generation another client published straight onto the topic, drawn
+        String elsewhere = UUID.randomUUID().toString();
+        Broker.publish(Topics.GENERATION_REQUESTS, new GenerationRequest(elsewhere, "stable-diffusion-v1-5",
+                "drawn elsewhere", "", List.of(), 20, 7.5, "dpmpp_2m", 42L, 64, 64, 1));
+        StoredFile image = objects.put(ObjectKeys.image(elsewhere, 0), Images.noise("png", 64, 3));
+        Broker.publish(Topics.GENERATION_RESULTS, new GenerationResult.Succeeded(elsewhere,
+                List.of(new StoredObject(image.key(), image.sha256(), image.size())),
+                new GenerationResult.Timings(5, 0, 1200, 30)));
+        Broker.eventually("the other client's generation listed with its prompt", () -> "drawn elsewhere".equals(
+                given().get("/api/generations?limit=1000").then().extract()
+                        .path("find { it.request_id == '" + elsewhere + "' }.prompt")));
+
+        // when one is submitted here afterwards
+        String here = given().contentType(ContentType.JSON).body("{\"prompt\": \"drawn here\", \"seed\": 7}")
+                .when().post("/api/generations").then().statusCode(202).extract().path("request_id");
+
+        // then it comes first, pending, and the other one follows with its image
+        List<String> ids = given().when().get("/api/generations?limit=1000").then().statusCode(200)
+                .body("find { it.request_id == '" + here + "' }.state", equalTo("pending"))
+                .body("find { it.request_id == '" + here + "' }.prompt", equalTo("drawn here"))
+                .body("find { it.request_id == '" + elsewhere + "' }.state", equalTo("succeeded"))
+                .body("find { it.request_id == '" + elsewhere + "' }.images",
+                        contains("/api/images/" + elsewhere + "/0.png"))
+                .extract().path("request_id");
+        assertThat(ids.indexOf(here)).isNotNegative().isLessThan(ids.indexOf(elsewhere));
+        given().when().get("/api/generations?limit=1").then().statusCode(200).body("size()", equalTo(1));
+        given().when().get("/api/generations/" + elsewhere).then().body("prompt", equalTo("drawn elsewhere"));
+    }
+
+    @Test
+    void aLimitOutOfRangeIsRefused() {
+        given().when().get("/api/generations?limit=0")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("problems", contains("limit must be >= 1 and <= 1000, got 0"));
     }
 
     @Test

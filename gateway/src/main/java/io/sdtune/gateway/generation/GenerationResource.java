@@ -5,13 +5,16 @@ import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.gateway.api.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -21,6 +24,8 @@ public class GenerationResource {
 
     public record Accepted(String requestId) {
     }
+
+    private static final int MAX_LIMIT = 1000;
 
     @Inject
     Generations generations;
@@ -32,6 +37,16 @@ public class GenerationResource {
             + "all but prompt may be left out", content = @Content(schema = @Schema(implementation = GenerationRequest.class)))
             JsonNode body) {
         return Response.accepted(new Accepted(generations.submit(body).requestId())).build();
+    }
+
+    /** The most recent generations, newest first: the web UI's gallery. */
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<GenerationStatus> recent(@QueryParam("limit") @DefaultValue("50") int limit) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw ProblemException.invalid("query", List.of("limit must be >= 1 and <= " + MAX_LIMIT + ", got " + limit));
+        }
+        return generations.recent(limit);
     }
 
     @GET

@@ -1,15 +1,21 @@
 package io.sdtune.gateway.generation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sdtune.contracts.InvalidMessageException;
 import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.contracts.generation.GenerationResult;
+import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.validation.Limits;
 import io.sdtune.gateway.api.MessageForm;
 import io.sdtune.gateway.messaging.EventReader;
 import io.sdtune.gateway.messaging.Publisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,14 +23,20 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 /**
  * Generation requests and their outcome: requests this gateway published are pending until their result,
- * read from {@value Topics#GENERATION_RESULTS} from its beginning.
+ * read from {@value Topics#GENERATION_RESULTS} from its beginning. The prompts come from
+ * {@value Topics#GENERATION_REQUESTS}, read from its beginning too, so the recent generations of any client
+ * show what they drew.
  */
 @ApplicationScoped
 public class Generations {
+    private static final Logger LOG = Logger.getLogger(Generations.class);
+
     private final Map<String, GenerationStatus> statuses = new ConcurrentHashMap<>();
+    private final Map<String, String> prompts = new ConcurrentHashMap<>();
 
     @Inject
     Publisher publisher;
@@ -45,18 +57,44 @@ public class Generations {
                 .orElse("seed", ThreadLocalRandom.current().nextLong((long) Limits.SEED.max() + 1))
                 .decode(GenerationRequest.class, problem -> false)
                 .withDefaults();
-        statuses.putIfAbsent(request.requestId(), GenerationStatus.pending(request.requestId()));
+        prompts.put(request.requestId(), request.prompt());
+        statuses.putIfAbsent(request.requestId(), GenerationStatus.pending(request.requestId(), Instant.now()));
         publisher.publish(Topics.GENERATION_REQUESTS, request);
         return request;
     }
 
     public Optional<GenerationStatus> status(String requestId) {
-        return Optional.ofNullable(statuses.get(requestId));
+        return Optional.ofNullable(statuses.get(requestId)).map(this::withPrompt);
+    }
+
+    /** The {@code limit} most recently submitted or finished generations, newest first. */
+    public List<GenerationStatus> recent(int limit) {
+        return statuses.values().stream()
+                .sorted(Comparator.comparing(GenerationStatus::updated).reversed())
+                .limit(limit)
+                .map(this::withPrompt)
+                .toList();
+    }
+
+    private GenerationStatus withPrompt(GenerationStatus status) {
+        return status.withPrompt(prompts.get(status.requestId()));
     }
 
     @Incoming("generation-results")
     void onResult(ConsumerRecord<String, String> record) {
-        reader.decode(record, GenerationResult.class)
-                .ifPresent(result -> statuses.put(result.requestId(), GenerationStatus.of(result)));
+        reader.decode(record, GenerationResult.class).ifPresent(result -> statuses.put(result.requestId(),
+                GenerationStatus.of(result, Instant.ofEpochMilli(record.timestamp()))));
+    }
+
+    /** Only the prompt is kept; a request that does not decode is the generator's to dead-letter, so it is skipped. */
+    @Incoming("generation-requests")
+    void onRequest(ConsumerRecord<String, String> record) {
+        try {
+            byte[] value = record.value() == null ? null : record.value().getBytes(StandardCharsets.UTF_8);
+            GenerationRequest request = JsonCodec.decode(value, GenerationRequest.class);
+            prompts.put(request.requestId(), request.prompt());
+        } catch (InvalidMessageException e) {
+            LOG.debugf("skipping %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
+        }
     }
 }
