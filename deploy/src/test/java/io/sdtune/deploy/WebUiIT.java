@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sdtune.deploy.demo.GatewayClient;
 import io.sdtune.deploy.demo.GatewayClient.NamedImage;
 import io.sdtune.deploy.demo.SampleImages;
 import java.io.File;
@@ -190,6 +191,25 @@ class WebUiIT {
         until(() -> (Boolean) script("return arguments[0].complete;", image), "the image loaded");
         assertThat(((Number) script("return arguments[0].naturalWidth;", image)).intValue()).isEqualTo(64);
         assertThat(((Number) script("return arguments[0].naturalHeight;", image)).intValue()).isEqualTo(64);
+    }
+
+    @Test
+    void theGalleryShowsWhatAnotherClientDrew() {
+        // given a picture drawn through the API, as bin/sdtune --demo does
+        GatewayClient client = new GatewayClient(platform.gateway());
+        ObjectNode request = client.object().put("prompt", "drawn by another client")
+                .put("num_inference_steps", 2).put("width", 64).put("height", 64).put("seed", 5);
+        String requestId = client.generate(request);
+        assertThat(client.awaitGeneration(requestId, TIMEOUT).path("state").asText()).isEqualTo("succeeded");
+
+        // when the page is opened, then the gallery shows it, loaded
+        browser.get(platform.gateway().toString());
+        By galleryImage = By.cssSelector("#gallery img[title='drawn by another client']");
+        until(() -> !browser.findElements(galleryImage).isEmpty(), "the image in the gallery");
+        WebElement image = browser.findElement(galleryImage);
+        assertThat(image.getDomAttribute("src")).isEqualTo("/api/images/" + requestId + "/0.png");
+        until(() -> (Boolean) script("return arguments[0].complete;", image), "the image loaded");
+        assertThat(((Number) script("return arguments[0].naturalWidth;", image)).intValue()).isEqualTo(64);
     }
 
     private static WebElement element(String id) {
