@@ -55,7 +55,14 @@ $('method').onchange = showDefaults;
 
 $('start-button').onclick = async () => {
   const method = $('method').value;
-  const request = {method, dataset_id: datasetId, hyper_parameters: JSON.parse($('hyper-parameters').value)};
+  let hyperParameters;
+  try {
+    hyperParameters = JSON.parse($('hyper-parameters').value);
+  } catch (e) {
+    showProblem(`The hyper-parameters are not JSON: ${e.message}`);
+    return;
+  }
+  const request = {method, dataset_id: datasetId, hyper_parameters: hyperParameters};
   if (method === 'TEXTUAL_INVERSION') {
     request.placeholder_token = $('placeholder-token').value;
     request.initializer_token = $('initializer-token').value;
@@ -77,6 +84,9 @@ function watch(id) {
   }
   losses = [];
   events = new EventSource(`/api/trainings/${id}/events`);
+  events.onopen = () => {
+    losses = [];  // each connection, a reconnection too, replays the job from its start
+  };
   for (const type of ['queued', 'started', 'progress', 'checkpoint', ...FINAL]) {
     events.addEventListener(type, message => onEvent(JSON.parse(message.data)));
   }
