@@ -212,6 +212,19 @@ class WebUiIT {
         assertThat(((Number) script("return arguments[0].naturalWidth;", image)).intValue()).isEqualTo(64);
     }
 
+    @Test
+    void hyperParametersThatAreNotJsonAreReportedNotSent() {
+        browser.get(platform.gateway().toString());
+        until(() -> !value("hyper-parameters").isBlank(), "the method's defaults filled in");
+
+        replace("hyper-parameters", "{\"max_train_steps\": 6,");
+        element("start-button").click();
+
+        until(() -> element("problem").isDisplayed(), "the problem shown", Duration.ofSeconds(10));
+        assertThat(text("problem")).startsWith("The hyper-parameters are not JSON: ");
+        assertThat(text("job-id")).isEqualTo("none yet");
+    }
+
     private static WebElement element(String id) {
         return browser.findElement(By.id(id));
     }
@@ -237,8 +250,12 @@ class WebUiIT {
     }
 
     private static void until(BooleanSupplier condition, String what) {
-        new WebDriverWait(browser, TIMEOUT, Duration.ofMillis(200))
-                .withMessage("waiting " + TIMEOUT.toMinutes() + " minutes for " + what)
+        until(condition, what, TIMEOUT);
+    }
+
+    private static void until(BooleanSupplier condition, String what, Duration timeout) {
+        new WebDriverWait(browser, timeout, Duration.ofMillis(200))
+                .withMessage("waiting " + timeout.toSeconds() + " s for " + what)
                 .until(driver -> condition.getAsBoolean());
     }
 
