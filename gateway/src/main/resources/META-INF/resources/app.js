@@ -50,6 +50,8 @@ async function showDefaults() {
   }
   const defaults = await call('GET', `/api/trainings/defaults/${method}`);
   $('hyper-parameters').value = JSON.stringify(defaults, null, 2);
+  // the default base model's size, which generation requests for it default to as well
+  $('width').value = $('height').value = defaults.resolution;
 }
 $('method').onchange = showDefaults;
 
@@ -63,6 +65,9 @@ $('start-button').onclick = async () => {
     return;
   }
   const request = {method, dataset_id: datasetId, hyper_parameters: hyperParameters};
+  if ($('validation-prompt').value) {
+    request.validation_prompt = $('validation-prompt').value;
+  }
   if (method === 'TEXTUAL_INVERSION') {
     request.placeholder_token = $('placeholder-token').value;
     request.initializer_token = $('initializer-token').value;
@@ -83,25 +88,31 @@ function watch(id) {
     events.close();
   }
   losses = [];
+  $('validation').innerHTML = '';
   events = new EventSource(`/api/trainings/${id}/events`);
   events.onopen = () => {
     losses = [];  // each connection, a reconnection too, replays the job from its start
   };
-  for (const type of ['queued', 'started', 'progress', 'checkpoint', ...FINAL]) {
+  for (const type of ['queued', 'started', 'progress', 'checkpoint', 'validation', ...FINAL]) {
     events.addEventListener(type, message => onEvent(JSON.parse(message.data)));
   }
 }
 
 function onEvent(seen) {
   const event = seen.event;
-  $('job-state').textContent = seen.type + (event.reason ? `: ${event.reason}` : '')
-      + (event.adapter_id ? ` - adapter ${event.adapter_id}` : '');
+  if (seen.type !== 'checkpoint' && seen.type !== 'validation') {
+    $('job-state').textContent = seen.type + (event.reason ? `: ${event.reason}` : '')
+        + (event.adapter_id ? ` - adapter ${event.adapter_id}` : '');
+  }
   if (seen.type === 'progress') {
     $('progress').value = event.step / event.total_steps;
     $('progress-text').textContent = `step ${event.step}/${event.total_steps}, loss ${event.loss.toFixed(4)}, `
         + `about ${Math.round(event.eta_seconds)} s left`;
     losses.push([event.step, event.loss]);
     drawLoss(event.total_steps);
+  }
+  if (seen.type === 'validation') {
+    showValidation(event);
   }
   if (FINAL.includes(seen.type)) {
     events.close();  // else EventSource reconnects and the gateway replays the job again
@@ -110,6 +121,18 @@ function onEvent(seen) {
       $('progress').value = 1;
       loadAdapters();
     }
+  }
+}
+
+/** The latest validation round: the validation prompt drawn with the weights of its step. */
+function showValidation(event) {
+  $('validation').innerHTML = '';
+  $('validation').append(`step ${event.step}: `);
+  for (const image of event.images) {
+    const img = document.createElement('img');
+    img.src = '/api/' + image.key;
+    img.title = img.alt = `${$('validation-prompt').value} (step ${event.step})`;
+    $('validation').append(img);
   }
 }
 
@@ -131,24 +154,30 @@ async function loadAdapters() {
   const adapters = await call('GET', '/api/adapters');
   $('adapters').innerHTML = '';
   for (const adapter of adapters) {
+    const row = document.createElement('div');
+    const use = document.createElement('input');
+    use.type = 'checkbox';
+    use.dataset.adapterId = adapter.id;
+    const scale = document.createElement('input');
+    scale.type = 'number';
+    scale.step = '0.1';
+    scale.min = '-2';
+    scale.max = '2';
+    scale.value = '1';
+    scale.dataset.scaleOf = adapter.id;
     const label = document.createElement('label');
-    const input = document.createElement('input');
-    input.type = 'number';
-    input.step = '0.1';
-    input.min = '-2';
-    input.max = '2';
-    input.dataset.adapterId = adapter.id;
-    label.append(`${adapter.id} (${adapter.kind}, ${adapter.trigger_tokens.join(' ')}) `, input);
-    $('adapters').append(label);
+    label.append(use, ` ${adapter.id} (${adapter.kind}, ${adapter.trigger_tokens.join(' ')})`);
+    row.append(label, ' scale ', scale);
+    $('adapters').append(row);
   }
 }
 $('refresh-adapters').onclick = loadAdapters;
 
 $('generate-button').onclick = async () => {
   const number = id => $(id).value === '' ? undefined : Number($(id).value);
-  const adapters = [...$('adapters').querySelectorAll('input')]
-      .filter(input => input.value !== '')
-      .map(input => ({adapter_id: input.dataset.adapterId, scale: Number(input.value)}));
+  const adapters = [...$('adapters').querySelectorAll('input[type=checkbox]:checked')]
+      .map(use => use.dataset.adapterId)
+      .map(id => ({adapter_id: id, scale: Number($('adapters').querySelector(`[data-scale-of="${id}"]`).value)}));
   const request = {
     prompt: $('prompt').value, negative_prompt: $('negative-prompt').value, adapters,
     num_inference_steps: number('steps'), guidance_scale: number('guidance'), scheduler: $('scheduler').value,

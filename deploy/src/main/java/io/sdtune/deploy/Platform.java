@@ -60,6 +60,7 @@ public final class Platform implements AutoCloseable {
             Map<String, String> shared = new HashMap<>(infrastructure.config());
             shared.put("sdtune.generator.base-model", TinyBaseModel.ID);
             shared.put("sdtune.gateway.base-model-id", TinyBaseModel.ID);
+            shared.put("sdtune.gateway.base-model-resolution", String.valueOf(TinyBaseModel.RESOLUTION));
             shared.put("sdtune.trainer.device", options.device());
             shared.put("sdtune.generator.device", options.device());
             Path logs = options.logs();

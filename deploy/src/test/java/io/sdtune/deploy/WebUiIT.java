@@ -145,14 +145,16 @@ class WebUiIT {
         element("upload-button").click();
         until(() -> !text("dataset-id").equals("none yet"), "the dataset's id shown");
 
-        // when LoRA is picked, the instance prompt names the token, and the hyper-parameters are the tiny model's
+        // when LoRA is picked, the instance prompt names the token, a validation prompt is given, and a few steps
         new Select(element("method")).selectByValue("LORA");
         until(() -> !value("hyper-parameters").isBlank(), "the method's defaults filled in");
         ObjectNode hyperParameters = (ObjectNode) JSON.readTree(value("hyper-parameters"));
-        assertThat(hyperParameters.get("resolution").asInt()).as("the form's default resolution").isEqualTo(512);
-        hyperParameters.put("resolution", 64).put("max_train_steps", 6);
+        assertThat(hyperParameters.get("resolution").asInt()).as("the tiny base model's resolution")
+                .isEqualTo(TinyBaseModel.RESOLUTION);
+        hyperParameters.put("max_train_steps", 6).put("num_validation_images", 1);
         replace("hyper-parameters", hyperParameters.toPrettyString());
         replace("instance-prompt", "a photo of <cat-toy>");
+        replace("validation-prompt", "A <cat-toy> backpack");
         element("start-button").click();
 
         // then the job is watched on the page until it succeeds: state, progress bar, loss curve
@@ -170,15 +172,20 @@ class WebUiIT {
                 + "return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(v => v !== 0);",
                 element("loss"))).as("the loss curve drawn").isTrue();
 
-        // when the new adapter is applied at scale 1 to a 64x64 drawing of a few steps
+        // and the validation prompt drawn at the last step is shown
+        By validationImage = By.cssSelector("#validation img");
+        until(() -> !browser.findElements(validationImage).isEmpty(), "the validation image");
+        assertThat(text("validation")).startsWith("step 6:");
+        assertLoaded(browser.findElement(validationImage), TinyBaseModel.RESOLUTION);
+
+        // when the new adapter is ticked (scale 1) for a drawing of a few steps at the model's size
         String adapterId = text("job-state").substring("succeeded - adapter ".length());
-        By adapterScale = By.cssSelector("#adapters input[data-adapter-id='" + adapterId + "']");
-        until(() -> !browser.findElements(adapterScale).isEmpty(), "the new adapter offered");
-        browser.findElement(adapterScale).sendKeys("1");
+        By useAdapter = By.cssSelector("#adapters input[type=checkbox][data-adapter-id='" + adapterId + "']");
+        until(() -> !browser.findElements(useAdapter).isEmpty(), "the new adapter offered");
+        browser.findElement(useAdapter).click();
+        assertThat(value("width")).isEqualTo(value("height")).isEqualTo(String.valueOf(TinyBaseModel.RESOLUTION));
         replace("prompt", "A <cat-toy> backpack");
         replace("steps", "4");
-        replace("width", "64");
-        replace("height", "64");
         replace("seed", "42");
         element("generate-button").click();
 
@@ -187,10 +194,13 @@ class WebUiIT {
         assertThat(text("generation-state")).endsWith(": succeeded");
         By galleryImage = By.cssSelector("#gallery img[title='A <cat-toy> backpack']");
         until(() -> !browser.findElements(galleryImage).isEmpty(), "the image in the gallery");
-        WebElement image = browser.findElement(galleryImage);
+        assertLoaded(browser.findElement(galleryImage), TinyBaseModel.RESOLUTION);
+    }
+
+    private static void assertLoaded(WebElement image, int size) {
         until(() -> (Boolean) script("return arguments[0].complete;", image), "the image loaded");
-        assertThat(((Number) script("return arguments[0].naturalWidth;", image)).intValue()).isEqualTo(64);
-        assertThat(((Number) script("return arguments[0].naturalHeight;", image)).intValue()).isEqualTo(64);
+        assertThat(((Number) script("return arguments[0].naturalWidth;", image)).intValue()).isEqualTo(size);
+        assertThat(((Number) script("return arguments[0].naturalHeight;", image)).intValue()).isEqualTo(size);
     }
 
     @Test

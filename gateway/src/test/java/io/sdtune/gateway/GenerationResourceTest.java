@@ -91,6 +91,24 @@ class GenerationResourceTest {
     }
 
     @Test
+    void aGenerationThatLeavesOutItsSizeGetsTheDefaultBaseModelsElseTheSeeds() {
+        given().contentType(ContentType.JSON)
+                .body("{\"prompt\": \"a toy\", \"adapters\": [{\"adapter_id\": \"sized-by-default\"}]}")
+                .when().post("/api/generations").then().statusCode(202);
+        given().contentType(ContentType.JSON)
+                .body("{\"prompt\": \"a toy\", \"base_model_id\": \"sd-other\", \"adapters\": [{\"adapter_id\": \"sized-by-seed\"}]}")
+                .when().post("/api/generations").then().statusCode(202);
+
+        // the test profile's default base model is 256 px
+        GenerationRequest forDefault = JsonCodec.decode(Broker.await(Topics.GENERATION_REQUESTS, "sized-by-default").value()
+                .getBytes(StandardCharsets.UTF_8), GenerationRequest.class);
+        GenerationRequest forOther = JsonCodec.decode(Broker.await(Topics.GENERATION_REQUESTS, "sized-by-seed").value()
+                .getBytes(StandardCharsets.UTF_8), GenerationRequest.class);
+        assertThat(List.of(forDefault.width(), forDefault.height())).containsExactly(256, 256);
+        assertThat(List.of(forOther.width(), forOther.height())).containsExactly(512, 512);
+    }
+
+    @Test
     void aFailedGenerationCarriesItsReason() {
         String requestId = given().contentType(ContentType.JSON).body("{\"prompt\": \"a cat\", \"seed\": 42}")
                 .when().post("/api/generations").then().statusCode(202).extract().path("request_id");

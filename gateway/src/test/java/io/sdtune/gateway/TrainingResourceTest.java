@@ -59,17 +59,34 @@ class TrainingResourceTest {
         assertThat(published.datasetId()).isEqualTo(datasetId);
         assertThat(published.images()).hasSize(3)
                 .allSatisfy(image -> assertThat(image.key()).startsWith("datasets/" + datasetId + "/"));
-        assertThat(published.hyperParameters()).usingRecursiveComparison().ignoringFields("maxTrainSteps")
+        assertThat(published.hyperParameters()).usingRecursiveComparison().ignoringFields("maxTrainSteps", "resolution")
                 .isEqualTo(SeedDefaults.of(TrainingMethod.LORA));
         assertThat(published.hyperParameters().maxTrainSteps()).isEqualTo(10);
+        assertThat(published.hyperParameters().resolution()).as("the test profile's default base model's").isEqualTo(256);
         assertThat(published.hyperParameters().rank()).isEqualTo(4);
         given().when().get("/api/trainings/" + jobId).then().statusCode(200).body("state", equalTo("submitted"));
     }
 
     @Test
-    void theSeedsDefaultsAreServedPerMethod() {
+    void anotherBaseModelTrainsAtTheSeedsResolutionAndAGivenOneIsKept() {
+        String datasetId = DatasetResourceTest.upload(1);
+
+        String other = start("{\"method\": \"LORA\", \"dataset_id\": \"" + datasetId + "\", \"base_model_id\": \"sd-other\","
+                + " \"instance_prompt\": \"a photo of sks toy\"}");
+        String given = start("{\"method\": \"LORA\", \"dataset_id\": \"" + datasetId + "\","
+                + " \"instance_prompt\": \"a photo of sks toy\", \"hyper_parameters\": {\"resolution\": 128}}");
+
+        assertThat(JsonCodec.decode(Broker.await(Topics.TRAINING_REQUESTS, other).value().getBytes(StandardCharsets.UTF_8),
+                TrainingRequest.class).hyperParameters().resolution()).isEqualTo(512);
+        assertThat(JsonCodec.decode(Broker.await(Topics.TRAINING_REQUESTS, given).value().getBytes(StandardCharsets.UTF_8),
+                TrainingRequest.class).hyperParameters().resolution()).isEqualTo(128);
+    }
+
+    @Test
+    void theSeedsDefaultsAreServedPerMethodAtTheDefaultBaseModelsResolution() {
         given().when().get("/api/trainings/defaults/TEXTUAL_INVERSION")
                 .then().statusCode(200)
+                .body("resolution", equalTo(256))
                 .body("learning_rate", equalTo(5e-4f))
                 .body("gradient_accumulation_steps", equalTo(4))
                 .body("scale_lr", equalTo(true))

@@ -64,6 +64,17 @@ public final class MessageForm {
         return this;
     }
 
+    /** Fills a field of the object {@code parent}, which is created when absent (and left to the contracts if no object). */
+    public MessageForm orElse(String parent, String field, Object value) {
+        if (!fields.hasNonNull(parent)) {
+            fields.putObject(parent);
+        }
+        if (fields.get(parent) instanceof ObjectNode object && !object.hasNonNull(field)) {
+            object.set(field, JSON.valueToTree(value));
+        }
+        return this;
+    }
+
     /**
      * The message, checked by the contracts; every problem (the gateway's and the contracts') in one 400,
      * except those for which {@code ignored} is true (then null when those were all there was).

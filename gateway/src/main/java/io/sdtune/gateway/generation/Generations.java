@@ -10,6 +10,7 @@ import io.sdtune.contracts.validation.Limits;
 import io.sdtune.gateway.api.MessageForm;
 import io.sdtune.gateway.messaging.EventReader;
 import io.sdtune.gateway.messaging.Publisher;
+import io.sdtune.gateway.model.DefaultBaseModel;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -42,21 +42,24 @@ public class Generations {
     Publisher publisher;
     @Inject
     EventReader reader;
-    @ConfigProperty(name = "sdtune.gateway.base-model-id")
-    String baseModelId;
+    @Inject
+    DefaultBaseModel baseModel;
 
     /**
      * The body is a generation request less {@code request_id}; {@code base_model_id} and {@code seed} may
-     * be left out (a seed is drawn, so a replayed request draws the same images), and the rest gets the
-     * seed article's inference settings.
+     * be left out (a seed is drawn, so a replayed request draws the same images), {@code width} and
+     * {@code height} too (the default base model's size, for it), and the rest gets the seed article's
+     * inference settings.
      */
     public GenerationRequest submit(JsonNode body) {
-        GenerationRequest request = MessageForm.of("generation request", body)
+        MessageForm form = MessageForm.of("generation request", body)
                 .own("request_id", MessageForm.newId())
-                .orElse("base_model_id", baseModelId)
-                .orElse("seed", ThreadLocalRandom.current().nextLong((long) Limits.SEED.max() + 1))
-                .decode(GenerationRequest.class, problem -> false)
-                .withDefaults();
+                .orElse("base_model_id", baseModel.id())
+                .orElse("seed", ThreadLocalRandom.current().nextLong((long) Limits.SEED.max() + 1));
+        if (baseModel.id().equals(form.get("base_model_id").asText())) {
+            form.orElse("width", baseModel.resolution()).orElse("height", baseModel.resolution());
+        }
+        GenerationRequest request = form.decode(GenerationRequest.class, problem -> false).withDefaults();
         prompts.put(request.requestId(), request.prompt());
         statuses.putIfAbsent(request.requestId(), GenerationStatus.pending(request.requestId(), Instant.now()));
         publisher.publish(Topics.GENERATION_REQUESTS, request);

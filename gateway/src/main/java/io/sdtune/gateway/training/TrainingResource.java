@@ -1,11 +1,13 @@
 package io.sdtune.gateway.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sdtune.contracts.training.HyperParameters;
 import io.sdtune.contracts.training.SeedDefaults;
 import io.sdtune.contracts.training.TrainingMethod;
 import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.gateway.api.ProblemException;
+import io.sdtune.gateway.model.DefaultBaseModel;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -21,6 +23,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.io.IOException;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -31,8 +34,12 @@ public class TrainingResource {
     public record Accepted(String jobId) {
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Inject
     Trainings trainings;
+    @Inject
+    DefaultBaseModel baseModel;
     @Inject
     TrainingJobs jobs;
 
@@ -46,12 +53,16 @@ public class TrainingResource {
         return Response.accepted(new Accepted(trainings.start(body).jobId())).build();
     }
 
-    /** Every hyper-parameter of the method at the seed's value: what a request that leaves them out trains with. */
+    /**
+     * Every hyper-parameter of the method at the seed's value, the resolution the default base model's: what a
+     * request for it that leaves them out trains with.
+     */
     @GET
     @Path("/defaults/{method}")
     @Produces(MediaType.APPLICATION_JSON)
     public HyperParameters defaults(@PathParam("method") TrainingMethod method) {
-        return SeedDefaults.of(method);
+        HyperParameters resolution = JSON.convertValue(Map.of("resolution", baseModel.resolution()), HyperParameters.class);
+        return SeedDefaults.apply(method, resolution);
     }
 
     @GET

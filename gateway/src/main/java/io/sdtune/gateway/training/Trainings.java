@@ -9,12 +9,12 @@ import io.sdtune.gateway.api.MessageForm;
 import io.sdtune.gateway.api.ProblemException;
 import io.sdtune.gateway.dataset.Datasets;
 import io.sdtune.gateway.messaging.Publisher;
+import io.sdtune.gateway.model.DefaultBaseModel;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Starts and cancels training jobs: a request with the seed's defaults applied, published on its topic. */
 @ApplicationScoped
@@ -27,15 +27,20 @@ public class Trainings {
     Publisher publisher;
     @Inject
     TrainingJobs jobs;
-    @ConfigProperty(name = "sdtune.gateway.base-model-id")
-    String baseModelId;
+    @Inject
+    DefaultBaseModel baseModel;
 
     /**
      * The body is a training request less {@code job_id} and {@code images}, which come from the gateway and
-     * the dataset; {@code base_model_id} may be left out.
+     * the dataset; {@code base_model_id} may be left out, and so may {@code resolution}: the default base
+     * model's, for it, else the seed's.
      */
     public TrainingRequest start(JsonNode body) throws IOException {
-        MessageForm form = MessageForm.of(WHAT, body).own("job_id", MessageForm.newId()).orElse("base_model_id", baseModelId);
+        MessageForm form = MessageForm.of(WHAT, body).own("job_id", MessageForm.newId())
+                .orElse("base_model_id", baseModel.id());
+        if (baseModel.id().equals(form.get("base_model_id").asText())) {
+            form.orElse("hyper_parameters", "resolution", baseModel.resolution());
+        }
         String datasetId = form.get("dataset_id") == null ? null : form.get("dataset_id").asText();
         Optional<List<StoredObject>> images = datasets.images(datasetId);
         form.own("images", images.orElse(List.of()));

@@ -1,0 +1,25 @@
+package io.sdtune.gateway.model;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The deployment's base model: what a request that names none is for, and the size it trains and draws at
+ * unless told otherwise - SD 1.5's 512 (the seed's default), the embedded default's tiny model's 64.
+ */
+@ApplicationScoped
+public class DefaultBaseModel {
+    @ConfigProperty(name = "sdtune.gateway.base-model-id")
+    String id;
+
+    @ConfigProperty(name = "sdtune.gateway.base-model-resolution")
+    int resolution;
+
+    public String id() {
+        return id;
+    }
+
+    public int resolution() {
+        return resolution;
+    }
+}
