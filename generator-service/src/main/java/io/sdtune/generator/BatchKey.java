@@ -5,19 +5,20 @@ import io.sdtune.contracts.generation.GenerationRequest;
 import java.util.List;
 
 /**
- * What requests must share to be drawn by one engine call. The engine's {@code Txt2Img} takes one prompt and
- * one seed per call and draws image i from seed + i, so requests batch when they share everything but their
- * id and image count: the call draws the largest count and each request takes its first images, which are
- * exactly the images it would get alone. Euler a is the exception: its ancestral noise is drawn for the whole
- * batch, so the count is part of its key.
+ * What requests must share to be drawn by one engine call: the base model, the adapters and the denoising
+ * settings. Prompts, negative prompts, seeds and image counts may differ - each request gets the images it
+ * would get alone ({@code Txt2Img.generate} of a batch). Euler a is the exception: its ancestral noise is
+ * drawn for the whole batch, so its requests batch only with identical ones ({@code alone} holds the rest).
  */
-record BatchKey(String baseModelId, String prompt, String negativePrompt, List<AppliedAdapter> adapters, int steps,
-        double guidance, String scheduler, long seed, int width, int height, int count) {
+record BatchKey(String baseModelId, List<AppliedAdapter> adapters, int steps, double guidance, String scheduler,
+        int width, int height, List<Object> alone) {
 
     /** The key of a request that has its defaults filled in. */
     static BatchKey of(GenerationRequest r) {
-        return new BatchKey(r.baseModelId(), r.prompt(), r.negativePrompt(), r.adapters(), r.numInferenceSteps(),
-                r.guidanceScale(), r.scheduler(), r.seed(), r.width(), r.height(),
-                r.scheduler().equals("euler_a") ? r.numImagesPerPrompt() : 0);
+        List<Object> alone = r.scheduler().equals("euler_a")
+                ? List.of(r.prompt(), r.negativePrompt(), r.seed(), r.numImagesPerPrompt())
+                : List.of();
+        return new BatchKey(r.baseModelId(), r.adapters(), r.numInferenceSteps(), r.guidanceScale(), r.scheduler(),
+                r.width(), r.height(), alone);
     }
 }

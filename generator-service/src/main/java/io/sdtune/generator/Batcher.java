@@ -22,10 +22,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Collects requests for a short window and draws those with the same {@link BatchKey} in one engine call.
- * One thread draws, so the resident pipelines and the adapter library are never used concurrently (one GPU
- * per instance). {@code sdtune.generator.batches} (a distribution of batch sizes, in requests) shows the
- * batching at {@code /q/metrics}.
+ * Collects requests for a short window and draws those with the same {@link BatchKey} in one engine call, up
+ * to {@code sdtune.generator.max-batch} images per call (a request with more is drawn alone). One thread
+ * draws, so the resident pipelines and the adapter library are never used concurrently (one GPU per
+ * instance). {@code sdtune.generator.batches} (a distribution of batch sizes, in requests) shows the batching
+ * at {@code /q/metrics}.
  */
 @ApplicationScoped
 public class Batcher {
@@ -48,7 +49,7 @@ public class Batcher {
     Duration window;
 
     @ConfigProperty(name = "sdtune.generator.max-batch", defaultValue = "8")
-    int maxBatch;
+    int maxImages;
 
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private DistributionSummary batchSizes;
@@ -81,7 +82,7 @@ public class Batcher {
                 List<Pending> collected = collect();
                 Map<BatchKey, List<Pending>> batches = new LinkedHashMap<>();
                 collected.forEach(p -> batches.computeIfAbsent(BatchKey.of(p.request()), k -> new ArrayList<>()).add(p));
-                batches.values().forEach(this::draw);
+                batches.values().stream().flatMap(same -> bounded(same).stream()).forEach(this::draw);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -92,7 +93,7 @@ public class Batcher {
     private List<Pending> collect() throws InterruptedException {
         List<Pending> collected = new ArrayList<>(List.of(queue.take()));
         long deadline = System.nanoTime() + window.toNanos();
-        while (collected.size() < maxBatch) {
+        while (collected.size() < maxImages) {
             Pending next = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             if (next == null) {
                 break;
@@ -102,27 +103,48 @@ public class Batcher {
         return collected;
     }
 
+    /** Requests of one key in runs of at most {@code maxImages} images, in order. */
+    private List<List<Pending>> bounded(List<Pending> same) {
+        List<List<Pending>> runs = new ArrayList<>();
+        List<Pending> run = new ArrayList<>();
+        int images = 0;
+        for (Pending p : same) {
+            int count = p.request().numImagesPerPrompt();
+            if (!run.isEmpty() && images + count > maxImages) {
+                runs.add(run);
+                run = new ArrayList<>();
+                images = 0;
+            }
+            run.add(p);
+            images += count;
+        }
+        runs.add(run);
+        return runs;
+    }
+
     private void draw(List<Pending> batch) {
         try {
             long started = System.currentTimeMillis();
             GenerationRequest first = batch.get(0).request();
             AdapterLibrary.Resolved resolved = adapters.resolve(first.baseModelId(), first.adapters());
             long loaded = System.currentTimeMillis();
-            int count = batch.stream().mapToInt(p -> p.request().numImagesPerPrompt()).max().orElseThrow();
-            GenerationParams params = new GenerationParams(first.prompt(), first.negativePrompt(),
-                    first.numInferenceSteps(), first.guidanceScale(), first.scheduler(), first.seed(), first.height(),
-                    first.width(), count, null);
-            List<GeneratedImage> images = resolved.model().pipeline().generate(params, resolved.adapters(), null);
+            List<GenerationParams> params = batch.stream().map(p -> params(p.request())).toList();
+            List<List<GeneratedImage>> images = resolved.model().pipeline().generate(params, resolved.adapters(), null);
             long drawn = System.currentTimeMillis();
             batchSizes.record(batch.size());
-            LOG.infof("drew %d image(s) for %d request(s) in %d ms", count, batch.size(), drawn - loaded);
-            for (Pending p : batch) {
-                p.result().complete(new Drawn(images.subList(0, p.request().numImagesPerPrompt()), started,
-                        loaded - started, drawn - loaded));
+            LOG.infof("drew %d image(s) for %d request(s) in %d ms", images.stream().mapToInt(List::size).sum(),
+                    batch.size(), drawn - loaded);
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).result().complete(new Drawn(images.get(i), started, loaded - started, drawn - loaded));
             }
         } catch (RuntimeException | Error e) {
             // Every waiting consumer thread hears of it (none may hang), and the drawer goes on with the next batch.
             batch.forEach(p -> p.result().completeExceptionally(e));
         }
+    }
+
+    private static GenerationParams params(GenerationRequest r) {
+        return new GenerationParams(r.prompt(), r.negativePrompt(), r.numInferenceSteps(), r.guidanceScale(), r.scheduler(),
+                r.seed(), r.height(), r.width(), r.numImagesPerPrompt(), null);
     }
 }

@@ -146,20 +146,26 @@ class GeneratorServiceTest {
     }
 
     @Test
-    void concurrentCompatibleRequestsAreDrawnInOneBatch() throws Exception {
+    void concurrentRequestsWithTheSameSettingsAreDrawnInOneBatchEachWithItsPrompt() throws Exception {
         DistributionSummary batches = registry.get("sdtune.generator.batches").summary();
         long batchesBefore = batches.count();
         double requestsBefore = batches.totalAmount();
 
+        // the same settings, other prompts and image counts
         send(request("together-1", "a cat", 1, List.of()));
-        send(request("together-2", "a cat", 2, List.of()));
+        send(request("together-2", "a red bicycle", 2, List.of()));
         GenerationResult.Succeeded one = succeeded(result("together-1"));
         GenerationResult.Succeeded two = succeeded(result("together-2"));
 
         assertThat(batches.count() - batchesBefore).isEqualTo(1);
         assertThat(batches.totalAmount() - requestsBefore).isEqualTo(2);
-        assertThat(one.images().get(0).sha256()).isEqualTo(two.images().get(0).sha256());
+        assertThat(one.images()).hasSize(1);
         assertThat(two.images()).hasSize(2);
+        assertThat(new String(objects.open(one.images().get(0).key()).readAllBytes(), StandardCharsets.ISO_8859_1))
+                .contains("a cat").doesNotContain("a red bicycle");
+        assertThat(new String(objects.open(two.images().get(1).key()).readAllBytes(), StandardCharsets.ISO_8859_1))
+                .contains("a red bicycle").contains("Seed: 43");
+        assertThat(one.images().get(0).sha256()).isNotEqualTo(two.images().get(0).sha256());
     }
 
     @Test

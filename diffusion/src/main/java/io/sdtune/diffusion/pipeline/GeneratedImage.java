@@ -14,24 +14,31 @@ public record GeneratedImage(int width, int height, byte[] rgb, Map<String, Stri
         Png.write(file, width, height, rgb, text);
     }
 
-    /** Decoder output {@code [n, 3, H, W]} in [-1, 1] to images, as diffusers' {@code (x / 2 + 0.5).clamp(0, 1)}, rounded. */
-    static List<GeneratedImage> fromDecoded(TensorData decoded, GenerationParams p, String modelName) {
-        int n = (int) decoded.shape().dim(0);
+    /**
+     * Decoder output {@code [n, 3, H, W]} in [-1, 1] to images, as diffusers' {@code (x / 2 + 0.5).clamp(0, 1)},
+     * rounded: each prompt's of the batch in turn.
+     */
+    static List<List<GeneratedImage>> fromDecoded(TensorData decoded, List<GenerationParams> batch, String modelName) {
         int h = (int) decoded.shape().dim(2);
         int w = (int) decoded.shape().dim(3);
         float[] x = decoded.toFloatArray();
-        List<GeneratedImage> images = new ArrayList<>();
         int plane = h * w;
-        for (int i = 0; i < n; i++) {
-            byte[] rgb = new byte[3 * plane];
-            for (int c = 0; c < 3; c++) {
-                for (int p2 = 0; p2 < plane; p2++) {
-                    double v = Math.min(1, Math.max(0, x[(i * 3 + c) * plane + p2] / 2 + 0.5));
-                    rgb[p2 * 3 + c] = (byte) Math.round(v * 255);
+        List<List<GeneratedImage>> all = new ArrayList<>();
+        int image = 0;
+        for (GenerationParams p : batch) {
+            List<GeneratedImage> images = new ArrayList<>();
+            for (int i = 0; i < p.numImages(); i++, image++) {
+                byte[] rgb = new byte[3 * plane];
+                for (int c = 0; c < 3; c++) {
+                    for (int p2 = 0; p2 < plane; p2++) {
+                        double v = Math.min(1, Math.max(0, x[(image * 3 + c) * plane + p2] / 2 + 0.5));
+                        rgb[p2 * 3 + c] = (byte) Math.round(v * 255);
+                    }
                 }
+                images.add(new GeneratedImage(w, h, rgb, Map.of("parameters", p.infotext(i, modelName))));
             }
-            images.add(new GeneratedImage(w, h, rgb, Map.of("parameters", p.infotext(i, modelName))));
+            all.add(images);
         }
-        return images;
+        return all;
     }
 }

@@ -60,18 +60,38 @@ public final class Txt2Img implements AutoCloseable {
 
     /** Text to image with LoRAs on the UNet and the text encoder and Textual Inversion embeddings in the latter. */
     public List<GeneratedImage> generate(GenerationParams p, Adapters adapters, StepListener listener) {
+        return generate(List.of(p), adapters, listener).get(0);
+    }
+
+    /**
+     * Several prompts in one denoising loop, as a server batches requests: they share the steps, guidance,
+     * scheduler and size (and the adapters); each keeps its prompt, negative prompt, seed and image count, and
+     * gets the images it would get alone - except with Euler a, whose ancestral noise is drawn for the whole
+     * batch from the first seed. Returns each one's images, in order.
+     */
+    public List<List<GeneratedImage>> generate(List<GenerationParams> batch, Adapters adapters, StepListener listener) {
+        GenerationParams p = batch.get(0);
+        for (GenerationParams other : batch) {
+            if (other.numInferenceSteps() != p.numInferenceSteps() || other.guidanceScale() != p.guidanceScale()
+                    || !other.scheduler().equals(p.scheduler()) || other.width() != p.width() || other.height() != p.height()) {
+                throw new IllegalArgumentException("a batch shares steps, guidance, scheduler and size: " + other + " vs " + p);
+            }
+            if (other.latents() != null && batch.size() > 1) {
+                throw new IllegalArgumentException("given latents are for a single prompt, not a batch");
+            }
+        }
         LoraStack loras = adapters.loras();
         int factor = model.vaeConfig().downscale();
         int h = p.height() / factor;
         int w = p.width() / factor;
-        int n = p.numImages();
+        int n = batch.stream().mapToInt(GenerationParams::numImages).sum();
         int channels = model.unetConfig().inChannels();
         boolean guided = p.guidanceScale() > 1;
 
-        TensorData text = encodePrompts(p, n, guided, adapters);
+        TensorData text = encodePrompts(batch, n, guided, adapters);
         Scheduler scheduler = Schedulers.create(p.scheduler(), model.schedulerConfig());
         scheduler.setTimesteps(p.numInferenceSteps());
-        float[] latents = initialLatents(p, n * channels * h * w, scheduler.initNoiseSigma());
+        float[] latents = initialLatents(batch, n * channels * h * w, scheduler.initNoiseSigma());
         NoiseSource noise = new SeededNoise(p.seed());
         LoraProgram unet = unetSession(n, h, w, guided, loras.capacity(LoraFile.Component.UNET));
         Map<String, TensorData> loraFeeds = loras.feeds(LoraFile.Component.UNET, unet.loraInputs(), dtype);
@@ -91,21 +111,26 @@ public final class Txt2Img implements AutoCloseable {
             }
         }
         TensorData images = vaeSession(n, h, w).run(Map.of("latents", floats(latentShape, latents))).get("image");
-        return GeneratedImage.fromDecoded(images, p, model.name());
+        return GeneratedImage.fromDecoded(images, batch, model.name());
     }
 
-    private TensorData encodePrompts(GenerationParams p, int n, boolean guided, Adapters adapters) {
+    /** The text encoder's states of every image: the negative prompts' rows first (with guidance), then the prompts'. */
+    private TensorData encodePrompts(List<GenerationParams> batch, int n, boolean guided, Adapters adapters) {
         TensorData addedRows = addTokens(adapters.embeddings());
-        Encoding cond = encode(p.prompt());
         List<long[]> rows = new ArrayList<>();
         if (guided) {
-            Encoding uncond = encode(p.negativePrompt());
-            for (int i = 0; i < n; i++) {
-                rows.add(uncond.inputIds());
+            for (GenerationParams p : batch) {
+                long[] uncond = encode(p.negativePrompt()).inputIds();
+                for (int i = 0; i < p.numImages(); i++) {
+                    rows.add(uncond);
+                }
             }
         }
-        for (int i = 0; i < n; i++) {
-            rows.add(cond.inputIds());
+        for (GenerationParams p : batch) {
+            long[] cond = encode(p.prompt()).inputIds();
+            for (int i = 0; i < p.numImages(); i++) {
+                rows.add(cond);
+            }
         }
         int length = model.tokenizer().maxLength();
         long[] ids = new long[rows.size() * length];
@@ -173,25 +198,30 @@ public final class Txt2Img implements AutoCloseable {
         return e;
     }
 
-    private static float[] initialLatents(GenerationParams p, int count, float sigma) {
-        if (p.latents() != null) {
-            if (p.latents().size() != count) {
-                throw new IllegalArgumentException("--latents has shape " + p.latents().shape() + " but " + count
-                        + " values are needed (" + p.numImages() + " x 4 x height/8 x width/8)");
+    private static float[] initialLatents(List<GenerationParams> batch, int count, float sigma) {
+        GenerationParams first = batch.get(0);
+        if (first.latents() != null) {
+            if (first.latents().size() != count) {
+                throw new IllegalArgumentException("--latents has shape " + first.latents().shape() + " but " + count
+                        + " values are needed (" + first.numImages() + " x 4 x height/8 x width/8)");
             }
-            float[] given = p.latents().toFloatArray();
+            float[] given = first.latents().toFloatArray();
             for (int i = 0; i < given.length; i++) {
                 given[i] *= sigma;
             }
             return given;
         }
-        // One seed per image, as AUTOMATIC1111 does: image i of a batch is image 0 of seed + i.
+        // One seed per image, as AUTOMATIC1111 does: image i of a prompt is image 0 of its seed + i.
         float[] latents = new float[count];
-        int perImage = count / p.numImages();
-        for (int i = 0; i < p.numImages(); i++) {
-            float[] x = new SeededNoise(p.seed() + i).standardNormal(perImage);
-            for (int j = 0; j < perImage; j++) {
-                latents[i * perImage + j] = x[j] * sigma;
+        int images = batch.stream().mapToInt(GenerationParams::numImages).sum();
+        int perImage = count / images;
+        int at = 0;
+        for (GenerationParams p : batch) {
+            for (int i = 0; i < p.numImages(); i++) {
+                float[] x = new SeededNoise(p.seed() + i).standardNormal(perImage);
+                for (int j = 0; j < perImage; j++) {
+                    latents[at++] = x[j] * sigma;
+                }
             }
         }
         return latents;

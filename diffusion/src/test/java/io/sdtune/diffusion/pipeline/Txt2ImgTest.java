@@ -86,12 +86,37 @@ class Txt2ImgTest {
 
         assertThat(images).hasSize(2);
         assertThat(images.get(1).text().get("parameters")).contains("Seed: 11").contains("Negative prompt: blurry");
-        byte[] alone = generate(modelDir, eleven).get(0).rgb();
-        int differing = 0;
-        for (int i = 0; i < alone.length; i++) {
-            differing += Math.abs(alone[i] - images.get(1).rgb()[i]) > 1 ? 1 : 0;
+        assertThat(differingPixels(generate(modelDir, eleven).get(0), images.get(1)))
+                .as("pixels differing by more than rounding").isZero();
+    }
+
+    @Test
+    void aBatchOfPromptsDrawsEachAsItWouldAlone() {
+        GenerationParams dog = params(3, "dpmpp_2m");
+        GenerationParams cats = new GenerationParams("a photo of a cat", "blurry", 4, 7.5, "dpmpp_2m", 8, 64, 64, 2, null);
+        List<List<GeneratedImage>> batch;
+        try (StableDiffusion sd = StableDiffusion.load(modelDir); Txt2Img pipeline = new Txt2Img(sd, Device.CPU, DType.FLOAT32)) {
+            batch = pipeline.generate(List.of(dog, cats), Adapters.none(), null);
+
+            assertThatThrownBy(() -> pipeline.generate(List.of(dog, dog.withSize(64, 128)), Adapters.none(), null))
+                    .hasMessageStartingWith("a batch shares steps, guidance, scheduler and size");
         }
-        assertThat(differing).as("pixels differing by more than rounding").isZero();
+
+        assertThat(batch.get(0)).hasSize(1);
+        assertThat(batch.get(1)).hasSize(2);
+        assertThat(differingPixels(batch.get(0).get(0), generate(modelDir, dog).get(0))).isZero();
+        assertThat(differingPixels(batch.get(1).get(1), generate(modelDir, cats).get(1))).isZero();
+        assertThat(batch.get(1).get(1).text().get("parameters"))
+                .startsWith("a photo of a cat\nNegative prompt: blurry").contains("Seed: 9");
+    }
+
+    /** Pixels whose channels differ by more than rounding. */
+    private static int differingPixels(GeneratedImage a, GeneratedImage b) {
+        int differing = 0;
+        for (int i = 0; i < a.rgb().length; i++) {
+            differing += Math.abs(a.rgb()[i] - b.rgb()[i]) > 1 ? 1 : 0;
+        }
+        return differing;
     }
 
     @Test
