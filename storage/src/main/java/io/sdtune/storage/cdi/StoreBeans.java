@@ -1,4 +1,4 @@
-package io.sdtune.trainer;
+package io.sdtune.storage.cdi;
 
 import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactStore;
@@ -11,8 +11,15 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** The object store and the base-model cache, one of each per process (a MinIO client is costly to build). */
-final class StoreProducer {
+/**
+ * The store as CDI beans of the services, from their configuration: one {@link ObjectStore} per process (a
+ * MinIO client is thread-safe and costly to build), closed at shutdown; the {@link ArtifactStore} over it; and,
+ * for a service that injects it, the {@link ArtifactCache} under {@code sdtune.cache.dir}, bounded by
+ * {@code sdtune.cache.max-bytes} (Quarkus drops unused producers, so a service without a cache needs no such
+ * settings). Found by Quarkus through this jar's {@code META-INF/beans.xml}.
+ */
+@Singleton
+public class StoreBeans {
 
     @Produces
     @Singleton
