@@ -64,7 +64,10 @@ class TrainingResourceTest {
         assertThat(published.hyperParameters().maxTrainSteps()).isEqualTo(10);
         assertThat(published.hyperParameters().resolution()).as("the test profile's default base model's").isEqualTo(256);
         assertThat(published.hyperParameters().rank()).isEqualTo(4);
-        given().when().get("/api/trainings/" + jobId).then().statusCode(200).body("state", equalTo("submitted"));
+        assertThat(JsonCodec.decode(Broker.await(Topics.TRAINING_EVENTS, jobId).value().getBytes(StandardCharsets.UTF_8),
+                TrainingEvent.class)).isEqualTo(new TrainingEvent.Queued(jobId));
+        Broker.eventually("the job queued", () -> "queued".equals(
+                given().get("/api/trainings/" + jobId).then().statusCode(200).extract().path("state")));
     }
 
     @Test

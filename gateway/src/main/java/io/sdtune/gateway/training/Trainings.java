@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.training.TrainingCancellation;
+import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.gateway.api.MessageForm;
 import io.sdtune.gateway.api.ProblemException;
@@ -16,7 +17,10 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 
-/** Starts and cancels training jobs: a request with the seed's defaults applied, published on its topic. */
+/**
+ * Starts and cancels training jobs: a request with the seed's defaults applied, published on its topic after
+ * the job's {@code queued} event.
+ */
 @ApplicationScoped
 public class Trainings {
     private static final String WHAT = "training request";
@@ -52,8 +56,17 @@ public class Trainings {
                     + "POST /api/datasets first");
         }
         TrainingRequest withDefaults = request.withDefaults();
-        publisher.publish(Topics.TRAINING_REQUESTS, withDefaults);
-        jobs.submitted(withDefaults.jobId());
+        String jobId = withDefaults.jobId();
+        jobs.submitted(jobId);
+        // queued first: on the job's key it precedes whatever a trainer then says of the job
+        publisher.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Queued(jobId));
+        try {
+            publisher.publish(Topics.TRAINING_REQUESTS, withDefaults);
+        } catch (RuntimeException e) {
+            publisher.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Failed(jobId, "the request could not be "
+                    + "published for a trainer, try again: " + e.getMessage()));
+            throw e;
+        }
         return withDefaults;
     }
 
