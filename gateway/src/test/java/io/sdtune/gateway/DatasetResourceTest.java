@@ -60,6 +60,15 @@ class DatasetResourceTest {
     }
 
     @Test
+    void aSmallFileOfTooManyPixelsIsRefusedBeforeItIsDecoded() throws IOException {
+        byte[] bomb = Images.blank("png", 17_000);
+
+        assertThat(bomb.length).as("within the test profile's 64 KiB per file").isLessThan(65_536);
+        assertRefused(given().multiPart("images", "bomb.png", bomb, "image/png"),
+                "images[0] (bomb.png) is 17000x17000 pixels, at most 16384 a side");
+    }
+
+    @Test
     void tooManyImagesAreRefusedAndNothingIsStored() throws IOException {
         RequestSpecification request = given();
         for (int i = 0; i < 6; i++) {

@@ -21,6 +21,15 @@ final class Images {
                 image.setRGB(x, y, random.nextInt(1 << 24));
             }
         }
+        return write(image, format);
+    }
+
+    /** A {@code side} x {@code side} black 1-bit image: it compresses about a thousand to one. */
+    static byte[] blank(String format, int side) {
+        return write(new BufferedImage(side, side, BufferedImage.TYPE_BYTE_BINARY), format);
+    }
+
+    private static byte[] write(BufferedImage image, String format) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             ImageIO.write(image, format, out);

@@ -82,9 +82,15 @@ public class Datasets {
             } else if (upload.size() > limits.maxImageBytes()) {
                 problems.add(name + " has " + upload.size() + " bytes, at most " + limits.maxImageBytes() + " per image");
             } else {
-                Optional<UploadedImage> image = UploadedImage.decode(upload.uploadedFile(), upload.size());
-                image.ifPresentOrElse(images::add,
-                        () -> problems.add(name + " is not an image this gateway can read (PNG, JPEG, GIF, BMP)"));
+                try {
+                    images.add(UploadedImage.decode(upload.uploadedFile(), upload.size()));
+                } catch (UploadedImage.RefusedUpload e) {
+                    problems.add(name + switch (e.problem()) {
+                        case NOT_AN_IMAGE -> " is not an image this gateway can read (PNG, JPEG, GIF, BMP)";
+                        case TOO_LARGE -> " is " + e.getMessage() + " pixels, at most " + UploadedImage.MAX_SIDE
+                                + " a side";
+                    });
+                }
             }
         }
         if (!problems.isEmpty()) {
