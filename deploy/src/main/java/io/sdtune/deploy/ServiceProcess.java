@@ -2,7 +2,6 @@ package io.sdtune.deploy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,10 +71,6 @@ final class ServiceProcess implements AutoCloseable {
         return uri;
     }
 
-    Path log() {
-        return log;
-    }
-
     /** Waits until the service reports ready; fails with the end of its log when it exits or {@code timeout} passes. */
     void awaitReady(Duration timeout) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -90,10 +85,8 @@ final class ServiceProcess implements AutoCloseable {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
                 }
-            } catch (ConnectException notListeningYet) {
-                // Still starting.
-            } catch (IOException e) {
-                // A connection reset while the HTTP server comes up; asked again below.
+            } catch (IOException notListeningYet) {
+                // Still starting (refused, or reset while its HTTP server comes up): asked again below.
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for the " + name + " service", e);

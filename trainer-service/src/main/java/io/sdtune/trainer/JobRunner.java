@@ -116,8 +116,8 @@ public class JobRunner {
                         events.publish(new TrainingEvent.Cancelled(jobId));
                     }
                 }
-                forgetCheckpoints(jobId);
             }
+            forgetCheckpoints(jobId);
         } catch (JobFailure e) {
             fail(jobId, e.getMessage(), null);
         } catch (IOException e) {
