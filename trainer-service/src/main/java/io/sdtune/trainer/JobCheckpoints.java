@@ -82,5 +82,4 @@ final class JobCheckpoints {
     private static ArtifactLocation location(String jobId, int step) {
         return Shelf.CHECKPOINTS.at(jobId + ".checkpoint-" + step);
     }
-
 }
