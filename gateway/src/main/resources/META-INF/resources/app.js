@@ -200,10 +200,14 @@ async function loadGallery() {
   $('gallery').innerHTML = '';
   for (const generation of generations) {
     for (const url of generation.images || []) {
+      const figure = document.createElement('figure');
       const image = document.createElement('img');
       image.src = url;
       image.title = image.alt = generation.prompt || `request ${generation.request_id}`;
-      $('gallery').append(image);
+      const caption = document.createElement('figcaption');
+      caption.textContent = image.title;
+      figure.append(image, caption);
+      $('gallery').append(figure);
     }
   }
 }
