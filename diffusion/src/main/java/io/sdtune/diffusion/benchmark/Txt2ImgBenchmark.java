@@ -1,26 +1,34 @@
 package io.sdtune.diffusion.benchmark;
 
 import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.pipeline.Adapters;
 import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Times text to image on a model folder: session creation (the first, warm-up generation), then
  * {@code --runs} timed generations, reporting the median wall time of one generation and of one UNet
- * step (classifier-free guidance: batch 2) and the process's peak resident memory.
+ * step (classifier-free guidance: batch 2 per prompt) and the process's peak resident memory. With
+ * {@code --prompts N}, a generation is N different prompts (seeds 0 to N-1) drawn as one batch, as the
+ * generator service batches requests.
  *
  * <pre>
  *   java -cp ... io.sdtune.diffusion.benchmark.Txt2ImgBenchmark --model DIR [--device cpu|cuda]
- *        [--dtype float32|float16] [--steps 50] [--size 512] [--scheduler dpmpp_2m] [--runs 3]
+ *        [--dtype float32|float16] [--steps 50] [--size 512] [--scheduler dpmpp_2m] [--runs 3] [--prompts 1]
  * </pre>
- * Prints one Markdown row: model, device, dtype, size, steps, first-run s, generation s, UNet step ms,
+ * Prints one Markdown row: model, device, dtype, size, steps, prompts, first-run s, generation s, UNet step ms,
  * peak RSS MiB.
  */
 public final class Txt2ImgBenchmark {
+    private static final List<String> PROMPTS = List.of("a photo of an astronaut riding a horse on mars",
+            "A <cat-toy> backpack", "<cat-toy> on the beach", "a watercolor of a lighthouse at dawn");
+
     private Txt2ImgBenchmark() {
     }
 
@@ -32,6 +40,7 @@ public final class Txt2ImgBenchmark {
         int size = 512;
         int runs = 3;
         String scheduler = "dpmpp_2m";
+        int prompts = 1;
         for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
@@ -42,25 +51,28 @@ public final class Txt2ImgBenchmark {
                 case "--size" -> size = Integer.parseInt(value);
                 case "--runs" -> runs = Integer.parseInt(value);
                 case "--scheduler" -> scheduler = value;
+                case "--prompts" -> prompts = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]
-                        + " (expected --model, --device, --dtype, --steps, --size, --runs, --scheduler)");
+                        + " (expected --model, --device, --dtype, --steps, --size, --runs, --scheduler, --prompts)");
             }
         }
         if (model == null) {
             throw new IllegalArgumentException("--model DIR is required");
         }
-        GenerationParams params = GenerationParams.of("a photo of an astronaut riding a horse on mars", 0)
-                .withSize(size, size).withSteps(steps, scheduler);
+        List<GenerationParams> params = new ArrayList<>();
+        for (int i = 0; i < prompts; i++) {
+            params.add(GenerationParams.of(PROMPTS.get(i % PROMPTS.size()), i).withSize(size, size).withSteps(steps, scheduler));
+        }
         try (StableDiffusion sd = StableDiffusion.load(model); Txt2Img pipeline = new Txt2Img(sd, device, dtype)) {
             long t0 = System.nanoTime();
-            pipeline.generate(params, null);
+            pipeline.generate(params, Adapters.none(), null);
             double first = (System.nanoTime() - t0) / 1e9;
             double[] total = new double[runs];
             double[] unetStep = new double[runs];
             for (int r = 0; r < runs; r++) {
                 long[] stepTimes = new long[steps + 2];
                 long start = System.nanoTime();
-                pipeline.generate(params, (step, all) -> stepTimes[step] = System.nanoTime());
+                pipeline.generate(params, Adapters.none(), (step, all) -> stepTimes[step] = System.nanoTime());
                 total[r] = (System.nanoTime() - start) / 1e9;
                 // Median gap between consecutive steps: UNet run plus the scheduler's host work.
                 int n = 0;
@@ -74,8 +86,8 @@ public final class Txt2ImgBenchmark {
             }
             Arrays.sort(total);
             Arrays.sort(unetStep);
-            System.out.printf("| %s | %s | %s | %dx%d | %d %s | %.1f | %.2f | %.1f | %d |%n", sd.name(), device,
-                    dtype.name().toLowerCase(), size, size, steps, scheduler, first, total[runs / 2], unetStep[runs / 2],
+            System.out.printf("| %s | %s | %s | %dx%d | %d %s | %d | %.1f | %.2f | %.1f | %d |%n", sd.name(), device,
+                    dtype.name().toLowerCase(), size, size, steps, scheduler, prompts, first, total[runs / 2], unetStep[runs / 2],
                     EngineBenchmark.peakResidentMiB());
         }
     }
