@@ -48,7 +48,7 @@ public class Batcher {
     @ConfigProperty(name = "sdtune.generator.batch-window", defaultValue = "PT0.05S")
     Duration window;
 
-    @ConfigProperty(name = "sdtune.generator.max-batch", defaultValue = "8")
+    @ConfigProperty(name = "sdtune.generator.max-batch", defaultValue = "4")
     int maxImages;
 
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
