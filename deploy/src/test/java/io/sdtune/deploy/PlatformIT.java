@@ -59,7 +59,7 @@ class PlatformIT {
     @BeforeAll
     static void start() throws Exception {
         Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
-        Path dataDir = Files.createTempDirectory("sdtune-platform-it");
+        Path dataDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "platform-");
         platform = Platform.start(new Platform.Options(home, dataDir, freePort(), "cpu"), System.out::println);
         gateway = new GatewayClient(platform.gateway());
         Map<String, String> config = platform.infrastructure().config();
