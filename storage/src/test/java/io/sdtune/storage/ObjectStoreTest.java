@@ -3,6 +3,7 @@ package io.sdtune.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sdtune.embedded.s3.LocalS3;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -95,6 +97,22 @@ class ObjectStoreTest {
         assertThat(stored.size()).isEqualTo(size);
         try (InputStream in = store.openVerified(stored)) {
             assertThat(in.transferTo(OutputStream.nullOutputStream())).isEqualTo(size);
+        }
+    }
+
+    /** The embedded default keeps its objects under a directory the user names, perhaps a relative one. */
+    @Test
+    void aServerOverARelativeDirectoryTakesObjectsInParts() throws IOException {
+        long size = 12L << 20;
+        try (LocalS3 relative = LocalS3.start(Path.of("target", "relative-s3"), 0, S3Server.ACCESS_KEY, S3Server.SECRET_KEY);
+                ObjectStore objects = ObjectStore.open(new StoreConfig(relative.endpoint(), S3Server.ACCESS_KEY,
+                        S3Server.SECRET_KEY, "sdtune"))) {
+            StoredFile stored = objects.put("models/m/unet.safetensors", new SyntheticStream(size, 3), size);
+
+            try (InputStream in = objects.openVerified(stored)) {
+                assertThat(in.transferTo(OutputStream.nullOutputStream())).isEqualTo(size);
+            }
+            objects.delete(stored.key());
         }
     }
 

@@ -51,7 +51,8 @@ public final class LocalS3 implements AutoCloseable {
         try {
             Files.createDirectories(directory);
             Properties properties = new Properties();
-            properties.setProperty("jclouds.filesystem.basedir", directory.toString());
+            // Absolute: jclouds resolves a relative base directory inconsistently (multipart uploads then fail with NoSuchUpload).
+            properties.setProperty("jclouds.filesystem.basedir", directory.toAbsolutePath().toString());
             S3Proxy proxy = S3Proxy.builder()
                     .blobStore(BlobStores.create("filesystem", properties))
                     .endpoint(URI.create("http://127.0.0.1:" + port))
