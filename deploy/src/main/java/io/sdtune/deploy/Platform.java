@@ -144,7 +144,8 @@ public final class Platform implements AutoCloseable {
         return more;
     }
 
-    private static int freePort() {
+    /** A port free now on this machine (for the services, and the tests' gateways). */
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

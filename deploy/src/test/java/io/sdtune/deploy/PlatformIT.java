@@ -24,7 +24,6 @@ import io.sdtune.storage.Shelf;
 import io.sdtune.storage.StoreConfig;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,7 +59,7 @@ class PlatformIT {
     static void start() throws Exception {
         Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
         Path dataDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "platform-");
-        platform = Platform.start(new Platform.Options(home, dataDir, freePort(), "cpu"), System.out::println);
+        platform = Platform.start(new Platform.Options(home, dataDir, Platform.freePort(), "cpu"), System.out::println);
         gateway = new GatewayClient(platform.gateway());
         Map<String, String> config = platform.infrastructure().config();
         topics = new TopicRecords(config);
@@ -221,11 +220,5 @@ class PlatformIT {
         return topics.all(Topics.TRAINING_EVENTS).stream().filter(r -> jobId.equals(r.key()))
                 .map(r -> JsonCodec.decode(r.value().getBytes(StandardCharsets.UTF_8), TrainingEvent.class))
                 .toList();
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

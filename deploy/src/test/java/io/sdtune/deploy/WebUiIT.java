@@ -10,7 +10,6 @@ import io.sdtune.deploy.demo.GatewayClient.NamedImage;
 import io.sdtune.deploy.demo.SampleImages;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,7 +79,7 @@ class WebUiIT {
         }
         Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
         dataDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "web-ui-");
-        platform = Platform.start(new Platform.Options(home, dataDir, freePort(), "cpu"), System.out::println);
+        platform = Platform.start(new Platform.Options(home, dataDir, Platform.freePort(), "cpu"), System.out::println);
         browser = startChromium();
     }
 
@@ -303,12 +302,6 @@ class WebUiIT {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }
