@@ -29,7 +29,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -58,7 +57,7 @@ class PlatformIT {
     @BeforeAll
     static void start() throws Exception {
         Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
-        Path dataDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "platform-");
+        Path dataDir = TestDirectories.create("platform-");
         platform = Platform.start(new Platform.Options(home, dataDir, Platform.freePort(), "cpu"), System.out::println);
         gateway = new GatewayClient(platform.gateway());
         Map<String, String> config = platform.infrastructure().config();

@@ -78,7 +78,7 @@ class WebUiIT {
                     + "(deploy/src/test/browser/install-chromium.sh, run by `mvn verify`, does it)");
         }
         Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
-        dataDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "web-ui-");
+        dataDir = TestDirectories.create("web-ui-");
         platform = Platform.start(new Platform.Options(home, dataDir, Platform.freePort(), "cpu"), System.out::println);
         browser = startChromium();
     }
@@ -136,7 +136,7 @@ class WebUiIT {
 
         // Given a few images of the toy, uploaded through the page's file input
         List<String> files = new ArrayList<>();
-        Path images = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "web-ui-images-");
+        Path images = TestDirectories.create("web-ui-images-");
         for (NamedImage image : SampleImages.catToy(3, 11)) {
             files.add(Files.write(images.resolve(image.fileName()), image.bytes()).toString());
         }
