@@ -25,6 +25,8 @@ public final class Launcher {
                 .option("data_dir", Path.of(System.getProperty("user.home"), ".sdtune").toString(),
                         "where the broker, the object store, caches and logs keep their files (kept between runs)")
                 .option("device", "cpu", "where the trainer and generator run: cpu, cuda or cuda:N (cuda needs mvn -Pcuda)")
+                .option("pretrained_model_name_or_path", "", "a diffusers model folder to serve as the base model, "
+                        + "copied into the store once as models/<folder name>/ (default: the tiny random model, tiny-sd)")
                 .flag("demo", "run the seed's experiment once started: Textual Inversion, DreamBooth and LoRA on sample "
                         + "cat-toy images, then \"A <cat-toy> backpack\" and \"<cat-toy> on the beach\" with each")
                 .option("max_train_steps", "30", "--demo: training steps of each method (the article: 400)")
@@ -39,8 +41,17 @@ public final class Launcher {
             System.err.println(e.getMessage());
             System.exit(2);
         }
-        Platform.Options options = new Platform.Options(Path.of(System.getProperty("sdtune.home", ".")).toAbsolutePath(),
-                Path.of(flags.string("data_dir")).toAbsolutePath(), flags.integer("port"), flags.string("device"));
+        Platform.Options options;
+        try {
+            String model = flags.string("pretrained_model_name_or_path");
+            options = new Platform.Options(Path.of(System.getProperty("sdtune.home", ".")).toAbsolutePath(),
+                    Path.of(flags.string("data_dir")).toAbsolutePath(), flags.integer("port"), flags.string("device"),
+                    model.isEmpty() ? BaseModel.TINY : BaseModel.of(Path.of(model)));
+        } catch (IllegalArgumentException e) {
+            System.err.println("bin/sdtune: error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         // Read by logback.xml when the broker first logs.
         System.setProperty("sdtune.logs", options.logs().toString());
         Platform platform;
@@ -67,10 +78,11 @@ public final class Launcher {
     }
 
     private static void runDemo(Platform platform, Flags flags, PrintStream out) {
+        BaseModel model = platform.baseModel();
         SeedExperiment.Settings settings = new SeedExperiment.Settings(flags.integer("max_train_steps"),
-                TinyBaseModel.RESOLUTION, flags.integer("num_inference_steps"), Long.parseLong(flags.string("seed")),
+                model.resolution(), flags.integer("num_inference_steps"), Long.parseLong(flags.string("seed")),
                 Duration.ofHours(2));
-        out.println("Demo: the seed's experiment on " + TinyBaseModel.ID + " (" + settings + ")");
+        out.println("Demo: the seed's experiment on " + model.id() + " (" + settings + ")");
         try {
             List<SeedExperiment.Outcome> outcomes = new SeedExperiment(new GatewayClient(platform.gateway()), settings, out).run();
             out.println("Demo done: " + outcomes.size() + " adapters, " + 2 * outcomes.size()

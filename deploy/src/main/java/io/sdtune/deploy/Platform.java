@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 
 /**
  * The embedded default on one machine: a Kafka broker and an S3 server in this JVM (the {@code embedded}
- * module), the tiny base model in the store, and the trainer, generator and gateway as child processes of
+ * module), the base model in the store, and the trainer, generator and gateway as child processes of
  * their packaged Quarkus applications, configured to reach them. Everything it keeps lives under
  * {@link Options#dataDir()}, so a restart finds datasets, adapters, images and the topics' records again.
  */
@@ -32,19 +32,23 @@ public final class Platform implements AutoCloseable {
      * @param dataDir where the broker, the object store, the services' caches and logs keep their files
      * @param port    the gateway's HTTP port: the web UI and the API
      * @param device  {@code cpu}, {@code cuda} or {@code cuda:N} for the trainer and the generator
+     * @param baseModel the model the generator keeps resident and requests default to
      */
-    public record Options(Path home, Path dataDir, int port, String device) {
+    public record Options(Path home, Path dataDir, int port, String device, BaseModel baseModel) {
         /** The services' logs, and the broker's and S3 server's when run by the launcher. */
         public Path logs() {
             return dataDir.resolve("logs");
         }
     }
 
+    private final BaseModel baseModel;
     private final EmbeddedPlatform infrastructure;
     private final List<ServiceProcess> services;
     private final ServiceProcess gateway;
 
-    private Platform(EmbeddedPlatform infrastructure, List<ServiceProcess> services, ServiceProcess gateway) {
+    private Platform(BaseModel baseModel, EmbeddedPlatform infrastructure, List<ServiceProcess> services,
+            ServiceProcess gateway) {
+        this.baseModel = baseModel;
         this.infrastructure = infrastructure;
         this.services = services;
         this.gateway = gateway;
@@ -56,11 +60,11 @@ public final class Platform implements AutoCloseable {
         EmbeddedPlatform infrastructure = EmbeddedPlatform.start(options.dataDir().resolve("platform"));
         List<ServiceProcess> started = new ArrayList<>();
         try {
-            publishBaseModel(infrastructure.config(), progress);
+            publishBaseModel(options.baseModel(), infrastructure.config(), progress);
             Map<String, String> shared = new HashMap<>(infrastructure.config());
-            shared.put("sdtune.generator.base-model", TinyBaseModel.ID);
-            shared.put("sdtune.gateway.base-model-id", TinyBaseModel.ID);
-            shared.put("sdtune.gateway.base-model-resolution", String.valueOf(TinyBaseModel.RESOLUTION));
+            shared.put("sdtune.generator.base-model", options.baseModel().id());
+            shared.put("sdtune.gateway.base-model-id", options.baseModel().id());
+            shared.put("sdtune.gateway.base-model-resolution", String.valueOf(options.baseModel().resolution()));
             shared.put("sdtune.trainer.device", options.device());
             shared.put("sdtune.generator.device", options.device());
             Path logs = options.logs();
@@ -73,12 +77,17 @@ public final class Platform implements AutoCloseable {
             started.add(gateway);
             progress.accept("Starting the trainer, generator and gateway services (logs in " + logs + ")");
             awaitReady(started);
-            return new Platform(infrastructure, List.copyOf(started), gateway);
+            return new Platform(options.baseModel(), infrastructure, List.copyOf(started), gateway);
         } catch (RuntimeException e) {
             started.forEach(ServiceProcess::close);
             infrastructure.close();
             throw e;
         }
+    }
+
+    /** The model served: what requests default to, and its size. */
+    public BaseModel baseModel() {
+        return baseModel;
     }
 
     /** The gateway: the web UI at its root, the REST API under {@code /api}. */
@@ -126,11 +135,11 @@ public final class Platform implements AutoCloseable {
         }
     }
 
-    private static void publishBaseModel(Map<String, String> config, Consumer<String> progress) {
+    private static void publishBaseModel(BaseModel model, Map<String, String> config, Consumer<String> progress) {
         StoreConfig store = new StoreConfig(config.get("sdtune.store.endpoint"), config.get("sdtune.store.access-key"),
                 config.get("sdtune.store.secret-key"), config.get("sdtune.store.bucket"));
         try (ObjectStore objects = ObjectStore.open(store)) {
-            TinyBaseModel.publishIfAbsent(new ArtifactStore(objects), progress);
+            model.publishIfAbsent(new ArtifactStore(objects), progress);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the base model into the store: " + e.getMessage(), e);
         }

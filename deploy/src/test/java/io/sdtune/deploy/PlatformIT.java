@@ -58,7 +58,7 @@ class PlatformIT {
     static void start() throws Exception {
         Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
         Path dataDir = TestDirectories.create("platform-");
-        platform = Platform.start(new Platform.Options(home, dataDir, Platform.freePort(), "cpu"), System.out::println);
+        platform = Platform.start(new Platform.Options(home, dataDir, Platform.freePort(), "cpu", BaseModel.TINY), System.out::println);
         gateway = new GatewayClient(platform.gateway());
         Map<String, String> config = platform.infrastructure().config();
         topics = new TopicRecords(config);
@@ -81,7 +81,7 @@ class PlatformIT {
     @Test
     void theSeedExperimentRunsFromUploadToServedImagesWithEachMethod() throws Exception {
         List<SeedExperiment.Outcome> outcomes = new SeedExperiment(gateway,
-                new SeedExperiment.Settings(4, TinyBaseModel.RESOLUTION, 3, 42, TIMEOUT), System.out).run();
+                new SeedExperiment.Settings(4, BaseModel.TINY.resolution(), 3, 42, TIMEOUT), System.out).run();
 
         assertThat(outcomes).extracting(SeedExperiment.Outcome::method)
                 .containsExactly("TEXTUAL_INVERSION", "DREAMBOOTH", "LORA");
@@ -95,7 +95,7 @@ class PlatformIT {
             AdapterAnnouncement adapter = announced.get(outcome.adapterId());
             assertThat(adapter).as("announced on adapters: " + outcome.adapterId()).isNotNull();
             assertThat(adapter.kind()).isEqualTo(kinds.get(outcome.method()));
-            assertThat(adapter.baseModelId()).isEqualTo(TinyBaseModel.ID);
+            assertThat(adapter.baseModelId()).isEqualTo(BaseModel.TINY.id());
             assertThat(adapter.jobId()).isEqualTo(outcome.jobId());
             assertThat(adapter.triggerTokens()).contains("<cat-toy>");
             Manifest manifest = artifacts.manifest(Shelf.ADAPTERS.at(outcome.adapterId())).orElseThrow();
@@ -107,8 +107,8 @@ class PlatformIT {
                 assertThat(urls).hasSize(1);
                 byte[] served = gateway.image(urls.get(0));
                 BufferedImage image = ImageIO.read(new ByteArrayInputStream(served));
-                assertThat(image.getWidth()).isEqualTo(TinyBaseModel.RESOLUTION);
-                assertThat(image.getHeight()).isEqualTo(TinyBaseModel.RESOLUTION);
+                assertThat(image.getWidth()).isEqualTo(BaseModel.TINY.resolution());
+                assertThat(image.getHeight()).isEqualTo(BaseModel.TINY.resolution());
                 String requestId = urls.get(0).split("/")[3];
                 try (var stored = objects.open(ObjectKeys.image(requestId, 0))) {
                     assertThat(stored.readAllBytes()).isEqualTo(served);
@@ -196,7 +196,7 @@ class PlatformIT {
     private static ObjectNode lora(String datasetId, int steps) {
         ObjectNode request = gateway.object().put("method", "LORA").put("dataset_id", datasetId)
                 .put("instance_prompt", "a photo of <cat-toy>");
-        request.putObject("hyper_parameters").put("resolution", TinyBaseModel.RESOLUTION).put("max_train_steps", steps);
+        request.putObject("hyper_parameters").put("resolution", BaseModel.TINY.resolution()).put("max_train_steps", steps);
         return request;
     }
 

@@ -79,7 +79,7 @@ class WebUiIT {
         }
         Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
         dataDir = TestDirectories.create("web-ui-");
-        platform = Platform.start(new Platform.Options(home, dataDir, Platform.freePort(), "cpu"), System.out::println);
+        platform = Platform.start(new Platform.Options(home, dataDir, Platform.freePort(), "cpu", BaseModel.TINY), System.out::println);
         browser = startChromium();
     }
 
@@ -149,7 +149,7 @@ class WebUiIT {
         until(() -> !value("hyper-parameters").isBlank(), "the method's defaults filled in");
         ObjectNode hyperParameters = (ObjectNode) JSON.readTree(value("hyper-parameters"));
         assertThat(hyperParameters.get("resolution").asInt()).as("the tiny base model's resolution")
-                .isEqualTo(TinyBaseModel.RESOLUTION);
+                .isEqualTo(BaseModel.TINY.resolution());
         hyperParameters.put("max_train_steps", 6).put("num_validation_images", 1);
         replace("hyper-parameters", hyperParameters.toPrettyString());
         replace("instance-prompt", "a photo of <cat-toy>");
@@ -175,14 +175,14 @@ class WebUiIT {
         By validationImage = By.cssSelector("#validation img");
         until(() -> !browser.findElements(validationImage).isEmpty(), "the validation image");
         assertThat(text("validation")).startsWith("step 6:");
-        assertLoaded(browser.findElement(validationImage), TinyBaseModel.RESOLUTION);
+        assertLoaded(browser.findElement(validationImage), BaseModel.TINY.resolution());
 
         // when the new adapter is ticked (scale 1) for a drawing of a few steps at the model's size
         String adapterId = text("job-state").substring("succeeded - adapter ".length());
         By useAdapter = By.cssSelector("#adapters input[type=checkbox][data-adapter-id='" + adapterId + "']");
         until(() -> !browser.findElements(useAdapter).isEmpty(), "the new adapter offered");
         browser.findElement(useAdapter).click();
-        assertThat(value("width")).isEqualTo(value("height")).isEqualTo(String.valueOf(TinyBaseModel.RESOLUTION));
+        assertThat(value("width")).isEqualTo(value("height")).isEqualTo(String.valueOf(BaseModel.TINY.resolution()));
         replace("prompt", "A <cat-toy> backpack");
         replace("steps", "4");
         replace("seed", "42");
@@ -193,7 +193,7 @@ class WebUiIT {
         assertThat(text("generation-state")).endsWith(": succeeded");
         By galleryImage = By.cssSelector("#gallery img[title='A <cat-toy> backpack']");
         until(() -> !browser.findElements(galleryImage).isEmpty(), "the image in the gallery");
-        assertLoaded(browser.findElement(galleryImage), TinyBaseModel.RESOLUTION);
+        assertLoaded(browser.findElement(galleryImage), BaseModel.TINY.resolution());
     }
 
     private static void assertLoaded(WebElement image, int size) {

@@ -1,0 +1,67 @@
+package io.sdtune.deploy;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.pipeline.TinyModel;
+import io.sdtune.storage.ArtifactFile;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.Shelf;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The base model the embedded default serves: a diffusers folder ({@code --pretrained_model_name_or_path}),
+ * or else {@link #TINY}, the engine's tiny Stable Diffusion (SD 1.5's architecture and diffusers layout at CPU
+ * size, seeded random weights, 64 px), which learns and draws in seconds on a CPU - its pictures are
+ * noise-like, since nothing trained it. Published once into the store as {@code models/<id>/}; {@code resolution}
+ * is the size it trains and draws at (its UNet's {@code sample_size} times the VAE's factor).
+ *
+ * @param folder the diffusers folder, or null for the tiny model (written when published)
+ */
+public record BaseModel(String id, int resolution, Path folder) {
+    public static final BaseModel TINY = new BaseModel("tiny-sd", 64, null);
+    private static final long TINY_SEED = 7;
+
+    /** A diffusers folder, read as the services will read it (a bad one fails here, with the reason). */
+    public static BaseModel of(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException(folder + " is not a diffusers model folder (model_index.json, unet/, "
+                    + "vae/, text_encoder/, tokenizer/, scheduler/); single-file checkpoints are for bin/sd");
+        }
+        try (StableDiffusion model = StableDiffusion.load(folder)) {
+            String name = folder.toAbsolutePath().normalize().getFileName().toString();
+            String id = name.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[^A-Za-z0-9]+", "");
+            return new BaseModel(id.isEmpty() ? "base-model" : id,
+                    model.unetConfig().sampleSize() * model.vaeConfig().downscale(), folder);
+        }
+    }
+
+    /** Writes it into the store unless one of its id is published already (a restart keeps the first). */
+    void publishIfAbsent(ArtifactStore artifacts, Consumer<String> progress) throws IOException {
+        if (artifacts.manifest(Shelf.MODELS.at(id)).isPresent()) {
+            return;
+        }
+        if (folder != null) {
+            progress.accept("Copying the base model " + folder + " into the store as models/" + id + "/");
+            artifacts.publish(Shelf.MODELS.at(id), "BASE_MODEL", ArtifactFile.allIn(folder), Map.of());
+            return;
+        }
+        progress.accept("Writing the tiny base model " + id + " into the store");
+        Path dir = Files.createTempDirectory(id);
+        try {
+            TinyModel.write(dir, false, DType.FLOAT32, TINY_SEED, component -> { });
+            artifacts.publish(Shelf.MODELS.at(id), "BASE_MODEL", ArtifactFile.allIn(dir), Map.of());
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.sdtune.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.pipeline.TinyModel;
+import io.sdtune.embedded.s3.LocalS3;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.Manifest;
+import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.Shelf;
+import io.sdtune.storage.StoreConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BaseModelTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aDiffusersFolderIsNamedAfterItAndSizedByItsConfig() {
+        Path folder = dir.resolve("My Model v1.5");
+        TinyModel.write(folder, false, DType.FLOAT32, 1, component -> { });
+
+        BaseModel model = BaseModel.of(folder);
+
+        assertThat(model.id()).isEqualTo("My-Model-v1.5");
+        assertThat(model.resolution()).as("sample_size 8 x the VAE's 8").isEqualTo(64);
+    }
+
+    @Test
+    void whatIsNoDiffusersFolderIsRefusedWithTheReason() throws Exception {
+        Path file = Files.writeString(dir.resolve("model.safetensors"), "not a model");
+
+        assertThatThrownBy(() -> BaseModel.of(file)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is not a diffusers model folder");
+        assertThatThrownBy(() -> BaseModel.of(Files.createDirectories(dir.resolve("empty"))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aModelIsPublishedOnceUnderItsId() throws Exception {
+        Path folder = dir.resolve("sd-test");
+        TinyModel.write(folder, false, DType.FLOAT32, 1, component -> { });
+        BaseModel model = BaseModel.of(folder);
+        List<String> said = new ArrayList<>();
+        try (LocalS3 s3 = LocalS3.start("key", "secret-key");
+                ObjectStore objects = ObjectStore.open(new StoreConfig(s3.endpoint(), "key", "secret-key", "sdtune"))) {
+            ArtifactStore artifacts = new ArtifactStore(objects);
+
+            model.publishIfAbsent(artifacts, said::add);
+            Manifest first = artifacts.manifest(Shelf.MODELS.at("sd-test")).orElseThrow();
+            model.publishIfAbsent(artifacts, said::add);
+            BaseModel.TINY.publishIfAbsent(artifacts, said::add);
+
+            assertThat(artifacts.manifest(Shelf.MODELS.at("sd-test"))).contains(first);
+            assertThat(first.files()).extracting(f -> f.key()).contains("models/sd-test/unet/config.json",
+                    "models/sd-test/unet/diffusion_pytorch_model.safetensors");
+            assertThat(artifacts.ids(Shelf.MODELS)).containsExactlyInAnyOrder("sd-test", "tiny-sd");
+            assertThat(said).hasSize(2);
+        }
+    }
+}
