@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.Topics;
@@ -25,6 +27,10 @@ import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.Shelf;
 import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +79,9 @@ class GeneratorServiceTest {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+
+    @TestHTTPResource("/q/health/live")
+    URI live;
 
     private static KafkaProducer<String, String> producer;
     private static final Map<String, Map<String, String>> received = new HashMap<>();
@@ -195,6 +204,22 @@ class GeneratorServiceTest {
         assertThat(new String(letter.originalValue(), StandardCharsets.UTF_8)).isEqualTo("{\"not\": \"a request\"");
         // The consumer lives on: the next request is served.
         succeeded(generate(request("after-poison", "a dog", 1, List.of())));
+    }
+
+    @Test
+    void aRequestThatWaitsMoreThanAMinuteForItsImagesLeavesTheConsumerServing() throws Exception {
+        // The drawer is held (on the adapter library's lock) past the connector's default bound on a record's wait
+        // for its ack, 60 s, checked every 5 s: requests queued behind slow drawing wait that long.
+        synchronized (ClientProxy.unwrap(library)) {
+            send(request("held", "a dog", 1, List.of()));
+            Thread.sleep(Duration.ofSeconds(67).toMillis());
+            HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(live).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        }
+
+        succeeded(result("held"));
+        succeeded(generate(request("after-held", "a dog", 1, List.of())));
     }
 
     @Test
