@@ -19,6 +19,7 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.training.DreamBoothMethod;
 import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensors;
 import io.sdtune.storage.ArtifactCache;
@@ -178,6 +179,23 @@ class GeneratorServiceTest {
     }
 
     @Test
+    void aDreamBoothModelAsTheTrainerPublishesItDrawsInsteadOfTheBaseModel() throws Exception {
+        publishAdapters();
+        publishDreamBooth("dreambooth");
+        String base = firstSha(request("base-not-dreambooth", "a photo of <cat-toy>", 1, List.of()));
+
+        GenerationResult.Succeeded drawn = succeeded(generate(request("dreambooth-drawn", "a photo of <cat-toy>", 1,
+                List.of(new AppliedAdapter("dreambooth", 1.0)))));
+        GenerationResult withLora = generate(request("dreambooth-with-lora", "a photo of <cat-toy>", 1,
+                List.of(new AppliedAdapter("dreambooth", 1.0), new AppliedAdapter("lora-a", 1.0))));
+
+        assertThat(drawn.images().get(0).sha256()).as("the same request on the DreamBooth model").isNotEqualTo(base);
+        assertThat(new String(objects.open(drawn.images().get(0).key()).readAllBytes(), StandardCharsets.ISO_8859_1))
+                .contains("a photo of <cat-toy>");
+        assertThat(((GenerationResult.Failed) withLora).reason()).contains("dreambooth").contains("used alone");
+    }
+
+    @Test
     void anUnknownAdapterFailsWithTheReason() throws Exception {
         GenerationResult result = generate(request("unknown", "a dog", 1, List.of(new AppliedAdapter("nowhere", 1.0))));
 
@@ -329,6 +347,28 @@ class GeneratorServiceTest {
         Path folder = Files.createDirectories(dir.resolve(id));
         SafeTensors.write(folder.resolve("pytorch_lora_weights.safetensors"), tensors, Map.of("format", "pt"));
         artifacts.publish(Shelf.ADAPTERS.at(id), "LORA", ArtifactFile.allIn(folder), Map.of(AdapterLibrary.BASE_MODEL, BASE));
+    }
+
+    /**
+     * A DreamBooth adapter as the trainer publishes one: the folder the engine's {@link DreamBoothMethod} saves (a
+     * whole diffusers pipeline, here with a UNet of other random weights than the base model's) as kind FULL_UNET,
+     * with the trainer's metadata.
+     */
+    private void publishDreamBooth(String id) throws Exception {
+        if (artifacts.manifest(Shelf.ADAPTERS.at(id)).isPresent()) {
+            return;
+        }
+        Path folder = Files.createTempDirectory("sdtune-dreambooth");
+        try (StableDiffusion model = StableDiffusion.load(cache.fetch(Shelf.MODELS.at(BASE)))) {
+            Random random = new Random(5);
+            Map<String, TensorData> trained = new LinkedHashMap<>();
+            for (String key : model.unet().keys()) {
+                trained.put("unet." + key, TensorData.randn(DType.FLOAT32, model.unet().get(key).shape(), 0.05, random));
+            }
+            new DreamBoothMethod(DType.FLOAT32).save(folder, model, trained);
+        }
+        artifacts.publish(Shelf.ADAPTERS.at(id), "FULL_UNET", ArtifactFile.allIn(folder), Map.of(
+                AdapterLibrary.BASE_MODEL, BASE, "job_id", id, "trigger_tokens", "<cat-toy>"));
     }
 
     private void publishEmbedding(Path dir, String id, long hidden, long seed) throws Exception {
