@@ -93,7 +93,7 @@ public class AdapterLibrary {
                     if (applied.size() > 1) {
                         throw new Rejected("DreamBooth adapter " + a.adapterId() + " is a whole model and is used alone");
                     }
-                    return new Resolved(models.dreamBooth(a.adapterId()), Adapters.none());
+                    return new Resolved(models.dreamBooth(a.adapterId(), manifest), Adapters.none());
                 }
                 case LORA -> loras.add(new LoraStack.Applied((LoraFile) parsed(a.adapterId(), manifest, kind), a.scale()));
                 case EMBEDDING -> embeddings.add((TextualInversionFile) parsed(a.adapterId(), manifest, kind));

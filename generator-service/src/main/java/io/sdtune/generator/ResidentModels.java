@@ -6,6 +6,7 @@ import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactLocation;
+import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -49,8 +50,12 @@ public class ResidentModels {
     @ConfigProperty(name = "sdtune.generator.max-dreambooth-models", defaultValue = "1")
     int maxDreamBoothModels;
 
+    /** A DreamBooth model and the manifest of the adapter it was loaded from. */
+    private record Loaded(Manifest manifest, Resident resident) {
+    }
+
     private Resident base;
-    private final Map<String, Resident> dreamBooth = new LinkedHashMap<>(4, 0.75f, true);
+    private final Map<String, Loaded> dreamBooth = new LinkedHashMap<>(4, 0.75f, true);
 
     public String baseModelId() {
         return baseModelId;
@@ -64,19 +69,26 @@ public class ResidentModels {
         return base;
     }
 
-    /** A DreamBooth adapter's model, loaded on first use; the least recently used one goes beyond the bound. */
-    public synchronized Resident dreamBooth(String adapterId) {
-        Resident r = dreamBooth.get(adapterId);
-        if (r == null) {
-            r = load(Shelf.ADAPTERS.at(adapterId));
-            dreamBooth.put(adapterId, r);
-            var it = dreamBooth.entrySet().iterator();
+    /**
+     * A DreamBooth adapter's model as published with {@code manifest}: loaded on first use, and again when the
+     * adapter was published anew; the least recently used one goes beyond the bound.
+     */
+    public synchronized Resident dreamBooth(String adapterId, Manifest manifest) {
+        Loaded loaded = dreamBooth.get(adapterId);
+        if (loaded != null && !loaded.manifest().equals(manifest)) {
+            dreamBooth.remove(adapterId).resident().close();
+            loaded = null;
+        }
+        if (loaded == null) {
+            loaded = new Loaded(manifest, load(Shelf.ADAPTERS.at(adapterId)));
+            dreamBooth.put(adapterId, loaded);
+            var it = dreamBooth.values().iterator();
             while (dreamBooth.size() > Math.max(1, maxDreamBoothModels)) {
-                it.next().getValue().close();
+                it.next().resident().close();
                 it.remove();
             }
         }
-        return r;
+        return loaded.resident();
     }
 
     private Resident load(ArtifactLocation at) {
@@ -93,7 +105,7 @@ public class ResidentModels {
         if (base != null) {
             base.close();
         }
-        dreamBooth.values().forEach(Resident::close);
+        dreamBooth.values().forEach(loaded -> loaded.resident().close());
         dreamBooth.clear();
     }
 }

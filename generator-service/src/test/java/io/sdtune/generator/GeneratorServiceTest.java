@@ -181,7 +181,7 @@ class GeneratorServiceTest {
     @Test
     void aDreamBoothModelAsTheTrainerPublishesItDrawsInsteadOfTheBaseModel() throws Exception {
         publishAdapters();
-        publishDreamBooth("dreambooth");
+        publishDreamBooth("dreambooth", 5);
         String base = firstSha(request("base-not-dreambooth", "a photo of <cat-toy>", 1, List.of()));
 
         GenerationResult.Succeeded drawn = succeeded(generate(request("dreambooth-drawn", "a photo of <cat-toy>", 1,
@@ -193,6 +193,20 @@ class GeneratorServiceTest {
         assertThat(new String(objects.open(drawn.images().get(0).key()).readAllBytes(), StandardCharsets.ISO_8859_1))
                 .contains("a photo of <cat-toy>");
         assertThat(((GenerationResult.Failed) withLora).reason()).contains("dreambooth").contains("used alone");
+    }
+
+    @Test
+    void aDreamBoothModelPublishedAnewIsDrawnWithAnew() throws Exception {
+        publishDreamBooth("dreambooth-renewed", 6);
+        String first = firstSha(request("renewed-1", "a photo of <cat-toy>", 1,
+                List.of(new AppliedAdapter("dreambooth-renewed", 1.0))));
+        artifacts.delete(Shelf.ADAPTERS.at("dreambooth-renewed"));
+        publishDreamBooth("dreambooth-renewed", 7);
+
+        String second = firstSha(request("renewed-2", "a photo of <cat-toy>", 1,
+                List.of(new AppliedAdapter("dreambooth-renewed", 1.0))));
+
+        assertThat(second).as("the same request on the UNet published in its place").isNotEqualTo(first);
     }
 
     @Test
@@ -354,13 +368,10 @@ class GeneratorServiceTest {
      * whole diffusers pipeline, here with a UNet of other random weights than the base model's) as kind FULL_UNET,
      * with the trainer's metadata.
      */
-    private void publishDreamBooth(String id) throws Exception {
-        if (artifacts.manifest(Shelf.ADAPTERS.at(id)).isPresent()) {
-            return;
-        }
+    private void publishDreamBooth(String id, long seed) throws Exception {
         Path folder = Files.createTempDirectory("sdtune-dreambooth");
         try (StableDiffusion model = StableDiffusion.load(cache.fetch(Shelf.MODELS.at(BASE)))) {
-            Random random = new Random(5);
+            Random random = new Random(seed);
             Map<String, TensorData> trained = new LinkedHashMap<>();
             for (String key : model.unet().keys()) {
                 trained.put("unet." + key, TensorData.randn(DType.FLOAT32, model.unet().get(key).shape(), 0.05, random));
