@@ -94,7 +94,12 @@ public class ResidentModels {
     private Resident load(ArtifactLocation at) {
         try {
             StableDiffusion model = StableDiffusion.load(cache.fetch(at));
-            return new Resident(model, new Txt2Img(model, Device.parse(device), DType.valueOf(dtype.toUpperCase())));
+            try {
+                return new Resident(model, new Txt2Img(model, Device.parse(device), DType.valueOf(dtype.toUpperCase())));
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot fetch model " + at + ": " + e.getMessage(), e);
         }

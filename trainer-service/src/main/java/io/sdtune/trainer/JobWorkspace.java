@@ -1,14 +1,15 @@
 package io.sdtune.trainer;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.jboss.logging.Logger;
 
 /** A job's local folders - its training images, class images and the engine's output - deleted when the job ends, however it ends. */
 final class JobWorkspace implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(JobWorkspace.class);
     private final Path root;
 
     private JobWorkspace(Path root) {
@@ -41,12 +42,13 @@ final class JobWorkspace implements AutoCloseable {
         return root.resolve("output");
     }
 
+    /** A folder that cannot be deleted is logged, not thrown: the job's outcome is told already. */
     @Override
     public void close() {
         try {
             delete(root);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the job folder " + root, e);
+            LOG.warnf(e, "cannot delete the job folder %s", root);
         }
     }
 

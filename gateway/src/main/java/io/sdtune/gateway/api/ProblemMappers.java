@@ -3,10 +3,15 @@ package io.sdtune.gateway.api;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Every refusal as a problem body: ours, and the framework's own (no route, wrong media type, body too large). */
+/**
+ * Every refusal as a problem body: ours, the framework's own (no route, wrong media type, body too large), and a
+ * failure of the gateway itself (a broker or store it cannot reach), which is also logged.
+ */
 public final class ProblemMappers {
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     @ServerExceptionMapper
     public Response refused(ProblemException e) {
@@ -17,6 +22,13 @@ public final class ProblemMappers {
     public Response framework(WebApplicationException e) {
         Response.StatusType status = e.getResponse().getStatusInfo();
         return respond(Problem.of(status.getStatusCode(), status.getReasonPhrase(), e.getMessage(), List.of()));
+    }
+
+    @ServerExceptionMapper
+    public Response failed(Exception e) {
+        LOG.error("request failed", e);
+        return respond(Problem.of(500, "Internal Server Error", "the gateway failed, try again later: " + e.getMessage(),
+                List.of()));
     }
 
     private static Response respond(Problem problem) {
