@@ -121,6 +121,19 @@ class GenerationResourceTest {
     }
 
     @Test
+    void aRequestAnotherGatewayPublishedIsPendingHereToo() {
+        String elsewhere = UUID.randomUUID().toString();
+
+        Broker.publish(Topics.GENERATION_REQUESTS, new GenerationRequest(elsewhere, "stable-diffusion-v1-5",
+                "taken by another gateway", "", List.of(), 20, 7.5, "dpmpp_2m", 42L, 64, 64, 1));
+
+        Broker.eventually("the request known here", () -> given().get("/api/generations/" + elsewhere)
+                .then().extract().statusCode() == 200);
+        given().when().get("/api/generations/" + elsewhere)
+                .then().body("state", equalTo("pending")).body("prompt", equalTo("taken by another gateway"));
+    }
+
+    @Test
     void recentGenerationsOfAnyClientAreListedNewestFirstWithTheirPrompts() throws IOException {
         // given a generation another client published straight onto the topic, drawn
         String elsewhere = UUID.randomUUID().toString();

@@ -26,10 +26,10 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Generation requests and their outcome: requests this gateway published are pending until their result,
- * read from {@value Topics#GENERATION_RESULTS} from its beginning. The prompts come from
- * {@value Topics#GENERATION_REQUESTS}, read from its beginning too, so the recent generations of any client
- * show what they drew.
+ * Generation requests and their outcome: every request, this gateway's or another's, read from
+ * {@value Topics#GENERATION_REQUESTS} from its beginning, is pending until its result, read from
+ * {@value Topics#GENERATION_RESULTS} from its beginning; the requests also give the generations their
+ * prompts, so the recent generations of any client show what they drew.
  */
 @ApplicationScoped
 public class Generations {
@@ -89,13 +89,18 @@ public class Generations {
                 GenerationStatus.of(result, Instant.ofEpochMilli(record.timestamp()))));
     }
 
-    /** Only the prompt is kept; a request that does not decode is the generator's to dead-letter, so it is skipped. */
+    /**
+     * A request of any gateway: pending here too until its result (so a client may ask any instance), with its
+     * prompt. One that does not decode is the generator's to dead-letter, so it is skipped.
+     */
     @Incoming("generation-requests")
     void onRequest(ConsumerRecord<String, String> record) {
         try {
             byte[] value = record.value() == null ? null : record.value().getBytes(StandardCharsets.UTF_8);
             GenerationRequest request = JsonCodec.decode(value, GenerationRequest.class);
             prompts.put(request.requestId(), request.prompt());
+            statuses.putIfAbsent(request.requestId(),
+                    GenerationStatus.pending(request.requestId(), Instant.ofEpochMilli(record.timestamp())));
         } catch (InvalidMessageException e) {
             LOG.debugf("skipping %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
         }
