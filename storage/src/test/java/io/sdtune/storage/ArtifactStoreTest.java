@@ -115,6 +115,17 @@ class ArtifactStoreTest {
     }
 
     @Test
+    void idsOfAPrefixListOnlyTheirOwn() throws IOException {
+        for (String id : List.of("job-1.checkpoint-2", "job-1.checkpoint-4", "job-12.checkpoint-2")) {
+            artifacts.publish(Shelf.CHECKPOINTS.at(id), "CHECKPOINT", List.of(ArtifactFile.of("state", new byte[] {1})),
+                    Map.of());
+        }
+
+        assertThat(artifacts.ids(Shelf.CHECKPOINTS, "job-1.")).containsExactly("job-1.checkpoint-2", "job-1.checkpoint-4");
+        assertThat(artifacts.ids(Shelf.CHECKPOINTS)).hasSize(3);
+    }
+
+    @Test
     void aManifestThatNamesFilesOutsideItsArtifactIsRefused() throws IOException {
         Manifest foreign = new Manifest(lora.id(), "LORA",
                 List.of(S3.store().put("adapters/other/w.safetensors", bytes("w"))), NOW, Map.of());

@@ -73,8 +73,8 @@ final class JobCheckpoints {
 
     private List<Integer> steps(String jobId) throws IOException {
         String prefix = jobId + ".checkpoint-";
-        return artifacts.ids(Shelf.CHECKPOINTS).stream()
-                .filter(id -> id.startsWith(prefix) && id.substring(prefix.length()).matches("\\d+"))
+        return artifacts.ids(Shelf.CHECKPOINTS, prefix).stream()
+                .filter(id -> id.substring(prefix.length()).matches("\\d+"))
                 .map(id -> Integer.parseInt(id.substring(prefix.length())))
                 .toList();
     }
