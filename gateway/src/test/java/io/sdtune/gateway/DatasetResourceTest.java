@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.hasItem;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
 import io.sdtune.storage.ObjectStore;
 import jakarta.inject.Inject;
@@ -61,11 +62,34 @@ class DatasetResourceTest {
 
     @Test
     void aSmallFileOfTooManyPixelsIsRefusedBeforeItIsDecoded() throws IOException {
-        byte[] bomb = Images.blank("png", 17_000);
+        byte[] bomb = Images.blank("png", 17_000, 17_000);
 
         assertThat(bomb.length).as("within the test profile's 64 KiB per file").isLessThan(65_536);
         assertRefused(given().multiPart("images", "bomb.png", bomb, "image/png"),
-                "images[0] (bomb.png) is 17000x17000 pixels, at most 16384 a side");
+                "images[0] (bomb.png) is 17000x17000 pixels: 289000000 pixels, at most 16777216 per image");
+    }
+
+    @Test
+    void anImageOfAtMost4096x4096PixelsIsTakenOneMoreIsRefused() throws IOException {
+        given().multiPart("images", "square.png", Images.blank("png", 4096, 4096), "image/png")
+                .when().post("/api/datasets")
+                .then().statusCode(201);
+        assertRefused(given().multiPart("images", "larger.png", Images.blank("png", 4097, 4096), "image/png"),
+                "images[0] (larger.png) is 4097x4096 pixels: 16781312 pixels, at most 16777216 per image");
+    }
+
+    @Test
+    void aStripOfAspectRatioAbove4To1IsRefusedAt4To1ItIsTaken() throws IOException {
+        given().multiPart("images", "wide.png", Images.blank("png", 256, 64), "image/png")
+                .multiPart("images", "tall.png", Images.blank("png", 64, 256), "image/png")
+                .when().post("/api/datasets")
+                .then().statusCode(201);
+        assertRefused(given()
+                .multiPart("images", "ok.png", Images.noise("png", 32, 1), "image/png")
+                .multiPart("images", "strip.png", Images.blank("png", 16_384, 64), "image/png")
+                .multiPart("images", "column.png", Images.blank("png", 60, 257), "image/png"),
+                "images[1] (strip.png) is 16384x64 pixels: an aspect ratio of 256:1, at most 4:1",
+                "images[2] (column.png) is 60x257 pixels: an aspect ratio of 4.28:1, at most 4:1");
     }
 
     @Test
@@ -82,13 +106,15 @@ class DatasetResourceTest {
         assertRefused(given().multiPart("caption", "just text"), "images: none uploaded");
     }
 
-    private void assertRefused(RequestSpecification upload, String reason) throws IOException {
+    private void assertRefused(RequestSpecification upload, String... reasons) throws IOException {
         List<String> before = objects.list("datasets/");
-        upload.when().post("/api/datasets")
+        ValidatableResponse refusal = upload.when().post("/api/datasets")
                 .then().statusCode(400)
                 .contentType("application/problem+json")
-                .body("title", containsString("Bad Request"))
-                .body("problems", hasItem(containsString(reason)));
+                .body("title", containsString("Bad Request"));
+        for (String reason : reasons) {
+            refusal.body("problems", hasItem(containsString(reason)));
+        }
         assertThat(objects.list("datasets/")).isEqualTo(before);
     }
 }

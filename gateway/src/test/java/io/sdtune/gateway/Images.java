@@ -24,9 +24,9 @@ final class Images {
         return write(image, format);
     }
 
-    /** A {@code side} x {@code side} black 1-bit image: it compresses about a thousand to one. */
-    static byte[] blank(String format, int side) {
-        return write(new BufferedImage(side, side, BufferedImage.TYPE_BYTE_BINARY), format);
+    /** A {@code width} x {@code height} black 1-bit image: it compresses about a thousand to one. */
+    static byte[] blank(String format, int width, int height) {
+        return write(new BufferedImage(width, height, BufferedImage.TYPE_BYTE_BINARY), format);
     }
 
     private static byte[] write(BufferedImage image, String format) {

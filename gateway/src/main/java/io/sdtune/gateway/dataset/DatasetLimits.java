@@ -6,7 +6,6 @@ import io.smallrye.config.WithDefault;
 /** Bounds of one upload; the count may not exceed what a training request takes (contracts' Limits). */
 @ConfigMapping(prefix = "sdtune.gateway.datasets")
 public interface DatasetLimits {
-
     /** Bytes of one image file. */
     @WithDefault("20971520")
     long maxImageBytes();
@@ -14,4 +13,19 @@ public interface DatasetLimits {
     /** Images of one dataset. */
     @WithDefault("100")
     int maxImages();
+
+    /**
+     * Pixels of one image, as its header declares them: 4096x4096. Training draws 512 to 1024 pixels a side, so
+     * more only costs the trainer memory (it decodes every image whole), and a phone's 12 MP photo fits.
+     */
+    @WithDefault("16777216")
+    long maxImagePixels();
+
+    /**
+     * The longer side over the shorter: 4:1, the widest of kohya's default aspect-ratio buckets (256 to 1024
+     * pixels a side). A narrower strip resized for training is mostly one side (16384x64 at 512 pixels is
+     * 131072x512).
+     */
+    @WithDefault("4")
+    double maxAspectRatio();
 }

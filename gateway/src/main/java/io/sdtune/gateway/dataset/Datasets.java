@@ -83,13 +83,9 @@ public class Datasets {
                 problems.add(name + " has " + upload.size() + " bytes, at most " + limits.maxImageBytes() + " per image");
             } else {
                 try {
-                    images.add(UploadedImage.decode(upload.uploadedFile(), upload.size()));
+                    images.add(UploadedImage.decode(upload.uploadedFile(), upload.size(), limits));
                 } catch (UploadedImage.RefusedUpload e) {
-                    problems.add(name + switch (e.problem()) {
-                        case NOT_AN_IMAGE -> " is not an image this gateway can read (PNG, JPEG, GIF, BMP)";
-                        case TOO_LARGE -> " is " + e.getMessage() + " pixels, at most " + UploadedImage.MAX_SIDE
-                                + " a side";
-                    });
+                    problems.add(name + " " + e.getMessage());
                 }
             }
         }
