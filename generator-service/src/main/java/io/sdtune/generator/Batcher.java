@@ -14,9 +14,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -27,6 +31,12 @@ import org.jboss.logging.Logger;
  * draws, so the resident pipelines and the adapter library are never used concurrently (one GPU per
  * instance). {@code sdtune.generator.batches} (a distribution of batch sizes, in requests) shows the batching
  * at {@code /q/metrics}.
+ *
+ * <p>Bounds: at most {@code sdtune.generator.admission-limit} requests wait here (the consumer's worker pool
+ * takes no more records, so the rest stay in Kafka), and a batch that has not finished within
+ * {@code sdtune.generator.batch-timeout} is given up: its requests and every queued one are answered with the
+ * reason, and requests are refused until the drawer comes back (ONNX Runtime's native run cannot be
+ * interrupted, so the drawer thread is left to finish and its late images are dropped).
  */
 @ApplicationScoped
 public class Batcher {
@@ -37,6 +47,13 @@ public class Batcher {
     }
 
     private record Pending(GenerationRequest request, CompletableFuture<Drawn> result) {
+    }
+
+    /** The batch the drawer is on, when it started, and the requests collected with it that wait their turn. */
+    private record Running(List<Pending> batch, long startedNanos, List<Pending> inHand) {
+        Duration elapsed() {
+            return Duration.ofNanos(System.nanoTime() - startedNanos);
+        }
     }
 
     @Inject
@@ -51,14 +68,28 @@ public class Batcher {
     @ConfigProperty(name = "sdtune.generator.max-batch", defaultValue = "4")
     int maxImages;
 
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    @ConfigProperty(name = "sdtune.generator.admission-limit")
+    int admissionLimit;
+
+    @ConfigProperty(name = "sdtune.generator.batch-timeout", defaultValue = "PT10M")
+    Duration batchTimeout;
+
+    private BlockingQueue<Pending> queue;
+    private volatile Running running;
     private DistributionSummary batchSizes;
     private Thread drawer;
+    private ScheduledExecutorService watchdog;
 
     @PostConstruct
     void start() {
+        queue = new ArrayBlockingQueue<>(admissionLimit);
         batchSizes = DistributionSummary.builder("sdtune.generator.batches").baseUnit("requests")
                 .description("requests drawn per engine call").register(registry);
+        watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "generator-batch-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
         drawer = new Thread(this::drawForever, "generator-batcher");
         drawer.setDaemon(true);
         drawer.start();
@@ -66,14 +97,36 @@ public class Batcher {
 
     @PreDestroy
     void stop() {
+        watchdog.shutdownNow();
         drawer.interrupt();
     }
 
-    /** Queues a request (defaults filled in); completes with its images, or exceptionally ({@link Rejected}). */
+    /**
+     * Queues a request (defaults filled in); completes with its images, or exceptionally ({@link Rejected}) - at
+     * once when the admission limit is reached or the drawer is past its batch timeout.
+     */
     public CompletableFuture<Drawn> submit(GenerationRequest request) {
         Pending p = new Pending(request, new CompletableFuture<>());
-        queue.add(p);
+        if (!queue.offer(p)) {
+            p.result().completeExceptionally(new Rejected("the generator is at its admission limit of " + admissionLimit
+                    + " waiting requests (sdtune.generator.admission-limit)"));
+        }
+        // Checked after queueing: a request queued while the watchdog empties the queue is not left behind.
+        Optional<String> stuck = stuck();
+        if (stuck.isPresent() && queue.remove(p)) {
+            p.result().completeExceptionally(new Rejected(stuck.get()));
+        }
         return p.result();
+    }
+
+    /** Why the drawer is taken to be stuck: its batch has run past the timeout; empty while it keeps time. */
+    public Optional<String> stuck() {
+        Running r = running;
+        if (r == null || r.elapsed().compareTo(batchTimeout) <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of("the generator's current batch has run " + r.elapsed().toSeconds() + " s, past its timeout of "
+                + batchTimeout.toSeconds() + " s (sdtune.generator.batch-timeout)");
     }
 
     private void drawForever() {
@@ -82,7 +135,7 @@ public class Batcher {
                 List<Pending> collected = collect();
                 Map<BatchKey, List<Pending>> batches = new LinkedHashMap<>();
                 collected.forEach(p -> batches.computeIfAbsent(BatchKey.of(p.request()), k -> new ArrayList<>()).add(p));
-                batches.values().stream().flatMap(same -> bounded(same).stream()).forEach(this::draw);
+                batches.values().stream().flatMap(same -> bounded(same).stream()).forEach(run -> draw(run, collected));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -122,7 +175,43 @@ public class Batcher {
         return runs;
     }
 
-    private void draw(List<Pending> batch) {
+    /** Draws {@code batch} (one of the runs of {@code inHand}) under the watchdog; requests already answered are left out. */
+    private void draw(List<Pending> batch, List<Pending> inHand) {
+        List<Pending> waiting = batch.stream().filter(p -> !p.result().isDone()).toList();
+        if (waiting.isEmpty()) {
+            return;
+        }
+        Running r = new Running(waiting, System.nanoTime(), inHand);
+        running = r;
+        ScheduledFuture<?> expiry = watchdog.schedule(() -> expire(r), batchTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            drawNow(waiting);
+        } finally {
+            expiry.cancel(false);
+            running = null;
+        }
+    }
+
+    /**
+     * The batch timed out: its requests, those collected with it and the queued ones are answered now, since the
+     * drawer may never come back; its late result is dropped.
+     */
+    private void expire(Running r) {
+        if (running != r) {
+            return;
+        }
+        String reason = "not drawn within the batch timeout of " + batchTimeout.toSeconds()
+                + " s (sdtune.generator.batch-timeout)";
+        List<Pending> behind = new ArrayList<>(r.inHand());
+        behind.removeAll(r.batch());
+        queue.drainTo(behind);
+        LOG.errorf("a batch of %d request(s) has run past the timeout of %s; it and %d request(s) behind it are answered failed",
+                r.batch().size(), batchTimeout, behind.size());
+        r.batch().forEach(p -> p.result().completeExceptionally(new Rejected(reason)));
+        behind.forEach(p -> p.result().completeExceptionally(new Rejected(reason + ": waiting behind a batch past it")));
+    }
+
+    private void drawNow(List<Pending> batch) {
         try {
             long started = System.currentTimeMillis();
             GenerationRequest first = batch.get(0).request();

@@ -1,5 +1,7 @@
 package io.sdtune.generator;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
@@ -10,12 +12,14 @@ import io.sdtune.contracts.deadletter.DeadLetter;
 import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.contracts.generation.GenerationResult;
 import io.sdtune.contracts.json.JsonCodec;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -26,6 +30,11 @@ import org.jboss.logging.Logger;
  * blocking), so that requests arriving together meet in the {@link Batcher}'s window; a record that does not
  * decode goes to the dead-letter topic, a request that cannot be served gets a failed result, and either way
  * the record is acknowledged.
+ *
+ * <p>Admission: the method runs on the worker pool {@value #WORKERS}, whose {@code max-concurrency} is the
+ * admission limit (application.properties). SmallRye requests no more records than that pool's concurrency for
+ * an unordered blocking method, so the connector's queue fills and it pauses the partitions: what waits beyond
+ * the limit stays in Kafka.
  */
 @ApplicationScoped
 public class GenerationConsumer {
@@ -38,6 +47,18 @@ public class GenerationConsumer {
     ImageShelf shelf;
 
     @Inject
+    MeterRegistry registry;
+
+    /** Records in hand: admitted, not yet answered (bounded by the admission limit). */
+    private final AtomicInteger inHand = new AtomicInteger();
+
+    @PostConstruct
+    void metrics() {
+        Gauge.builder("sdtune.generator.requests.in.hand", inHand, AtomicInteger::get)
+                .description("generation requests taken from Kafka and not yet answered").register(registry);
+    }
+
+    @Inject
     @Channel("generation-results")
     MutinyEmitter<String> results;
 
@@ -45,9 +66,21 @@ public class GenerationConsumer {
     @Channel("generation-dead-letters")
     MutinyEmitter<String> deadLetters;
 
+    /** The worker pool of the consumer method ({@code smallrye.messaging.worker.<name>.max-concurrency}). */
+    static final String WORKERS = "generation-requests";
+
     @Incoming("generation-requests")
-    @Blocking(ordered = false)
+    @Blocking(value = WORKERS, ordered = false)
     public void consume(ConsumerRecord<String, String> record) {
+        inHand.incrementAndGet();
+        try {
+            handle(record);
+        } finally {
+            inHand.decrementAndGet();
+        }
+    }
+
+    private void handle(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             deadLetter(record, null, "the record has no value");
             return;

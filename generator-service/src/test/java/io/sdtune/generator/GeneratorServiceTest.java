@@ -3,6 +3,7 @@ package io.sdtune.generator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.ClientProxy;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -83,6 +84,9 @@ class GeneratorServiceTest {
 
     @TestHTTPResource("/q/health/live")
     URI live;
+
+    @TestHTTPResource("/q/health/ready")
+    URI ready;
 
     private static KafkaProducer<String, String> producer;
     private static final Map<String, Map<String, String>> received = new HashMap<>();
@@ -239,19 +243,46 @@ class GeneratorServiceTest {
     }
 
     @Test
-    void aRequestThatWaitsMoreThanAMinuteForItsImagesLeavesTheConsumerServing() throws Exception {
-        // The drawer is held (on the adapter library's lock) past the connector's default bound on a record's wait
-        // for its ack, 60 s, checked every 5 s: requests queued behind slow drawing wait that long.
+    void aBatchPastItsTimeoutIsAnsweredFailedAndTheInstanceIsNotReadyUntilTheDrawerIsBack() throws Exception {
+        // The drawer is held (on the adapter library's lock) past the batch timeout (65 s in the test configuration)
+        // and past the connector's default bound on a record's wait for its ack, 60 s, checked every 5 s.
         synchronized (ClientProxy.unwrap(library)) {
             send(request("held", "a dog", 1, List.of()));
             Thread.sleep(Duration.ofSeconds(67).toMillis());
-            HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(live).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+            assertThat(get(live).statusCode()).as("liveness").isEqualTo(200);
+            HttpResponse<String> notReady = get(ready);
+            assertThat(notReady.statusCode()).isEqualTo(503);
+            assertThat(notReady.body()).contains(DrawerReadiness.NAME).contains("past its timeout of 65 s");
+            assertThat(((GenerationResult.Failed) result("held")).reason())
+                    .isEqualTo("not drawn within the batch timeout of 65 s (sdtune.generator.batch-timeout)");
+            assertThat(((GenerationResult.Failed) generate(request("while-stuck", "a dog", 1, List.of()))).reason())
+                    .contains("past its timeout of 65 s");
         }
 
-        succeeded(result("held"));
         succeeded(generate(request("after-held", "a dog", 1, List.of())));
+        assertThat(get(ready).statusCode()).as("readiness once the drawer is back").isEqualTo(200);
+    }
+
+    @Test
+    void recordsBeyondTheAdmissionLimitWaitInKafkaAndAreServedOnceAdmitted() throws Exception {
+        Gauge inHand = registry.get("sdtune.generator.requests.in.hand").gauge();
+        List<String> ids = List.of("admit-1", "admit-2", "admit-3", "admit-4", "admit-5");
+        synchronized (ClientProxy.unwrap(library)) {
+            for (String id : ids) {
+                send(request(id, "a dog", 1, List.of()));
+            }
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (inHand.value() < 3) {
+                assertThat(System.nanoTime()).as("3 requests in hand").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            Thread.sleep(2000);
+            assertThat(inHand.value()).as("the admission limit of the test configuration").isEqualTo(3);
+        }
+
+        for (String id : ids) {
+            succeeded(result(id));
+        }
     }
 
     @Test
@@ -265,6 +296,10 @@ class GeneratorServiceTest {
 
         assertThat(again.images()).isEqualTo(first.images());
         assertThat(registry.get("sdtune.generator.batches").summary().count()).isEqualTo(batches);
+    }
+
+    private static HttpResponse<String> get(URI uri) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static GenerationRequest request(String id, String prompt, int count, List<AppliedAdapter> adapters) {
