@@ -135,7 +135,7 @@ public final class ArtifactCache {
         Path partial = Files.createTempDirectory(root.resolve(PARTIAL), at.id() + "-");
         try {
             for (StoredFile file : manifest.files()) {
-                store.objects().download(file, partial.resolve(at.relativePath(file.key())));
+                store.objects().download(file, partial.resolve(at.relativePath(manifest.publication(), file.key())));
             }
             Files.write(partial.resolve(ArtifactLocation.MANIFEST), ManifestJson.write(manifest));
             Path entry = entry(at);
@@ -213,7 +213,7 @@ public final class ArtifactCache {
                 return null;
             }
             for (StoredFile file : manifest.files()) {
-                Path local = entry.resolve(at.relativePath(file.key()));
+                Path local = entry.resolve(at.relativePath(manifest.publication(), file.key()));
                 if (!Files.isRegularFile(local) || Files.size(local) != file.size()) {
                     return null;
                 }

@@ -11,11 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Published artifacts: folders of files under a {@link Shelf} whose {@code manifest.json} is written last. An
  * artifact without its manifest does not exist: it is not listed, cannot be read, and a crashed publication
- * leaves nothing visible. Published artifacts are immutable; replacing one means deleting it first.
+ * leaves nothing visible. Published artifacts are immutable; replacing one means deleting it first. The
+ * manifest is written only where none is (a conditional write), so of two writers of one id exactly one
+ * publishes, and on a {@link Shelf#contended() contended} shelf the other's files, in their own folder, never
+ * touch the winner's.
  */
 public final class ArtifactStore {
     private final ObjectStore objects;
@@ -35,14 +39,14 @@ public final class ArtifactStore {
     }
 
     /**
-     * Uploads every file, then the manifest that lists them with the SHA-256 computed on the way up. Fails if
-     * the artifact is already published; a publication that failed half-way can simply be run again.
+     * Uploads every file, then the manifest that lists them with the SHA-256 computed on the way up. Fails with
+     * {@link FileAlreadyExistsException} if the artifact is published, before this call or by another writer
+     * during it; a publication that failed half-way can simply be run again.
      */
     public Manifest publish(ArtifactLocation at, String kind, List<ArtifactFile> files, Map<String, String> metadata)
             throws IOException {
         if (manifest(at).isPresent()) {
-            throw new FileAlreadyExistsException(at.manifestKey(), null,
-                    "already published; artifacts are immutable, delete " + at + " to replace it");
+            throw alreadyPublished(at);
         }
         Set<String> paths = new HashSet<>();
         for (ArtifactFile file : files) {
@@ -50,15 +54,30 @@ public final class ArtifactStore {
                 throw new IllegalArgumentException(at + " would get " + file.path() + " twice");
             }
         }
+        String publication = at.shelf().contended() ? newPublication() : "";
         List<StoredFile> stored = new ArrayList<>();
         for (ArtifactFile file : files) {
-            try (InputStream in = file.content().open()) {
-                stored.add(objects.put(at.fileKey(file.path()), in, file.size()));
+            stored.add(objects.put(at.fileKey(publication, file.path()), file.content(), file.size()));
+        }
+        Manifest manifest = new Manifest(at.id(), kind, publication, stored, clock.instant(), metadata);
+        try {
+            objects.putIfAbsent(at.manifestKey(), ManifestJson.write(manifest));
+        } catch (FileAlreadyExistsException e) {
+            // Ours, if an answer was lost and the write tried again; else another writer's.
+            if (!manifest(at).map(manifest::equals).orElse(false)) {
+                throw alreadyPublished(at);
             }
         }
-        Manifest manifest = new Manifest(at.id(), kind, stored, clock.instant(), metadata);
-        objects.put(at.manifestKey(), ManifestJson.write(manifest));
         return manifest;
+    }
+
+    private static FileAlreadyExistsException alreadyPublished(ArtifactLocation at) {
+        return new FileAlreadyExistsException(at.manifestKey(), null,
+                "already published; artifacts are immutable, delete " + at + " to replace it");
+    }
+
+    private static String newPublication() {
+        return "p" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     }
 
     /** The artifact's manifest, or empty while it is not (or no longer) published. */
@@ -75,7 +94,8 @@ public final class ArtifactStore {
         }
         for (StoredFile file : manifest.files()) {
             try {
-                at.fileKey(at.relativePath(file.key())); // inside the artifact, a safe path, not the manifest
+                // Inside the artifact's publication, a safe path, not the manifest.
+                at.fileKey(manifest.publication(), at.relativePath(manifest.publication(), file.key()));
             } catch (IllegalArgumentException e) {
                 throw new IOException("manifest " + at.manifestKey() + " names a file that is not " + at + "'s: "
                         + e.getMessage(), e);
@@ -102,7 +122,10 @@ public final class ArtifactStore {
         return ids;
     }
 
-    /** Unpublishes the artifact (the manifest goes first, so it vanishes at once), then deletes its files. */
+    /**
+     * Unpublishes the artifact (the manifest goes first, so it vanishes at once), then deletes every file under
+     * it, a losing writer's included.
+     */
     public void delete(ArtifactLocation at) throws IOException {
         objects.delete(at.manifestKey());
         for (String key : objects.list(at.prefix())) {

@@ -6,7 +6,15 @@ import java.io.IOException;
 public final class StorageException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    StorageException(String message, Throwable cause) {
+    private final boolean passing;
+
+    StorageException(String message, Throwable cause, boolean passing) {
         super(message, cause);
+        this.passing = passing;
+    }
+
+    /** Whether trying again may succeed: the server failed or could not be reached, rather than refused. */
+    public boolean passing() {
+        return passing;
     }
 }

@@ -108,7 +108,7 @@ class ArtifactCacheTest {
 
         assertThatThrownBy(() -> cache.fetch(lora))
                 .isInstanceOf(ChecksumMismatchException.class)
-                .hasMessageContaining("object adapters/lora-1/b.safetensors does not match its manifest")
+                .hasMessageContaining("object " + manifest.files().get(1).key() + " does not match its manifest")
                 .hasMessageContaining("sha256 " + manifest.files().get(1).sha256());
 
         assertThat(root.resolve("adapters/lora-1")).doesNotExist();

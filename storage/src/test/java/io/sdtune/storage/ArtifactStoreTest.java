@@ -45,8 +45,10 @@ class ArtifactStoreTest {
         assertThat(artifacts.ids(Shelf.ADAPTERS)).containsExactly("job-42-lora");
         assertThat(artifacts.manifest(lora)).contains(manifest);
         assertThat(manifest.created()).isEqualTo(NOW);
+        assertThat(manifest.publication()).as("adapters may be published by two runs of a job").isNotEmpty();
         assertThat(manifest.files()).extracting(StoredFile::key).containsExactly(
-                "adapters/job-42-lora/pytorch_lora_weights.safetensors", "adapters/job-42-lora/adapter_config.json");
+                "adapters/job-42-lora/" + manifest.publication() + "/pytorch_lora_weights.safetensors",
+                "adapters/job-42-lora/" + manifest.publication() + "/adapter_config.json");
     }
 
     @Test
@@ -76,7 +78,7 @@ class ArtifactStoreTest {
         try (InputStream in = S3.store().openVerified(weights)) {
             assertThatThrownBy(in::readAllBytes)
                     .isInstanceOf(ChecksumMismatchException.class)
-                    .hasMessageContaining("object adapters/job-42-lora/pytorch_lora_weights.safetensors")
+                    .hasMessageContaining("object " + weights.key())
                     .hasMessageContaining("expected 7 bytes with sha256 " + weights.sha256())
                     .hasMessageContaining("found sha256 " + tamperedSha256);
         }
@@ -108,6 +110,7 @@ class ArtifactStoreTest {
 
         Manifest manifest = artifacts.publish(model, "BASE_MODEL", ArtifactFile.allIn(folder), Map.of());
 
+        assertThat(manifest.publication()).as("one writer publishes a base model").isEmpty();
         assertThat(manifest.files()).extracting(StoredFile::key)
                 .containsExactly("models/tiny-sd/model_index.json", "models/tiny-sd/unet/config.json");
         assertThat(artifacts.ids(Shelf.MODELS)).containsExactly("tiny-sd");
@@ -127,13 +130,37 @@ class ArtifactStoreTest {
 
     @Test
     void aManifestThatNamesFilesOutsideItsArtifactIsRefused() throws IOException {
-        Manifest foreign = new Manifest(lora.id(), "LORA",
+        Manifest foreign = new Manifest(lora.id(), "LORA", "",
                 List.of(S3.store().put("adapters/other/w.safetensors", bytes("w"))), NOW, Map.of());
         S3.store().put(lora.manifestKey(), ManifestJson.write(foreign));
 
         assertThatThrownBy(() -> artifacts.manifest(lora))
                 .hasMessageContaining("manifest adapters/job-42-lora/manifest.json names a file that is not "
                         + "adapters/job-42-lora's");
+    }
+
+    /**
+     * Two runs of one job (a rebalance handed its request on): the second finishes first. The first one's
+     * files, uploaded after, land in its own folder, its manifest is refused, and the winner's still verifies.
+     */
+    @Test
+    void ofTwoWritersOfOneIdExactlyOnePublishesAndItsFilesStayItsOwn() throws IOException {
+        Manifest[] winner = new Manifest[1];
+        ArtifactFile late = new ArtifactFile("pytorch_lora_weights.safetensors", 5, () -> {
+            winner[0] = artifacts.publish(lora, "LORA",
+                    List.of(ArtifactFile.of("pytorch_lora_weights.safetensors", bytes("first"))), Map.of());
+            return new ByteArrayInputStream(bytes("later"));
+        });
+
+        assertThatThrownBy(() -> artifacts.publish(lora, "LORA", List.of(late), Map.of()))
+                .isInstanceOf(FileAlreadyExistsException.class)
+                .hasMessageContaining("adapters/job-42-lora/manifest.json");
+
+        assertThat(artifacts.manifest(lora)).contains(winner[0]);
+        assertThat(S3.store().readVerified(winner[0].files().get(0))).isEqualTo(bytes("first"));
+        assertThat(S3.store().list(lora.prefix())).hasSize(3); // the manifest, the winner's file, the loser's
+        artifacts.delete(lora);
+        assertThat(S3.store().list(lora.prefix())).isEmpty();
     }
 
     @Test

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** manifest.json: what it looks like, and what a reader refuses. */
 class ManifestJsonTest {
     private static final String SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-    private static final Manifest LORA = new Manifest("a1", "LORA",
+    private static final Manifest LORA = new Manifest("a1", "LORA", "",
             List.of(new StoredFile("adapters/a1/pytorch_lora_weights.safetensors", SHA, 4)),
             Instant.parse("2026-11-26T19:20:00Z"), Map.of("base_model", "sd-1.5", "tokens", "<cat-toy>"));
 
@@ -73,7 +73,7 @@ class ManifestJsonTest {
     @Test
     void aFileListedTwiceIsRefused() {
         StoredFile file = LORA.files().get(0);
-        assertThatThrownBy(() -> new Manifest("a1", "LORA", List.of(file, file), Instant.EPOCH, Map.of()))
+        assertThatThrownBy(() -> new Manifest("a1", "LORA", "", List.of(file, file), Instant.EPOCH, Map.of()))
                 .hasMessageContaining("lists adapters/a1/pytorch_lora_weights.safetensors twice");
     }
 }

@@ -23,9 +23,13 @@ class ObjectKeysTest {
     @Test
     void aFileKeyMapsBackToItsRelativePath() {
         ArtifactLocation model = Shelf.MODELS.at("tiny");
-        assertThat(model.relativePath(model.fileKey("vae/config.json"))).isEqualTo("vae/config.json");
-        assertThatThrownBy(() -> model.relativePath("models/tinier/vae/config.json"))
+        assertThat(model.relativePath("", model.fileKey("vae/config.json"))).isEqualTo("vae/config.json");
+        assertThat(model.fileKey("p1", "vae/config.json")).isEqualTo("models/tiny/p1/vae/config.json");
+        assertThat(model.relativePath("p1", "models/tiny/p1/vae/config.json")).isEqualTo("vae/config.json");
+        assertThatThrownBy(() -> model.relativePath("", "models/tinier/vae/config.json"))
                 .hasMessageContaining("not inside models/tiny/");
+        assertThatThrownBy(() -> model.relativePath("p1", "models/tiny/p2/vae/config.json"))
+                .hasMessageContaining("not inside models/tiny/p1/");
     }
 
     @ParameterizedTest

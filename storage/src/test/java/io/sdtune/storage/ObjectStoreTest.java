@@ -73,10 +73,10 @@ class ObjectStoreTest {
 
     @Test
     void aStreamThatDoesNotHoldTheAnnouncedSizeIsRefused() {
-        assertThatThrownBy(() -> store.put("k/short", new ByteArrayInputStream(bytes("abc")), 4))
+        assertThatThrownBy(() -> store.put("k/short", () -> new ByteArrayInputStream(bytes("abc")), 4))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("k/short");
-        assertThatThrownBy(() -> store.put("k/long", new ByteArrayInputStream(bytes("abcde")), 4))
+        assertThatThrownBy(() -> store.put("k/long", () -> new ByteArrayInputStream(bytes("abcde")), 4))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("more than the 4 bytes announced");
     }
@@ -91,7 +91,7 @@ class ObjectStoreTest {
             expected = reference.sha256();
         }
 
-        StoredFile stored = store.put("models/big/unet.safetensors", new SyntheticStream(size, 7), size);
+        StoredFile stored = store.put("models/big/unet.safetensors", () -> new SyntheticStream(size, 7), size);
 
         assertThat(stored.sha256()).isEqualTo(expected);
         assertThat(stored.size()).isEqualTo(size);
@@ -107,7 +107,7 @@ class ObjectStoreTest {
         try (LocalS3 relative = LocalS3.start(Path.of("target", "relative-s3"), 0, S3Server.ACCESS_KEY, S3Server.SECRET_KEY);
                 ObjectStore objects = ObjectStore.open(new StoreConfig(relative.endpoint(), S3Server.ACCESS_KEY,
                         S3Server.SECRET_KEY, "sdtune"))) {
-            StoredFile stored = objects.put("models/m/unet.safetensors", new SyntheticStream(size, 3), size);
+            StoredFile stored = objects.put("models/m/unet.safetensors", () -> new SyntheticStream(size, 3), size);
 
             try (InputStream in = objects.openVerified(stored)) {
                 assertThat(in.transferTo(OutputStream.nullOutputStream())).isEqualTo(size);

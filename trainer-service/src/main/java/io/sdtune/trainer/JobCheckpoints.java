@@ -59,7 +59,7 @@ final class JobCheckpoints {
             return Optional.empty();
         }
         for (StoredFile file : manifest.get().files()) {
-            artifacts.objects().download(file, folder.resolve(file.key().substring(at.prefix().length())));
+            artifacts.objects().download(file, folder.resolve(at.relativePath(manifest.get().publication(), file.key())));
         }
         return latest;
     }
