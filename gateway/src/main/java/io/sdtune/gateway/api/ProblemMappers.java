@@ -15,7 +15,9 @@ public final class ProblemMappers {
 
     @ServerExceptionMapper
     public Response refused(ProblemException e) {
-        return respond(e.problem());
+        Response.ResponseBuilder response = problem(e.problem());
+        e.headers().forEach(response::header);
+        return response.build();
     }
 
     @ServerExceptionMapper
@@ -32,6 +34,10 @@ public final class ProblemMappers {
     }
 
     private static Response respond(Problem problem) {
-        return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
+        return problem(problem).build();
+    }
+
+    private static Response.ResponseBuilder problem(Problem problem) {
+        return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
     }
 }

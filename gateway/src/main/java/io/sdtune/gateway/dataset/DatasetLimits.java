@@ -6,6 +6,9 @@ import io.smallrye.config.WithDefault;
 /** Bounds of one upload; the count may not exceed what a training request takes (contracts' Limits). */
 @ConfigMapping(prefix = "sdtune.gateway.datasets")
 public interface DatasetLimits {
+    /** What an upload's body may hold besides its images: each part's headers, the boundaries, a text field. */
+    long PART_OVERHEAD_BYTES = 64 * 1024;
+
     /** Bytes of one image file. */
     @WithDefault("20971520")
     long maxImageBytes();
@@ -28,4 +31,9 @@ public interface DatasetLimits {
      */
     @WithDefault("4")
     double maxAspectRatio();
+
+    /** The body of an upload of the most images of the largest size: the bound the upload streams under. */
+    default long maxUploadBytes() {
+        return maxImages() * (maxImageBytes() + PART_OVERHEAD_BYTES);
+    }
 }

@@ -1,0 +1,57 @@
+package io.sdtune.gateway.api;
+
+import io.sdtune.gateway.dataset.DatasetLimits;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Arrays;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * Each API route's own bound on its request body, below Quarkus' one bound for every route
+ * ({@code quarkus.http.limits.max-body-size}, which has to let the largest upload through): a JSON body at most
+ * {@code sdtune.gateway.max-json-bytes}, a dataset upload (the route that consumes multipart/form-data) at most
+ * its images' worth ({@link DatasetLimits#maxUploadBytes()}). A body whose Content-Length is larger is refused
+ * before a byte of it is read; one of no declared length is counted as it streams and refused at the byte past
+ * the bound. Either way 413, and the connection is closed after the answer rather than drained of the rest.
+ */
+public class BodyLimits {
+    @ConfigProperty(name = "sdtune.gateway.max-json-bytes")
+    long maxJsonBytes;
+    @Inject
+    DatasetLimits datasets;
+
+    /** Runs before the body is read: Quarkus REST reads it after the request filters. */
+    @ServerRequestFilter
+    public void bound(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
+        boolean upload = consumes(resource, MediaType.MULTIPART_FORM_DATA);
+        long limit = upload ? datasets.maxUploadBytes() : maxJsonBytes;
+        String bound = "at most " + limit + " bytes for " + (upload
+                ? "a dataset upload (" + datasets.maxImages() + " images of " + datasets.maxImageBytes()
+                        + " bytes with their multipart headers: sdtune.gateway.datasets.max-images, max-image-bytes)"
+                : "a JSON body (sdtune.gateway.max-json-bytes)");
+        String declared = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
+        if (declared == null) {
+            request.setEntityStream(new BoundedBody(request.getEntityStream(), limit,
+                    () -> refuse(routing, "the body is larger than " + limit + " bytes, " + bound)));
+        } else if (Long.parseLong(declared) > limit) {
+            throw refuse(routing, "the body has " + declared + " bytes, " + bound);
+        }
+    }
+
+    private static boolean consumes(ResourceInfo resource, String mediaType) {
+        Consumes consumes = resource.getResourceMethod().getAnnotation(Consumes.class);
+        return consumes != null && Arrays.asList(consumes.value()).contains(mediaType);
+    }
+
+    /** As Quarkus does for its own bound: the client may still be sending, and reading it all is what is refused. */
+    private static ProblemException refuse(RoutingContext routing, String detail) {
+        routing.addEndHandler(ended -> routing.request().connection().close());
+        return ProblemException.tooLarge(detail);
+    }
+}
