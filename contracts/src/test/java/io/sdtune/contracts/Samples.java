@@ -49,6 +49,7 @@ public final class Samples {
                 new TrainingCancellation("job-1"),
                 new TrainingEvent.Queued("job-1"),
                 new TrainingEvent.Started("job-1"),
+                new TrainingEvent.Started("job-1", 200),
                 new TrainingEvent.Progress("job-1", 10, 400, 0.1234, 5e-4, 0.25, 97.5),
                 new TrainingEvent.Checkpoint("job-1", 200, List.of(stored("checkpoints/job-1/200/state.safetensors"))),
                 new TrainingEvent.Validation("job-1", 100, List.of(stored("images/job-1.validation-100/0.png"))),

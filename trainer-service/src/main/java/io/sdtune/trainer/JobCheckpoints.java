@@ -6,6 +6,7 @@ import io.sdtune.storage.ArtifactLocation;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
+import io.sdtune.storage.StorageException;
 import io.sdtune.storage.StoredFile;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -14,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * A job's checkpoints in the store, {@code checkpoints/<jobId>.checkpoint-<step>/}: the engine writes one into
@@ -22,6 +24,7 @@ import java.util.Optional;
  * that is delivered again - its trainer stopped or crashed - downloads the latest and resumes from it.
  */
 final class JobCheckpoints {
+    private static final Logger LOG = Logger.getLogger(JobCheckpoints.class);
     static final String KIND = "CHECKPOINT";
 
     private final ArtifactStore artifacts;
@@ -47,21 +50,35 @@ final class JobCheckpoints {
         return manifest.files().stream().map(f -> new StoredObject(f.key(), f.sha256(), f.size())).toList();
     }
 
-    /** Downloads the job's latest checkpoint into {@code folder}; returns its step, or empty when the job has none. */
+    /**
+     * Downloads the job's latest usable checkpoint into {@code folder}; returns its step, or empty when the job
+     * has none. A checkpoint that does not verify (a file missing or not the one its manifest names, a broken
+     * manifest) is removed and skipped for the one before, with a warning; an outage is thrown.
+     */
     Optional<Integer> restoreLatest(String jobId, Path folder) throws IOException {
-        Optional<Integer> latest = steps(jobId).stream().max(Comparator.naturalOrder());
-        if (latest.isEmpty()) {
-            return latest;
+        for (int step : steps(jobId).stream().sorted(Comparator.reverseOrder()).toList()) {
+            ArtifactLocation at = location(jobId, step);
+            try {
+                Optional<Manifest> manifest = artifacts.manifest(at);
+                if (manifest.isEmpty()) {
+                    continue;
+                }
+                for (StoredFile file : manifest.get().files()) {
+                    artifacts.objects().download(file,
+                            folder.resolve(at.relativePath(manifest.get().publication(), file.key())));
+                }
+                return Optional.of(step);
+            } catch (IOException e) {
+                if (e instanceof StorageException s && s.passing()) {
+                    throw e;
+                }
+                LOG.warnf("job %s: the checkpoint of step %d cannot be used, removed, trying an earlier one: %s", jobId,
+                        step, e.getMessage());
+                JobWorkspace.delete(folder);
+                artifacts.delete(at); // so that this run's checkpoint of that step can take its place
+            }
         }
-        ArtifactLocation at = location(jobId, latest.get());
-        Optional<Manifest> manifest = artifacts.manifest(at);
-        if (manifest.isEmpty()) {
-            return Optional.empty();
-        }
-        for (StoredFile file : manifest.get().files()) {
-            artifacts.objects().download(file, folder.resolve(at.relativePath(manifest.get().publication(), file.key())));
-        }
-        return latest;
+        return Optional.empty();
     }
 
     /** Removes every checkpoint of the job: it has ended, nothing will resume it. */

@@ -11,12 +11,14 @@ import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ChecksumMismatchException;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.Shelf;
+import io.sdtune.storage.StorageException;
 import io.sdtune.storage.StoredFile;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,16 +29,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * Runs training jobs one at a time (one engine per instance: per GPU) on a thread of its own, outside
- * Vert.x and the Kafka poll loop. A job publishes {@code started}, fetches its images and base model,
- * trains (storing a checkpoint every {@code checkpointing_steps}, resuming from the latest when delivered
- * again), publishes the adapter and announces it, then {@code succeeded}; a job whose adapter exists is
- * re-announced without training; a cancelled one ends {@code cancelled} with nothing stored; anything
- * that goes wrong ends {@code failed} with a reason. A job that ended leaves no checkpoints.
+ * Vert.x and the Kafka poll loop. A job restores its latest checkpoint if it has one (it was delivered
+ * again), publishes {@code started}, fetches its images and base model, trains (storing a checkpoint every
+ * {@code checkpointing_steps}), publishes the adapter and announces it, then {@code succeeded}; a job whose
+ * adapter exists is re-announced without training; a cancelled one ends {@code cancelled} with nothing
+ * stored; anything that goes wrong with the job ends {@code failed} with a reason. A job that ended leaves no
+ * checkpoints. What is not the job's fault - the trainer stopping, an object store outage that outlasted the
+ * store's retries - ends it without a word: its record is not acked, and it comes again.
  */
 @ApplicationScoped
 public class JobRunner {
@@ -69,13 +74,18 @@ public class JobRunner {
     @ConfigProperty(name = "sdtune.trainer.progress-interval")
     Duration progressInterval;
 
+    @ConfigProperty(name = "sdtune.trainer.max-job-duration")
+    Duration maxJobDuration;
+
     private ExecutorService thread;
     private AdapterPublication adapters;
     private JobCheckpoints checkpoints;
     private volatile boolean stopping;
 
+    /** A job's folder left by a trainer that died is of no use: the job resumes from the store's checkpoint. */
     @PostConstruct
-    void start() {
+    void start() throws IOException {
+        JobWorkspace.deleteAllIn(workDir);
         thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
         adapters = new AdapterPublication(artifacts);
         checkpoints = new JobCheckpoints(artifacts);
@@ -83,7 +93,7 @@ public class JobRunner {
 
     /**
      * The running job stops at its next step and says nothing: its record stays unacked, so it is delivered
-     * again, to this instance restarted or to another, and trained from the start.
+     * again, to this instance restarted or to another, and resumes from its latest checkpoint.
      */
     @PreDestroy
     void stop() {
@@ -106,7 +116,6 @@ public class JobRunner {
             } else if (cancellations.isCancelled(jobId)) {
                 events.publish(new TrainingEvent.Cancelled(jobId));
             } else {
-                events.publish(new TrainingEvent.Started(jobId));
                 try (JobWorkspace workspace = JobWorkspace.create(workDir, jobId)) {
                     Optional<AdapterAnnouncement> adapter = train(request, workspace);
                     if (adapter.isPresent()) {
@@ -121,31 +130,51 @@ public class JobRunner {
         } catch (JobFailure e) {
             fail(jobId, e.getMessage(), null);
         } catch (IOException e) {
-            fail(jobId, "the object store failed, try again later: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
+            storeFailed(jobId, e);
+        } catch (UncheckedIOException e) {
+            storeFailed(jobId, e.getCause());
+        } catch (RuntimeException | Error e) {
+            // An Error too (out of memory, a native library's): the job's end is told, not redelivered forever.
             fail(jobId, "training failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
         }
+    }
+
+    /** An outage that outlasted the store's retries is not the job's fault: it is left for redelivery. */
+    private void storeFailed(String jobId, IOException e) {
+        if (e instanceof StorageException s && s.passing()) {
+            LOG.warnf("job %s left for redelivery: the object store is unreachable: %s", jobId, e.getMessage());
+            throw new CancellationException("job " + jobId + " left for redelivery: " + e.getMessage());
+        }
+        fail(jobId, "the object store failed: " + e.getMessage(), e);
     }
 
     /** The adapter the job trained, or empty if it was cancelled. */
     private Optional<AdapterAnnouncement> train(TrainingRequest request, JobWorkspace workspace)
             throws JobFailure, IOException {
-        download(request, workspace.images());
+        long started = System.nanoTime();
         Optional<Integer> resumed = checkpoints.restoreLatest(request.jobId(), workspace.checkpoint());
+        events.publish(new TrainingEvent.Started(request.jobId(), resumed.orElse(null)));
+        download(request, workspace.images());
         EngineSetup setup = EngineSetup.of(request, baseModel(request.baseModelId()), workspace, Device.parse(device),
                 stepsPerRun);
         int totalSteps = setup.args().maxTrainSteps();
+        BooleanSupplier overTime = () -> System.nanoTime() - started > maxJobDuration.toNanos();
         ProgressReporter progress = new ProgressReporter(request.jobId(), events::publish,
                 new JobOutputs(request.jobId(), totalSteps, checkpoints, objects, events),
-                () -> stopping || cancellations.isCancelled(request.jobId()), System::nanoTime, progressInterval.toNanos());
+                () -> stopping || cancellations.isCancelled(request.jobId()) || overTime.getAsBoolean(), System::nanoTime,
+                progressInterval.toNanos());
         LOG.infof("job %s: training %s on %s for %d steps%s", request.jobId(), request.method(), device, totalSteps,
                 resumed.map(step -> ", resuming from the checkpoint of step " + step).orElse(""));
         new Trainer(setup.args(), setup.method()).run(progress);
         if (stopping) {
             throw leftForRedelivery(request.jobId());
         }
-        if (progress.cancelled()) {
+        if (cancellations.isCancelled(request.jobId())) {
             return Optional.empty();
+        }
+        if (progress.cancelled()) {
+            throw new JobFailure("the job ran longer than the trainer's limit of " + maxJobDuration.toMinutes()
+                    + " minutes (sdtune.trainer.max-job-duration) and was stopped");
         }
         return Optional.of(adapters.publish(AdapterPublication.adapterIdOf(request.jobId()), workspace.output(),
                 setup.kind(), request.baseModelId(), request.jobId(), setup.triggerTokens()));
@@ -200,7 +229,7 @@ public class JobRunner {
     }
 
     /** Publishes {@code failed}; {@code cause} is null for a {@link JobFailure}, whose reason says it all. */
-    private void fail(String jobId, String reason, Exception cause) {
+    private void fail(String jobId, String reason, Throwable cause) {
         if (stopping) {
             // Most likely the shutdown itself (the store or the broker closed under the job): not the job's fault.
             throw leftForRedelivery(jobId);

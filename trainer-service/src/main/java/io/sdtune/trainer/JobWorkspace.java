@@ -52,8 +52,23 @@ final class JobWorkspace implements AutoCloseable {
         }
     }
 
-    /** Deletes {@code folder} and everything in it. */
+    /** Deletes every job folder under {@code parent}: those a trainer that died left behind. */
+    static void deleteAllIn(Path parent) throws IOException {
+        if (Files.isDirectory(parent)) {
+            try (Stream<Path> folders = Files.list(parent)) {
+                for (Path folder : folders.toList()) {
+                    LOG.infof("deleting %s, left by a trainer that stopped mid-job", folder);
+                    delete(folder);
+                }
+            }
+        }
+    }
+
+    /** Deletes {@code folder} and everything in it, if it is there. */
     static void delete(Path folder) throws IOException {
+        if (!Files.exists(folder)) {
+            return;
+        }
         try (Stream<Path> walk = Files.walk(folder)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

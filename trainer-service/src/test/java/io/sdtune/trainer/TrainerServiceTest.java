@@ -87,7 +87,7 @@ class TrainerServiceTest {
         Manifest manifest = artifacts.manifest(Shelf.ADAPTERS.at("lora-job")).orElseThrow();
         assertThat(manifest.kind()).isEqualTo("LORA");
         assertThat(manifest.files()).extracting(f -> f.key())
-                .containsExactly("adapters/lora-job/pytorch_lora_weights.safetensors");
+                .containsExactly("adapters/lora-job/" + manifest.publication() + "/pytorch_lora_weights.safetensors");
         AdapterAnnouncement announced = announcements("lora-job", 1).get(0);
         assertThat(announced).isEqualTo(new AdapterAnnouncement("lora-job", AdapterKind.LORA, TrainingFixtures.BASE_MODEL,
                 request.jobId(), manifest.files().stream().map(f -> new StoredObject(f.key(), f.sha256(), f.size())).toList(),
@@ -104,7 +104,8 @@ class TrainerServiceTest {
         AdapterAnnouncement announced = announcements("ti-job", 1).get(0);
         assertThat(announced.kind()).isEqualTo(AdapterKind.EMBEDDING);
         assertThat(announced.triggerTokens()).containsExactly("<cat-toy>");
-        assertThat(announced.files()).extracting(StoredObject::key).containsExactly("adapters/ti-job/learned_embeds.safetensors");
+        assertThat(announced.files()).extracting(StoredObject::key).singleElement().asString()
+                .startsWith("adapters/ti-job/").endsWith("/learned_embeds.safetensors");
     }
 
     @Test
@@ -136,11 +137,11 @@ class TrainerServiceTest {
         List<TrainingEvent.Checkpoint> checkpoints = events.stream().filter(TrainingEvent.Checkpoint.class::isInstance)
                 .map(TrainingEvent.Checkpoint.class::cast).toList();
         assertThat(checkpoints).extracting(TrainingEvent.Checkpoint::step).containsExactly(2);
-        assertThat(checkpoints.get(0).files()).extracting(StoredObject::key)
-                .containsExactly("checkpoints/checkpointed.checkpoint-2/training_state.safetensors");
+        assertThat(checkpoints.get(0).files()).extracting(StoredObject::key).singleElement().asString()
+                .startsWith("checkpoints/checkpointed.checkpoint-2/").endsWith("/training_state.safetensors");
         assertThat(artifacts.ids(Shelf.CHECKPOINTS)).noneMatch(id -> id.startsWith("checkpointed."));
         assertThat(artifacts.manifest(Shelf.ADAPTERS.at("checkpointed")).orElseThrow().files()).extracting(f -> f.key())
-                .containsExactly("adapters/checkpointed/pytorch_lora_weights.safetensors");
+                .singleElement().asString().endsWith("/pytorch_lora_weights.safetensors");
     }
 
     @Test
@@ -160,7 +161,7 @@ class TrainerServiceTest {
             assertThat(ImageIO.read(new ByteArrayInputStream(png)).getWidth()).isEqualTo(64);
         }
         assertThat(artifacts.manifest(Shelf.ADAPTERS.at("validated")).orElseThrow().files()).extracting(f -> f.key())
-                .containsExactly("adapters/validated/pytorch_lora_weights.safetensors");
+                .singleElement().asString().endsWith("/pytorch_lora_weights.safetensors");
     }
 
     /**
@@ -178,15 +179,34 @@ class TrainerServiceTest {
         submit(resumed);
         List<TrainingEvent> events = events("resumed", TrainingEvent.Succeeded.class);
 
+        assertThat(events).filteredOn(TrainingEvent.Started.class::isInstance)
+                .containsExactly(new TrainingEvent.Started("resumed", 2));
         assertThat(events).filteredOn(TrainingEvent.Progress.class::isInstance)
                 .extracting(e -> ((TrainingEvent.Progress) e).step()).isNotEmpty().allMatch(step -> step > 2);
         events(straight.jobId(), TrainingEvent.Succeeded.class);
         Manifest resumedAdapter = artifacts.manifest(Shelf.ADAPTERS.at("resumed")).orElseThrow();
         assertThat(resumedAdapter.files()).extracting(f -> f.key())
-                .containsExactly("adapters/resumed/pytorch_lora_weights.safetensors");
+                .containsExactly("adapters/resumed/" + resumedAdapter.publication() + "/pytorch_lora_weights.safetensors");
         assertThat(resumedAdapter.files().get(0).sha256())
                 .isEqualTo(artifacts.manifest(Shelf.ADAPTERS.at("straight")).orElseThrow().files().get(0).sha256());
         assertThat(artifacts.ids(Shelf.CHECKPOINTS)).noneMatch(id -> id.startsWith("resumed."));
+    }
+
+    /** A checkpoint whose file is not the one its manifest names is skipped: the job starts over, and succeeds. */
+    @Test
+    void aCorruptCheckpointIsSkippedForTheOneBefore() throws Exception {
+        List<StoredObject> images = TrainingFixtures.publishDataset(artifacts, "corrupt");
+        TrainingFixtures.storeCheckpoint(artifacts, models, TrainingFixtures.lora("corrupt", "corrupt", images, 2, 2));
+        Manifest checkpoint = artifacts.manifest(Shelf.CHECKPOINTS.at("corrupt.checkpoint-2")).orElseThrow();
+        artifacts.objects().put(checkpoint.files().get(0).key(), new byte[] {1, 2, 3}); // behind the manifest's back
+
+        submit(TrainingFixtures.lora("corrupt", "corrupt", images, 4, 2));
+        List<TrainingEvent> events = events("corrupt", TrainingEvent.Succeeded.class);
+
+        assertThat(events).filteredOn(TrainingEvent.Started.class::isInstance)
+                .containsExactly(new TrainingEvent.Started("corrupt"));
+        assertThat(events).filteredOn(TrainingEvent.Progress.class::isInstance)
+                .extracting(e -> ((TrainingEvent.Progress) e).step()).first().isEqualTo(1);
     }
 
     @Test

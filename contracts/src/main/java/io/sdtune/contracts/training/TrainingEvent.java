@@ -60,12 +60,21 @@ public sealed interface TrainingEvent extends Message {
         }
     }
 
-    /** A trainer took the job: its model and images are being loaded. */
+    /**
+     * A trainer took the job: its model and images are being loaded. {@code resumed_from_step} is the step of
+     * the checkpoint it goes on from - the job was delivered again after a trainer stopped or died - and absent
+     * when it starts from the beginning.
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    record Started(String jobId) implements TrainingEvent {
+    record Started(String jobId, Integer resumedFromStep) implements TrainingEvent {
+        public Started(String jobId) {
+            this(jobId, null);
+        }
+
         @Override
         public void check(Problems p) {
             checkJobId(p, jobId);
+            p.in("resumed_from_step", resumedFromStep, Limits.MAX_TRAIN_STEPS);
         }
     }
 
