@@ -10,6 +10,12 @@ import java.util.stream.Stream;
  */
 public record MessageType(Class<?> type, int schemaVersion, String name) {
 
+    /** Whether a record written with {@code version} reads as this type's current version. */
+    public boolean reads(int version) {
+        return version == schemaVersion
+                || Arrays.stream(type.getAnnotation(SchemaVersion.class).alsoReads()).anyMatch(v -> v == version);
+    }
+
     public static MessageType of(Class<?> messageClass) {
         Class<?> type = Stream.concat(Stream.of(messageClass), Arrays.stream(messageClass.getInterfaces()))
                 .filter(c -> c.isAnnotationPresent(SchemaVersion.class))

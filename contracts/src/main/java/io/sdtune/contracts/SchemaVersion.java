@@ -14,4 +14,10 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 public @interface SchemaVersion {
     int value();
+
+    /**
+     * Older versions whose records read as this one, because this one only added optional fields: a topic that
+     * keeps old records (the gateway replays training.events from the start) stays readable after the bump.
+     */
+    int[] alsoReads() default {};
 }

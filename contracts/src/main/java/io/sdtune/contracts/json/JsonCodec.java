@@ -103,7 +103,7 @@ public final class JsonCodec {
         if (!version.isIntegralNumber() || !version.canConvertToInt()) {
             throw invalid(type, SCHEMA_VERSION + " must be an integer, got " + ReadFailures.describe(version));
         }
-        if (version.intValue() != type.schemaVersion()) {
+        if (!type.reads(version.intValue())) {
             throw invalid(type, "unknown " + SCHEMA_VERSION + " " + version.intValue() + ": " + known
                     + " (consumers are upgraded before producers)");
         }

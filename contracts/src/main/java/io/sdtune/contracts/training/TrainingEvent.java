@@ -18,7 +18,7 @@ import java.util.List;
  * one of succeeded, failed or cancelled. The variant is the {@code type} field on the wire. When it
  * happened is the Kafka record's timestamp.
  */
-@SchemaVersion(1)
+@SchemaVersion(value = 2, alsoReads = 1) // 2 added started's optional resumed_from_step
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = TrainingEvent.Queued.class, name = "queued"),

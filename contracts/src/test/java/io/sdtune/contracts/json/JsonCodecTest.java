@@ -45,7 +45,7 @@ class JsonCodecTest {
         JsonNode json = tree(JsonCodec.encode(message));
 
         assertThat(json.fieldNames().next()).isEqualTo("schema_version");
-        assertThat(json.get("schema_version").intValue()).isEqualTo(1);
+        assertThat(json.get("schema_version").intValue()).isEqualTo(MessageType.of(message.getClass()).schemaVersion());
         assertThat(allFieldNames(json)).allMatch(name -> name.matches("[a-z0-9]+(_[a-z0-9]+)*"));
     }
 
@@ -98,6 +98,17 @@ class JsonCodecTest {
                 .isEqualTo(new TrainingEvent.Cancelled("job-1"));
     }
 
+    /** Version 2 of the events only added started's optional resumed_from_step: version 1 records still read. */
+    @Test
+    void trainingEventsOfVersionOneReadAsVersionTwo() {
+        assertThat(decodeEvent("{'schema_version':1,'type':'started','job_id':'job-1'}"))
+                .isEqualTo(new TrainingEvent.Started("job-1"));
+        assertThat(decodeEvent("{'schema_version':2,'type':'started','job_id':'job-1','resumed_from_step':200}"))
+                .isEqualTo(new TrainingEvent.Started("job-1", 200));
+        assertThatThrownBy(() -> decodeEvent("{'schema_version':3,'type':'started','job_id':'job-1'}"))
+                .hasMessageContaining("unknown schema_version 3: this reader knows version 2 of the training event");
+    }
+
     @Test
     void aRequestMayLeaveItsHyperParametersOut() {
         TrainingRequest request = JsonCodec.decode(bytes("{'schema_version':1,'job_id':'j1','method':'LORA',"
@@ -117,7 +128,7 @@ class JsonCodecTest {
                 .hasMessage("invalid training cancellation: unknown schema_version 2: this reader knows version 1 of the "
                         + "training cancellation (consumers are upgraded before producers)");
         assertThatThrownBy(() -> decodeEvent("{'type':'queued','job_id':'job-1'}"))
-                .hasMessage("invalid training event: schema_version is required (this reader knows version 1 of the "
+                .hasMessage("invalid training event: schema_version is required (this reader knows version 2 of the "
                         + "training event)");
         assertThatThrownBy(() -> decodeEvent("{'schema_version':'1','type':'queued','job_id':'job-1'}"))
                 .hasMessageEndingWith("schema_version must be an integer, got \"1\"");
