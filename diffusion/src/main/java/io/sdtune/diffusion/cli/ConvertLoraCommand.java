@@ -1,5 +1,6 @@
 package io.sdtune.diffusion.cli;
 
+import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.nn.clip.ClipTextConfig;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionConfig;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
@@ -8,7 +9,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code sd convert-lora IN OUT --to kohya|diffusers}: rewrites a LoRA of the UNet and the text encoder
@@ -40,7 +40,7 @@ final class ConvertLoraCommand implements Main.Command {
                 f.string("to"));
     }
 
-    private static Map<LoraFile.Component, Set<String>> layers(String model) {
+    private static Map<LoraFile.Component, Map<String, Shape>> layers(String model) {
         if (model.isEmpty()) {
             return StableDiffusion.linearLayers(UNet2DConditionConfig.sd15(), ClipTextConfig.sd15());
         }

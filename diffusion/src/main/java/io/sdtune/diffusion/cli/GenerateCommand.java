@@ -1,5 +1,6 @@
 package io.sdtune.diffusion.cli;
 
+import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** {@code sd generate}: text to image with a model folder or checkpoint, as diffusers' pipeline call. */
@@ -93,7 +93,7 @@ final class GenerateCommand implements Main.Command {
 
     /** {@code FILE[:scale]} for each {@code --lora}. */
     private static LoraStack loras(List<String> specs, StableDiffusion model) {
-        Map<LoraFile.Component, Set<String>> layers = specs.isEmpty() ? Map.of() : model.linearLayers();
+        Map<LoraFile.Component, Map<String, Shape>> layers = specs.isEmpty() ? Map.of() : model.linearLayers();
         List<LoraStack.Applied> applied = new ArrayList<>();
         for (String spec : specs) {
             int colon = spec.lastIndexOf(':');

@@ -24,8 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
+import java.util.TreeMap;
 
 /**
  * A Stable Diffusion model as loaded from disk: the configs of its components, its tokenizer, its
@@ -168,13 +167,16 @@ public final class StableDiffusion implements AutoCloseable {
         return g.weights().keySet();
     }
 
-    /** The module paths of each component's linear layers (where LoRA branches can attach). */
-    public Map<LoraFile.Component, Set<String>> linearLayers() {
+    /**
+     * Each component's linear layers (where LoRA branches can attach) by module path, with the shape of their
+     * weight {@code [out, in]}.
+     */
+    public Map<LoraFile.Component, Map<String, Shape>> linearLayers() {
         return linearLayers(unetConfig, textEncoderConfig);
     }
 
-    /** The module paths of the linear layers of a UNet and a text encoder of these configurations. */
-    public static Map<LoraFile.Component, Set<String>> linearLayers(UNet2DConditionConfig unet,
+    /** The linear layers of a UNet and a text encoder of these configurations, with their weights' shapes. */
+    public static Map<LoraFile.Component, Map<String, Shape>> linearLayers(UNet2DConditionConfig unet,
             ClipTextConfig textEncoder) {
         Lora everywhere = new Lora(path -> true, 1, 1);
         Graph u = Graph.create();
@@ -184,12 +186,13 @@ public final class StableDiffusion implements AutoCloseable {
         return Map.of(LoraFile.Component.UNET, adaptedLayers(u), LoraFile.Component.TEXT_ENCODER, adaptedLayers(t));
     }
 
-    /** The layers that took a LoRA branch: with every layer targeted, exactly the linear ones. */
-    private static Set<String> adaptedLayers(Graph g) {
+    /** The layers that took a LoRA branch (with every layer targeted, exactly the linear ones) and their weights' shapes. */
+    private static Map<String, Shape> adaptedLayers(Graph g) {
         String suffix = ".lora_A.weight";
-        return g.weights().keySet().stream().filter(k -> k.endsWith(suffix))
-                .map(k -> k.substring(0, k.length() - suffix.length()))
-                .collect(Collectors.toCollection(TreeSet::new));
+        Map<String, Shape> layers = new TreeMap<>();
+        g.weights().keySet().stream().filter(k -> k.endsWith(suffix)).map(k -> k.substring(0, k.length() - suffix.length()))
+                .forEach(layer -> layers.put(layer, g.weights().get(layer + ".weight").shape()));
+        return layers;
     }
 
     /** The folder's or checkpoint file's name, recorded in generated images. */

@@ -12,6 +12,7 @@ import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
 import io.sdtune.diffusion.nn.vae.AutoencoderKL;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.runtime.Session;
+import io.sdtune.diffusion.runtime.SessionCache;
 import io.sdtune.diffusion.scheduler.NoiseSource;
 import io.sdtune.diffusion.scheduler.Scheduler;
 import io.sdtune.diffusion.scheduler.Schedulers;
@@ -21,7 +22,6 @@ import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.TextualInversionFile;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +30,8 @@ import java.util.Map;
  * Text to image, as diffusers' {@code StableDiffusionPipeline}: encode the prompt and the negative
  * prompt, denoise seeded latents with classifier-free guidance under the chosen scheduler, decode
  * with the VAE. Sessions for the text encoder, the UNet (with the guidance combination inside its
- * graph) and the VAE decoder are built once per size, batch and LoRA capacity and kept; the model's
- * weights are bound to them without copies.
+ * graph) and the VAE decoder are built per size, batch and LoRA capacity and kept, the least recently
+ * used closed beyond {@code maxSessions}; the model's weights are bound to them without copies.
  */
 public final class Txt2Img implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Txt2Img.class.getName());
@@ -39,13 +39,23 @@ public final class Txt2Img implements AutoCloseable {
     private final StableDiffusion model;
     private final Device device;
     private final DType dtype;
-    private final Map<String, Session> sessions = new HashMap<>();
-    private final Map<String, LoraProgram> adaptable = new HashMap<>();
+    private final SessionCache<Bound> sessions;
+
+    /**
+     * Sessions kept when none is given: one drawing uses three (text encoder, UNet, VAE decoder), and the text
+     * encoder's depends on the batch only, so two sizes drawn in turn keep theirs.
+     */
+    public static final int DEFAULT_MAX_SESSIONS = 6;
 
     public Txt2Img(StableDiffusion model, Device device, DType dtype) {
+        this(model, device, dtype, DEFAULT_MAX_SESSIONS);
+    }
+
+    public Txt2Img(StableDiffusion model, Device device, DType dtype, int maxSessions) {
         this.model = model;
         this.device = device;
         this.dtype = dtype;
+        this.sessions = new SessionCache<>(maxSessions);
     }
 
     /** Called after every denoising step (step is 1-based). */
@@ -93,7 +103,7 @@ public final class Txt2Img implements AutoCloseable {
         scheduler.setTimesteps(p.numInferenceSteps());
         float[] latents = initialLatents(batch, n * channels * h * w, scheduler.initNoiseSigma());
         NoiseSource noise = new SeededNoise(p.seed());
-        LoraProgram unet = unetSession(n, h, w, guided, loras.capacity(LoraFile.Component.UNET));
+        Bound unet = unetSession(n, h, w, guided, loras.capacity(LoraFile.Component.UNET));
         Map<String, TensorData> loraFeeds = loras.feeds(LoraFile.Component.UNET, unet.loraInputs(), dtype);
         Shape latentShape = Shape.of(n, channels, h, w);
         float[] timesteps = scheduler.timesteps();
@@ -110,7 +120,7 @@ public final class Txt2Img implements AutoCloseable {
                 listener.onStep(i + 1, timesteps.length);
             }
         }
-        TensorData images = vaeSession(n, h, w).run(Map.of("latents", floats(latentShape, latents))).get("image");
+        TensorData images = vaeSession(n, h, w).session().run(Map.of("latents", floats(latentShape, latents))).get("image");
         return GeneratedImage.fromDecoded(images, batch, model.name());
     }
 
@@ -139,7 +149,7 @@ public final class Txt2Img implements AutoCloseable {
         }
         int added = addedRows == null ? 0 : (int) addedRows.shape().dim(0);
         LoraStack loras = adapters.loras();
-        LoraProgram encoder = textEncoderSession(rows.size(), length, added,
+        Bound encoder = textEncoderSession(rows.size(), length, added,
                 loras.capacity(LoraFile.Component.TEXT_ENCODER));
         Map<String, TensorData> feeds = new LinkedHashMap<>(Map.of("input_ids", TensorData.ofLongs(ids, rows.size(), length)));
         if (addedRows != null) {
@@ -157,6 +167,7 @@ public final class Txt2Img implements AutoCloseable {
     private TensorData addTokens(List<TextualInversionFile> embeddings) {
         var tokenizer = model.tokenizer();
         int vocab = model.textEncoderConfig().vocabSize();
+        embeddings.forEach(e -> e.requireFits(model.textEncoderConfig()));
         for (TextualInversionFile e : embeddings) {
             for (String token : e.tokens()) {
                 if (!tokenizer.contains(token)) {
@@ -174,10 +185,6 @@ public final class Txt2Img implements AutoCloseable {
         long hidden = model.textEncoderConfig().hiddenSize();
         TensorData rows = TensorData.allocate(DType.FLOAT32, Shape.of((added + 7) / 8 * 8, hidden));
         for (TextualInversionFile e : embeddings) {
-            if (e.vectors().shape().dim(1) != hidden) {
-                throw new IllegalArgumentException("Textual Inversion embedding " + e.token() + " has width "
-                        + e.vectors().shape().dim(1) + ", this text encoder " + hidden);
-            }
             List<String> tokens = e.tokens();
             for (int v = 0; v < tokens.size(); v++) {
                 long row = tokenizer.tokenId(tokens.get(v)).getAsInt() - vocab;
@@ -227,8 +234,8 @@ public final class Txt2Img implements AutoCloseable {
         return latents;
     }
 
-    private LoraProgram textEncoderSession(int batch, int length, int addedRows, int loraCapacity) {
-        return adaptable.computeIfAbsent("text_encoder:" + batch + ":added" + addedRows + ":lora" + loraCapacity, k -> {
+    private Bound textEncoderSession(int batch, int length, int addedRows, int loraCapacity) {
+        return sessions.get("text_encoder:" + batch + ":added" + addedRows + ":lora" + loraCapacity, () -> {
             Graph g = Graph.create();
             Tensor ids = g.input("input_ids", DType.INT64, Shape.of(batch, length));
             Lora lora = loraCapacity > 0 ? Lora.textEncoderAttention(loraCapacity) : null;
@@ -242,12 +249,16 @@ public final class Txt2Img implements AutoCloseable {
     }
 
     /** A session and the LoRA inputs its graph takes (none without a LoRA capacity). */
-    private record LoraProgram(Session session, List<Tensor> loraInputs) {
+    private record Bound(Session session, List<Tensor> loraInputs) implements AutoCloseable {
+        @Override
+        public void close() {
+            session.close();
+        }
     }
 
-    private LoraProgram unetSession(int n, int h, int w, boolean guided, int loraCapacity) {
+    private Bound unetSession(int n, int h, int w, boolean guided, int loraCapacity) {
         String key = "unet:" + n + "x" + h + "x" + w + (guided ? ":cfg" : "") + ":lora" + loraCapacity;
-        return adaptable.computeIfAbsent(key, k -> {
+        return sessions.get(key, () -> {
             Graph g = Graph.create();
             int copies = guided ? 2 : 1;
             int context = model.unetConfig().crossAttentionDim();
@@ -273,21 +284,21 @@ public final class Txt2Img implements AutoCloseable {
     }
 
     /** Binds the graph with its LoRA tensors as inputs, not weights: adapters are fed at each run. */
-    private LoraProgram bindWithLoraInputs(Graph g, Map<String, Tensor> inputs, Map<String, Tensor> outputs,
+    private Bound bindWithLoraInputs(Graph g, Map<String, Tensor> inputs, Map<String, Tensor> outputs,
             WeightSource weights) {
         List<Tensor> loraInputs = g.weights().values().stream().filter(t -> t.name().contains(".lora_")).toList();
         Map<String, Tensor> all = new LinkedHashMap<>(inputs);
         loraInputs.forEach(t -> all.put(t.name(), t));
-        return new LoraProgram(bind(new Program(all, outputs), weights), loraInputs);
+        return new Bound(bind(new Program(all, outputs), weights), loraInputs);
     }
 
-    private Session vaeSession(int n, int h, int w) {
-        return sessions.computeIfAbsent("vae:" + n + "x" + h + "x" + w, key -> {
+    private Bound vaeSession(int n, int h, int w) {
+        return sessions.get("vae:" + n + "x" + h + "x" + w, () -> {
             Graph g = Graph.create();
             Tensor latents = g.input("latents", DType.FLOAT32, Shape.of(n, model.vaeConfig().latentChannels(), h, w));
             Tensor scaled = latents.div(model.vaeConfig().scalingFactor()).cast(dtype);
             Tensor image = new AutoencoderKL(g, dtype, "", model.vaeConfig()).decode(scaled).cast(DType.FLOAT32);
-            return bind(new Program(Map.of("latents", latents), Map.of("image", image)), model.vae());
+            return new Bound(bind(new Program(Map.of("latents", latents), Map.of("image", image)), model.vae()), List.of());
         });
     }
 
@@ -311,11 +322,21 @@ public final class Txt2Img implements AutoCloseable {
         return t;
     }
 
+    /** The sessions kept, those built and those closed to keep within the bound, since this pipeline was made. */
+    public record SessionStats(int open, long builds, long evictions) {
+    }
+
+    public SessionStats sessionStats() {
+        return new SessionStats(sessions.size(), sessions.builds(), sessions.evictions());
+    }
+
+    /** Closes every session, giving their memory back; the next drawing builds the ones it needs. */
+    public void closeSessions() {
+        sessions.close();
+    }
+
     @Override
     public void close() {
-        sessions.values().forEach(Session::close);
-        sessions.clear();
-        adaptable.values().forEach(p -> p.session().close());
-        adaptable.clear();
+        closeSessions();
     }
 }

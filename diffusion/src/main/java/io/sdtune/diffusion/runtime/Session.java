@@ -64,7 +64,7 @@ public final class Session implements AutoCloseable {
             return new Session(ENV.createSession(model, options), bound, program, model.length);
         } catch (OrtException e) {
             bound.forEach(OnnxTensor::close);
-            throw new RuntimeException("ONNX Runtime rejected the graph: " + e.getMessage(), e);
+            throw AllocationFailedException.of("ONNX Runtime rejected the graph", e);
         } catch (RuntimeException e) {
             bound.forEach(OnnxTensor::close);
             throw e;
@@ -106,7 +106,11 @@ public final class Session implements AutoCloseable {
         return modelBytes;
     }
 
-    /** Runs once: every program input must be fed; returns every output in new host buffers. */
+    /**
+     * Runs once: every program input must be fed; returns every output in new host buffers.
+     *
+     * @throws AllocationFailedException when ONNX Runtime cannot allocate what the run needs
+     */
     public Map<String, TensorData> run(Map<String, TensorData> feeds) {
         Map<String, TensorData> outputs = new LinkedHashMap<>();
         program.outputs().forEach((name, t) -> outputs.put(name, TensorData.allocate(t.dtype(), t.shape())));
@@ -135,7 +139,7 @@ public final class Session implements AutoCloseable {
             }
             session.run(inputs, pinned).close();
         } catch (OrtException e) {
-            throw new RuntimeException("ONNX Runtime run failed: " + e.getMessage(), e);
+            throw AllocationFailedException.of("ONNX Runtime run failed", e);
         } finally {
             created.forEach(OnnxTensor::close);
         }

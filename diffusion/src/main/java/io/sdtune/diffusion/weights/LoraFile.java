@@ -1,6 +1,7 @@
 package io.sdtune.diffusion.weights;
 
 import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.TensorData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,6 +93,13 @@ public final class LoraFile {
     private record Entry(Target target, String part) {
     }
 
+    /** A tensor of the file and the key it is stored under. */
+    private record Stored(String key, TensorData tensor) {
+        Shape shape() {
+            return tensor.shape();
+        }
+    }
+
     private final Path file;
     private final Map<Component, Map<String, Layer>> layers;
 
@@ -101,12 +109,14 @@ public final class LoraFile {
     }
 
     /**
-     * Reads {@code file}; {@code linearLayers} are each component's linear layer paths (to resolve kohya's
-     * underscored names and to check that every adapted layer exists).
+     * Reads {@code file}; {@code linearLayers} are each component's linear layers, by path, with the shape of their
+     * weight {@code [out, in]} (to resolve kohya's underscored names, to check that every adapted layer exists and
+     * that its matrices fit it).
      *
-     * @throws IllegalArgumentException listing the keys that match no layer of this model
+     * @throws IllegalArgumentException listing the keys that match no layer of this model, or naming a key whose
+     *         matrix does not fit its layer with both shapes
      */
-    public static LoraFile read(Path file, Map<Component, Set<String>> linearLayers) {
+    public static LoraFile read(Path file, Map<Component, Map<String, Shape>> linearLayers) {
         try (SafeTensors st = SafeTensors.open(file)) {
             return parse(file, st.keys(), st::get, linearLayers);
         } catch (IOException e) {
@@ -118,7 +128,7 @@ public final class LoraFile {
      * The LoRA that {@code tensors} hold, named in any layout {@link #read} takes (a training graph's as
      * {@link io.sdtune.diffusion.nn.Lora} names them), to be written to {@code file}.
      */
-    public static LoraFile of(Path file, Map<String, TensorData> tensors, Map<Component, Set<String>> linearLayers) {
+    public static LoraFile of(Path file, Map<String, TensorData> tensors, Map<Component, Map<String, Shape>> linearLayers) {
         return parse(file, tensors.keySet(), tensors::get, linearLayers);
     }
 
@@ -128,12 +138,12 @@ public final class LoraFile {
     }
 
     private static <E extends Exception> LoraFile parse(Path file, Set<String> keys, Tensors<E> tensors,
-            Map<Component, Set<String>> linearLayers) throws E {
+            Map<Component, Map<String, Shape>> linearLayers) throws E {
         Map<String, Target> kohyaNames = new HashMap<>();
-        linearLayers.forEach((c, paths) -> paths.forEach(p -> kohyaNames.put(c.kohyaName(p), new Target(c, p))));
-        Map<Target, TensorData> down = new LinkedHashMap<>();
-        Map<Target, TensorData> up = new LinkedHashMap<>();
-        Map<Target, TensorData> alphas = new LinkedHashMap<>();
+        linearLayers.forEach((c, paths) -> paths.keySet().forEach(p -> kohyaNames.put(c.kohyaName(p), new Target(c, p))));
+        Map<Target, Stored> down = new LinkedHashMap<>();
+        Map<Target, Stored> up = new LinkedHashMap<>();
+        Map<Target, Stored> alphas = new LinkedHashMap<>();
         Set<String> unmatched = new TreeSet<>();
         for (String key : keys) {
             Entry e = entry(key, linearLayers, kohyaNames);
@@ -141,7 +151,7 @@ public final class LoraFile {
                 unmatched.add(key);
                 continue;
             }
-            TensorData t = tensors.get(key);
+            Stored t = new Stored(key, tensors.get(key));
             switch (e.part()) {
                 case "down" -> down.put(e.target(), t);
                 case "up" -> up.put(e.target(), t);
@@ -158,20 +168,56 @@ public final class LoraFile {
         for (Component c : Component.values()) {
             layers.put(c, new LinkedHashMap<>());
         }
-        for (Target target : down.keySet()) {
-            TensorData d = down.get(target);
-            TensorData u = up.get(target);
-            if (u == null || u.shape().dim(1) != d.shape().dim(0)) {
-                throw new IllegalArgumentException(file + ": layer " + target.component().prefix + target.layer()
-                        + " has no matching up/B matrix for its down/A matrix " + d.shape());
+        for (Target target : up.keySet()) {
+            if (!down.containsKey(target)) {
+                throw new IllegalArgumentException(file + ": LoRA tensor '" + up.get(target).key() + "' has no down/A matrix");
             }
-            layers.get(target.component()).put(target.layer(), new Layer(d, u, alphas.get(target)));
+        }
+        for (Target target : down.keySet()) {
+            Stored d = down.get(target);
+            Stored u = up.get(target);
+            if (u == null) {
+                throw new IllegalArgumentException(file + ": LoRA tensor '" + d.key() + "' has no up/B matrix");
+            }
+            Stored alpha = alphas.get(target);
+            requireFit(file, target, linearLayers.get(target.component()).get(target.layer()), d, u, alpha);
+            layers.get(target.component()).put(target.layer(),
+                    new Layer(d.tensor(), u.tensor(), alpha == null ? null : alpha.tensor()));
         }
         return new LoraFile(file, layers);
     }
 
+    /**
+     * Checks a layer's matrices against its weight {@code [out, in]}: {@code down [r, in]}, {@code up [out, r]},
+     * {@code 1 <= r <= min(in, out)} (a greater rank adds nothing), a one-value alpha. Indexed with the model's
+     * sizes, a matrix of another shape would be read out of bounds or as wrong weights.
+     */
+    private static void requireFit(Path file, Target target, Shape weight, Stored down, Stored up, Stored alpha) {
+        long out = weight.dim(0);
+        long in = weight.dim(1);
+        String layer = "layer " + target.component().prefix + target.layer() + " has weight " + weight + " [out, in]";
+        if (down.shape().rank() != 2 || down.shape().dim(1) != in) {
+            throw misfit(file, down, layer + ": its down/A matrix must be [rank, " + in + "]");
+        }
+        long rank = down.shape().dim(0);
+        if (rank < 1 || rank > Math.min(in, out)) {
+            throw misfit(file, down, layer + ": the rank must be 1 to min(out, in) = " + Math.min(in, out));
+        }
+        if (up.shape().rank() != 2 || up.shape().dim(0) != out || up.shape().dim(1) != rank) {
+            throw misfit(file, up, layer + " and rank " + rank + ": its up/B matrix must be [" + out + ", " + rank + "]");
+        }
+        if (alpha != null && alpha.shape().size() != 1) {
+            throw misfit(file, alpha, "an alpha is one value");
+        }
+    }
+
+    private static IllegalArgumentException misfit(Path file, Stored tensor, String rule) {
+        return new IllegalArgumentException(file + ": LoRA tensor '" + tensor.key() + "' is " + tensor.shape()
+                + ", but " + rule);
+    }
+
     /** The layer and part {@code key} holds, or null when it names no linear layer of the model. */
-    private static Entry entry(String key, Map<Component, Set<String>> linearLayers, Map<String, Target> kohyaNames) {
+    private static Entry entry(String key, Map<Component, Map<String, Shape>> linearLayers, Map<String, Target> kohyaNames) {
         Matcher m = KOHYA.matcher(key);
         if (m.matches()) {
             Target target = kohyaNames.get(m.group(1));
@@ -181,12 +227,12 @@ public final class LoraFile {
         for (Component c : Component.values()) {
             if (key.startsWith(c.prefix)) {
                 Entry e = diffusersEntry(c, key.substring(c.prefix.length()));
-                return e != null && linearLayers.get(c).contains(e.target().layer()) ? e : null;
+                return e != null && linearLayers.get(c).containsKey(e.target().layer()) ? e : null;
             }
         }
         for (Component c : Component.values()) {
             Entry e = diffusersEntry(c, key);
-            if (e != null && linearLayers.get(c).contains(e.target().layer())) {
+            if (e != null && linearLayers.get(c).containsKey(e.target().layer())) {
                 return e;
             }
         }

@@ -3,6 +3,7 @@ package io.sdtune.diffusion.weights;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.nn.clip.ClipTextConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -16,6 +17,8 @@ import java.util.List;
  * as diffusers' {@code load_textual_inversion} registers them.
  */
 public record TextualInversionFile(String token, TensorData vectors) {
+    /** The text encoder's token embedding, whose rows the vectors join. */
+    public static final String TOKEN_EMBEDDING = "text_model.embeddings.token_embedding.weight";
 
     public static TextualInversionFile read(Path file) {
         try (SafeTensors st = SafeTensors.open(file)) {
@@ -37,6 +40,22 @@ public record TextualInversionFile(String token, TensorData vectors) {
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * This embedding, checked to fit {@code textEncoder}: each vector as wide as a row of its token embedding. A
+     * vector of another width would be copied into the added rows short or past them.
+     *
+     * @throws IllegalArgumentException naming the token, the token embedding and both shapes
+     */
+    public TextualInversionFile requireFits(ClipTextConfig textEncoder) {
+        long hidden = textEncoder.hiddenSize();
+        if (vectors.shape().dim(1) != hidden) {
+            throw new IllegalArgumentException("Textual Inversion embedding '" + token + "' is " + vectors.shape()
+                    + ", but the text encoder's " + TOKEN_EMBEDDING + " is " + Shape.of(textEncoder.vocabSize(), hidden)
+                    + ": each vector must have " + hidden + " values");
+        }
+        return this;
     }
 
     /** The tokens the vectors stand for: {@code <t>}, {@code <t>_1}, ... */

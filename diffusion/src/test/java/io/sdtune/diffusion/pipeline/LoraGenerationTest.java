@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +26,7 @@ class LoraGenerationTest {
     static Path dir;
     static StableDiffusion model;
     static Txt2Img pipeline;
-    static Map<LoraFile.Component, Set<String>> layers;
+    static Map<LoraFile.Component, Map<String, Shape>> layers;
 
     @BeforeAll
     static void tinyModel() {
@@ -63,7 +62,7 @@ class LoraGenerationTest {
         WeightSource base = unet ? model.unet() : model.textEncoder();
         Random random = new Random(9);
         Map<String, TensorData> tensors = new LinkedHashMap<>();
-        for (String layer : layers.get(component)) {
+        for (String layer : layers.get(component).keySet()) {
             String projections = unet ? ".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)" : ".*\\.self_attn\\.(q|k|v|out)_proj";
             if (!layer.matches(projections)) {
                 continue;

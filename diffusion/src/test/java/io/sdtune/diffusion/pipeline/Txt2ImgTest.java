@@ -110,6 +110,26 @@ class Txt2ImgTest {
                 .startsWith("a photo of a cat\nNegative prompt: blurry").contains("Seed: 9");
     }
 
+    @Test
+    void sessionsBeyondTheBoundAreClosedLeastRecentlyUsedFirstAndBuiltAgainAlike() {
+        GenerationParams small = params(7, "ddim");
+        try (StableDiffusion sd = StableDiffusion.load(modelDir); Txt2Img pipeline = new Txt2Img(sd, Device.CPU, DType.FLOAT32, 4)) {
+            byte[] first = pipeline.generate(small, null).get(0).rgb();
+            assertThat(pipeline.sessionStats()).isEqualTo(new Txt2Img.SessionStats(3, 3, 0));
+
+            pipeline.generate(small.withSize(64, 128), null);
+            // The text encoder's session serves both sizes; the first size's UNet and VAE are the least recently used.
+            assertThat(pipeline.sessionStats()).isEqualTo(new Txt2Img.SessionStats(4, 5, 1));
+            byte[] again = pipeline.generate(small, null).get(0).rgb();
+
+            assertThat(pipeline.sessionStats()).isEqualTo(new Txt2Img.SessionStats(4, 7, 3));
+            assertThat(again).isEqualTo(first);
+            pipeline.closeSessions();
+            assertThat(pipeline.sessionStats().open()).isZero();
+            assertThat(pipeline.generate(small, null).get(0).rgb()).isEqualTo(first);
+        }
+    }
+
     /** Pixels whose channels differ by more than rounding. */
     private static int differingPixels(GeneratedImage a, GeneratedImage b) {
         int differing = 0;

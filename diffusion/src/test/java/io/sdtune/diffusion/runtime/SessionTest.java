@@ -46,6 +46,19 @@ class SessionTest {
     }
 
     @Test
+    void aBufferTheRuntimeCannotAllocateIsReportedAsAnAllocationFailure() {
+        // A 4 TiB intermediate: more than any machine here has, so ONNX Runtime's allocation fails at run time.
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(1, 1));
+        Tensor mean = x.expand(Shape.of(1 << 20, 1 << 20)).mean();
+
+        try (Session s = Session.create(new Program(Map.of("x", x), Map.of("mean", mean)), key -> null, Device.CPU)) {
+            assertThatThrownBy(() -> s.run(Map.of("x", TensorData.of(new float[] {1}, 1, 1))))
+                    .isInstanceOf(AllocationFailedException.class).hasMessageStartingWith("ONNX Runtime run failed: ");
+        }
+    }
+
+    @Test
     void constantsAndRangesAreComputedByTheRuntime() {
         Graph g = Graph.create();
         Tensor positions = g.arange(0, 5, 1, DType.INT64);

@@ -15,14 +15,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Converting LoRAs between diffusers' and kohya's layouts, bit for bit. */
+/** Converting LoRAs between diffusers' and kohya's layouts, bit for bit; matrices that do not fit their layer refused. */
 class LoraFileTest {
-    private static final Map<LoraFile.Component, Set<String>> SD15 =
+    private static final Map<LoraFile.Component, Map<String, Shape>> SD15 =
             StableDiffusion.linearLayers(UNet2DConditionConfig.sd15(), ClipTextConfig.sd15());
+    private static final Map<LoraFile.Component, Map<String, Shape>> TINY =
+            StableDiffusion.linearLayers(UNet2DConditionConfig.tiny(ClipTextConfig.tiny().hiddenSize()), ClipTextConfig.tiny());
     private static final String LAYER = "down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_v";
     private static final String TEXT_LAYER = "text_model.encoder.layers.11.self_attn.out_proj";
 
@@ -160,15 +161,17 @@ class LoraFileTest {
     void layersBeyondTheScriptsTargetsTakeTheirComponentsDiffusersModuleToo(@TempDir Path dir) throws Exception {
         String ff = "down_blocks.1.attentions.0.transformer_blocks.0.ff.net.2";
         String fc1 = "text_model.encoder.layers.0.mlp.fc1";
-        assertThat(SD15.get(LoraFile.Component.UNET)).contains(ff);
-        assertThat(SD15.get(LoraFile.Component.TEXT_ENCODER)).contains(fc1);
+        assertThat(SD15.get(LoraFile.Component.UNET)).containsKey(ff);
+        assertThat(SD15.get(LoraFile.Component.TEXT_ENCODER)).containsKey(fc1);
         Random random = new Random(7);
         Map<String, TensorData> kohya = new LinkedHashMap<>();
-        for (String k : List.of("lora_unet_" + ff.replace('.', '_'), "lora_te_" + fc1.replace('.', '_'))) {
-            kohya.put(k + ".lora_down.weight", TensorData.randn(DType.FLOAT32, Shape.of(2, 8), 1, random));
-            kohya.put(k + ".lora_up.weight", TensorData.randn(DType.FLOAT32, Shape.of(8, 2), 1, random));
+        Map<String, Shape> weights = Map.of("lora_unet_" + ff.replace('.', '_'), SD15.get(LoraFile.Component.UNET).get(ff),
+                "lora_te_" + fc1.replace('.', '_'), SD15.get(LoraFile.Component.TEXT_ENCODER).get(fc1));
+        weights.forEach((k, weight) -> {
+            kohya.put(k + ".lora_down.weight", TensorData.randn(DType.FLOAT32, Shape.of(2, weight.dim(1)), 1, random));
+            kohya.put(k + ".lora_up.weight", TensorData.randn(DType.FLOAT32, Shape.of(weight.dim(0), 2), 1, random));
             kohya.put(k + ".alpha", TensorData.scalar(DType.FLOAT32, 2));
-        }
+        });
         SafeTensors.write(dir.resolve("k.safetensors"), kohya, Map.of());
 
         LoraFile.read(dir.resolve("k.safetensors"), SD15).write(dir.resolve("d.safetensors"), LoraFile.Layout.DIFFUSERS);
@@ -223,6 +226,56 @@ class LoraFileTest {
                 .hasMessageContaining("2 LoRA keys match no layer of this model's UNet or text encoder")
                 .hasMessageContaining("lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight")
                 .hasMessageContaining("layers.12.self_attn.q_proj.lora_A.weight");
+    }
+
+    @Test
+    void aMatrixThatDoesNotFitItsLayerIsRefusedNamingTheKeyAndBothShapes(@TempDir Path dir) throws Exception {
+        String layer = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
+        Shape weight = TINY.get(LoraFile.Component.UNET).get(layer);
+        String key = "unet." + layer + ".lora.down.weight";
+        Path file = dir.resolve("wide.safetensors");
+        SafeTensors.write(file, Map.of(key, TensorData.allocate(DType.FLOAT32, Shape.of(4, weight.dim(1) + 1)),
+                "unet." + layer + ".lora.up.weight", TensorData.allocate(DType.FLOAT32, Shape.of(weight.dim(0), 4))), Map.of());
+
+        assertThatThrownBy(() -> LoraFile.read(file, TINY)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(file + ": LoRA tensor '" + key + "' is [4, " + (weight.dim(1) + 1) + "], but layer unet." + layer
+                        + " has weight " + weight + " [out, in]: its down/A matrix must be [rank, " + weight.dim(1) + "]");
+    }
+
+    @Test
+    void anUpMatrixOfAnotherLayerOrRankIsRefused(@TempDir Path dir) throws Exception {
+        String layer = "text_model.encoder.layers.0.self_attn.out_proj";
+        Shape weight = TINY.get(LoraFile.Component.TEXT_ENCODER).get(layer);
+        String prefix = "lora_te_" + layer.replace('.', '_');
+        Path file = dir.resolve("kohya.safetensors");
+        SafeTensors.write(file, Map.of(
+                prefix + ".lora_down.weight", TensorData.allocate(DType.FLOAT32, Shape.of(4, weight.dim(1))),
+                prefix + ".lora_up.weight", TensorData.allocate(DType.FLOAT32, Shape.of(weight.dim(0), 8))), Map.of());
+
+        assertThatThrownBy(() -> LoraFile.read(file, TINY))
+                .hasMessage(file + ": LoRA tensor '" + prefix + ".lora_up.weight' is [" + weight.dim(0) + ", 8], but layer "
+                        + "text_encoder." + layer + " has weight " + weight + " [out, in] and rank 4: its up/B matrix must be ["
+                        + weight.dim(0) + ", 4]");
+    }
+
+    @Test
+    void aRankBeyondTheLayersWidthAndAnUpWithoutDownAreRefused(@TempDir Path dir) throws Exception {
+        String layer = "mid_block.attentions.0.transformer_blocks.0.attn2.to_k";
+        Shape weight = TINY.get(LoraFile.Component.UNET).get(layer);
+        long rank = Math.min(weight.dim(0), weight.dim(1)) + 1;
+        Path tooHigh = dir.resolve("rank.safetensors");
+        SafeTensors.write(tooHigh, Map.of(
+                "unet." + layer + ".lora_A.weight", TensorData.allocate(DType.FLOAT32, Shape.of(rank, weight.dim(1))),
+                "unet." + layer + ".lora_B.weight", TensorData.allocate(DType.FLOAT32, Shape.of(weight.dim(0), rank))), Map.of());
+        Path orphan = dir.resolve("orphan.safetensors");
+        SafeTensors.write(orphan, Map.of("unet." + layer + ".lora_B.weight",
+                TensorData.allocate(DType.FLOAT32, Shape.of(weight.dim(0), 4))), Map.of());
+
+        assertThatThrownBy(() -> LoraFile.read(tooHigh, TINY))
+                .hasMessageContaining("'unet." + layer + ".lora_A.weight' is [" + rank + ", " + weight.dim(1) + "]")
+                .hasMessageEndingWith("the rank must be 1 to min(out, in) = " + (rank - 1));
+        assertThatThrownBy(() -> LoraFile.read(orphan, TINY))
+                .hasMessage(orphan + ": LoRA tensor 'unet." + layer + ".lora_B.weight' has no down/A matrix");
     }
 
     private static byte[] bytes(TensorData t) {

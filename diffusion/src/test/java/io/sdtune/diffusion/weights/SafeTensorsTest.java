@@ -9,6 +9,7 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.TensorData;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -145,6 +146,19 @@ class SafeTensorsTest {
 
         assertThatThrownBy(() -> SafeTensors.open(file))
                 .hasMessage(file + ": header length 1000 reaches past the end of the file (12 bytes)");
+    }
+
+    @Test
+    void rejectsAHeaderLengthBeyondTheReadersLimitBeforeReadingIt() throws IOException {
+        // A file as long as the header it claims, so that only the bound refuses it.
+        Path file = dir.resolve("huge-header.safetensors");
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(Long.BYTES + 100_000_001L);
+            f.write(ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(100_000_001L).array());
+        }
+
+        assertThatThrownBy(() -> SafeTensors.open(file)).hasMessage(file
+                + ": header length 100000001 exceeds the limit of 100000000 bytes that safetensors readers apply");
     }
 
     @Test
