@@ -6,6 +6,7 @@ import io.sdtune.contracts.Message;
 import io.sdtune.contracts.json.JsonCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -49,12 +50,22 @@ final class Broker {
         send(topic, message.key(), new String(JsonCodec.encode(message), StandardCharsets.UTF_8));
     }
 
+    /** Published with the record timestamp {@code at}, as if written then. */
+    static void publish(String topic, Message message, Instant at) {
+        send(new ProducerRecord<>(topic, null, at.toEpochMilli(), message.key(),
+                new String(JsonCodec.encode(message), StandardCharsets.UTF_8)));
+    }
+
     static void send(String topic, String key, String value) {
+        send(new ProducerRecord<>(topic, key, value));
+    }
+
+    private static void send(ProducerRecord<String, String> record) {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config(), new StringSerializer(),
                 new StringSerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, value)).get();
+            producer.send(record).get();
         } catch (InterruptedException | ExecutionException e) {
-            throw new AssertionError("cannot publish on " + topic, e);
+            throw new AssertionError("cannot publish on " + record.topic(), e);
         }
     }
 

@@ -13,8 +13,10 @@ import java.util.stream.IntStream;
 public record GenerationStatus(String requestId, String state, String prompt, List<String> images,
         GenerationResult.Timings timings, String reason, Instant updated) {
 
+    static final String PENDING = "pending";
+
     static GenerationStatus pending(String requestId, Instant submitted) {
-        return new GenerationStatus(requestId, "pending", null, null, null, null, submitted);
+        return new GenerationStatus(requestId, PENDING, null, null, null, null, submitted);
     }
 
     static GenerationStatus of(GenerationResult result, Instant at) {

@@ -11,15 +11,16 @@ import io.sdtune.gateway.api.MessageForm;
 import io.sdtune.gateway.messaging.EventReader;
 import io.sdtune.gateway.messaging.Publisher;
 import io.sdtune.gateway.model.DefaultBaseModel;
+import io.sdtune.gateway.state.Retained;
+import io.sdtune.gateway.state.RetentionLimits;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -29,14 +30,12 @@ import org.jboss.logging.Logger;
  * Generation requests and their outcome: every request, this gateway's or another's, read from
  * {@value Topics#GENERATION_REQUESTS} from its beginning, is pending until its result, read from
  * {@value Topics#GENERATION_RESULTS} from its beginning; the requests also give the generations their
- * prompts, so the recent generations of any client show what they drew.
+ * prompts, so the recent generations of any client show what they drew. As many as {@link RetentionLimits}
+ * keeps.
  */
 @ApplicationScoped
 public class Generations {
     private static final Logger LOG = Logger.getLogger(Generations.class);
-
-    private final Map<String, GenerationStatus> statuses = new ConcurrentHashMap<>();
-    private final Map<String, String> prompts = new ConcurrentHashMap<>();
 
     @Inject
     Publisher publisher;
@@ -44,6 +43,16 @@ public class Generations {
     EventReader reader;
     @Inject
     DefaultBaseModel baseModel;
+    @Inject
+    RetentionLimits limits;
+
+    private Retained<GenerationStatus> statuses;
+
+    @PostConstruct
+    void bound() {
+        statuses = new Retained<>(limits.maxGenerations(), limits.maxAge(), GenerationStatus::updated,
+                status -> !status.state().equals(GenerationStatus.PENDING));
+    }
 
     /**
      * The body is a generation request less {@code request_id}; {@code base_model_id} and {@code seed} may
@@ -60,14 +69,13 @@ public class Generations {
             form.orElse("width", baseModel.resolution()).orElse("height", baseModel.resolution());
         }
         GenerationRequest request = form.decode(GenerationRequest.class, problem -> false).withDefaults();
-        prompts.put(request.requestId(), request.prompt());
-        statuses.putIfAbsent(request.requestId(), GenerationStatus.pending(request.requestId(), Instant.now()));
+        requested(request, Instant.now());
         publisher.publish(Topics.GENERATION_REQUESTS, request);
         return request;
     }
 
     public Optional<GenerationStatus> status(String requestId) {
-        return Optional.ofNullable(statuses.get(requestId)).map(this::withPrompt);
+        return statuses.get(requestId);
     }
 
     /** The {@code limit} most recently submitted or finished generations, newest first. */
@@ -75,18 +83,20 @@ public class Generations {
         return statuses.values().stream()
                 .sorted(Comparator.comparing(GenerationStatus::updated).reversed())
                 .limit(limit)
-                .map(this::withPrompt)
                 .toList();
     }
 
-    private GenerationStatus withPrompt(GenerationStatus status) {
-        return status.withPrompt(prompts.get(status.requestId()));
+    /** Pending since {@code at} unless its result came first, with its prompt. */
+    private void requested(GenerationRequest request, Instant at) {
+        statuses.update(request.requestId(), status ->
+                (status != null ? status : GenerationStatus.pending(request.requestId(), at)).withPrompt(request.prompt()));
     }
 
     @Incoming("generation-results")
     void onResult(ConsumerRecord<String, String> record) {
-        reader.decode(record, GenerationResult.class).ifPresent(result -> statuses.put(result.requestId(),
-                GenerationStatus.of(result, Instant.ofEpochMilli(record.timestamp()))));
+        reader.decode(record, GenerationResult.class).ifPresent(result -> statuses.update(result.requestId(),
+                status -> GenerationStatus.of(result, Instant.ofEpochMilli(record.timestamp()))
+                        .withPrompt(status == null ? null : status.prompt())));
     }
 
     /**
@@ -98,9 +108,7 @@ public class Generations {
         try {
             byte[] value = record.value() == null ? null : record.value().getBytes(StandardCharsets.UTF_8);
             GenerationRequest request = JsonCodec.decode(value, GenerationRequest.class);
-            prompts.put(request.requestId(), request.prompt());
-            statuses.putIfAbsent(request.requestId(),
-                    GenerationStatus.pending(request.requestId(), Instant.ofEpochMilli(record.timestamp())));
+            requested(request, Instant.ofEpochMilli(record.timestamp()));
         } catch (InvalidMessageException e) {
             LOG.debugf("skipping %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
         }

@@ -1,0 +1,13 @@
+package io.sdtune.gateway;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+import java.util.Map;
+
+/** Bounds small enough for a test to reach: 3 jobs and 3 generations kept. */
+public class TightLimits implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of("sdtune.gateway.retention.max-jobs", "3",
+                "sdtune.gateway.retention.max-generations", "3");
+    }
+}
