@@ -131,9 +131,7 @@ public class AdapterLibrary {
         if (p != null) {
             bytes -= p.manifest().totalSize();
         }
-        Path file = safetensors(Shelf.ADAPTERS.at(adapterId));
-        Object parsed = kind == AdapterKind.LORA ? LoraFile.read(file, models.base().model().linearLayers())
-                : TextualInversionFile.read(file);
+        Object parsed = read(adapterId, safetensors(Shelf.ADAPTERS.at(adapterId)), kind);
         loads++;
         hot.put(adapterId, new Parsed(manifest, parsed));
         bytes += manifest.totalSize();
@@ -144,6 +142,23 @@ public class AdapterLibrary {
             evictions++;
         }
         return parsed;
+    }
+
+    /**
+     * The file parsed and checked against the base model: a LoRA's matrices against the layers they name, an
+     * embedding's width against the token embedding.
+     *
+     * @throws Rejected naming the adapter and what does not fit (the key and both shapes), or why the file is unreadable
+     */
+    private Object read(String adapterId, Path file, AdapterKind kind) {
+        var base = models.base().model();
+        try {
+            return kind == AdapterKind.LORA ? LoraFile.read(file, base.linearLayers())
+                    : TextualInversionFile.read(file).requireFits(base.textEncoderConfig());
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new Rejected("adapter " + adapterId + " does not fit base model " + models.baseModelId() + ": "
+                    + e.getMessage().replace(file.toString(), file.getFileName().toString()));
+        }
     }
 
     /** The artifact's one weights file (diffusers' pytorch_lora_weights / learned_embeds .safetensors). */

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.diffusion.pipeline.GenerationParams;
+import io.sdtune.diffusion.runtime.AllocationFailedException;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,6 +59,9 @@ public class Batcher {
 
     @Inject
     AdapterLibrary adapters;
+
+    @Inject
+    ResidentModels models;
 
     @Inject
     MeterRegistry registry;
@@ -185,7 +189,7 @@ public class Batcher {
         running = r;
         ScheduledFuture<?> expiry = watchdog.schedule(() -> expire(r), batchTimeout.toNanos(), TimeUnit.NANOSECONDS);
         try {
-            drawNow(waiting);
+            drawNow(waiting, false);
         } finally {
             expiry.cancel(false);
             running = null;
@@ -211,7 +215,12 @@ public class Batcher {
         behind.forEach(p -> p.result().completeExceptionally(new Rejected(reason + ": waiting behind a batch past it")));
     }
 
-    private void drawNow(List<Pending> batch) {
+    /**
+     * Draws the batch; when memory runs out (ONNX Runtime's allocation or the JVM's), the resident sessions are
+     * closed to give their memory back and the batch is drawn again in two halves - once: what fails then is
+     * answered failed with the reason.
+     */
+    private void drawNow(List<Pending> batch, boolean halved) {
         try {
             long started = System.currentTimeMillis();
             GenerationRequest first = batch.get(0).request();
@@ -226,6 +235,22 @@ public class Batcher {
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(new Drawn(images.get(i), started, loaded - started, drawn - loaded));
             }
+        } catch (AllocationFailedException | OutOfMemoryError e) {
+            models.closeSessions();
+            GenerationRequest first = batch.get(0).request();
+            int images = batch.stream().mapToInt(p -> p.request().numImagesPerPrompt()).sum();
+            if (!halved && batch.size() > 1) {
+                LOG.warnf("out of memory drawing %d request(s), %d image(s) at %dx%d: drawing them in two halves (%s)",
+                        batch.size(), images, first.width(), first.height(), e.getMessage());
+                int half = (batch.size() + 1) / 2;
+                drawNow(batch.subList(0, half), true);
+                drawNow(batch.subList(half, batch.size()), true);
+                return;
+            }
+            LOG.errorf(e, "out of memory drawing %d image(s) at %dx%d", images, first.width(), first.height());
+            Rejected reason = new Rejected("out of memory drawing " + images + " image(s) at " + first.width() + "x"
+                    + first.height() + (halved ? " (half of a batch that did not fit)" : "") + ": " + e.getMessage());
+            batch.forEach(p -> p.result().completeExceptionally(reason));
         } catch (RuntimeException | Error e) {
             // Every waiting consumer thread hears of it (none may hang), and the drawer goes on with the next batch.
             batch.forEach(p -> p.result().completeExceptionally(e));

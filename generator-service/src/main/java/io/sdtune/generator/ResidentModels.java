@@ -50,6 +50,9 @@ public class ResidentModels {
     @ConfigProperty(name = "sdtune.generator.max-dreambooth-models", defaultValue = "1")
     int maxDreamBoothModels;
 
+    @ConfigProperty(name = "sdtune.generator.max-sessions", defaultValue = "" + Txt2Img.DEFAULT_MAX_SESSIONS)
+    int maxSessions;
+
     /** A DreamBooth model and the manifest of the adapter it was loaded from. */
     private record Loaded(Manifest manifest, Resident resident) {
     }
@@ -95,7 +98,7 @@ public class ResidentModels {
         try {
             StableDiffusion model = StableDiffusion.load(cache.fetch(at));
             try {
-                return new Resident(model, new Txt2Img(model, Device.parse(device), DType.valueOf(dtype.toUpperCase())));
+                return new Resident(model, new Txt2Img(model, Device.parse(device), DType.valueOf(dtype.toUpperCase()), maxSessions));
             } catch (RuntimeException e) {
                 model.close();
                 throw e;
@@ -103,6 +106,14 @@ public class ResidentModels {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot fetch model " + at + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Closes the sessions of every resident model, giving their memory back; the next drawing builds what it needs. */
+    public synchronized void closeSessions() {
+        if (base != null) {
+            base.pipeline().closeSessions();
+        }
+        dreamBooth.values().forEach(loaded -> loaded.resident().pipeline().closeSessions());
     }
 
     @PreDestroy

@@ -222,6 +222,26 @@ class GeneratorServiceTest {
     }
 
     @Test
+    void aLoraWhoseMatricesDoNotFitTheLayersTheyNameFailsNamingTheLayerAndBothShapes() throws Exception {
+        String layer = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
+        Shape weight;
+        try (StableDiffusion model = StableDiffusion.load(cache.fetch(Shelf.MODELS.at(BASE)))) {
+            weight = model.linearLayers().get(LoraFile.Component.UNET).get(layer);
+        }
+        long wider = weight.dim(1) + 1;
+        publishLora(Files.createTempDirectory("sdtune-misfit"), "lora-misfit", Map.of(
+                "unet." + layer + ".lora.down.weight", TensorData.allocate(DType.FLOAT32, Shape.of(4, wider)),
+                "unet." + layer + ".lora.up.weight", TensorData.allocate(DType.FLOAT32, Shape.of(weight.dim(0), 4))));
+
+        GenerationResult result = generate(request("misfit", "a dog", 1, List.of(new AppliedAdapter("lora-misfit", 1.0))));
+
+        assertThat(((GenerationResult.Failed) result).reason()).isEqualTo("adapter lora-misfit does not fit base model "
+                + BASE + ": pytorch_lora_weights.safetensors: LoRA tensor 'unet." + layer + ".lora.down.weight' is [4, "
+                + wider + "], but layer unet." + layer + " has weight " + weight + " [out, in]: its down/A matrix must be "
+                + "[rank, " + weight.dim(1) + "]");
+    }
+
+    @Test
     void anEmbeddingAtAnotherScaleFailsWithTheReason() throws Exception {
         publishAdapters();
         GenerationResult result = generate(request("scaled-embedding", "a <cat-toy>", 1,
@@ -259,8 +279,13 @@ class GeneratorServiceTest {
                     .contains("past its timeout of 65 s");
         }
 
+        // The drawer finishes the held batch (its images dropped), then the instance is ready and serves again.
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (get(ready).statusCode() != 200) {
+            assertThat(System.nanoTime()).as("ready once the drawer is back").isLessThan(deadline);
+            Thread.sleep(100);
+        }
         succeeded(generate(request("after-held", "a dog", 1, List.of())));
-        assertThat(get(ready).statusCode()).as("readiness once the drawer is back").isEqualTo(200);
     }
 
     @Test
@@ -384,15 +409,19 @@ class GeneratorServiceTest {
     private void publishLora(Path dir, String id, StableDiffusion model, long seed) throws Exception {
         Random random = new Random(seed);
         Map<String, TensorData> tensors = new LinkedHashMap<>();
-        for (String layer : model.linearLayers().get(LoraFile.Component.UNET)) {
-            if (layer.matches(".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)")) {
-                Shape weight = model.unet().get(layer + ".weight").shape();
-                tensors.put("unet." + layer + ".lora.down.weight",
+        for (var layer : model.linearLayers().get(LoraFile.Component.UNET).entrySet()) {
+            if (layer.getKey().matches(".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)")) {
+                Shape weight = layer.getValue();
+                tensors.put("unet." + layer.getKey() + ".lora.down.weight",
                         TensorData.randn(DType.FLOAT32, Shape.of(4, weight.dim(1)), 0.5, random));
-                tensors.put("unet." + layer + ".lora.up.weight",
+                tensors.put("unet." + layer.getKey() + ".lora.up.weight",
                         TensorData.randn(DType.FLOAT32, Shape.of(weight.dim(0), 4), 0.5, random));
             }
         }
+        publishLora(dir, id, tensors);
+    }
+
+    private void publishLora(Path dir, String id, Map<String, TensorData> tensors) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(id));
         SafeTensors.write(folder.resolve("pytorch_lora_weights.safetensors"), tensors, Map.of("format", "pt"));
         artifacts.publish(Shelf.ADAPTERS.at(id), "LORA", ArtifactFile.allIn(folder), Map.of(AdapterLibrary.BASE_MODEL, BASE));
