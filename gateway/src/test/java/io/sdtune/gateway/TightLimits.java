@@ -3,11 +3,13 @@ package io.sdtune.gateway;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.Map;
 
-/** Bounds small enough for a test to reach: 3 jobs and 3 generations kept. */
+/** Bounds small enough for a test to reach: 3 jobs and 3 generations kept, 30 requests per 30 s a client. */
 public class TightLimits implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of("sdtune.gateway.retention.max-jobs", "3",
-                "sdtune.gateway.retention.max-generations", "3");
+                "sdtune.gateway.retention.max-generations", "3",
+                "sdtune.gateway.rate-limit.requests", "30",
+                "sdtune.gateway.rate-limit.period", "30s");
     }
 }
