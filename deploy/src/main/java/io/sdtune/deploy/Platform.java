@@ -21,7 +21,8 @@ import java.util.function.Consumer;
 /**
  * The embedded default on one machine: a Kafka broker and an S3 server in this JVM (the {@code embedded}
  * module), the base model in the store, and the trainer, generator and gateway as child processes of
- * their packaged Quarkus applications, configured to reach them. Everything it keeps lives under
+ * their packaged Quarkus applications, configured to reach them, and restarted when they exit or stop being
+ * live (ServiceProcess). Everything it keeps lives under
  * {@link Options#dataDir()}, so a restart finds datasets, adapters, images and the topics' records again.
  */
 public final class Platform implements AutoCloseable {
@@ -77,6 +78,7 @@ public final class Platform implements AutoCloseable {
             started.add(gateway);
             progress.accept("Starting the trainer, generator and gateway services (logs in " + logs + ")");
             awaitReady(started);
+            started.forEach(service -> service.supervise(progress));
             return new Platform(options.baseModel(), infrastructure, List.copyOf(started), gateway);
         } catch (RuntimeException e) {
             started.forEach(ServiceProcess::close);
@@ -105,6 +107,12 @@ public final class Platform implements AutoCloseable {
         Map<String, URI> uris = new HashMap<>();
         services.forEach(s -> uris.put(s.name(), s.uri()));
         return uris;
+    }
+
+    /** The service {@code name} ({@code trainer-service}, {@code generator-service}, {@code gateway}). */
+    ServiceProcess service(String name) {
+        return services.stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no service " + name));
     }
 
     /** Stops the gateway first (no new requests), then the trainer and generator, then the broker and store. */

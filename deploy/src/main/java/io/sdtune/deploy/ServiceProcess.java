@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,25 +15,43 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * One service of the platform as a child JVM running its packaged Quarkus application, its configuration given
- * as system properties (which Quarkus reads before application.properties), its output in a log file. Ready
- * when its {@code /q/health/ready} answers 200; closing it asks for a graceful shutdown (SIGTERM, which Quarkus
- * turns into draining its consumers), then kills it if that takes too long.
+ * as system properties (which Quarkus reads before application.properties), its output appended to a log file.
+ * Ready when its {@code /q/health/ready} answers 200; closing it asks for a graceful shutdown (SIGTERM, which
+ * Quarkus turns into draining its consumers), then kills it if that takes too long.
+ *
+ * <p>Once {@link #supervise supervised}, it is kept running as Kubernetes keeps a container with
+ * {@code restartPolicy: Always} and a liveness probe: a process that exits, or whose {@code /q/health/live}
+ * fails {@value #LIVENESS_FAILURES} times in a row (one probe every {@link #LIVENESS_PERIOD}), is stopped and
+ * started again after a back-off that doubles from {@link #FIRST_BACKOFF} up to {@link #MAX_BACKOFF}, and
+ * starts over once a run has lasted {@link #STABLE_RUN}.
  */
 final class ServiceProcess implements AutoCloseable {
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
     private static final int LOG_LINES_ON_FAILURE = 40;
+    static final Duration LIVENESS_PERIOD = Duration.ofSeconds(5);
+    static final int LIVENESS_FAILURES = 3;
+    static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+    static final Duration STABLE_RUN = Duration.ofMinutes(10);
 
     private final String name;
-    private final Process process;
+    private final List<String> command;
     private final URI uri;
     private final Path log;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final AtomicInteger restarts = new AtomicInteger();
+    private volatile Process process;
+    private volatile boolean closing;
+    private Thread supervisor;
 
-    private ServiceProcess(String name, Process process, URI uri, Path log) {
+    private ServiceProcess(String name, List<String> command, URI uri, Path log) {
         this.name = name;
-        this.process = process;
+        this.command = command;
         this.uri = uri;
         this.log = log;
     }
@@ -50,16 +69,109 @@ final class ServiceProcess implements AutoCloseable {
         config.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(app.toString());
+        ServiceProcess service = new ServiceProcess(name, List.copyOf(command), URI.create("http://localhost:" + port), log);
+        service.launch();
+        return service;
+    }
+
+    private void launch() {
         try {
             Files.createDirectories(log.getParent());
-            Process process = new ProcessBuilder(command)
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-            return new ServiceProcess(name, process, URI.create("http://localhost:" + port), log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the " + name + " service: " + e.getMessage(), e);
         }
+    }
+
+    /** From now on, a process that exits or stops being live is started again; {@code console} hears each restart. */
+    void supervise(Consumer<String> console) {
+        supervisor = new Thread(() -> superviseUntilClosed(console), "supervisor-" + name);
+        supervisor.setDaemon(true);
+        supervisor.start();
+    }
+
+    private void superviseUntilClosed(Consumer<String> console) {
+        Duration backoff = FIRST_BACKOFF;
+        while (!closing) {
+            Instant started = Instant.now();
+            String why = awaitExitOrDeath();
+            if (closing) {
+                return;
+            }
+            if (Duration.between(started, Instant.now()).compareTo(STABLE_RUN) >= 0) {
+                backoff = FIRST_BACKOFF;
+            }
+            int restart = restarts.incrementAndGet();
+            console.accept("sdtune: the " + name + " service " + why + "; restarting it in " + backoff.toMillis()
+                    + " ms (restart " + restart + ", log " + log + ")");
+            try {
+                Thread.sleep(backoff.toMillis());
+            } catch (InterruptedException e) {
+                return; // closing
+            }
+            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            relaunch();
+        }
+    }
+
+    /** Starts the process again unless the service is closing: the two never cross. */
+    private synchronized void relaunch() {
+        if (!closing) {
+            launch();
+        }
+    }
+
+    /** Waits until the process exits, or fails its liveness probe often enough to be killed; says which. */
+    private String awaitExitOrDeath() {
+        Process current = process;
+        int failures = 0;
+        while (!closing) {
+            try {
+                if (current.waitFor(LIVENESS_PERIOD.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return "exited with status " + current.exitValue();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "was interrupted";
+            }
+            failures = live() ? 0 : failures + 1;
+            if (failures >= LIVENESS_FAILURES) {
+                stop(current);
+                return "failed its liveness check " + failures + " times in a row and was stopped";
+            }
+        }
+        return "is closing";
+    }
+
+    /**
+     * Whether {@code /q/health/live} says UP. A process that does not listen (yet) counts as live: it is starting,
+     * and one that died is seen by its exit.
+     */
+    private boolean live() {
+        HttpRequest request = HttpRequest.newBuilder(uri.resolve("/q/health/live")).timeout(Duration.ofSeconds(5)).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (HttpTimeoutException e) {
+            return false;
+        } catch (IOException notListening) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    /** The process id of the service's current process. */
+    long pid() {
+        return process.pid();
+    }
+
+    /** How often the supervisor has started the service again. */
+    int restarts() {
+        return restarts.get();
     }
 
     String name() {
@@ -73,7 +185,7 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Waits until the service reports ready; fails with the end of its log when it exits or {@code timeout} passes. */
     void awaitReady(Duration timeout) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Process process = this.process;
         HttpRequest ready = HttpRequest.newBuilder(uri.resolve("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
@@ -101,6 +213,16 @@ final class ServiceProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closing = true;
+        }
+        if (supervisor != null) {
+            supervisor.interrupt();
+        }
+        stop(process);
+    }
+
+    private static void stop(Process process) {
         process.destroy();
         try {
             if (!process.waitFor(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -148,13 +148,15 @@ class TrainingResourceTest {
         String jobId = "job-events-1";
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Queued(jobId));
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Started(jobId));
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Started(jobId, 4)); // its first trainer died
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Progress(jobId, 5, 10, 0.25, 1e-4, 0.5, 2.5));
         Broker.eventually("the progress in the status", () -> "progress".equals(
                 given().get("/api/trainings/" + jobId).then().extract().path("state")));
         given().when().get("/api/trainings/" + jobId)
                 .then().statusCode(200)
                 .body("step", equalTo(5)).body("total_steps", equalTo(10))
-                .body("loss", equalTo(0.25f)).body("eta_seconds", equalTo(2.5f));
+                .body("loss", equalTo(0.25f)).body("eta_seconds", equalTo(2.5f))
+                .body("resumed_from_step", equalTo(4));
 
         CompletableFuture<HttpResponse<Stream<String>>> stream = HttpClient.newHttpClient().sendAsync(
                 HttpRequest.newBuilder(URI.create(trainings + "/" + jobId + "/events")).build(),
@@ -169,7 +171,7 @@ class TrainingResourceTest {
                 .get(Broker.PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertThat(lines).filteredOn(line -> line.startsWith("event:"))
                 .extracting(line -> line.substring("event:".length()).trim())
-                .containsExactly("queued", "started", "progress", "succeeded");
+                .containsExactly("queued", "started", "started", "progress", "succeeded");
         assertThat(lines).filteredOn(line -> line.startsWith("data:") && line.contains("\"type\":\"progress\""))
                 .singleElement().asString()
                 .contains("\"at\":\"20").contains("\"event\":{\"type\":\"progress\",\"job_id\":\"" + jobId + "\"")

@@ -1,0 +1,125 @@
+package io.sdtune.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.deploy.demo.GatewayClient;
+import io.sdtune.deploy.demo.SampleImages;
+import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.Manifest;
+import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.Shelf;
+import io.sdtune.storage.StoreConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults dealt to the running platform, as {@code bin/sdtune} runs it: real processes killed with real signals.
+ * Each test prints the recovery time it measured (RELIABILITY.md collects them).
+ */
+class FaultsIT {
+    private static final Duration TIMEOUT = Duration.ofMinutes(5);
+    private static final int STEPS = 200;
+    private static final int CHECKPOINTING_STEPS = 10;
+
+    private static Platform platform;
+    private static GatewayClient gateway;
+    private static TopicRecords topics;
+    private static ObjectStore objects;
+    private static ArtifactStore artifacts;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
+        platform = Platform.start(new Platform.Options(home, TestDirectories.create("faults-"), Platform.freePort(), "cpu",
+                BaseModel.TINY), System.out::println);
+        gateway = new GatewayClient(platform.gateway());
+        Map<String, String> config = platform.infrastructure().config();
+        topics = new TopicRecords(config);
+        objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
+                config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
+                config.get("sdtune.store.bucket")));
+        artifacts = new ArtifactStore(objects);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (objects != null) {
+            objects.close();
+        }
+        if (platform != null) {
+            platform.close();
+        }
+    }
+
+    /**
+     * SIGKILL of the trainer after its job's first checkpoint: the supervisor starts a new trainer, which takes
+     * the unacked request, resumes from the checkpoint and publishes one adapter - bit-identical to the adapter
+     * of the same request trained without interruption.
+     */
+    @Test
+    void aJobOutlivesItsTrainerKilledAfterTheFirstCheckpoint() throws Exception {
+        String datasetId = gateway.createDataset(SampleImages.catToy(3, 7));
+        String jobId = gateway.startTraining(lora(datasetId));
+        topics.await(Topics.TRAINING_EVENTS, r -> r.key().equals(jobId)
+                && event(r) instanceof TrainingEvent.Checkpoint, TIMEOUT);
+        ServiceProcess trainer = platform.service("trainer-service");
+        ProcessHandle killed = ProcessHandle.of(trainer.pid()).orElseThrow();
+
+        Instant kill = Instant.now();
+        assertThat(killed.destroyForcibly()).isTrue(); // SIGKILL: no shutdown hook, no goodbye to the group
+        JsonNode status = gateway.awaitTraining(jobId, TIMEOUT, progress -> { });
+        System.out.printf("FaultsIT: trainer SIGKILLed after the first checkpoint; the job succeeded %d s later%n",
+                Duration.between(kill, Instant.now()).toSeconds());
+
+        assertThat(status.get("state").asText()).isEqualTo("succeeded");
+        assertThat(trainer.restarts()).isEqualTo(1);
+        assertThat(trainer.pid()).isNotEqualTo(killed.pid());
+        List<TrainingEvent> events = topics.all(Topics.TRAINING_EVENTS).stream()
+                .filter(r -> r.key().equals(jobId)).map(FaultsIT::event).toList();
+        assertThat(events).filteredOn(TrainingEvent.Started.class::isInstance).map(e -> (TrainingEvent.Started) e)
+                .extracting(TrainingEvent.Started::resumedFromStep)
+                .satisfies(steps -> {
+                    assertThat(steps).hasSize(2);
+                    assertThat(steps.get(0)).isNull();
+                    assertThat(steps.get(1)).isNotNull().isBetween(CHECKPOINTING_STEPS, STEPS - 1);
+                });
+        assertThat(events).filteredOn(TrainingEvent.Succeeded.class::isInstance).hasSize(1);
+        assertThat(topics.all(Topics.ADAPTERS)).filteredOn(r -> r.key().equals(jobId)).hasSize(1);
+
+        String straightJob = gateway.startTraining(lora(datasetId));
+        assertThat(gateway.awaitTraining(straightJob, TIMEOUT, progress -> { }).get("state").asText())
+                .isEqualTo("succeeded");
+        Manifest resumed = artifacts.manifest(Shelf.ADAPTERS.at(jobId)).orElseThrow();
+        Manifest straight = artifacts.manifest(Shelf.ADAPTERS.at(straightJob)).orElseThrow();
+        assertThat(resumed.files().get(0).sha256()).isEqualTo(straight.files().get(0).sha256());
+        assertThat(objects.readVerified(resumed.files().get(0))).hasSize((int) resumed.files().get(0).size());
+    }
+
+    private static ObjectNode lora(String datasetId) {
+        ObjectNode request = gateway.object().put("method", "LORA").put("dataset_id", datasetId)
+                .put("instance_prompt", "a photo of <cat-toy>");
+        request.putObject("hyper_parameters")
+                .put("resolution", BaseModel.TINY.resolution())
+                .put("max_train_steps", STEPS)
+                .put("checkpointing_steps", CHECKPOINTING_STEPS)
+                .put("seed", 42);
+        return request;
+    }
+
+    private static TrainingEvent event(ConsumerRecord<String, String> record) {
+        return JsonCodec.decode(record.value().getBytes(StandardCharsets.UTF_8), TrainingEvent.class);
+    }
+}
