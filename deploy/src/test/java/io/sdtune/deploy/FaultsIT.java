@@ -13,13 +13,10 @@ import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.Shelf;
-import io.sdtune.storage.StoreConfig;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,6 +31,7 @@ class FaultsIT {
     private static final int STEPS = 200;
     private static final int CHECKPOINTING_STEPS = 10;
 
+    private static RunningPlatform running;
     private static Platform platform;
     private static GatewayClient gateway;
     private static TopicRecords topics;
@@ -42,33 +40,21 @@ class FaultsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
-        platform = Platform.start(new Platform.Options(home, TestDirectories.create("faults-"), Platform.freePort(), "cpu",
-                BaseModel.TINY), System.out::println);
-        gateway = new GatewayClient(platform.gateway());
-        Map<String, String> config = platform.infrastructure().config();
-        topics = new TopicRecords(config);
-        objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
-                config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
-                config.get("sdtune.store.bucket")));
-        artifacts = new ArtifactStore(objects);
+        running = RunningPlatform.start("faults-");
+        platform = running.platform();
+        gateway = running.gateway();
+        topics = running.topics();
+        objects = running.objects();
+        artifacts = running.artifacts();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (objects != null) {
-            objects.close();
-        }
-        if (platform != null) {
-            platform.close();
+        if (running != null) {
+            running.close();
         }
     }
 
-    /**
-     * SIGKILL of the trainer after its job's first checkpoint: the supervisor starts a new trainer, which takes
-     * the unacked request, resumes from the checkpoint and publishes one adapter - bit-identical to the adapter
-     * of the same request trained without interruption.
-     */
     @Test
     void aJobOutlivesItsTrainerKilledAfterTheFirstCheckpoint() throws Exception {
         String datasetId = gateway.createDataset(SampleImages.catToy(3, 7));

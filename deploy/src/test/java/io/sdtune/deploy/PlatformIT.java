@@ -21,7 +21,6 @@ import io.sdtune.storage.Manifest;
 import io.sdtune.storage.ObjectKeys;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.Shelf;
-import io.sdtune.storage.StoreConfig;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -29,7 +28,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +46,7 @@ import org.junit.jupiter.api.Test;
 class PlatformIT {
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
+    private static RunningPlatform running;
     private static Platform platform;
     private static GatewayClient gateway;
     private static TopicRecords topics;
@@ -56,25 +55,18 @@ class PlatformIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
-        Path dataDir = TestDirectories.create("platform-");
-        platform = Platform.start(new Platform.Options(home, dataDir, Platform.freePort(), "cpu", BaseModel.TINY), System.out::println);
-        gateway = new GatewayClient(platform.gateway());
-        Map<String, String> config = platform.infrastructure().config();
-        topics = new TopicRecords(config);
-        objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
-                config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
-                config.get("sdtune.store.bucket")));
-        artifacts = new ArtifactStore(objects);
+        running = RunningPlatform.start("platform-");
+        platform = running.platform();
+        gateway = running.gateway();
+        topics = running.topics();
+        objects = running.objects();
+        artifacts = running.artifacts();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (objects != null) {
-            objects.close();
-        }
-        if (platform != null) {
-            platform.close();
+        if (running != null) {
+            running.close();
         }
     }
 
