@@ -7,20 +7,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.training.TrainingEvent;
-import io.sdtune.deploy.demo.GatewayClient;
 import io.sdtune.deploy.demo.SampleImages;
-import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.Manifest;
-import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.Shelf;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Faults dealt to the running platform, as {@code bin/sdtune} runs it: real processes killed with real signals.
@@ -31,49 +27,28 @@ class FaultsIT {
     private static final int STEPS = 200;
     private static final int CHECKPOINTING_STEPS = 10;
 
-    private static RunningPlatform running;
-    private static Platform platform;
-    private static GatewayClient gateway;
-    private static TopicRecords topics;
-    private static ObjectStore objects;
-    private static ArtifactStore artifacts;
-
-    @BeforeAll
-    static void start() throws Exception {
-        running = RunningPlatform.start("faults-");
-        platform = running.platform();
-        gateway = running.gateway();
-        topics = running.topics();
-        objects = running.objects();
-        artifacts = running.artifacts();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (running != null) {
-            running.close();
-        }
-    }
+    @RegisterExtension
+    static final RunningPlatform PLATFORM = new RunningPlatform("faults-");
 
     @Test
     void aJobOutlivesItsTrainerKilledAfterTheFirstCheckpoint() throws Exception {
-        String datasetId = gateway.createDataset(SampleImages.catToy(3, 7));
-        String jobId = gateway.startTraining(lora(datasetId));
-        topics.await(Topics.TRAINING_EVENTS, r -> r.key().equals(jobId)
+        String datasetId = PLATFORM.gateway().createDataset(SampleImages.catToy(3, 7));
+        String jobId = PLATFORM.gateway().startTraining(lora(datasetId));
+        PLATFORM.topics().await(Topics.TRAINING_EVENTS, r -> r.key().equals(jobId)
                 && event(r) instanceof TrainingEvent.Checkpoint, TIMEOUT);
-        ServiceProcess trainer = platform.service("trainer-service");
+        ServiceProcess trainer = PLATFORM.platform().service("trainer-service");
         ProcessHandle killed = ProcessHandle.of(trainer.pid()).orElseThrow();
 
         Instant kill = Instant.now();
         assertThat(killed.destroyForcibly()).isTrue(); // SIGKILL: no shutdown hook, no goodbye to the group
-        JsonNode status = gateway.awaitTraining(jobId, TIMEOUT, progress -> { });
+        JsonNode status = PLATFORM.gateway().awaitTraining(jobId, TIMEOUT, progress -> { });
         System.out.printf("FaultsIT: trainer SIGKILLed after the first checkpoint; the job succeeded %d s later%n",
                 Duration.between(kill, Instant.now()).toSeconds());
 
         assertThat(status.get("state").asText()).isEqualTo("succeeded");
         assertThat(trainer.restarts()).isEqualTo(1);
         assertThat(trainer.pid()).isNotEqualTo(killed.pid());
-        List<TrainingEvent> events = topics.all(Topics.TRAINING_EVENTS).stream()
+        List<TrainingEvent> events = PLATFORM.topics().all(Topics.TRAINING_EVENTS).stream()
                 .filter(r -> r.key().equals(jobId)).map(FaultsIT::event).toList();
         assertThat(events).filteredOn(TrainingEvent.Started.class::isInstance).map(e -> (TrainingEvent.Started) e)
                 .extracting(TrainingEvent.Started::resumedFromStep)
@@ -83,19 +58,19 @@ class FaultsIT {
                     assertThat(steps.get(1)).isNotNull().isBetween(CHECKPOINTING_STEPS, STEPS - 1);
                 });
         assertThat(events).filteredOn(TrainingEvent.Succeeded.class::isInstance).hasSize(1);
-        assertThat(topics.all(Topics.ADAPTERS)).filteredOn(r -> r.key().equals(jobId)).hasSize(1);
+        assertThat(PLATFORM.topics().all(Topics.ADAPTERS)).filteredOn(r -> r.key().equals(jobId)).hasSize(1);
 
-        String straightJob = gateway.startTraining(lora(datasetId));
-        assertThat(gateway.awaitTraining(straightJob, TIMEOUT, progress -> { }).get("state").asText())
+        String straightJob = PLATFORM.gateway().startTraining(lora(datasetId));
+        assertThat(PLATFORM.gateway().awaitTraining(straightJob, TIMEOUT, progress -> { }).get("state").asText())
                 .isEqualTo("succeeded");
-        Manifest resumed = artifacts.manifest(Shelf.ADAPTERS.at(jobId)).orElseThrow();
-        Manifest straight = artifacts.manifest(Shelf.ADAPTERS.at(straightJob)).orElseThrow();
+        Manifest resumed = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(jobId)).orElseThrow();
+        Manifest straight = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(straightJob)).orElseThrow();
         assertThat(resumed.files().get(0).sha256()).isEqualTo(straight.files().get(0).sha256());
-        assertThat(objects.readVerified(resumed.files().get(0))).hasSize((int) resumed.files().get(0).size());
+        assertThat(PLATFORM.objects().readVerified(resumed.files().get(0))).hasSize((int) resumed.files().get(0).size());
     }
 
     private static ObjectNode lora(String datasetId) {
-        ObjectNode request = gateway.object().put("method", "LORA").put("dataset_id", datasetId)
+        ObjectNode request = PLATFORM.gateway().object().put("method", "LORA").put("dataset_id", datasetId)
                 .put("instance_prompt", "a photo of <cat-toy>");
         request.putObject("hyper_parameters")
                 .put("resolution", BaseModel.TINY.resolution())

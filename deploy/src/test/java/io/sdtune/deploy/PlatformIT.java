@@ -11,15 +11,12 @@ import io.sdtune.contracts.adapter.AdapterKind;
 import io.sdtune.contracts.deadletter.DeadLetter;
 import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.training.TrainingEvent;
-import io.sdtune.deploy.demo.GatewayClient;
 import io.sdtune.deploy.demo.GatewayClient.ApiException;
 import io.sdtune.deploy.demo.GatewayClient.NamedImage;
 import io.sdtune.deploy.demo.SampleImages;
 import io.sdtune.deploy.demo.SeedExperiment;
-import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.ObjectKeys;
-import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.Shelf;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -34,9 +31,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole platform as {@code bin/sdtune} runs it - a real broker and S3 server, the tiny base model, the
@@ -46,38 +42,17 @@ import org.junit.jupiter.api.Test;
 class PlatformIT {
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
-    private static RunningPlatform running;
-    private static Platform platform;
-    private static GatewayClient gateway;
-    private static TopicRecords topics;
-    private static ObjectStore objects;
-    private static ArtifactStore artifacts;
-
-    @BeforeAll
-    static void start() throws Exception {
-        running = RunningPlatform.start("platform-");
-        platform = running.platform();
-        gateway = running.gateway();
-        topics = running.topics();
-        objects = running.objects();
-        artifacts = running.artifacts();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (running != null) {
-            running.close();
-        }
-    }
+    @RegisterExtension
+    static final RunningPlatform PLATFORM = new RunningPlatform("platform-");
 
     @Test
     void theSeedExperimentRunsFromUploadToServedImagesWithEachMethod() throws Exception {
-        List<SeedExperiment.Outcome> outcomes = new SeedExperiment(gateway,
+        List<SeedExperiment.Outcome> outcomes = new SeedExperiment(PLATFORM.gateway(),
                 new SeedExperiment.Settings(4, BaseModel.TINY.resolution(), 3, 42, TIMEOUT), System.out).run();
 
         assertThat(outcomes).extracting(SeedExperiment.Outcome::method)
                 .containsExactly("TEXTUAL_INVERSION", "DREAMBOOTH", "LORA");
-        Map<String, AdapterAnnouncement> announced = topics.all(Topics.ADAPTERS).stream()
+        Map<String, AdapterAnnouncement> announced = PLATFORM.topics().all(Topics.ADAPTERS).stream()
                 .map(r -> JsonCodec.decode(r.value().getBytes(StandardCharsets.UTF_8), AdapterAnnouncement.class))
                 .collect(Collectors.toMap(AdapterAnnouncement::adapterId, a -> a, (first, again) -> again));
         Map<String, AdapterKind> kinds = Map.of("TEXTUAL_INVERSION", AdapterKind.EMBEDDING,
@@ -90,41 +65,41 @@ class PlatformIT {
             assertThat(adapter.baseModelId()).isEqualTo(BaseModel.TINY.id());
             assertThat(adapter.jobId()).isEqualTo(outcome.jobId());
             assertThat(adapter.triggerTokens()).contains("<cat-toy>");
-            Manifest manifest = artifacts.manifest(Shelf.ADAPTERS.at(outcome.adapterId())).orElseThrow();
+            Manifest manifest = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(outcome.adapterId())).orElseThrow();
             assertThat(manifest.files()).extracting(f -> f.key())
                     .containsExactlyInAnyOrderElementsOf(adapter.files().stream().map(f -> f.key()).toList());
 
             assertThat(outcome.images().keySet()).containsExactlyElementsOf(SeedExperiment.PROMPTS);
             for (List<String> urls : outcome.images().values()) {
                 assertThat(urls).hasSize(1);
-                byte[] served = gateway.image(urls.get(0));
+                byte[] served = PLATFORM.gateway().image(urls.get(0));
                 BufferedImage image = ImageIO.read(new ByteArrayInputStream(served));
                 assertThat(image.getWidth()).isEqualTo(BaseModel.TINY.resolution());
                 assertThat(image.getHeight()).isEqualTo(BaseModel.TINY.resolution());
                 String requestId = urls.get(0).split("/")[3];
-                try (var stored = objects.open(ObjectKeys.image(requestId, 0))) {
+                try (var stored = PLATFORM.objects().open(ObjectKeys.image(requestId, 0))) {
                     assertThat(stored.readAllBytes()).isEqualTo(served);
                 }
             }
         }
-        assertThat(gateway.adapters()).extracting(a -> a.get("id").asText())
+        assertThat(PLATFORM.gateway().adapters()).extracting(a -> a.get("id").asText())
                 .containsAll(outcomes.stream().map(SeedExperiment.Outcome::adapterId).toList());
         // The same prompt and seed with different adapters draws different pictures.
         String backpack = SeedExperiment.PROMPTS.get(0);
-        assertThat(gateway.image(outcomes.get(0).images().get(backpack).get(0)))
-                .isNotEqualTo(gateway.image(outcomes.get(2).images().get(backpack).get(0)));
+        assertThat(PLATFORM.gateway().image(outcomes.get(0).images().get(backpack).get(0)))
+                .isNotEqualTo(PLATFORM.gateway().image(outcomes.get(2).images().get(backpack).get(0)));
     }
 
     @Test
     void aReplayedTrainingRequestReannouncesItsAdapterWithoutTrainingAgain() throws Exception {
-        String datasetId = gateway.createDataset(SampleImages.catToy(2, 7));
-        String jobId = gateway.startTraining(lora(datasetId, 2));
-        JsonNode first = gateway.awaitTraining(jobId, TIMEOUT, status -> { });
+        String datasetId = PLATFORM.gateway().createDataset(SampleImages.catToy(2, 7));
+        String jobId = PLATFORM.gateway().startTraining(lora(datasetId, 2));
+        JsonNode first = PLATFORM.gateway().awaitTraining(jobId, TIMEOUT, status -> { });
         assertThat(first.get("state").asText()).isEqualTo("succeeded");
-        ConsumerRecord<String, String> request = topics.await(Topics.TRAINING_REQUESTS, r -> jobId.equals(r.key()), TIMEOUT);
+        ConsumerRecord<String, String> request = PLATFORM.topics().await(Topics.TRAINING_REQUESTS, r -> jobId.equals(r.key()), TIMEOUT);
         long eventsBefore = eventsOf(jobId).size();
 
-        topics.send(Topics.TRAINING_REQUESTS, request.key(), request.value());
+        PLATFORM.topics().send(Topics.TRAINING_REQUESTS, request.key(), request.value());
 
         List<TrainingEvent> after = awaitEventsAfter(jobId, eventsBefore, TrainingEvent.Succeeded.class);
         assertThat(after).isNotEmpty().allSatisfy(e -> assertThat(e)
@@ -136,11 +111,11 @@ class PlatformIT {
 
     @Test
     void unreadableRecordsLandInTheirDeadLetterTopicsWithTheReason() throws Exception {
-        topics.send(Topics.TRAINING_REQUESTS, "poison-training", "{\"method\": \"LORA\", oops");
-        topics.send(Topics.GENERATION_REQUESTS, "poison-generation", "not json at all");
+        PLATFORM.topics().send(Topics.TRAINING_REQUESTS, "poison-training", "{\"method\": \"LORA\", oops");
+        PLATFORM.topics().send(Topics.GENERATION_REQUESTS, "poison-generation", "not json at all");
 
         for (String topic : List.of(Topics.TRAINING_REQUESTS, Topics.GENERATION_REQUESTS)) {
-            ConsumerRecord<String, String> record = topics.await(Topics.deadLetterOf(topic),
+            ConsumerRecord<String, String> record = PLATFORM.topics().await(Topics.deadLetterOf(topic),
                     r -> r.key() != null && r.key().startsWith("poison-"), TIMEOUT);
             DeadLetter letter = JsonCodec.decode(record.value().getBytes(StandardCharsets.UTF_8), DeadLetter.class);
             assertThat(letter.topic()).isEqualTo(topic);
@@ -151,10 +126,10 @@ class PlatformIT {
 
     @Test
     void aTrainingThatCannotRunEndsFailedWithTheReason() {
-        String datasetId = gateway.createDataset(SampleImages.catToy(2, 11));
+        String datasetId = PLATFORM.gateway().createDataset(SampleImages.catToy(2, 11));
         ObjectNode request = lora(datasetId, 2).put("base_model_id", "no-such-model");
 
-        JsonNode status = gateway.awaitTraining(gateway.startTraining(request), TIMEOUT, s -> { });
+        JsonNode status = PLATFORM.gateway().awaitTraining(PLATFORM.gateway().startTraining(request), TIMEOUT, s -> { });
 
         assertThat(status.get("state").asText()).isEqualTo("failed");
         assertThat(status.get("reason").asText()).contains("no-such-model");
@@ -162,21 +137,21 @@ class PlatformIT {
 
     @Test
     void aBadUploadIsRefusedWithItsReasonAndLeavesNothingBehind() throws Exception {
-        List<String> datasetsBefore = artifacts.ids(Shelf.DATASETS);
+        List<String> datasetsBefore = PLATFORM.artifacts().ids(Shelf.DATASETS);
         List<NamedImage> upload = List.of(SampleImages.catToy(1, 3).get(0),
                 new NamedImage("notes.png", "not an image".getBytes(StandardCharsets.UTF_8)));
 
-        assertThatThrownBy(() -> gateway.createDataset(upload))
+        assertThatThrownBy(() -> PLATFORM.gateway().createDataset(upload))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
                 .hasMessageContaining("notes.png");
-        assertThat(artifacts.ids(Shelf.DATASETS)).containsExactlyInAnyOrderElementsOf(datasetsBefore);
+        assertThat(PLATFORM.artifacts().ids(Shelf.DATASETS)).containsExactlyInAnyOrderElementsOf(datasetsBefore);
     }
 
     @Test
     void everyServiceAnswersHealthAndMetrics() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        assertThat(platform.services()).containsOnlyKeys("trainer-service", "generator-service", "gateway");
-        for (URI service : platform.services().values()) {
+        assertThat(PLATFORM.platform().services()).containsOnlyKeys("trainer-service", "generator-service", "gateway");
+        for (URI service : PLATFORM.platform().services().values()) {
             for (String path : List.of("/q/health", "/q/metrics")) {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(service.resolve(path)).build(),
                         HttpResponse.BodyHandlers.ofString());
@@ -186,7 +161,7 @@ class PlatformIT {
     }
 
     private static ObjectNode lora(String datasetId, int steps) {
-        ObjectNode request = gateway.object().put("method", "LORA").put("dataset_id", datasetId)
+        ObjectNode request = PLATFORM.gateway().object().put("method", "LORA").put("dataset_id", datasetId)
                 .put("instance_prompt", "a photo of <cat-toy>");
         request.putObject("hyper_parameters").put("resolution", BaseModel.TINY.resolution()).put("max_train_steps", steps);
         return request;
@@ -208,7 +183,7 @@ class PlatformIT {
     }
 
     private static List<TrainingEvent> eventsOf(String jobId) {
-        return topics.all(Topics.TRAINING_EVENTS).stream().filter(r -> jobId.equals(r.key()))
+        return PLATFORM.topics().all(Topics.TRAINING_EVENTS).stream().filter(r -> jobId.equals(r.key()))
                 .map(r -> JsonCodec.decode(r.value().getBytes(StandardCharsets.UTF_8), TrainingEvent.class))
                 .toList();
     }

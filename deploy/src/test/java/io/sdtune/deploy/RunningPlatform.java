@@ -4,36 +4,71 @@ import io.sdtune.deploy.demo.GatewayClient;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.StoreConfig;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The platform as {@code bin/sdtune} runs it (the tiny base model, CPU, a data dir of its own under
- * {@code target/it/}, a free port), with what the tests reach it through from outside: the gateway's API, the
- * topics and the store.
+ * The platform as {@code bin/sdtune} runs it, for a test class (a static {@code @RegisterExtension} field): the
+ * tiny base model, CPU, a data dir of its own under {@code target/it/}, a free port; with what the tests reach
+ * it through from outside - the gateway's API, the topics and the store.
  */
-record RunningPlatform(Platform platform, GatewayClient gateway, TopicRecords topics, ObjectStore objects,
-        ArtifactStore artifacts) implements AutoCloseable {
+final class RunningPlatform implements BeforeAllCallback, AfterAllCallback {
+    private final String dataDirPrefix;
+    private Platform platform;
+    private GatewayClient gateway;
+    private TopicRecords topics;
+    private ObjectStore objects;
 
-    static RunningPlatform start(String dataDirPrefix) throws IOException {
-        Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
-        Platform platform = Platform.start(new Platform.Options(home, TestDirectories.create(dataDirPrefix),
-                Platform.freePort(), "cpu", BaseModel.TINY), System.out::println);
-        Map<String, String> config = platform.infrastructure().config();
-        ObjectStore objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
-                config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
-                config.get("sdtune.store.bucket")));
-        return new RunningPlatform(platform, new GatewayClient(platform.gateway()), new TopicRecords(config), objects,
-                new ArtifactStore(objects));
+    RunningPlatform(String dataDirPrefix) {
+        this.dataDirPrefix = dataDirPrefix;
     }
 
     @Override
-    public void close() throws IOException {
+    public void beforeAll(ExtensionContext context) throws Exception {
+        Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
+        platform = Platform.start(new Platform.Options(home, TestDirectories.create(dataDirPrefix), Platform.freePort(),
+                "cpu", BaseModel.TINY), System.out::println);
+        Map<String, String> config = platform.infrastructure().config();
+        objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
+                config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
+                config.get("sdtune.store.bucket")));
+        gateway = new GatewayClient(platform.gateway());
+        topics = new TopicRecords(config);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
         try {
-            objects.close();
+            if (objects != null) {
+                objects.close();
+            }
         } finally {
-            platform.close();
+            if (platform != null) {
+                platform.close();
+            }
         }
+    }
+
+    Platform platform() {
+        return platform;
+    }
+
+    GatewayClient gateway() {
+        return gateway;
+    }
+
+    TopicRecords topics() {
+        return topics;
+    }
+
+    ObjectStore objects() {
+        return objects;
+    }
+
+    ArtifactStore artifacts() {
+        return new ArtifactStore(objects);
     }
 }
