@@ -150,8 +150,13 @@ public final class ObjectStore implements AutoCloseable {
      * connection cuts off fails with a passing {@link StorageException}.
      */
     public InputStream open(String key) throws IOException {
-        InputStream in = retrying(() -> call("get", key,
-                () -> client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())));
+        return retrying(() -> get(key));
+    }
+
+    /** One try of {@link #open}: the callers that try again as a whole use it, so no try is nested in another. */
+    private InputStream get(String key) throws IOException {
+        InputStream in = call("get", key,
+                () -> client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build()));
         return new FilterInputStream(in) {
             @Override
             public int read() throws IOException {
@@ -188,7 +193,7 @@ public final class ObjectStore implements AutoCloseable {
     /** Reads a small object whole, verified; a read cut off is tried again from the start. */
     public byte[] readVerified(StoredFile file) throws IOException {
         return retrying(() -> {
-            try (InputStream in = openVerified(file)) {
+            try (InputStream in = new VerifyingInputStream(get(file.key()), file)) {
                 return in.readAllBytes();
             }
         });
@@ -201,7 +206,8 @@ public final class ObjectStore implements AutoCloseable {
     public void download(StoredFile file, Path target) throws IOException {
         Files.createDirectories(target.toAbsolutePath().getParent());
         retrying(() -> {
-            try (InputStream in = openVerified(file); OutputStream out = Files.newOutputStream(target)) {
+            try (InputStream in = new VerifyingInputStream(get(file.key()), file);
+                    OutputStream out = Files.newOutputStream(target)) {
                 in.transferTo(out);
             } catch (IOException e) {
                 Files.deleteIfExists(target);

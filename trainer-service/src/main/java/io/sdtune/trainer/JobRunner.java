@@ -143,7 +143,7 @@ public class JobRunner {
     private void storeFailed(String jobId, IOException e) {
         if (e instanceof StorageException s && s.passing()) {
             LOG.warnf("job %s left for redelivery: the object store is unreachable: %s", jobId, e.getMessage());
-            throw new CancellationException("job " + jobId + " left for redelivery: " + e.getMessage());
+            throw leftForRedelivery(jobId, "the object store is unreachable");
         }
         fail(jobId, "the object store failed: " + e.getMessage(), e);
     }
@@ -167,7 +167,7 @@ public class JobRunner {
                 resumed.map(step -> ", resuming from the checkpoint of step " + step).orElse(""));
         new Trainer(setup.args(), setup.method()).run(progress);
         if (stopping) {
-            throw leftForRedelivery(request.jobId());
+            throw leftForRedelivery(request.jobId(), "the trainer is stopping");
         }
         if (cancellations.isCancelled(request.jobId())) {
             return Optional.empty();
@@ -232,15 +232,15 @@ public class JobRunner {
     private void fail(String jobId, String reason, Throwable cause) {
         if (stopping) {
             // Most likely the shutdown itself (the store or the broker closed under the job): not the job's fault.
-            throw leftForRedelivery(jobId);
+            throw leftForRedelivery(jobId, "the trainer is stopping");
         }
         LOG.warnf(cause, "job %s failed: %s", jobId, reason);
         events.publish(new TrainingEvent.Failed(jobId, reason));
         forgetCheckpoints(jobId);
     }
 
-    /** Ends a job without a word while the trainer stops: its record is not acked, so it comes again. */
-    private static CancellationException leftForRedelivery(String jobId) {
-        return new CancellationException("job " + jobId + " left for redelivery: the trainer is stopping");
+    /** Ends a job without a word: its record is not acked, so it comes again. */
+    private static CancellationException leftForRedelivery(String jobId, String why) {
+        return new CancellationException("job " + jobId + " left for redelivery: " + why);
     }
 }
