@@ -23,6 +23,19 @@ public final class ObjectKeys {
         return "images/" + id("request id", requestId) + "/" + n + ".png";
     }
 
+    /**
+     * {@code jobs/<jobId>/starts/}: the runs of a training job that started and have not ended; a trainer that
+     * dies leaves its run's marker there.
+     */
+    public static String jobStarts(String jobId) {
+        return "jobs/" + id("job id", jobId) + "/starts/";
+    }
+
+    /** {@code jobs/<jobId>/starts/<startId>}: the marker of one run of a training job. */
+    public static String jobStart(String jobId, String startId) {
+        return jobStarts(jobId) + id("start id", startId);
+    }
+
     /** Returns {@code id} when it is one safe path segment, else says what is wrong with it. */
     public static String id(String what, String id) {
         if (id == null || !SEGMENT.matcher(id).matches() || id.contains("..")) {

@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -77,9 +76,13 @@ public class JobRunner {
     @ConfigProperty(name = "sdtune.trainer.max-job-duration")
     Duration maxJobDuration;
 
+    @ConfigProperty(name = "sdtune.trainer.max-attempts")
+    int maxAttempts;
+
     private ExecutorService thread;
     private AdapterPublication adapters;
     private JobCheckpoints checkpoints;
+    private JobStarts starts;
     private volatile boolean stopping;
 
     /** A job's folder left by a trainer that died is of no use: the job resumes from the store's checkpoint. */
@@ -89,6 +92,7 @@ public class JobRunner {
         thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
         adapters = new AdapterPublication(artifacts);
         checkpoints = new JobCheckpoints(artifacts);
+        starts = new JobStarts(objects);
     }
 
     /**
@@ -101,13 +105,18 @@ public class JobRunner {
         thread.shutdown();
     }
 
-    /** Completes when the job has ended and all its events are written; exceptionally only if they could not be. */
-    public CompletionStage<Void> submit(TrainingRequest request) {
-        return CompletableFuture.runAsync(() -> run(request), thread);
+    /**
+     * Completes when the job has ended and all its events are written; exceptionally with {@link JobNotFinished}
+     * when it ended without an outcome of its own, or when its events could not be written. {@code attempt}
+     * counts from 1 the times its request was sent (TrainingRequestConsumer).
+     */
+    public CompletionStage<Void> submit(TrainingRequest request, int attempt) {
+        return CompletableFuture.runAsync(() -> run(request, attempt), thread);
     }
 
-    private void run(TrainingRequest request) {
+    private void run(TrainingRequest request, int attempt) {
         String jobId = request.jobId();
+        JobStarts.Start start = null;
         try {
             Optional<AdapterAnnouncement> finished = adapters.existing(AdapterPublication.adapterIdOf(jobId));
             if (finished.isPresent()) {
@@ -116,6 +125,11 @@ public class JobRunner {
             } else if (cancellations.isCancelled(jobId)) {
                 events.publish(new TrainingEvent.Cancelled(jobId));
             } else {
+                start = starts.begin(jobId);
+                if (start.unended() >= maxAttempts) {
+                    giveUp(jobId, "it was started " + start.unended() + " times and never ended: its trainer died each "
+                            + "time (out of memory?)");
+                }
                 try (JobWorkspace workspace = JobWorkspace.create(workDir, jobId)) {
                     Optional<AdapterAnnouncement> adapter = train(request, workspace);
                     if (adapter.isPresent()) {
@@ -126,26 +140,47 @@ public class JobRunner {
                     }
                 }
             }
-            forgetCheckpoints(jobId);
+            forget(jobId);
+        } catch (JobNotFinished e) {
+            throw e;
         } catch (JobFailure e) {
             fail(jobId, e.getMessage(), null);
         } catch (IOException e) {
-            storeFailed(jobId, e);
+            storeFailed(jobId, e, attempt);
         } catch (UncheckedIOException e) {
-            storeFailed(jobId, e.getCause());
+            storeFailed(jobId, e.getCause(), attempt);
         } catch (RuntimeException | Error e) {
             // An Error too (out of memory, a native library's): the job's end is told, not redelivered forever.
             fail(jobId, "training failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+        } finally {
+            if (start != null) {
+                starts.end(start);
+            }
         }
     }
 
-    /** An outage that outlasted the store's retries is not the job's fault: it is left for redelivery. */
-    private void storeFailed(String jobId, IOException e) {
-        if (e instanceof StorageException s && s.passing()) {
-            LOG.warnf("job %s left for redelivery: the object store is unreachable: %s", jobId, e.getMessage());
-            throw leftForRedelivery(jobId, "the object store is unreachable");
+    /**
+     * An outage that outlasted the store's retries is not the job's fault: its request is sent again, unless it
+     * has had its {@code max-attempts}.
+     */
+    private void storeFailed(String jobId, IOException e, int attempt) {
+        if (!(e instanceof StorageException s && s.passing())) {
+            fail(jobId, "the object store failed: " + e.getMessage(), e);
+            return;
         }
-        fail(jobId, "the object store failed: " + e.getMessage(), e);
+        String reason = "the object store is unreachable: " + e.getMessage();
+        if (attempt >= maxAttempts) {
+            giveUp(jobId, "attempt " + attempt + " of " + maxAttempts + " ended as the others: " + reason);
+        }
+        LOG.warnf("job %s (attempt %d of %d) to be tried again: %s", jobId, attempt, maxAttempts, reason);
+        throw new JobNotFinished(jobId, JobNotFinished.Next.RETRY, reason);
+    }
+
+    /** Ends the job {@code failed} and its request in the dead-letter topic. */
+    private void giveUp(String jobId, String why) {
+        String reason = "gave up on the job: " + why;
+        fail(jobId, reason, null);
+        throw new JobNotFinished(jobId, JobNotFinished.Next.DEAD_LETTER, reason);
     }
 
     /** The adapter the job trained, or empty if it was cancelled. */
@@ -167,7 +202,7 @@ public class JobRunner {
                 resumed.map(step -> ", resuming from the checkpoint of step " + step).orElse(""));
         new Trainer(setup.args(), setup.method()).run(progress);
         if (stopping) {
-            throw leftForRedelivery(request.jobId(), "the trainer is stopping");
+            throw leftForRedelivery(request.jobId());
         }
         if (cancellations.isCancelled(request.jobId())) {
             return Optional.empty();
@@ -214,12 +249,13 @@ public class JobRunner {
         }
     }
 
-    /** The job ended: its checkpoints can only take room. Left in the store if that fails, harmlessly. */
-    private void forgetCheckpoints(String jobId) {
+    /** The job ended: its checkpoints and run markers can only take room. Left in the store if that fails, harmlessly. */
+    private void forget(String jobId) {
         try {
             checkpoints.deleteAll(jobId);
+            starts.forget(jobId);
         } catch (IOException e) {
-            LOG.warnf(e, "job %s: its checkpoints could not be removed from the store", jobId);
+            LOG.warnf(e, "job %s: its checkpoints or run markers could not be removed from the store", jobId);
         }
     }
 
@@ -232,15 +268,15 @@ public class JobRunner {
     private void fail(String jobId, String reason, Throwable cause) {
         if (stopping) {
             // Most likely the shutdown itself (the store or the broker closed under the job): not the job's fault.
-            throw leftForRedelivery(jobId, "the trainer is stopping");
+            throw leftForRedelivery(jobId);
         }
         LOG.warnf(cause, "job %s failed: %s", jobId, reason);
         events.publish(new TrainingEvent.Failed(jobId, reason));
-        forgetCheckpoints(jobId);
+        forget(jobId);
     }
 
-    /** Ends a job without a word: its record is not acked, so it comes again. */
-    private static CancellationException leftForRedelivery(String jobId, String why) {
-        return new CancellationException("job " + jobId + " left for redelivery: " + why);
+    /** Ends a job without a word while the trainer stops: its record is not acked, so it comes again. */
+    private static JobNotFinished leftForRedelivery(String jobId) {
+        return new JobNotFinished(jobId, JobNotFinished.Next.REDELIVER, "left for redelivery: the trainer is stopping");
     }
 }

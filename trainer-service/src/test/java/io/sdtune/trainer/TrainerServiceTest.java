@@ -18,6 +18,7 @@ import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.Manifest;
+import io.sdtune.storage.ObjectKeys;
 import io.sdtune.storage.Shelf;
 import io.sdtune.storage.StoredFile;
 import jakarta.inject.Inject;
@@ -207,6 +208,32 @@ class TrainerServiceTest {
                 .containsExactly(new TrainingEvent.Started("corrupt"));
         assertThat(events).filteredOn(TrainingEvent.Progress.class::isInstance)
                 .extracting(e -> ((TrainingEvent.Progress) e).step()).first().isEqualTo(1);
+    }
+
+    /**
+     * A job whose runs never ended - five trainers died on it, each leaving its run's marker - is given up on its
+     * next delivery: {@code failed} with the reason, the request in the dead-letter topic, the markers gone.
+     */
+    @Test
+    void aJobThatKilledItsTrainerMaxAttemptsTimesIsGivenUpAndDeadLettered() throws Exception {
+        TrainingRequest request = TrainingFixtures.lora("crashy", "crashy", TrainingFixtures.publishDataset(artifacts, "crashy"), 2);
+        for (int run = 0; run < 5; run++) {
+            artifacts.objects().put(ObjectKeys.jobStart("crashy", "dead-trainer-" + run), new byte[0]);
+        }
+
+        submit(request);
+
+        List<TrainingEvent> events = events("crashy", TrainingEvent.Failed.class);
+        assertThat(events).noneMatch(TrainingEvent.Started.class::isInstance);
+        assertThat(((TrainingEvent.Failed) events.get(events.size() - 1)).reason())
+                .isEqualTo("gave up on the job: it was started 5 times and never ended: its trainer died each time "
+                        + "(out of memory?)");
+        DeadLetter letter = JsonCodec.decode(TestBroker.await(Topics.TRAINING_REQUESTS_DLQ, "crashy",
+                values -> !values.isEmpty(), JOB).get(0).getBytes(StandardCharsets.UTF_8), DeadLetter.class);
+        assertThat(letter.reason()).isEqualTo("job crashy: gave up on the job: it was started 5 times and never ended: "
+                + "its trainer died each time (out of memory?)");
+        assertThat(letter.value()).isEqualTo(json(request));
+        assertThat(artifacts.objects().list(ObjectKeys.jobStarts("crashy"))).isEmpty();
     }
 
     @Test
