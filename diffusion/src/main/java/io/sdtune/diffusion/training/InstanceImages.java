@@ -5,12 +5,18 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * The training images of a folder, prepared as the diffusers scripts prepare them: resized (bilinear)
@@ -19,6 +25,18 @@ import javax.imageio.ImageIO;
  */
 public final class InstanceImages {
     private static final System.Logger LOG = System.getLogger(InstanceImages.class.getName());
+
+    /**
+     * Pixels of one image as its header declares them: 8192x8192, above a 61 MP camera's photo. Subsampling bounds
+     * the memory, not the time: every pixel of the file is still decoded, and a small file can declare billions.
+     */
+    static final long MAX_PIXELS = 8192L * 8192;
+
+    /**
+     * The longer side over the shorter. A random crop encodes the whole resized image, so this bounds it too: at 16:1
+     * and 512, 8192x512. (The gateway takes 4:1 at most; images given to the command line come here directly.)
+     */
+    static final int MAX_ASPECT_RATIO = 16;
 
     /** How an image becomes a square of the resolution, as the scripts' {@code --center_crop} chooses. */
     public enum Crop {
@@ -46,8 +64,9 @@ public final class InstanceImages {
     }
 
     /**
-     * Reads every file of {@code dir} (hidden files skipped). A file that is not a readable image is an
-     * error naming it; an image smaller than the resolution is upscaled with a warning.
+     * Reads every file of {@code dir} (hidden files skipped). A file that is not a readable image, or larger than
+     * {@link #MAX_PIXELS} or {@link #MAX_ASPECT_RATIO}, is an error naming it; an image at least twice the
+     * resolution is decoded subsampled ({@link #decode}); one smaller than the resolution is upscaled with a warning.
      */
     public static InstanceImages load(Path dir, int resolution, Crop crop, boolean randomFlip) {
         return load(dir, resolution, crop, randomFlip, Integer.MAX_VALUE);
@@ -69,7 +88,7 @@ public final class InstanceImages {
         }
         List<Image> images = new ArrayList<>();
         for (Path file : files) {
-            BufferedImage image = read(file);
+            BufferedImage image = decode(file, resolution);
             if (Math.min(image.getWidth(), image.getHeight()) < resolution) {
                 LOG.log(System.Logger.Level.WARNING, file + " is " + image.getWidth() + "x" + image.getHeight()
                         + ", smaller than the resolution " + resolution + ": upscaled");
@@ -113,15 +132,54 @@ public final class InstanceImages {
         return resolution;
     }
 
-    private static BufferedImage read(Path file) {
-        try {
-            BufferedImage image = ImageIO.read(file.toFile());
-            if (image == null) {
+    /**
+     * The image of {@code file}, its size read from the header first and refused above the limits, then decoded
+     * keeping every {@code n}th pixel of every {@code n}th row, {@code n} = shorter side / {@code minSide} rounded
+     * down: the decoded shorter side is below twice {@code minSide}. An image whose shorter side is below that is
+     * decoded whole, exactly as {@link ImageIO#read} decodes it.
+     */
+    static BufferedImage decode(Path file, int minSide) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                throw new IOException("it cannot be opened");
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
                 throw new IllegalArgumentException(file + " is not an image (PNG, JPEG, BMP or GIF)");
             }
-            return image;
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true); // as ImageIO.read sets it
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                requireWithinLimits(file, width, height);
+                int step = Math.max(1, Math.min(width, height) / minSide);
+                ImageReadParam param = reader.getDefaultReadParam();
+                param.setSourceSubsampling(step, step, 0, 0);
+                return reader.read(0, param);
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException e) {
             throw new IllegalArgumentException(file + " cannot be read as an image: " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireWithinLimits(Path file, int width, int height) {
+        List<String> problems = new ArrayList<>();
+        long pixels = (long) width * height;
+        if (pixels > MAX_PIXELS) {
+            problems.add(pixels + " pixels, at most " + MAX_PIXELS);
+        }
+        double ratio = (double) Math.max(width, height) / Math.max(1, Math.min(width, height));
+        if (ratio > MAX_ASPECT_RATIO) {
+            // rounded up, so that a ratio just above the limit does not print as the limit
+            String shown = BigDecimal.valueOf(ratio).setScale(2, RoundingMode.UP).stripTrailingZeros().toPlainString();
+            problems.add("an aspect ratio of " + shown + ":1, at most " + MAX_ASPECT_RATIO + ":1");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(
+                    file + " is " + width + "x" + height + " pixels: " + String.join(" and ", problems));
         }
     }
 
