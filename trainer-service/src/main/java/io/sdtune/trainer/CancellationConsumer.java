@@ -2,6 +2,7 @@ package io.sdtune.trainer;
 
 import io.sdtune.contracts.InvalidMessageException;
 import io.sdtune.contracts.training.TrainingCancellation;
+import io.sdtune.messaging.Records;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.CompletableFuture;

@@ -2,13 +2,11 @@ package io.sdtune.trainer;
 
 import io.sdtune.contracts.Message;
 import io.sdtune.contracts.adapter.AdapterAnnouncement;
-import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.messaging.Records;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
@@ -36,7 +34,6 @@ public class JobEvents {
     }
 
     private static void send(MutinyEmitter<String> emitter, Message message) {
-        emitter.sendMessageAndAwait(KafkaRecord.of(message.key(),
-                new String(JsonCodec.encode(message), StandardCharsets.UTF_8)));
+        emitter.sendMessageAndAwait(Records.keyed(message));
     }
 }

@@ -2,6 +2,8 @@ package io.sdtune.trainer;
 
 import io.sdtune.contracts.InvalidMessageException;
 import io.sdtune.contracts.training.TrainingRequest;
+import io.sdtune.messaging.Attempts;
+import io.sdtune.messaging.Records;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +29,7 @@ public class TrainingRequestConsumer {
     DeadLetters deadLetters;
 
     @Inject
-    Attempts attempts;
+    Retries retries;
 
     @Incoming("training-requests")
     public CompletionStage<Void> consume(ConsumerRecord<String, String> record) {
@@ -43,7 +45,7 @@ public class TrainingRequestConsumer {
             if (cause instanceof JobNotFinished unfinished) {
                 switch (unfinished.next()) {
                     case RETRY:
-                        return attempts.sendAgain(record, attempt + 1);
+                        return retries.sendAgain(record, attempt + 1);
                     case DEAD_LETTER:
                         return deadLetters.send(record, unfinished.getMessage());
                     case REDELIVER:
