@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sdtune.contracts.Topics;
-import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.deploy.demo.SampleImages;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -48,8 +46,7 @@ class FaultsIT {
         assertThat(status.get("state").asText()).isEqualTo("succeeded");
         assertThat(trainer.restarts()).isEqualTo(1);
         assertThat(trainer.pid()).isNotEqualTo(killed.pid());
-        List<TrainingEvent> events = PLATFORM.topics().all(Topics.TRAINING_EVENTS).stream()
-                .filter(r -> r.key().equals(jobId)).map(FaultsIT::event).toList();
+        List<TrainingEvent> events = PLATFORM.topics().values(Topics.TRAINING_EVENTS, jobId, TrainingEvent.class);
         assertThat(events).filteredOn(TrainingEvent.Started.class::isInstance).map(e -> (TrainingEvent.Started) e)
                 .extracting(TrainingEvent.Started::resumedFromStep)
                 .satisfies(steps -> {
@@ -70,17 +67,10 @@ class FaultsIT {
     }
 
     private static ObjectNode lora(String datasetId) {
-        ObjectNode request = PLATFORM.gateway().object().put("method", "LORA").put("dataset_id", datasetId)
-                .put("instance_prompt", "a photo of <cat-toy>");
-        request.putObject("hyper_parameters")
-                .put("resolution", BaseModel.TINY.resolution())
-                .put("max_train_steps", STEPS)
-                .put("checkpointing_steps", CHECKPOINTING_STEPS)
-                .put("seed", 42);
-        return request;
+        return PLATFORM.lora(datasetId, STEPS, CHECKPOINTING_STEPS);
     }
 
     private static TrainingEvent event(ConsumerRecord<String, String> record) {
-        return JsonCodec.decode(record.value().getBytes(StandardCharsets.UTF_8), TrainingEvent.class);
+        return TopicRecords.decode(record, TrainingEvent.class);
     }
 }

@@ -1,5 +1,6 @@
 package io.sdtune.deploy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sdtune.deploy.demo.GatewayClient;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ObjectStore;
@@ -70,5 +71,17 @@ final class RunningPlatform implements BeforeAllCallback, AfterAllCallback {
 
     ArtifactStore artifacts() {
         return new ArtifactStore(objects);
+    }
+
+    /** A LoRA job's request on {@code datasetId} at the tiny model's size, seed 42: the same request trains the same weights. */
+    ObjectNode lora(String datasetId, int steps, int checkpointingSteps) {
+        ObjectNode request = gateway.object().put("method", "LORA").put("dataset_id", datasetId)
+                .put("instance_prompt", "a photo of <cat-toy>");
+        request.putObject("hyper_parameters")
+                .put("resolution", BaseModel.TINY.resolution())
+                .put("max_train_steps", steps)
+                .put("checkpointing_steps", checkpointingSteps)
+                .put("seed", 42);
+        return request;
     }
 }

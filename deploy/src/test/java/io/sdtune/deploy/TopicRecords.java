@@ -1,11 +1,13 @@
 package io.sdtune.deploy;
 
+import io.sdtune.contracts.Message;
+import io.sdtune.contracts.json.JsonCodec;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -46,15 +48,31 @@ final class TopicRecords {
     /** The first record on {@code topic} that {@code wanted} accepts, waiting up to {@code timeout} for it. */
     ConsumerRecord<String, String> await(String topic, Predicate<ConsumerRecord<String, String>> wanted, Duration timeout)
             throws InterruptedException {
+        return awaitAll(topic, records -> records.stream().anyMatch(wanted), timeout).stream().filter(wanted)
+                .findFirst().orElseThrow();
+    }
+
+    /** Every record on {@code topic} once {@code done} accepts them all, waiting up to {@code timeout} for that. */
+    List<ConsumerRecord<String, String>> awaitAll(String topic, Predicate<List<ConsumerRecord<String, String>>> done,
+            Duration timeout) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
-            Optional<ConsumerRecord<String, String>> found = all(topic).stream().filter(wanted).findFirst();
-            if (found.isPresent()) {
-                return found.get();
+            List<ConsumerRecord<String, String>> records = all(topic);
+            if (done.test(records)) {
+                return records;
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("no such record on " + topic + " within " + timeout.toSeconds() + " s");
+        throw new AssertionError("no such records on " + topic + " within " + timeout.toSeconds() + " s");
+    }
+
+    /** The values of {@code key}'s records on {@code topic}, oldest first, decoded as the services decode them. */
+    <T extends Message> List<T> values(String topic, String key, Class<T> type) {
+        return all(topic).stream().filter(r -> key.equals(r.key())).map(r -> decode(r, type)).toList();
+    }
+
+    static <T extends Message> T decode(ConsumerRecord<String, String> record, Class<T> type) {
+        return JsonCodec.decode(record.value().getBytes(StandardCharsets.UTF_8), type);
     }
 
     void send(String topic, String key, String value) throws Exception {

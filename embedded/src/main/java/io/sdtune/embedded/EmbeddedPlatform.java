@@ -18,23 +18,26 @@ public final class EmbeddedPlatform implements AutoCloseable {
     private static final String ACCESS_KEY = "sdtune";
     private static final String SECRET_KEY = "sdtune-local-secret";
 
-    private final LocalKafka kafka;
-    private final LocalS3 s3;
+    // Replaced when stopped and started again (an outage dealt by a test); the addresses stay the same.
+    private volatile LocalKafka kafka;
+    private volatile LocalS3 s3;
+    private final boolean keepsData;
 
-    private EmbeddedPlatform(LocalKafka kafka, LocalS3 s3) {
+    private EmbeddedPlatform(LocalKafka kafka, LocalS3 s3, boolean keepsData) {
         this.kafka = kafka;
         this.s3 = s3;
+        this.keepsData = keepsData;
     }
 
     /** Both on free ports over temporary directories. */
     public static EmbeddedPlatform start() {
-        return start(LocalS3.start(ACCESS_KEY, SECRET_KEY), LocalKafka.builder().topics(topics()));
+        return start(LocalS3.start(ACCESS_KEY, SECRET_KEY), LocalKafka.builder().topics(topics()), false);
     }
 
     /** Both keeping their data under {@code directory} ({@code kafka/}, {@code s3/}), on free ports. */
     public static EmbeddedPlatform start(Path directory) {
         return start(LocalS3.start(directory.resolve("s3"), 0, ACCESS_KEY, SECRET_KEY),
-                LocalKafka.builder().dataDirectory(directory.resolve("kafka")).topics(topics()));
+                LocalKafka.builder().dataDirectory(directory.resolve("kafka")).topics(topics()), true);
     }
 
     /** Every topic of the contracts, one partition each (one broker, one machine). */
@@ -44,9 +47,9 @@ public final class EmbeddedPlatform implements AutoCloseable {
                 .toList();
     }
 
-    private static EmbeddedPlatform start(LocalS3 s3, LocalKafka.Builder kafka) {
+    private static EmbeddedPlatform start(LocalS3 s3, LocalKafka.Builder kafka, boolean keepsData) {
         try {
-            return new EmbeddedPlatform(kafka.start(), s3);
+            return new EmbeddedPlatform(kafka.start(), s3, keepsData);
         } catch (RuntimeException e) {
             s3.close();
             throw e;
@@ -63,6 +66,43 @@ public final class EmbeddedPlatform implements AutoCloseable {
                 "sdtune.store.access-key", s3.accessKey(),
                 "sdtune.store.secret-key", s3.secretKey(),
                 "sdtune.store.bucket", BUCKET);
+    }
+
+    /**
+     * Stops the S3 server, as an outage: its port refuses connections until {@link #startStore()}. The objects
+     * stay in the directory given to {@link #start(Path)}; a platform over temporary directories has none to keep,
+     * and cannot stop its store.
+     */
+    public synchronized void stopStore() {
+        requireKeptData("store");
+        s3.close();
+    }
+
+    /** Starts the stopped S3 server again, on its port over its objects: {@link #config()} is unchanged. */
+    public synchronized void startStore() {
+        s3 = s3.startAgain();
+    }
+
+    /**
+     * Stops the broker, as an outage: its port refuses connections until {@link #startBroker()}. Its log stays in
+     * the directory given to {@link #start(Path)}; a platform over temporary directories cannot stop its broker.
+     */
+    public synchronized void stopBroker() {
+        requireKeptData("broker");
+        kafka.close();
+    }
+
+    /** Starts the stopped broker again, on its ports over its log (topics, records, offsets): {@link #config()} is unchanged. */
+    public synchronized void startBroker() {
+        kafka = kafka.startAgain();
+    }
+
+    /** Refused before anything stops: closing a server deletes its temporary directory, data and all. */
+    private void requireKeptData(String server) {
+        if (!keepsData) {
+            throw new IllegalStateException("the " + server + " of a platform over temporary directories cannot be "
+                    + "stopped and started again: its data would go with it (start the platform over a directory)");
+        }
     }
 
     public LocalKafka kafka() {

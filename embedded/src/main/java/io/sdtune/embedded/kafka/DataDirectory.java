@@ -70,6 +70,11 @@ final class DataDirectory implements AutoCloseable {
         return root;
     }
 
+    /** Whether {@link #close()} deletes it. */
+    boolean deletedOnClose() {
+        return temporary;
+    }
+
     Path logs() {
         return root.resolve("log");
     }

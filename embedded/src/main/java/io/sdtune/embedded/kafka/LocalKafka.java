@@ -37,12 +37,14 @@ public final class LocalKafka implements AutoCloseable {
     private final NodeConfig config;
     private final DataDirectory data;
     private final Server server;
+    private final List<Topic> topics;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LocalKafka(NodeConfig config, DataDirectory data, Server server) {
+    private LocalKafka(NodeConfig config, DataDirectory data, Server server, List<Topic> topics) {
         this.config = config;
         this.data = data;
         this.server = server;
+        this.topics = topics;
     }
 
     public static Builder builder() {
@@ -57,6 +59,19 @@ public final class LocalKafka implements AutoCloseable {
     /** The directory holding {@code server.properties} and the log directory {@code log/}. */
     public Path dataDirectory() {
         return data.root();
+    }
+
+    /**
+     * The same node started again after {@link #close()}: its ports and its data directory (not formatted again),
+     * so clients reconnect to the same address and find their topics, records and committed offsets, as after a
+     * restart of a real broker. Not for a temporary directory, which {@code close()} deleted.
+     */
+    public LocalKafka startAgain() {
+        if (data.deletedOnClose()) {
+            throw new IllegalStateException("the Kafka broker over " + data.root()
+                    + " cannot start again: its temporary data directory was deleted when it closed");
+        }
+        return start(DataDirectory.at(data.root()), config.brokerPort(), config.controllerPort(), topics);
     }
 
     /** Shuts the broker down, freeing its ports and its data directory; deletes a temporary one. */
@@ -80,7 +95,7 @@ public final class LocalKafka implements AutoCloseable {
         try {
             data.prepare(config);
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(config.properties(), false), Time.SYSTEM);
-            kafka = new LocalKafka(config, data, server);
+            kafka = new LocalKafka(config, data, server, topics);
             KafkaExit.duringStartup(server::startup);
             kafka.awaitClientsAndCreate(topics);
             return kafka;

@@ -20,6 +20,7 @@ import org.gaul.s3proxy.auth.AuthenticationType;
  */
 public final class LocalS3 implements AutoCloseable {
     private final S3Proxy proxy;
+    private final int port;
     private final Path directory;
     private final boolean temporary;
     private final String accessKey;
@@ -27,6 +28,7 @@ public final class LocalS3 implements AutoCloseable {
 
     private LocalS3(S3Proxy proxy, Path directory, boolean temporary, String accessKey, String secretKey) {
         this.proxy = proxy;
+        this.port = proxy.getPort(); // kept: the endpoint stays known while the server is stopped
         this.directory = directory;
         this.temporary = temporary;
         this.accessKey = accessKey;
@@ -66,9 +68,22 @@ public final class LocalS3 implements AutoCloseable {
         }
     }
 
-    /** {@code http://127.0.0.1:<port>}. */
+    /**
+     * A new server on this one's port over its directory, after {@link #close()}: the objects stored before are
+     * served again at the same endpoint, as after a restart of a real S3 server. Not for a temporary directory,
+     * which {@code close()} deleted.
+     */
+    public LocalS3 startAgain() {
+        if (temporary) {
+            throw new IllegalStateException("the S3 server over " + directory
+                    + " cannot start again: its temporary directory was deleted when it closed");
+        }
+        return start(directory, port, accessKey, secretKey);
+    }
+
+    /** {@code http://127.0.0.1:<port>}, also while the server is stopped. */
     public String endpoint() {
-        return "http://127.0.0.1:" + proxy.getPort();
+        return "http://127.0.0.1:" + port;
     }
 
     public String accessKey() {

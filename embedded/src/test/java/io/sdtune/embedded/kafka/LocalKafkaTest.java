@@ -53,6 +53,29 @@ class LocalKafkaTest {
     }
 
     @Test
+    void startAgainIsTheSameNodeOnItsPortsWithItsRecords(@TempDir Path data) throws Exception {
+        LocalKafka first = LocalKafka.builder().dataDirectory(data).topic(ADAPTERS).start();
+        Clients.send(first.bootstrapServers(), ADAPTERS.name(), List.of(Map.entry("adapter-1", "v1")));
+        first.close();
+
+        try (LocalKafka again = first.startAgain()) {
+            assertThat(again.bootstrapServers()).isEqualTo(first.bootstrapServers());
+            Clients.send(again.bootstrapServers(), ADAPTERS.name(), List.of(Map.entry("adapter-2", "v1")));
+            assertThat(Clients.read(again.bootstrapServers(), ADAPTERS.name(), 2))
+                    .extracting(ConsumerRecord::key).containsExactly("adapter-1", "adapter-2");
+        }
+    }
+
+    @Test
+    void aTemporaryNodeCannotStartAgain() {
+        LocalKafka kafka = LocalKafka.builder().start();
+        kafka.close();
+
+        assertThatThrownBy(kafka::startAgain).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("its temporary data directory was deleted");
+    }
+
+    @Test
     void closeFreesThePortsAndDeletesTheTemporaryDirectory() throws IOException {
         int[] ports = LoopbackPorts.free(2);
         LocalKafka kafka = LocalKafka.builder().brokerPort(ports[0]).controllerPort(ports[1]).start();

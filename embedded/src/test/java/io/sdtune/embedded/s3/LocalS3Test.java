@@ -1,7 +1,9 @@
 package io.sdtune.embedded.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,5 +38,26 @@ class LocalS3Test {
             assertThat(createBucketUnsigned(s3.endpoint())).isEqualTo(403);
         }
         assertThat(Files.isDirectory(data)).isTrue();
+    }
+
+    @Test
+    void startsAgainOnItsEndpointOverItsDirectory(@TempDir Path dir) throws Exception {
+        LocalS3 first = LocalS3.start(dir.resolve("s3"), 0, "key", "secret-key");
+        first.close();
+        assertThatThrownBy(() -> createBucketUnsigned(first.endpoint())).isInstanceOf(ConnectException.class);
+
+        try (LocalS3 again = first.startAgain()) {
+            assertThat(again.endpoint()).isEqualTo(first.endpoint());
+            assertThat(createBucketUnsigned(again.endpoint())).isEqualTo(403);
+        }
+    }
+
+    @Test
+    void aTemporaryDirectoryCannotStartAgain() {
+        LocalS3 s3 = LocalS3.start("key", "secret-key");
+        s3.close();
+
+        assertThatThrownBy(s3::startAgain).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("its temporary directory was deleted");
     }
 }

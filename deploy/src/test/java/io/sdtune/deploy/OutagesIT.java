@@ -1,0 +1,72 @@
+package io.sdtune.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.deploy.demo.SampleImages;
+import io.sdtune.embedded.EmbeddedPlatform;
+import io.sdtune.storage.Manifest;
+import io.sdtune.storage.Shelf;
+import io.sdtune.storage.StoredFile;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Outages of the platform's infrastructure, as {@code bin/sdtune} runs it: the real S3 server and Kafka broker
+ * stopped and started again on their ports and data while real service processes work. Each test prints the
+ * recovery time it measured (RELIABILITY.md collects them).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class OutagesIT {
+    private static final Duration TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration OUTAGE = Duration.ofSeconds(30);
+
+    @RegisterExtension
+    static final RunningPlatform PLATFORM = new RunningPlatform("outages-");
+
+    @Test
+    @Order(1)
+    void aJobOutlivesTheStoreStoppedInItsMiddle() throws Exception {
+        String datasetId = PLATFORM.gateway().createDataset(SampleImages.catToy(3, 7));
+        String jobId = PLATFORM.gateway().startTraining(PLATFORM.lora(datasetId, 300, 20));
+        PLATFORM.topics().await(Topics.TRAINING_EVENTS, r -> r.key().equals(jobId)
+                && TopicRecords.decode(r, TrainingEvent.class) instanceof TrainingEvent.Checkpoint, TIMEOUT);
+        EmbeddedPlatform infrastructure = PLATFORM.platform().infrastructure();
+
+        infrastructure.stopStore();
+        Thread.sleep(OUTAGE.toMillis());
+        // The job cannot have ended: its adapter had nowhere to go.
+        assertThat(PLATFORM.gateway().training(jobId).get("state").asText()).isIn("progress", "checkpoint");
+        infrastructure.startStore();
+        Instant back = Instant.now();
+        JsonNode status = PLATFORM.gateway().awaitTraining(jobId, TIMEOUT, progress -> { });
+        System.out.printf("OutagesIT: S3 server stopped for %d s in the middle of a job; it succeeded %d s after the "
+                + "server was back%n", OUTAGE.toSeconds(), Duration.between(back, Instant.now()).toSeconds());
+
+        assertThat(status.get("state").asText()).isEqualTo("succeeded");
+        List<TrainingEvent> events = PLATFORM.topics().values(Topics.TRAINING_EVENTS, jobId, TrainingEvent.class);
+        // Waited out, not left for redelivery: one run of the job, on the trainer that had it.
+        assertThat(events).filteredOn(TrainingEvent.Started.class::isInstance).hasSize(1);
+        assertThat(events).filteredOn(TrainingEvent.Failed.class::isInstance).isEmpty();
+        assertThat(events).filteredOn(TrainingEvent.Succeeded.class::isInstance).hasSize(1);
+        assertThat(PLATFORM.platform().service("trainer-service").restarts()).isZero();
+        assertVerifies(PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(jobId)).orElseThrow());
+    }
+
+    /** Every file the manifest names reads back with its size and sha256. */
+    private static void assertVerifies(Manifest manifest) throws IOException {
+        assertThat(manifest.files()).isNotEmpty();
+        for (StoredFile file : manifest.files()) {
+            assertThat(PLATFORM.objects().readVerified(file)).hasSize((int) file.size());
+        }
+    }
+}
