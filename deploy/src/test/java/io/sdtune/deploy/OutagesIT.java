@@ -3,7 +3,10 @@ package io.sdtune.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.generation.GenerationResult;
 import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.deploy.demo.SampleImages;
 import io.sdtune.embedded.EmbeddedPlatform;
@@ -13,7 +16,12 @@ import io.sdtune.storage.StoredFile;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -29,6 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class OutagesIT {
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
     private static final Duration OUTAGE = Duration.ofSeconds(30);
+    private static final int GENERATIONS = 6;
 
     @RegisterExtension
     static final RunningPlatform PLATFORM = new RunningPlatform("outages-");
@@ -60,6 +69,54 @@ class OutagesIT {
         assertThat(events).filteredOn(TrainingEvent.Succeeded.class::isInstance).hasSize(1);
         assertThat(PLATFORM.platform().service("trainer-service").restarts()).isZero();
         assertVerifies(PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(jobId)).orElseThrow());
+    }
+
+    @Test
+    @Order(2)
+    void everyGenerationInFlightIsAnsweredOnceTheBrokerIsBack() throws Exception {
+        List<String> requestIds = new ArrayList<>();
+        for (int i = 0; i < GENERATIONS; i++) {
+            ObjectNode request = PLATFORM.gateway().object().put("prompt", "a photo of a cat toy, take " + i)
+                    .put("num_inference_steps", 20).put("seed", i)
+                    .put("width", BaseModel.TINY.resolution()).put("height", BaseModel.TINY.resolution());
+            requestIds.add(PLATFORM.gateway().generate(request));
+        }
+        long answeredBefore = PLATFORM.topics().all(Topics.GENERATION_RESULTS).stream()
+                .filter(r -> requestIds.contains(r.key())).count();
+        EmbeddedPlatform infrastructure = PLATFORM.platform().infrastructure();
+
+        infrastructure.stopBroker();
+        Thread.sleep(OUTAGE.toMillis());
+        infrastructure.startBroker();
+        Instant back = Instant.now();
+        List<ConsumerRecord<String, String>> results = PLATFORM.topics().awaitAll(Topics.GENERATION_RESULTS,
+                records -> records.stream().map(ConsumerRecord::key).collect(Collectors.toSet()).containsAll(requestIds),
+                TIMEOUT);
+        long recovery = Duration.between(back, Instant.now()).toSeconds();
+        Map<String, List<GenerationResult>> answers = results.stream().filter(r -> requestIds.contains(r.key()))
+                .collect(Collectors.groupingBy(ConsumerRecord::key,
+                        Collectors.mapping(r -> TopicRecords.decode(r, GenerationResult.class), Collectors.toList())));
+        // A restart by the supervisor (a channel that gave up) is a recovery too, but worth seeing.
+        int restarts = Stream.of("trainer-service", "generator-service", "gateway")
+                .mapToInt(name -> PLATFORM.platform().service(name).restarts()).sum();
+        System.out.printf("OutagesIT: broker stopped for %d s with %d generations in flight (%d answered before); all "
+                + "answered %d s after it was back, with %d answers; services restarted: %d%n", OUTAGE.toSeconds(),
+                GENERATIONS, answeredBefore, recovery, answers.values().stream().mapToInt(List::size).sum(), restarts);
+
+        for (String requestId : requestIds) {
+            // Answered twice (a record redelivered after the outage) is allowed, with the same pictures each time.
+            List<GenerationResult> answered = answers.get(requestId);
+            assertThat(answered).as(requestId).isNotEmpty()
+                    .allSatisfy(answer -> assertThat(answer).isInstanceOf(GenerationResult.Succeeded.class));
+            assertThat(answered.stream().map(answer -> ((GenerationResult.Succeeded) answer).images()).distinct())
+                    .as(requestId + ": the same images in every answer").hasSize(1);
+            for (StoredObject image : ((GenerationResult.Succeeded) answered.get(0)).images()) {
+                assertThat(PLATFORM.objects().readVerified(new StoredFile(image.key(), image.sha256(), image.sizeBytes())))
+                        .hasSize(image.sizeBytes().intValue());
+            }
+            // The gateway's view of the results recovered too.
+            assertThat(PLATFORM.gateway().awaitGeneration(requestId, TIMEOUT).get("state").asText()).isEqualTo("succeeded");
+        }
     }
 
     /** Every file the manifest names reads back with its size and sha256. */
