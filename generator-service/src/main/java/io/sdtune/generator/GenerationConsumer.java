@@ -4,18 +4,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.annotations.Blocking;
-import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.sdtune.contracts.InvalidMessageException;
-import io.sdtune.contracts.Message;
 import io.sdtune.contracts.StoredObject;
-import io.sdtune.contracts.deadletter.DeadLetter;
 import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.contracts.generation.GenerationResult;
-import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.messaging.Records;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -81,24 +77,15 @@ public class GenerationConsumer {
     }
 
     private void handle(ConsumerRecord<String, String> record) {
-        if (record.value() == null) {
-            deadLetter(record, null, "the record has no value");
-            return;
-        }
-        byte[] value = record.value().getBytes(StandardCharsets.UTF_8);
         GenerationRequest request;
         try {
-            request = JsonCodec.decode(value, GenerationRequest.class).withDefaults();
+            request = Records.decode(record, GenerationRequest.class).withDefaults();
         } catch (InvalidMessageException e) {
-            deadLetter(record, value, e.getMessage());
+            LOG.warnf("dead-lettering %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
+            deadLetters.sendMessageAndAwait(Records.deadLetter(record, e.getMessage()));
             return;
         }
-        send(results, serve(request, record.timestamp()));
-    }
-
-    private void deadLetter(ConsumerRecord<String, String> record, byte[] value, String reason) {
-        LOG.warnf("dead-lettering %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), reason);
-        send(deadLetters, DeadLetter.of(record.topic(), record.partition(), record.offset(), record.key(), value, reason));
+        results.sendMessageAndAwait(Records.keyed(serve(request, record.timestamp())));
     }
 
     /** The stored images of a replayed request, else freshly drawn ones; a failure with its reason otherwise. */
@@ -129,10 +116,5 @@ public class GenerationConsumer {
         }
         LOG.errorf(cause, "request %s failed", r.requestId());
         return new GenerationResult.Failed(r.requestId(), "generation failed: " + cause);
-    }
-
-    private static void send(MutinyEmitter<String> channel, Message message) {
-        String json = new String(JsonCodec.encode(message), StandardCharsets.UTF_8);
-        channel.sendMessageAndAwait(KafkaRecord.of(message.key(), json));
     }
 }

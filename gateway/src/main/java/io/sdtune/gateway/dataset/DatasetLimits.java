@@ -19,7 +19,8 @@ public interface DatasetLimits {
 
     /**
      * Pixels of one image, as its header declares them: 4096x4096. Training draws 512 to 1024 pixels a side, so
-     * more only costs the trainer memory (it decodes every image whole), and a phone's 12 MP photo fits.
+     * more only costs upload, storage and decoding time (the trainer decodes a large image subsampled, and refuses
+     * one above 64 MP), and a phone's 12 MP photo fits.
      */
     @WithDefault("16777216")
     long maxImagePixels();

@@ -5,7 +5,6 @@ import io.sdtune.contracts.InvalidMessageException;
 import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.contracts.generation.GenerationResult;
-import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.validation.Limits;
 import io.sdtune.gateway.api.MessageForm;
 import io.sdtune.gateway.messaging.EventReader;
@@ -13,10 +12,10 @@ import io.sdtune.gateway.messaging.Publisher;
 import io.sdtune.gateway.model.DefaultBaseModel;
 import io.sdtune.gateway.state.Retained;
 import io.sdtune.gateway.state.RetentionLimits;
+import io.sdtune.messaging.Records;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -106,8 +105,7 @@ public class Generations {
     @Incoming("generation-requests")
     void onRequest(ConsumerRecord<String, String> record) {
         try {
-            byte[] value = record.value() == null ? null : record.value().getBytes(StandardCharsets.UTF_8);
-            GenerationRequest request = JsonCodec.decode(value, GenerationRequest.class);
+            GenerationRequest request = Records.decode(record, GenerationRequest.class);
             requested(request, Instant.ofEpochMilli(record.timestamp()));
         } catch (InvalidMessageException e) {
             LOG.debugf("skipping %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());

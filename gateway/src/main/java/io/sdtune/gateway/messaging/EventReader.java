@@ -2,10 +2,9 @@ package io.sdtune.gateway.messaging;
 
 import io.sdtune.contracts.InvalidMessageException;
 import io.sdtune.contracts.Message;
-import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.messaging.Records;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
@@ -26,8 +25,7 @@ public class EventReader {
 
     public <T extends Message> Optional<T> decode(ConsumerRecord<String, String> record, Class<T> type) {
         try {
-            byte[] value = record.value() == null ? null : record.value().getBytes(StandardCharsets.UTF_8);
-            return Optional.of(JsonCodec.decode(value, type));
+            return Optional.of(Records.decode(record, type));
         } catch (InvalidMessageException e) {
             if (record.timestamp() >= startedAtMs) {
                 LOG.warnf("dead-lettering %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
