@@ -258,17 +258,19 @@ public final class ObjectStore implements AutoCloseable {
         if (!policy.retries()) {
             return null;
         }
-        return Guard.create()
+        Guard.Builder.RetryBuilder retry = Guard.create()
                 .withRetry()
                 .maxRetries(-1) // bounded by the duration alone
                 .maxDuration(policy.maxDuration().toMillis(), ChronoUnit.MILLIS)
                 .delay(policy.initialDelay().toMillis(), ChronoUnit.MILLIS)
                 .jitter(0, ChronoUnit.MILLIS)
-                .withExponentialBackoff().factor(2).maxDelay(policy.maxDelay().toMillis(), ChronoUnit.MILLIS).done()
                 .whenException(ObjectStore::passing)
-                .beforeRetry(e -> LOG.warning(() -> e.getMessage() + "; trying again"))
-                .done()
-                .build();
+                .beforeRetry(e -> LOG.warning(() -> e.getMessage() + "; trying again"));
+        if (policy.maxDelay().compareTo(policy.initialDelay()) > 0) {
+            // Else a fixed delay: SmallRye's back-off needs room to grow.
+            retry.withExponentialBackoff().factor(2).maxDelay(policy.maxDelay().toMillis(), ChronoUnit.MILLIS).done();
+        }
+        return retry.done().build();
     }
 
     /** Whether a failure may pass: a server error or a connection that failed, not a refusal. */

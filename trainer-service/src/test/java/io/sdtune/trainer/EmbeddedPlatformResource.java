@@ -13,24 +13,30 @@ import java.util.stream.Stream;
 
 /**
  * A real Kafka broker with every topic of the contracts and a real S3 server for the app under test, and
- * a folder of its own for the model cache and the jobs.
+ * a folder of its own for their data, the model cache and the jobs.
  */
 public class EmbeddedPlatformResource implements QuarkusTestResourceLifecycleManager {
-    private EmbeddedPlatform platform;
+    /** The one running for the test class (restrictToAnnotatedClass): its tests stop and start the store. */
+    private static EmbeddedPlatform platform;
     private Path local;
 
     @Override
     public Map<String, String> start() {
-        platform = EmbeddedPlatform.start();
-        Map<String, String> config = new HashMap<>(platform.config());
         try {
             local = Files.createTempDirectory("sdtune-trainer-test");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        // Over a folder of its own, so that a test can stop the store and start it again on its objects.
+        platform = EmbeddedPlatform.start(local.resolve("platform"));
+        Map<String, String> config = new HashMap<>(platform.config());
         config.put("sdtune.cache.dir", local.resolve("cache").toString());
         config.put("sdtune.trainer.work-dir", local.resolve("jobs").toString());
         return config;
+    }
+
+    static EmbeddedPlatform platform() {
+        return platform;
     }
 
     @Override

@@ -41,6 +41,13 @@ final class TestBroker {
      * {@code timeout}. A job's records share a key, so they are in one partition, in order.
      */
     static List<String> await(String topic, String key, Predicate<List<String>> until, Duration timeout) {
+        return awaitRecords(topic, key, records -> until.test(values(records)), timeout).stream()
+                .map(ConsumerRecord::value).toList();
+    }
+
+    /** The same, of the whole records (headers included). */
+    static List<ConsumerRecord<String, String>> awaitRecords(String topic, String key,
+            Predicate<List<ConsumerRecord<String, String>>> until, Duration timeout) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
@@ -48,20 +55,25 @@ final class TestBroker {
                     .map(info -> new TopicPartition(topic, info.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            List<String> values = new ArrayList<>();
+            List<ConsumerRecord<String, String>> records = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                     if (key.equals(r.key())) {
-                        values.add(r.value());
+                        records.add(r);
                     }
                 }
-                if (until.test(values)) {
-                    return values;
+                if (until.test(records)) {
+                    return records;
                 }
             }
-            throw new AssertionError("after " + timeout + ", " + topic + " holds for key " + key + " only: " + values);
+            throw new AssertionError("after " + timeout + ", " + topic + " holds for key " + key + " only: "
+                    + values(records));
         }
+    }
+
+    private static List<String> values(List<ConsumerRecord<String, String>> records) {
+        return records.stream().map(ConsumerRecord::value).toList();
     }
 
     /** The committed offsets of {@code group} on {@code topic}, by partition. */

@@ -17,6 +17,7 @@ import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactStore;
+import io.sdtune.messaging.Attempts;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.ObjectKeys;
 import io.sdtune.storage.Shelf;
@@ -234,6 +235,53 @@ class TrainerServiceTest {
                 + "its trainer died each time (out of memory?)");
         assertThat(letter.value()).isEqualTo(json(request));
         assertThat(artifacts.objects().list(ObjectKeys.jobStarts("crashy"))).isEmpty();
+    }
+
+    /**
+     * The store down past the trainer's retries (2 s in the test profile): the request is sent again one attempt
+     * on, the consumer going on meanwhile; the store back, the next attempt trains the job.
+     */
+    @Test
+    void anAttemptEndedByAStoreOutageIsSentAgainAndTheNextOneSucceeds() throws Exception {
+        TrainingRequest request = TrainingFixtures.lora("outage", "outage", TrainingFixtures.publishDataset(artifacts, "outage"), 2);
+        EmbeddedPlatformResource.platform().stopStore();
+        try {
+            submit(request);
+            TestBroker.awaitRecords(Topics.TRAINING_REQUESTS, "outage", records -> records.stream()
+                    .anyMatch(r -> Attempts.of(r) == 2), JOB);
+        } finally {
+            EmbeddedPlatformResource.platform().startStore();
+        }
+
+        List<TrainingEvent> events = events("outage", TrainingEvent.Succeeded.class);
+
+        assertThat(events).noneMatch(TrainingEvent.Failed.class::isInstance);
+        assertThat(TestBroker.awaitRecords(Topics.TRAINING_REQUESTS, "outage", records -> true, JOB))
+                .extracting(Attempts::of).startsWith(1, 2).isSorted();
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("outage"))).isPresent();
+    }
+
+    /** An outage through all five attempts: the job is given up, {@code failed}, its request dead-lettered. */
+    @Test
+    void aJobWhoseAttemptsAllEndInAnOutageIsGivenUp() throws Exception {
+        TrainingRequest request = TrainingFixtures.lora("lasting", "lasting", TrainingFixtures.publishDataset(artifacts, "lasting"), 2);
+        EmbeddedPlatformResource.platform().stopStore();
+        List<TrainingEvent> events;
+        try {
+            submit(request);
+            events = events("lasting", TrainingEvent.Failed.class);
+        } finally {
+            EmbeddedPlatformResource.platform().startStore();
+        }
+
+        assertThat(((TrainingEvent.Failed) events.get(events.size() - 1)).reason())
+                .startsWith("gave up on the job: attempt 5 of 5 ended as the others: the object store is unreachable: ");
+        assertThat(TestBroker.awaitRecords(Topics.TRAINING_REQUESTS, "lasting", records -> records.size() == 5, JOB))
+                .extracting(Attempts::of).containsExactly(1, 2, 3, 4, 5);
+        DeadLetter letter = JsonCodec.decode(TestBroker.await(Topics.TRAINING_REQUESTS_DLQ, "lasting",
+                values -> !values.isEmpty(), JOB).get(0).getBytes(StandardCharsets.UTF_8), DeadLetter.class);
+        assertThat(letter.reason()).contains("gave up on the job: attempt 5 of 5");
+        assertThat(letter.value()).isEqualTo(json(request));
     }
 
     @Test
