@@ -79,6 +79,9 @@ public class JobRunner {
     @ConfigProperty(name = "sdtune.trainer.max-attempts")
     int maxAttempts;
 
+    @ConfigProperty(name = "sdtune.trainer.min-free-disk")
+    long minFreeDisk;
+
     private ExecutorService thread;
     private AdapterPublication adapters;
     private JobCheckpoints checkpoints;
@@ -125,6 +128,10 @@ public class JobRunner {
             } else if (cancellations.isCancelled(jobId)) {
                 events.publish(new TrainingEvent.Cancelled(jobId));
             } else {
+                Optional<String> shortage = new WorkDisk(workDir, minFreeDisk).shortage();
+                if (shortage.isPresent()) {
+                    notNow(jobId, shortage.get(), attempt);
+                }
                 start = starts.begin(jobId);
                 if (start.unended() >= maxAttempts) {
                     giveUp(jobId, "it was started " + start.unended() + " times and never ended: its trainer died each "
@@ -159,16 +166,17 @@ public class JobRunner {
         }
     }
 
-    /**
-     * An outage that outlasted the store's retries is not the job's fault: its request is sent again, unless it
-     * has had its {@code max-attempts}.
-     */
+    /** An outage that outlasted the store's retries is not the job's fault. */
     private void storeFailed(String jobId, IOException e, int attempt) {
         if (!(e instanceof StorageException s && s.passing())) {
             fail(jobId, "the object store failed: " + e.getMessage(), e);
             return;
         }
-        String reason = "the object store is unreachable: " + e.getMessage();
+        notNow(jobId, "the object store is unreachable: " + e.getMessage(), attempt);
+    }
+
+    /** Not the job's fault: its request is sent again, unless it has had its {@code max-attempts}. */
+    private void notNow(String jobId, String reason, int attempt) {
         if (attempt >= maxAttempts) {
             giveUp(jobId, "attempt " + attempt + " of " + maxAttempts + " ended as the others: " + reason);
         }
