@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +28,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -61,26 +59,8 @@ public class JobRunner {
     @Inject
     ArtifactCache models;
 
-    @ConfigProperty(name = "sdtune.trainer.device")
-    String device;
-
-    @ConfigProperty(name = "sdtune.trainer.work-dir")
-    Path workDir;
-
-    @ConfigProperty(name = "sdtune.trainer.steps-per-run")
-    int stepsPerRun;
-
-    @ConfigProperty(name = "sdtune.trainer.progress-interval")
-    Duration progressInterval;
-
-    @ConfigProperty(name = "sdtune.trainer.max-job-duration")
-    Duration maxJobDuration;
-
-    @ConfigProperty(name = "sdtune.trainer.max-attempts")
-    int maxAttempts;
-
-    @ConfigProperty(name = "sdtune.trainer.min-free-disk")
-    long minFreeDisk;
+    @Inject
+    TrainerSettings settings;
 
     private ExecutorService thread;
     private AdapterPublication adapters;
@@ -91,7 +71,7 @@ public class JobRunner {
     /** A job's folder left by a trainer that died is of no use: the job resumes from the store's checkpoint. */
     @PostConstruct
     void start() throws IOException {
-        JobWorkspace.deleteAllIn(workDir);
+        JobWorkspace.deleteAllIn(settings.workDir());
         thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
         adapters = new AdapterPublication(artifacts);
         checkpoints = new JobCheckpoints(artifacts);
@@ -128,16 +108,16 @@ public class JobRunner {
             } else if (cancellations.isCancelled(jobId)) {
                 events.publish(new TrainingEvent.Cancelled(jobId));
             } else {
-                Optional<String> shortage = new WorkDisk(workDir, minFreeDisk).shortage();
+                Optional<String> shortage = new WorkDisk(settings.workDir(), settings.minFreeDisk()).shortage();
                 if (shortage.isPresent()) {
                     notNow(jobId, shortage.get(), attempt);
                 }
                 start = starts.begin(jobId);
-                if (start.unended() >= maxAttempts) {
+                if (start.unended() >= settings.maxAttempts()) {
                     giveUp(jobId, "it was started " + start.unended() + " times and never ended: its trainer died each "
                             + "time (out of memory?)");
                 }
-                try (JobWorkspace workspace = JobWorkspace.create(workDir, jobId)) {
+                try (JobWorkspace workspace = JobWorkspace.create(settings.workDir(), jobId)) {
                     Optional<AdapterAnnouncement> adapter = train(request, workspace);
                     if (adapter.isPresent()) {
                         succeed(jobId, adapter.get());
@@ -177,10 +157,10 @@ public class JobRunner {
 
     /** Not the job's fault: its request is sent again, unless it has had its {@code max-attempts}. */
     private void notNow(String jobId, String reason, int attempt) {
-        if (attempt >= maxAttempts) {
-            giveUp(jobId, "attempt " + attempt + " of " + maxAttempts + " ended as the others: " + reason);
+        if (attempt >= settings.maxAttempts()) {
+            giveUp(jobId, "attempt " + attempt + " of " + settings.maxAttempts() + " ended as the others: " + reason);
         }
-        LOG.warnf("job %s (attempt %d of %d) to be tried again: %s", jobId, attempt, maxAttempts, reason);
+        LOG.warnf("job %s (attempt %d of %d) to be tried again: %s", jobId, attempt, settings.maxAttempts(), reason);
         throw new JobNotFinished(jobId, JobNotFinished.Next.RETRY, reason);
     }
 
@@ -198,15 +178,15 @@ public class JobRunner {
         Optional<Integer> resumed = checkpoints.restoreLatest(request.jobId(), workspace.checkpoint());
         events.publish(new TrainingEvent.Started(request.jobId(), resumed.orElse(null)));
         download(request, workspace.images());
-        EngineSetup setup = EngineSetup.of(request, baseModel(request.baseModelId()), workspace, Device.parse(device),
-                stepsPerRun);
+        EngineSetup setup = EngineSetup.of(request, baseModel(request.baseModelId()), workspace, Device.parse(settings.device()),
+                settings.stepsPerRun());
         int totalSteps = setup.args().maxTrainSteps();
-        BooleanSupplier overTime = () -> System.nanoTime() - started > maxJobDuration.toNanos();
+        BooleanSupplier overTime = () -> System.nanoTime() - started > settings.maxJobDuration().toNanos();
         ProgressReporter progress = new ProgressReporter(request.jobId(), events::publish,
                 new JobOutputs(request.jobId(), totalSteps, checkpoints, objects, events),
                 () -> stopping || cancellations.isCancelled(request.jobId()) || overTime.getAsBoolean(), System::nanoTime,
-                progressInterval.toNanos());
-        LOG.infof("job %s: training %s on %s for %d steps%s", request.jobId(), request.method(), device, totalSteps,
+                settings.progressInterval().toNanos());
+        LOG.infof("job %s: training %s on %s for %d steps%s", request.jobId(), request.method(), settings.device(), totalSteps,
                 resumed.map(step -> ", resuming from the checkpoint of step " + step).orElse(""));
         new Trainer(setup.args(), setup.method()).run(progress);
         if (stopping) {
@@ -216,7 +196,7 @@ public class JobRunner {
             return Optional.empty();
         }
         if (progress.cancelled()) {
-            throw new JobFailure("the job ran longer than the trainer's limit of " + maxJobDuration.toMinutes()
+            throw new JobFailure("the job ran longer than the trainer's limit of " + settings.maxJobDuration().toMinutes()
                     + " minutes (sdtune.trainer.max-job-duration) and was stopped");
         }
         return Optional.of(adapters.publish(AdapterPublication.adapterIdOf(request.jobId()), workspace.output(),

@@ -1,0 +1,30 @@
+package io.sdtune.trainer;
+
+import io.smallrye.config.ConfigMapping;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** {@code sdtune.trainer.*}: how this trainer runs its jobs (README, "Configuration"; defaults in application.properties). */
+@ConfigMapping(prefix = "sdtune.trainer")
+public interface TrainerSettings {
+    /** {@code cpu}, {@code cuda} or {@code cuda:N}. */
+    String device();
+
+    /** Where the jobs' folders are. */
+    Path workDir();
+
+    /** Optimisation steps per ONNX Runtime run (a job takes the largest divisor of its counts). */
+    int stepsPerRun();
+
+    /** At most one {@code progress} event per this interval. */
+    Duration progressInterval();
+
+    /** A job still training after this long is stopped and ends failed. */
+    Duration maxJobDuration();
+
+    /** Attempts ended by outages, or runs ended by the trainer dying, before a job is given up. */
+    int maxAttempts();
+
+    /** A job starts only while the work disk has this many bytes free. */
+    long minFreeDisk();
+}
