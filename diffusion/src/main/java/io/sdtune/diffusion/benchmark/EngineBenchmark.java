@@ -7,7 +7,6 @@ import io.sdtune.diffusion.optim.TrainingSession;
 import io.sdtune.diffusion.optim.TrainingStep;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.runtime.ExecutionOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -89,21 +88,7 @@ public final class EngineBenchmark {
             Arrays.sort(perStep);
             System.out.printf("| %s | %s | %s | %d | %.2f M | %.0f | %.0f | %.1f | %d |%n", mode, device,
                     dtype.name().toLowerCase(), batch, net.parameterCount() / 1e6, (t1 - t0) / 1e6,
-                    (t2 - t1) / 1e6, perStep[perStep.length / 2], peakResidentMiB());
+                    (t2 - t1) / 1e6, perStep[perStep.length / 2], ProcessMemory.peakResidentMiB());
         }
-    }
-
-    /** The process's peak resident set (Linux {@code VmHWM}), or -1 where it cannot be read. */
-    static long peakResidentMiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-                }
-            }
-        } catch (Exception e) {
-            return -1;
-        }
-        return -1;
     }
 }

@@ -88,7 +88,7 @@ public final class Txt2ImgBenchmark {
             Arrays.sort(unetStep);
             System.out.printf("| %s | %s | %s | %dx%d | %d %s | %d | %.1f | %.2f | %.1f | %d |%n", sd.name(), device,
                     dtype.name().toLowerCase(), size, size, steps, scheduler, prompts, first, total[runs / 2], unetStep[runs / 2],
-                    EngineBenchmark.peakResidentMiB());
+                    ProcessMemory.peakResidentMiB());
         }
     }
 }

@@ -1,0 +1,80 @@
+package io.sdtune.diffusion.benchmark;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.pipeline.GenerationParams;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.pipeline.Txt2Img;
+import io.sdtune.diffusion.runtime.Device;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Resident memory of one {@link Txt2Img} as it draws several image sizes in a row, as a generator does when
+ * requests come at other sizes: each size needs its own UNet and VAE decoder sessions, of which the pipeline keeps
+ * at most {@code --max-sessions} (least recently used closed first). One image per size, seed 0, few steps; after
+ * each size it prints the process's resident memory ({@code VmRSS}; "n/a" where not Linux) and the sessions kept,
+ * built and closed. One setting per process, so that the peak it reports belongs to that setting alone.
+ *
+ * <pre>
+ *   java -cp ... io.sdtune.diffusion.benchmark.SessionMemoryBenchmark --model DIR [--max-sessions 6]
+ *        [--sizes 64,128,192,256,320,384] [--steps 2] [--scheduler ddim] [--device cpu|cuda] [--dtype float32|float16]
+ * </pre>
+ * Its last line is one Markdown row: max sessions, VmRSS MiB after each size, peak VmRSS ({@code VmHWM}) MiB,
+ * sessions kept / built / closed at the end.
+ */
+public final class SessionMemoryBenchmark {
+    private static final String PROMPT = "a photo of an astronaut riding a horse on mars";
+
+    private SessionMemoryBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        Path model = null;
+        Device device = Device.CPU;
+        DType dtype = DType.FLOAT32;
+        int maxSessions = Txt2Img.DEFAULT_MAX_SESSIONS;
+        int[] sizes = {64, 128, 192, 256, 320, 384};
+        int steps = 2;
+        String scheduler = "ddim";
+        for (int i = 0; i < args.length; i += 2) {
+            String value = i + 1 < args.length ? args[i + 1] : "";
+            switch (args[i]) {
+                case "--model" -> model = Path.of(value);
+                case "--device" -> device = Device.parse(value);
+                case "--dtype" -> dtype = DType.parse(value);
+                case "--max-sessions" -> maxSessions = Integer.parseInt(value);
+                case "--sizes" -> sizes = Arrays.stream(value.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+                case "--steps" -> steps = Integer.parseInt(value);
+                case "--scheduler" -> scheduler = value;
+                default -> throw new IllegalArgumentException("unknown flag " + args[i]
+                        + " (expected --model, --max-sessions, --sizes, --steps, --scheduler, --device, --dtype)");
+            }
+        }
+        if (model == null) {
+            throw new IllegalArgumentException("--model DIR is required");
+        }
+        if (sizes.length == 0) {
+            throw new IllegalArgumentException("--sizes needs at least one size");
+        }
+        try (StableDiffusion sd = StableDiffusion.load(model); Txt2Img pipeline = new Txt2Img(sd, device, dtype, maxSessions)) {
+            System.out.printf("%s, %s %s, max sessions %d, %d %s steps, 1 image per size; VmRSS at start %s MiB%n", sd.name(),
+                    device, dtype.name().toLowerCase(), maxSessions, steps, scheduler, ProcessMemory.format(ProcessMemory.residentMiB()));
+            List<String> resident = new ArrayList<>();
+            Txt2Img.SessionStats stats = pipeline.sessionStats();
+            for (int size : sizes) {
+                long start = System.nanoTime();
+                pipeline.generate(GenerationParams.of(PROMPT, 0).withSize(size, size).withSteps(steps, scheduler), null);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                String rss = ProcessMemory.format(ProcessMemory.residentMiB());
+                resident.add(rss);
+                stats = pipeline.sessionStats();
+                System.out.printf("after %dx%d: VmRSS %s MiB, sessions kept %d (built %d, closed %d), %.1f s%n", size, size, rss,
+                        stats.open(), stats.builds(), stats.evictions(), seconds);
+            }
+            System.out.printf("| %d | %s | %s | %d / %d / %d |%n", maxSessions, String.join(" | ", resident),
+                    ProcessMemory.format(ProcessMemory.peakResidentMiB()), stats.open(), stats.builds(), stats.evictions());
+        }
+    }
+}
