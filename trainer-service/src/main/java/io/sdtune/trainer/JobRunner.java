@@ -67,6 +67,12 @@ public class JobRunner {
     private JobCheckpoints checkpoints;
     private JobStarts starts;
     private volatile boolean stopping;
+    private final JobHeartbeat heartbeat = new JobHeartbeat(System::nanoTime);
+
+    /** The running job's last sign of life (TrainerHealth). */
+    JobHeartbeat heartbeat() {
+        return heartbeat;
+    }
 
     /** A job's folder left by a trainer that died is of no use: the job resumes from the store's checkpoint. */
     @PostConstruct
@@ -100,6 +106,7 @@ public class JobRunner {
     private void run(TrainingRequest request, int attempt) {
         String jobId = request.jobId();
         JobStarts.Start start = null;
+        heartbeat.started(jobId);
         try {
             Optional<AdapterAnnouncement> finished = adapters.existing(AdapterPublication.adapterIdOf(jobId));
             if (finished.isPresent()) {
@@ -140,6 +147,7 @@ public class JobRunner {
             // An Error too (out of memory, a native library's): the job's end is told, not redelivered forever.
             fail(jobId, "training failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
         } finally {
+            heartbeat.ended();
             if (start != null) {
                 starts.end(start);
             }
@@ -177,12 +185,17 @@ public class JobRunner {
         long started = System.nanoTime();
         Optional<Integer> resumed = checkpoints.restoreLatest(request.jobId(), workspace.checkpoint());
         events.publish(new TrainingEvent.Started(request.jobId(), resumed.orElse(null)));
+        heartbeat.beat();
         download(request, workspace.images());
-        EngineSetup setup = EngineSetup.of(request, baseModel(request.baseModelId()), workspace, Device.parse(settings.device()),
+        heartbeat.beat();
+        Path model = baseModel(request.baseModelId());
+        heartbeat.beat();
+        EngineSetup setup = EngineSetup.of(request, model, workspace, Device.parse(settings.device()),
                 settings.stepsPerRun());
+        heartbeat.beat();
         int totalSteps = setup.args().maxTrainSteps();
         BooleanSupplier overTime = () -> System.nanoTime() - started > settings.maxJobDuration().toNanos();
-        ProgressReporter progress = new ProgressReporter(request.jobId(), events::publish,
+        ProgressReporter progress = new ProgressReporter(request.jobId(), events::publish, heartbeat::beat,
                 new JobOutputs(request.jobId(), totalSteps, checkpoints, objects, events),
                 () -> stopping || cancellations.isCancelled(request.jobId()) || overTime.getAsBoolean(), System::nanoTime,
                 settings.progressInterval().toNanos());

@@ -23,6 +23,7 @@ final class ProgressReporter implements TrainingListener {
 
     private final String jobId;
     private final Consumer<TrainingEvent.Progress> publish;
+    private final Runnable stepDone;
     private final Outputs outputs;
     private final BooleanSupplier cancelled;
     private final LongSupplier nanoClock;
@@ -30,10 +31,12 @@ final class ProgressReporter implements TrainingListener {
     private long lastSent;
     private boolean sentAny;
 
-    ProgressReporter(String jobId, Consumer<TrainingEvent.Progress> publish, Outputs outputs,
+    /** {@code stepDone} hears every step, sent or not: the job's heartbeat. */
+    ProgressReporter(String jobId, Consumer<TrainingEvent.Progress> publish, Runnable stepDone, Outputs outputs,
             BooleanSupplier cancelled, LongSupplier nanoClock, long intervalNanos) {
         this.jobId = jobId;
         this.publish = publish;
+        this.stepDone = stepDone;
         this.outputs = outputs;
         this.cancelled = cancelled;
         this.nanoClock = nanoClock;
@@ -42,6 +45,7 @@ final class ProgressReporter implements TrainingListener {
 
     @Override
     public void onStep(int step, int totalSteps, double loss, double learningRate, double secondsPerStep) {
+        stepDone.run();
         long now = nanoClock.getAsLong();
         boolean due = step == totalSteps || !sentAny || now - lastSent >= intervalNanos;
         // A step whose loss overflowed (fp16 skips such steps) has nothing to show; the next one will.

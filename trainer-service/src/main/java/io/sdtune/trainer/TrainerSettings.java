@@ -27,4 +27,7 @@ public interface TrainerSettings {
 
     /** A job starts only while the work disk has this many bytes free. */
     long minFreeDisk();
+
+    /** A job silent this long (no phase, no step) makes the trainer unhealthy, to be restarted. */
+    Duration stallTimeout();
 }

@@ -13,7 +13,8 @@ class ProgressReporterTest {
     private final List<TrainingEvent.Progress> sent = new ArrayList<>();
     private final List<String> handedOn = new ArrayList<>();
     private long now;
-    private final ProgressReporter reporter = new ProgressReporter("job", sent::add, new ProgressReporter.Outputs() {
+    private int steps;
+    private final ProgressReporter reporter = new ProgressReporter("job", sent::add, () -> steps++, new ProgressReporter.Outputs() {
         @Override
         public void checkpoint(int step, Path folder) {
             handedOn.add("checkpoint " + step + " " + folder);
@@ -33,6 +34,7 @@ class ProgressReporterTest {
         }
 
         assertThat(sent).extracting(TrainingEvent.Progress::step).containsExactly(1, 4, 7, 10);
+        assertThat(steps).as("every step is a sign of life, sent or not").isEqualTo(10);
         assertThat(sent.get(0)).isEqualTo(new TrainingEvent.Progress("job", 1, 10, 0.5, 1e-4, 0.4, 0.4 * 9));
         assertThat(sent.get(3).etaSeconds()).isZero();
     }
