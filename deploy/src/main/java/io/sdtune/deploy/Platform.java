@@ -27,6 +27,7 @@ import java.util.function.Consumer;
  */
 public final class Platform implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+    private static final String TRAINER_HEAP = "4g";
 
     /**
      * @param home    the repository root, where each service's {@code target/quarkus-app} is
@@ -42,15 +43,17 @@ public final class Platform implements AutoCloseable {
         }
     }
 
-    private final BaseModel baseModel;
+    private final Options options;
     private final EmbeddedPlatform infrastructure;
+    private final Map<String, String> shared;
     private final List<ServiceProcess> services;
     private final ServiceProcess gateway;
 
-    private Platform(BaseModel baseModel, EmbeddedPlatform infrastructure, List<ServiceProcess> services,
-            ServiceProcess gateway) {
-        this.baseModel = baseModel;
+    private Platform(Options options, EmbeddedPlatform infrastructure, Map<String, String> shared,
+            List<ServiceProcess> services, ServiceProcess gateway) {
+        this.options = options;
         this.infrastructure = infrastructure;
+        this.shared = shared;
         this.services = services;
         this.gateway = gateway;
     }
@@ -69,9 +72,8 @@ public final class Platform implements AutoCloseable {
             shared.put("sdtune.trainer.device", options.device());
             shared.put("sdtune.generator.device", options.device());
             Path logs = options.logs();
-            started.add(start(options, "trainer-service", freePort(), "4g", with(shared,
-                    "sdtune.cache.dir", options.dataDir().resolve("trainer/cache"),
-                    "sdtune.trainer.work-dir", options.dataDir().resolve("trainer/jobs")), logs));
+            started.add(start(options, "trainer-service", freePort(), TRAINER_HEAP,
+                    trainerConfig(shared, options.dataDir().resolve("trainer")), logs));
             started.add(start(options, "generator-service", freePort(), "4g", with(shared,
                     "sdtune.cache.dir", options.dataDir().resolve("generator/cache")), logs));
             ServiceProcess gateway = start(options, "gateway", options.port(), "1g", shared, logs);
@@ -79,7 +81,7 @@ public final class Platform implements AutoCloseable {
             progress.accept("Starting the trainer, generator and gateway services (logs in " + logs + ")");
             awaitReady(started);
             started.forEach(service -> service.supervise(progress));
-            return new Platform(options.baseModel(), infrastructure, List.copyOf(started), gateway);
+            return new Platform(options, infrastructure, Map.copyOf(shared), List.copyOf(started), gateway);
         } catch (RuntimeException e) {
             started.forEach(ServiceProcess::close);
             infrastructure.close();
@@ -89,7 +91,7 @@ public final class Platform implements AutoCloseable {
 
     /** The model served: what requests default to, and its size. */
     public BaseModel baseModel() {
-        return baseModel;
+        return options.baseModel();
     }
 
     /** The gateway: the web UI at its root, the REST API under {@code /api}. */
@@ -115,6 +117,26 @@ public final class Platform implements AutoCloseable {
                 .orElseThrow(() -> new IllegalArgumentException("no service " + name));
     }
 
+    /**
+     * One more trainer beside the platform's, configured as it is (broker, store, device, consumer group) with
+     * {@code overrides} on top, on a port of its own, its cache and job folders under {@code <data_dir>/<name>/}
+     * (a trainer deletes the job folders it finds at start) and its output in {@code logs/<name>.log}. Ready on
+     * return; not supervised; the caller closes it.
+     */
+    ServiceProcess startAnotherTrainer(String name, Map<String, String> overrides) {
+        Map<String, String> config = trainerConfig(shared, options.dataDir().resolve(name));
+        config.putAll(overrides);
+        ServiceProcess trainer = ServiceProcess.start(name, app(options, "trainer-service"), freePort(), TRAINER_HEAP,
+                config, options.logs().resolve(name + ".log"));
+        try {
+            trainer.awaitReady(START_TIMEOUT);
+            return trainer;
+        } catch (RuntimeException e) {
+            trainer.close();
+            throw e;
+        }
+    }
+
     /** Stops the gateway first (no new requests), then the trainer and generator, then the broker and store. */
     @Override
     public void close() {
@@ -129,8 +151,16 @@ public final class Platform implements AutoCloseable {
 
     private static ServiceProcess start(Options options, String module, int port, String maxHeap,
             Map<String, String> config, Path logs) {
-        return ServiceProcess.start(module, options.home().resolve(module).resolve("target/quarkus-app/quarkus-run.jar"),
-                port, maxHeap, config, logs.resolve(module + ".log"));
+        return ServiceProcess.start(module, app(options, module), port, maxHeap, config, logs.resolve(module + ".log"));
+    }
+
+    private static Path app(Options options, String module) {
+        return options.home().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** A trainer's configuration: the shared one, its cache and its jobs' folders under {@code folder}. */
+    private static Map<String, String> trainerConfig(Map<String, String> shared, Path folder) {
+        return with(shared, "sdtune.cache.dir", folder.resolve("cache"), "sdtune.trainer.work-dir", folder.resolve("jobs"));
     }
 
     private static void awaitReady(List<ServiceProcess> services) {

@@ -1,15 +1,18 @@
 package io.sdtune.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.adapter.AdapterAnnouncement;
 import io.sdtune.contracts.generation.GenerationResult;
 import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.deploy.demo.SampleImages;
 import io.sdtune.embedded.EmbeddedPlatform;
+import io.sdtune.storage.ArtifactLocation;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
 import io.sdtune.storage.StoredFile;
@@ -38,6 +41,7 @@ class OutagesIT {
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
     private static final Duration OUTAGE = Duration.ofSeconds(30);
     private static final int GENERATIONS = 6;
+    private static final String SECOND_GROUP = "sdtune-trainer-2";
 
     @RegisterExtension
     static final RunningPlatform PLATFORM = new RunningPlatform("outages-");
@@ -116,6 +120,44 @@ class OutagesIT {
             }
             // The gateway's view of the results recovered too.
             assertThat(PLATFORM.gateway().awaitGeneration(requestId, TIMEOUT).get("state").asText()).isEqualTo("succeeded");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void twoTrainersHandedOneJobPublishOneAdapterThatVerifies() throws Exception {
+        String datasetId = PLATFORM.gateway().createDataset(SampleImages.catToy(3, 7));
+        // Another consumer group gets every request the platform's trainer gets, as a rebalance that handed the
+        // running job to a second trainer would. It first goes through the requests of the tests before (each
+        // adapter announced again): the job below waits until it has, so that both trainers take it at once.
+        try (ServiceProcess second = PLATFORM.platform().startAnotherTrainer("trainer-service-2",
+                Map.of("mp.messaging.incoming.training-requests.group.id", SECOND_GROUP))) {
+            PLATFORM.topics().awaitCaughtUp(SECOND_GROUP, Topics.TRAINING_REQUESTS, TIMEOUT);
+            Instant requested = Instant.now();
+            String jobId = PLATFORM.gateway().startTraining(PLATFORM.lora(datasetId, 100, 20));
+            PLATFORM.topics().awaitAll(Topics.TRAINING_EVENTS, records -> records.stream()
+                    .filter(r -> r.key().equals(jobId))
+                    .filter(r -> TopicRecords.decode(r, TrainingEvent.class) instanceof TrainingEvent.Succeeded)
+                    .count() == 2, TIMEOUT);
+            System.out.printf("OutagesIT: two trainers handed one job; both answered, with one adapter, %d s after "
+                    + "the request%n", Duration.between(requested, Instant.now()).toSeconds());
+
+            List<TrainingEvent> events = PLATFORM.topics().values(Topics.TRAINING_EVENTS, jobId, TrainingEvent.class);
+            // Both trained it (one that found the adapter published would not start).
+            assertThat(events).filteredOn(TrainingEvent.Started.class::isInstance).hasSize(2);
+            assertThat(events).filteredOn(TrainingEvent.Failed.class::isInstance).isEmpty();
+            assertThat(events).filteredOn(TrainingEvent.Succeeded.class::isInstance)
+                    .extracting(e -> ((TrainingEvent.Succeeded) e).adapterId()).containsExactly(jobId, jobId);
+            assertThat(PLATFORM.objects().list(Shelf.ADAPTERS.at(jobId).prefix()))
+                    .filteredOn(key -> key.endsWith("/" + ArtifactLocation.MANIFEST))
+                    .containsExactly(Shelf.ADAPTERS.at(jobId).manifestKey());
+            Manifest manifest = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(jobId)).orElseThrow();
+            assertVerifies(manifest);
+            // Each announcement, the loser's too, names the one published adapter's files.
+            List<AdapterAnnouncement> announced = PLATFORM.topics().values(Topics.ADAPTERS, jobId, AdapterAnnouncement.class);
+            assertThat(announced).isNotEmpty().allSatisfy(announcement -> assertThat(announcement.files())
+                    .extracting(StoredObject::key, StoredObject::sha256)
+                    .containsExactlyElementsOf(manifest.files().stream().map(f -> tuple(f.key(), f.sha256())).toList()));
         }
     }
 

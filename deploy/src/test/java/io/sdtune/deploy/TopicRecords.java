@@ -10,14 +10,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -73,6 +81,45 @@ final class TopicRecords {
 
     static <T extends Message> T decode(ConsumerRecord<String, String> record, Class<T> type) {
         return JsonCodec.decode(record.value().getBytes(StandardCharsets.UTF_8), type);
+    }
+
+    /**
+     * Waits up to {@code timeout} until a member of consumer group {@code group} is assigned {@code topic} and the
+     * group has committed every record on it: a consumer that will take the next record at once.
+     */
+    void awaitCaughtUp(String group, String topic, Duration timeout) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            while (Instant.now().isBefore(deadline)) {
+                if (caughtUp(admin, group, topic)) {
+                    return;
+                }
+                Thread.sleep(250);
+            }
+        }
+        throw new AssertionError("group " + group + " did not catch up with " + topic + " within " + timeout.toSeconds() + " s");
+    }
+
+    private static boolean caughtUp(Admin admin, String group, String topic) throws Exception {
+        List<TopicPartition> assigned;
+        try {
+            assigned = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get().members().stream()
+                    .flatMap(m -> m.assignment().topicPartitions().stream()).filter(p -> p.topic().equals(topic)).toList();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return false; // its consumer has not joined yet
+            }
+            throw e;
+        }
+        if (assigned.isEmpty()) {
+            return false;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get();
+        Map<TopicPartition, ListOffsetsResultInfo> end = admin.listOffsets(assigned.stream()
+                .collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()))).all().get();
+        return assigned.stream().allMatch(p -> end.get(p).offset() == 0
+                || committed.get(p) != null && committed.get(p).offset() >= end.get(p).offset());
     }
 
     void send(String topic, String key, String value) throws Exception {
