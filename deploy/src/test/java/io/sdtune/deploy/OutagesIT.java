@@ -33,8 +33,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Outages of the platform's infrastructure, as {@code bin/sdtune} runs it: the real S3 server and Kafka broker
- * stopped and started again on their ports and data while real service processes work. Each test prints the
- * recovery time it measured (RELIABILITY.md collects them).
+ * stopped and started again on their ports and data while real service processes work, and one job handed to two
+ * trainer processes. Each test prints the recovery time it measured (RELIABILITY.md collects them); they run in
+ * order, the second trainer of the last one going through the requests of the first.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OutagesIT {
