@@ -151,7 +151,7 @@ class FaultsIT {
     }
 
     private static ObjectNode lora(String datasetId) {
-        return PLATFORM.lora(datasetId, STEPS, CHECKPOINTING_STEPS);
+        return RunningPlatform.lora(PLATFORM.gateway(), datasetId, STEPS, CHECKPOINTING_STEPS);
     }
 
     private static TrainingEvent event(ConsumerRecord<String, String> record) {

@@ -51,7 +51,7 @@ class OutagesIT {
     @Order(1)
     void aJobOutlivesTheStoreStoppedInItsMiddle() throws Exception {
         String datasetId = PLATFORM.gateway().createDataset(SampleImages.catToy(3, 7));
-        String jobId = PLATFORM.gateway().startTraining(PLATFORM.lora(datasetId, 300, 20));
+        String jobId = PLATFORM.gateway().startTraining(RunningPlatform.lora(PLATFORM.gateway(), datasetId, 300, 20));
         PLATFORM.topics().await(Topics.TRAINING_EVENTS, r -> r.key().equals(jobId)
                 && TopicRecords.decode(r, TrainingEvent.class) instanceof TrainingEvent.Checkpoint, TIMEOUT);
         EmbeddedPlatform infrastructure = PLATFORM.platform().infrastructure();
@@ -135,7 +135,7 @@ class OutagesIT {
                 Map.of("mp.messaging.incoming.training-requests.group.id", SECOND_GROUP))) {
             PLATFORM.topics().awaitCaughtUp(SECOND_GROUP, Topics.TRAINING_REQUESTS, TIMEOUT);
             Instant requested = Instant.now();
-            String jobId = PLATFORM.gateway().startTraining(PLATFORM.lora(datasetId, 100, 20));
+            String jobId = PLATFORM.gateway().startTraining(RunningPlatform.lora(PLATFORM.gateway(), datasetId, 100, 20));
             PLATFORM.topics().awaitAll(Topics.TRAINING_EVENTS, records -> records.stream()
                     .filter(r -> r.key().equals(jobId))
                     .filter(r -> TopicRecords.decode(r, TrainingEvent.class) instanceof TrainingEvent.Succeeded)

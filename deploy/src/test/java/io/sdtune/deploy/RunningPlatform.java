@@ -74,7 +74,7 @@ final class RunningPlatform implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** A LoRA job's request on {@code datasetId} at the tiny model's size, seed 42: the same request trains the same weights. */
-    ObjectNode lora(String datasetId, int steps, int checkpointingSteps) {
+    static ObjectNode lora(GatewayClient gateway, String datasetId, int steps, int checkpointingSteps) {
         ObjectNode request = gateway.object().put("method", "LORA").put("dataset_id", datasetId)
                 .put("instance_prompt", "a photo of <cat-toy>");
         request.putObject("hyper_parameters")
