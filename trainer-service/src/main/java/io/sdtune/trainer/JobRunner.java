@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -209,8 +210,8 @@ public class JobRunner {
             return Optional.empty();
         }
         if (progress.cancelled()) {
-            throw new JobFailure("the job ran longer than the trainer's limit of " + settings.maxJobDuration().toMinutes()
-                    + " minutes (sdtune.trainer.max-job-duration) and was stopped");
+            throw new JobFailure("the job ran longer than the trainer's limit of " + humane(settings.maxJobDuration())
+                    + " (sdtune.trainer.max-job-duration) and was stopped");
         }
         return Optional.of(adapters.publish(AdapterPublication.adapterIdOf(request.jobId()), workspace.output(),
                 setup.kind(), request.baseModelId(), request.jobId(), setup.triggerTokens()));
@@ -274,6 +275,14 @@ public class JobRunner {
         LOG.warnf(cause, "job %s failed: %s", jobId, reason);
         events.publish(new TrainingEvent.Failed(jobId, reason));
         forget(jobId);
+    }
+
+    /** {@code 24 h}, {@code 90 min}, {@code 3 s}. */
+    private static String humane(Duration d) {
+        if (d.toSecondsPart() != 0 || d.isZero()) {
+            return d.toSeconds() + " s";
+        }
+        return d.toMinutesPart() != 0 ? d.toMinutes() + " min" : d.toHours() + " h";
     }
 
     /** Ends a job without a word while the trainer stops: its record is not acked, so it comes again. */
