@@ -9,14 +9,18 @@ import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.contracts.generation.GenerationResult;
 import io.sdtune.messaging.Records;
+import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.Runs;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -48,11 +52,14 @@ public class GenerationConsumer {
     /** Records in hand: admitted, not yet answered (bounded by the admission limit). */
     private final AtomicInteger inHand = new AtomicInteger();
 
-    @PostConstruct
-    void metrics() {
-        Gauge.builder("sdtune.generator.requests.in.hand", inHand, AtomicInteger::get)
-                .description("generation requests taken from Kafka and not yet answered").register(registry);
-    }
+    @Inject
+    ObjectStore objects;
+
+    /** Runs of a request that never ended because the generator died drawing it; see {@link Runs}. */
+    @ConfigProperty(name = "sdtune.generator.max-attempts")
+    int maxAttempts;
+
+    private Runs runs;
 
     @Inject
     @Channel("generation-results")
@@ -61,6 +68,13 @@ public class GenerationConsumer {
     @Inject
     @Channel("generation-dead-letters")
     MutinyEmitter<String> deadLetters;
+
+    @PostConstruct
+    void start() {
+        runs = new Runs(objects, "generation");
+        Gauge.builder("sdtune.generator.requests.in.hand", inHand, AtomicInteger::get)
+                .description("generation requests taken from Kafka and not yet answered").register(registry);
+    }
 
     /** The worker pool of the consumer method ({@code smallrye.messaging.worker.<name>.max-concurrency}). */
     static final String WORKERS = "generation-requests";
@@ -85,7 +99,36 @@ public class GenerationConsumer {
             deadLetters.sendMessageAndAwait(Records.deadLetter(record, e.getMessage()));
             return;
         }
-        results.sendMessageAndAwait(Records.keyed(serve(request, record.timestamp())));
+        Runs.Run run;
+        try {
+            run = runs.begin(request.requestId());
+        } catch (IOException e) {
+            results.sendMessageAndAwait(Records.keyed(failed(request, e)));
+            return;
+        }
+        try {
+            if (run.unended() >= maxAttempts) {
+                giveUp(record, request, "it was started " + run.unended() + " times and never ended: its generator died"
+                        + " each time (out of memory?)");
+            } else {
+                results.sendMessageAndAwait(Records.keyed(serve(request, record.timestamp())));
+            }
+        } finally {
+            runs.end(run);
+        }
+    }
+
+    /** A request that killed its generator {@code max-attempts} times: failed, and dead-lettered, with the reason. */
+    private void giveUp(ConsumerRecord<String, String> record, GenerationRequest request, String why) {
+        String reason = "gave up on the request: " + why;
+        LOG.warnf("request %s: %s", request.requestId(), reason);
+        try {
+            runs.forget(request.requestId());
+        } catch (IOException e) {
+            LOG.warnf(e, "request %s: its run markers could not be removed", request.requestId());
+        }
+        results.sendMessageAndAwait(Records.keyed(new GenerationResult.Failed(request.requestId(), reason)));
+        deadLetters.sendMessageAndAwait(Records.deadLetter(record, reason));
     }
 
     /** The stored images of a replayed request, else freshly drawn ones; a failure with its reason otherwise. */

@@ -26,6 +26,7 @@ import io.sdtune.diffusion.weights.SafeTensors;
 import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactFile;
 import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.ObjectKeys;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.Shelf;
 import jakarta.inject.Inject;
@@ -308,6 +309,31 @@ class GeneratorServiceTest {
         for (String id : ids) {
             succeeded(result(id));
         }
+    }
+
+    /**
+     * A request that killed its generator three times - three runs' markers left in the store, as dead
+     * generators leave them - is not drawn again: it is answered failed and dead-lettered, and the next is served.
+     */
+    @Test
+    void aRequestThatKilledItsGeneratorMaxAttemptsTimesIsGivenUpAndDeadLettered() throws Exception {
+        for (int run = 0; run < 3; run++) {
+            objects.put(ObjectKeys.run("generation", "crashy", "dead-generator-" + run), new byte[0]);
+        }
+
+        GenerationRequest request = request("crashy", "a huge cat", 1, List.of());
+        GenerationResult result = generate(request);
+
+        String reason = "gave up on the request: it was started 3 times and never ended: its generator died each time"
+                + " (out of memory?)";
+        assertThat(result).isEqualTo(new GenerationResult.Failed("crashy", reason));
+        // Keyed as the request's record: by its base model here.
+        DeadLetter letter = JsonCodec.decode(await(Topics.GENERATION_REQUESTS_DLQ, request.key())
+                .getBytes(StandardCharsets.UTF_8), DeadLetter.class);
+        assertThat(letter.reason()).isEqualTo(reason);
+        assertThat(letter.value()).contains("\"request_id\":\"crashy\"");
+        assertThat(objects.list(ObjectKeys.runs("generation", "crashy"))).isEmpty();
+        succeeded(generate(request("after-crashy", "a dog", 1, List.of())));
     }
 
     @Test

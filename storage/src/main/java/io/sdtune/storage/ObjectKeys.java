@@ -24,16 +24,16 @@ public final class ObjectKeys {
     }
 
     /**
-     * {@code jobs/<jobId>/starts/}: the runs of a training job that started and have not ended; a trainer that
-     * dies leaves its run's marker there.
+     * {@code runs/<kind>/<workId>/}: the runs of one piece of work (a training job, a generation request) that
+     * started and have not ended (storage's {@link Runs}).
      */
-    public static String jobStarts(String jobId) {
-        return "jobs/" + id("job id", jobId) + "/starts/";
+    public static String runs(String kind, String workId) {
+        return "runs/" + id("kind of work", kind) + "/" + id("work id", workId) + "/";
     }
 
-    /** {@code jobs/<jobId>/starts/<startId>}: the marker of one run of a training job. */
-    public static String jobStart(String jobId, String startId) {
-        return jobStarts(jobId) + id("start id", startId);
+    /** {@code runs/<kind>/<workId>/<runId>}: the marker of one run. */
+    public static String run(String kind, String workId, String runId) {
+        return runs(kind, workId) + id("run id", runId);
     }
 
     /** Returns {@code id} when it is one safe path segment, else says what is wrong with it. */

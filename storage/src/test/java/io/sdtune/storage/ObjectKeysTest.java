@@ -18,8 +18,8 @@ class ObjectKeysTest {
         assertThat(Shelf.MODELS.at("sd-1.5").fileKey("unet/diffusion_pytorch_model.safetensors"))
                 .isEqualTo("models/sd-1.5/unet/diffusion_pytorch_model.safetensors");
         assertThat(ObjectKeys.image("req-7", 3)).isEqualTo("images/req-7/3.png");
-        assertThat(ObjectKeys.jobStart("job-7", "s1")).isEqualTo("jobs/job-7/starts/s1")
-                .startsWith(ObjectKeys.jobStarts("job-7"));
+        assertThat(ObjectKeys.run("training", "job-7", "r1")).isEqualTo("runs/training/job-7/r1")
+                .startsWith(ObjectKeys.runs("training", "job-7"));
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ChecksumMismatchException;
 import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.Runs;
 import io.sdtune.storage.Shelf;
 import io.sdtune.storage.StorageException;
 import io.sdtune.storage.StoredFile;
@@ -66,7 +67,7 @@ public class JobRunner {
     private ExecutorService thread;
     private AdapterPublication adapters;
     private JobCheckpoints checkpoints;
-    private JobStarts starts;
+    private Runs runs;
     private volatile boolean stopping;
     private final JobHeartbeat heartbeat = new JobHeartbeat(System::nanoTime);
 
@@ -82,7 +83,7 @@ public class JobRunner {
         thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
         adapters = new AdapterPublication(artifacts);
         checkpoints = new JobCheckpoints(artifacts);
-        starts = new JobStarts(objects);
+        runs = new Runs(objects, "training");
     }
 
     /**
@@ -106,7 +107,7 @@ public class JobRunner {
 
     private void run(TrainingRequest request, int attempt) {
         String jobId = request.jobId();
-        JobStarts.Start start = null;
+        Runs.Run run = null;
         heartbeat.started(jobId);
         try {
             Optional<AdapterAnnouncement> finished = adapters.existing(AdapterPublication.adapterIdOf(jobId));
@@ -120,9 +121,9 @@ public class JobRunner {
                 if (shortage.isPresent()) {
                     notNow(jobId, shortage.get(), attempt);
                 }
-                start = starts.begin(jobId);
-                if (start.unended() >= settings.maxAttempts()) {
-                    giveUp(jobId, "it was started " + start.unended() + " times and never ended: its trainer died each "
+                run = runs.begin(jobId);
+                if (run.unended() >= settings.maxAttempts()) {
+                    giveUp(jobId, "it was started " + run.unended() + " times and never ended: its trainer died each "
                             + "time (out of memory?)");
                 }
                 try (JobWorkspace workspace = JobWorkspace.create(settings.workDir(), jobId)) {
@@ -149,8 +150,8 @@ public class JobRunner {
             fail(jobId, "training failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
         } finally {
             heartbeat.ended();
-            if (start != null) {
-                starts.end(start);
+            if (run != null) {
+                runs.end(run);
             }
         }
     }
@@ -255,7 +256,7 @@ public class JobRunner {
     private void forget(String jobId) {
         try {
             checkpoints.deleteAll(jobId);
-            starts.forget(jobId);
+            runs.forget(jobId);
         } catch (IOException e) {
             LOG.warnf(e, "job %s: its checkpoints or run markers could not be removed from the store", jobId);
         }

@@ -219,7 +219,7 @@ class TrainerServiceTest {
     void aJobThatKilledItsTrainerMaxAttemptsTimesIsGivenUpAndDeadLettered() throws Exception {
         TrainingRequest request = TrainingFixtures.lora("crashy", "crashy", TrainingFixtures.publishDataset(artifacts, "crashy"), 2);
         for (int run = 0; run < 5; run++) {
-            artifacts.objects().put(ObjectKeys.jobStart("crashy", "dead-trainer-" + run), new byte[0]);
+            artifacts.objects().put(ObjectKeys.run("training", "crashy", "dead-trainer-" + run), new byte[0]);
         }
 
         submit(request);
@@ -234,7 +234,7 @@ class TrainerServiceTest {
         assertThat(letter.reason()).isEqualTo("job crashy: gave up on the job: it was started 5 times and never ended: "
                 + "its trainer died each time (out of memory?)");
         assertThat(letter.value()).isEqualTo(json(request));
-        assertThat(artifacts.objects().list(ObjectKeys.jobStarts("crashy"))).isEmpty();
+        assertThat(artifacts.objects().list(ObjectKeys.runs("training", "crashy"))).isEmpty();
     }
 
     /**
