@@ -1,5 +1,6 @@
 package io.sdtune.diffusion.benchmark;
 
+import io.sdtune.diffusion.cli.Flags;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
@@ -31,33 +32,23 @@ public final class SessionMemoryBenchmark {
     }
 
     public static void main(String[] args) {
-        Path model = null;
-        Device device = Device.CPU;
-        DType dtype = DType.FLOAT32;
-        int maxSessions = Txt2Img.DEFAULT_MAX_SESSIONS;
-        int[] sizes = {64, 128, 192, 256, 320, 384};
-        int steps = 2;
-        String scheduler = "ddim";
-        for (int i = 0; i < args.length; i += 2) {
-            String value = i + 1 < args.length ? args[i + 1] : "";
-            switch (args[i]) {
-                case "--model" -> model = Path.of(value);
-                case "--device" -> device = Device.parse(value);
-                case "--dtype" -> dtype = DType.parse(value);
-                case "--max-sessions" -> maxSessions = Integer.parseInt(value);
-                case "--sizes" -> sizes = Arrays.stream(value.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
-                case "--steps" -> steps = Integer.parseInt(value);
-                case "--scheduler" -> scheduler = value;
-                default -> throw new IllegalArgumentException("unknown flag " + args[i]
-                        + " (expected --model, --max-sessions, --sizes, --steps, --scheduler, --device, --dtype)");
-            }
-        }
-        if (model == null) {
-            throw new IllegalArgumentException("--model DIR is required");
-        }
-        if (sizes.length == 0) {
-            throw new IllegalArgumentException("--sizes needs at least one size");
-        }
+        Flags flags = new Flags("SessionMemoryBenchmark")
+                .required("model", "a diffusers model folder")
+                .option("max-sessions", Integer.toString(Txt2Img.DEFAULT_MAX_SESSIONS), "sessions the pipeline keeps")
+                .option("sizes", "64,128,192,256,320,384", "the image sizes drawn in turn, comma-separated")
+                .option("steps", "2", "denoising steps of each image")
+                .option("scheduler", "ddim", "the sampler")
+                .option("device", "cpu", "cpu, cuda or cuda:N")
+                .option("dtype", "float32", "float32 or float16")
+                .parse(Arrays.asList(args));
+        Path model = Path.of(flags.string("model"));
+        Device device = Device.parse(flags.string("device"));
+        DType dtype = DType.parse(flags.string("dtype"));
+        int maxSessions = flags.integer("max-sessions");
+        int[] sizes = Arrays.stream(flags.string("sizes").split(",")).map(String::trim).mapToInt(Integer::parseInt)
+                .toArray();
+        int steps = flags.integer("steps");
+        String scheduler = flags.string("scheduler");
         try (StableDiffusion sd = StableDiffusion.load(model); Txt2Img pipeline = new Txt2Img(sd, device, dtype, maxSessions)) {
             System.out.printf("%s, %s %s, max sessions %d, %d %s steps, 1 image per size; VmRSS at start %s MiB%n", sd.name(),
                     device, dtype.name().toLowerCase(), maxSessions, steps, scheduler, ProcessMemory.format(ProcessMemory.residentMiB()));
