@@ -52,6 +52,10 @@ public final class SafeTensors implements AutoCloseable {
     private static final String METADATA_KEY = "__metadata__";
     /** The reference implementation's limit; the headers of multi-GB checkpoints are a few MB. */
     private static final long MAX_HEADER_LENGTH = 100_000_000;
+    /** The write order: widest dtype first, then by name, so every tensor starts at a multiple of its element size. */
+    static final Comparator<Entry> LAYOUT = Comparator
+            .comparing((Entry e) -> e.dtype().byteSize(), Comparator.reverseOrder())
+            .thenComparing(Entry::key);
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION) // the format forbids duplicate keys
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS) // only padding may follow the header object
@@ -131,7 +135,7 @@ public final class SafeTensors implements AutoCloseable {
         DType dtype = info.dtype().engineType().orElseThrow(() -> new IOException(file + ": tensor '" + key
                 + "' has dtype " + info.dtype() + ", which the engine cannot read (it reads " + readableDTypes()
                 + ")"));
-        requireLittleEndianMachine(file);
+        requireLittleEndianMachine(file.toString());
         if (!channel.isOpen()) {
             throw new IllegalStateException(file + " is closed");
         }
@@ -152,30 +156,51 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /**
-     * Writes {@code tensors} and {@code metadata} to {@code file} as safetensors, replacing it atomically: the bytes
-     * go to a temporary file in the same directory, which is then renamed, so readers see the old file or the whole
-     * new one. Tensors are laid out widest dtype first, then by name, so every tensor starts at a multiple of its
-     * element size; the data is streamed from the tensors' buffers.
+     * Writes {@code tensors} and {@code metadata} to {@code file} as safetensors, replacing it atomically: readers see
+     * the old file or the whole new one. Tensors are laid out widest dtype first, then by name, so every tensor starts
+     * at a multiple of its element size; the data is streamed from the tensors' buffers.
      */
     public static void write(Path file, Map<String, TensorData> tensors, Map<String, String> metadata)
             throws IOException {
-        requireLittleEndianMachine(file);
+        requireLittleEndianMachine(file.toString());
         if (tensors.containsKey(METADATA_KEY)) {
             throw new IllegalArgumentException(file + ": '" + METADATA_KEY + "' names the metadata, not a tensor");
         }
-        List<String> order = new ArrayList<>(tensors.keySet());
-        order.sort(Comparator.comparing((String key) -> tensors.get(key).dtype().byteSize(), Comparator.reverseOrder())
-                .thenComparing(Comparator.naturalOrder()));
-        ByteBuffer header = header(tensors, order, metadata);
+        List<Entry> order = tensors.entrySet().stream()
+                .map(t -> new Entry(t.getKey(), t.getValue().dtype(), t.getValue().shape()))
+                .sorted(LAYOUT)
+                .toList();
+        ByteBuffer header = header(order, metadata);
+        writeAtomically(file, out -> {
+            writeFully(out, header);
+            for (Entry entry : order) {
+                writeFully(out, tensors.get(entry.key()).data().duplicate().clear());
+            }
+        });
+    }
 
+    /** A tensor of a file being written: what its header entry says, known before its bytes are at hand. */
+    record Entry(String key, DType dtype, Shape shape) {
+        long length() {
+            return shape.size() * dtype.byteSize();
+        }
+    }
+
+    /** Writes the bytes of a file through its channel. */
+    interface Contents {
+        void writeTo(FileChannel out) throws IOException;
+    }
+
+    /**
+     * Writes {@code file} through {@code contents}, replacing it atomically: the bytes go to a temporary file in the
+     * same directory, which is then renamed, so readers see the old file or the whole new one.
+     */
+    static void writeAtomically(Path file, Contents contents) throws IOException {
         // Not Files.createTempFile: its owner-only permissions would carry over to the published file.
         Path temp = file.resolveSibling(file.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeFully(out, header);
-                for (String key : order) {
-                    writeFully(out, tensors.get(key).data().duplicate().clear());
-                }
+                contents.writeTo(out);
                 out.force(true); // the data is on disk before the new name can point to it
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE); // replaces an existing file in one step
@@ -189,22 +214,23 @@ public final class SafeTensors implements AutoCloseable {
         }
     }
 
-    /** Length, JSON and padding: spaces up to a multiple of 8 bytes, so the data area starts 8-aligned. */
-    private static ByteBuffer header(Map<String, TensorData> tensors, List<String> order, Map<String, String> metadata)
-            throws JsonProcessingException {
+    /**
+     * The header of a file holding {@code order}'s tensors in that order: length, JSON (keys in data order) and
+     * padding, spaces up to a multiple of 8 bytes, so the data area starts 8-aligned.
+     */
+    static ByteBuffer header(List<Entry> order, Map<String, String> metadata) throws JsonProcessingException {
         ObjectNode json = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode strings = json.putObject(METADATA_KEY);
             new TreeMap<>(metadata).forEach(strings::put);
         }
         long offset = 0;
-        for (String key : order) {
-            TensorData tensor = tensors.get(key);
-            ObjectNode entry = json.putObject(key);
+        for (Entry tensor : order) {
+            ObjectNode entry = json.putObject(tensor.key());
             entry.put("dtype", SafeTensorsDType.of(tensor.dtype()).name());
             ArrayNode shape = entry.putArray("shape");
             Arrays.stream(tensor.shape().dims()).forEach(shape::add);
-            long end = offset + tensor.data().capacity();
+            long end = offset + tensor.length();
             entry.putArray("data_offsets").add(offset).add(end);
             offset = end;
         }
@@ -411,9 +437,9 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /** Tensor bytes pass between file and buffer unconverted, so the machine must share the format's byte order. */
-    private static void requireLittleEndianMachine(Path file) {
+    static void requireLittleEndianMachine(String target) {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            throw new UnsupportedOperationException(file + ": safetensors data is little-endian, this machine is "
+            throw new UnsupportedOperationException(target + ": safetensors data is little-endian, this machine is "
                     + ByteOrder.nativeOrder());
         }
     }
