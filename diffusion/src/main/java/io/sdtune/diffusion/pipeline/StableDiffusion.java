@@ -14,6 +14,7 @@ import io.sdtune.diffusion.nn.vae.AutoencoderKLConfig;
 import io.sdtune.diffusion.scheduler.SchedulerConfig;
 import io.sdtune.diffusion.tokenizer.ClipTokenizer;
 import io.sdtune.diffusion.weights.LdmCheckpoint;
+import io.sdtune.diffusion.weights.LdmCheckpointWriter;
 import io.sdtune.diffusion.weights.LdmKeys;
 import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensorsWeights;
@@ -193,6 +194,15 @@ public final class StableDiffusion implements AutoCloseable {
         g.weights().keySet().stream().filter(k -> k.endsWith(suffix)).map(k -> k.substring(0, k.length() - suffix.length()))
                 .forEach(layer -> layers.put(layer, g.weights().get(layer + ".weight").shape()));
         return layers;
+    }
+
+    /**
+     * This model as one SD 1.x checkpoint in the original naming, to be written or streamed (what diffusers'
+     * {@code convert_diffusers_to_original_stable_diffusion.py} makes of a folder). The weights are read while it is
+     * written: keep this model open until then.
+     */
+    public LdmCheckpointWriter ldmCheckpoint(boolean half) {
+        return LdmCheckpointWriter.of(unetConfig, unet, vaeConfig, vae, textEncoderConfig, textEncoder, half);
     }
 
     /** The folder's or checkpoint file's name, recorded in generated images. */

@@ -7,7 +7,6 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.Device;
-import io.sdtune.diffusion.weights.LdmKeys;
 import io.sdtune.diffusion.weights.SafeTensors;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.io.IOException;
@@ -60,17 +59,7 @@ class StableDiffusionTest {
     void aSingleFileCheckpointInTheOriginalNamingGivesTheSameImages() throws Exception {
         Path checkpoint = dir.resolve("tiny-sd.safetensors");
         try (StableDiffusion model = StableDiffusion.load(modelDir)) {
-            Map<String, TensorData> ldm = new LinkedHashMap<>();
-            model.unet().keys().forEach(k -> ldm.put(LdmKeys.unet(k, model.unetConfig()), model.unet().get(k)));
-            model.textEncoder().keys().forEach(k -> ldm.put(LdmKeys.textEncoder(k), model.textEncoder().get(k)));
-            for (String k : model.vae().keys()) {
-                TensorData t = model.vae().get(k);
-                if (LdmKeys.isVaeAttentionProjection(k)) {
-                    t = new TensorData(t.dtype(), t.shape().concat(Shape.of(1, 1)), t.data());
-                }
-                ldm.put(LdmKeys.vae(k, model.vaeConfig()), t);
-            }
-            SafeTensors.write(checkpoint, ldm, Map.of());
+            model.ldmCheckpoint(false).write(checkpoint);
 
             try (StableDiffusion single = StableDiffusion.load(checkpoint, modelDir)) {
                 assertThat(single.name()).isEqualTo("tiny-sd");
