@@ -20,7 +20,8 @@ public final class Main {
             "textual_inversion", new TextualInversionCommand(),
             "train_dreambooth", new TrainDreamBoothCommand(),
             "benchmark", new BenchmarkCommand(),
-            "convert-lora", new ConvertLoraCommand());
+            "convert-lora", new ConvertLoraCommand(),
+            "convert_diffusers_to_original_stable_diffusion", new ConvertDiffusersToOriginalCommand());
 
     private Main() {
     }

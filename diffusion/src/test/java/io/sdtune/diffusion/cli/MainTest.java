@@ -3,6 +3,9 @@ package io.sdtune.diffusion.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sdtune.diffusion.image.Png;
+import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.weights.SafeTensors;
+import io.sdtune.diffusion.weights.SafeTensorsDType;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -83,6 +86,38 @@ class MainTest {
         List<String> args = new ArrayList<>(List.of(command, "--output_dir", outputDir.toString()));
         args.addAll(flags);
         return sd(args.toArray(String[]::new));
+    }
+
+    @Test
+    void convertsADiffusersFolderToOneCheckpointInTheOriginalNaming(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("tiny");
+        Path checkpoint = dir.resolve("tiny.safetensors");
+        assertThat(sd("make-tiny-model", model.toString())).isZero();
+        String command = "convert_diffusers_to_original_stable_diffusion";
+
+        assertThat(sd(command, "--model_path", model.toString(), "--checkpoint_path", checkpoint.toString(), "--half",
+                "--use_safetensors")).as(err.toString()).isZero();
+
+        try (SafeTensors written = SafeTensors.open(checkpoint)) {
+            assertThat(written.keys()).contains("model.diffusion_model.input_blocks.0.0.weight",
+                    "first_stage_model.decoder.mid.attn_1.proj_out.weight",
+                    "cond_stage_model.transformer.text_model.final_layer_norm.weight");
+            assertThat(written.keys()).allMatch(k -> written.info(k).dtype() == SafeTensorsDType.F16);
+            assertThat(out.toString()).contains("wrote " + checkpoint + ": " + written.keys().size() + " tensors, ")
+                    .contains(", float16");
+        }
+        try (StableDiffusion single = StableDiffusion.load(checkpoint, model)) {
+            assertThat(single.name()).isEqualTo("tiny");
+        }
+        // What the script would write as a pickle is refused, not written in another format under its name.
+        assertThat(sd(command, "--model_path", model.toString(), "--checkpoint_path",
+                dir.resolve("a.safetensors").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--use_safetensors is required");
+        assertThat(sd(command, "--model_path", model.toString(), "--checkpoint_path",
+                dir.resolve("model.ckpt").toString(), "--use_safetensors")).isEqualTo(2);
+        assertThat(err.toString()).contains("--checkpoint_path must end in .safetensors");
+        assertThat(dir.resolve("a.safetensors")).doesNotExist();
+        assertThat(dir.resolve("model.ckpt")).doesNotExist();
     }
 
     @Test
