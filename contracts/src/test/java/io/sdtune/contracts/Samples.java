@@ -24,20 +24,20 @@ public final class Samples {
 
     /** The seed's request for {@code method}, hyper-parameters left to the defaults. */
     public static TrainingRequest trainingRequest(TrainingMethod method) {
-        List<StoredObject> images = List.of(stored("datasets/cat-toy/0.png"), stored("datasets/cat-toy/1.png"));
+        List<StoredObject> images = List.of(stored("tenants/tenant-a/datasets/cat-toy/0.png"), stored("tenants/tenant-a/datasets/cat-toy/1.png"));
         boolean ti = method == TrainingMethod.TEXTUAL_INVERSION;
-        return new TrainingRequest("job-1", method, "stable-diffusion-v1-5", "cat-toy", images,
+        return new TrainingRequest("job-1", "tenant-a", method, "stable-diffusion-v1-5", "cat-toy", images,
                 ti ? "<cat-toy>" : null, ti ? "toy" : null, ti ? null : "a photo of <cat-toy>", null, null, null);
     }
 
     public static GenerationRequest generationRequest() {
-        return new GenerationRequest("req-1", "stable-diffusion-v1-5", "A <cat-toy> backpack", "blurry",
+        return new GenerationRequest("req-1", "tenant-a", "stable-diffusion-v1-5", "A <cat-toy> backpack", "blurry",
                 List.of(new AppliedAdapter("lora-1", 0.8)), 30, 7.5, "dpmpp_2m", 42L, 512, 768, 2);
     }
 
     public static AdapterAnnouncement adapter() {
-        return new AdapterAnnouncement("lora-1", AdapterKind.LORA, "stable-diffusion-v1-5", "job-1",
-                List.of(stored("adapters/lora-1/pytorch_lora_weights.safetensors")), List.of("<cat-toy>"));
+        return new AdapterAnnouncement("lora-1", "tenant-a", AdapterKind.LORA, "stable-diffusion-v1-5", "job-1",
+                List.of(stored("tenants/tenant-a/adapters/lora-1/pytorch_lora_weights.safetensors")), List.of("<cat-toy>"));
     }
 
     /** One message of every type and variant. */
@@ -46,19 +46,19 @@ public final class Samples {
                 trainingRequest(TrainingMethod.TEXTUAL_INVERSION).withDefaults(),
                 trainingRequest(TrainingMethod.LORA),
                 trainingRequest(TrainingMethod.DREAMBOOTH).withDefaults(),
-                new TrainingCancellation("job-1"),
-                new TrainingEvent.Queued("job-1"),
+                new TrainingCancellation("job-1", "tenant-a"),
+                new TrainingEvent.Queued("job-1", "tenant-a"),
                 new TrainingEvent.Started("job-1"),
                 new TrainingEvent.Started("job-1", 200),
                 new TrainingEvent.Progress("job-1", 10, 400, 0.1234, 5e-4, 0.25, 97.5),
                 new TrainingEvent.Checkpoint("job-1", 200, List.of(stored("checkpoints/job-1/200/state.safetensors"))),
-                new TrainingEvent.Validation("job-1", 100, List.of(stored("images/job-1.validation-100/0.png"))),
+                new TrainingEvent.Validation("job-1", 100, List.of(stored("tenants/tenant-a/images/job-1.validation-100/0.png"))),
                 new TrainingEvent.Succeeded("job-1", "lora-1"),
                 new TrainingEvent.Failed("job-1", "the initializer token 'toy cat' is 2 tokens"),
                 new TrainingEvent.Cancelled("job-1"),
                 adapter(),
                 generationRequest(),
-                new GenerationResult.Succeeded("req-1", List.of(stored("images/req-1/0.png"), stored("images/req-1/1.png")),
+                new GenerationResult.Succeeded("req-1", List.of(stored("tenants/tenant-a/images/req-1/0.png"), stored("tenants/tenant-a/images/req-1/1.png")),
                         new GenerationResult.Timings(12, 340, 2100, 45)),
                 new GenerationResult.Failed("req-1", "unknown adapter lora-9"),
                 DeadLetter.of(Topics.TRAINING_REQUESTS, 3, 1234L, "job-1", "{not json".getBytes(StandardCharsets.UTF_8),

@@ -89,7 +89,7 @@ class BodyLimitsTest {
 
     @Test
     void anUploadAboveItsBoundIs413AndLeavesNothing() throws IOException {
-        List<String> before = objects.list("datasets/");
+        List<String> before = objects.list("tenants/tenant-a/datasets/");
         byte[] file = new byte[MAX_UPLOAD];
         new Random(1).nextBytes(file);
 
@@ -99,12 +99,12 @@ class BodyLimitsTest {
                 .contentType("application/problem+json")
                 .body("detail", containsString("at most 655360 bytes for a dataset upload (5 images of 65536 bytes"));
 
-        assertThat(objects.list("datasets/")).isEqualTo(before);
+        assertThat(objects.list("tenants/tenant-a/datasets/")).isEqualTo(before);
     }
 
     @Test
     void aStreamedUploadIsRefusedAtItsBoundAndItsFileIsDeleted() throws Exception {
-        List<String> before = objects.list("datasets/");
+        List<String> before = objects.list("tenants/tenant-a/datasets/");
         byte[] file = new byte[2 * MAX_UPLOAD];
         new Random(2).nextBytes(file);
 
@@ -113,7 +113,7 @@ class BodyLimitsTest {
 
         assertThat(answer.statusCode()).isEqualTo(413);
         assertThat(answer.body()).contains("the body is larger than 655360 bytes");
-        assertThat(objects.list("datasets/")).isEqualTo(before);
+        assertThat(objects.list("tenants/tenant-a/datasets/")).isEqualTo(before);
         Broker.eventually("the part streamed to disk deleted", () -> filesIn(UPLOADS).isEmpty());
     }
 

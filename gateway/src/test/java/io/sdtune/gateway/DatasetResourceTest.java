@@ -41,9 +41,9 @@ class DatasetResourceTest {
                 .when().post("/api/datasets")
                 .then().statusCode(201).extract().path("dataset_id");
 
-        assertThat(objects.list("datasets/" + datasetId + "/")).containsExactlyInAnyOrder(
-                "datasets/" + datasetId + "/000.png", "datasets/" + datasetId + "/001.jpg",
-                "datasets/" + datasetId + "/manifest.json");
+        assertThat(objects.list("tenants/tenant-a/datasets/" + datasetId + "/")).containsExactlyInAnyOrder(
+                "tenants/tenant-a/datasets/" + datasetId + "/000.png", "tenants/tenant-a/datasets/" + datasetId + "/001.jpg",
+                "tenants/tenant-a/datasets/" + datasetId + "/manifest.json");
     }
 
     @Test
@@ -107,7 +107,7 @@ class DatasetResourceTest {
     }
 
     private void assertRefused(RequestSpecification upload, String... reasons) throws IOException {
-        List<String> before = objects.list("datasets/");
+        List<String> before = objects.list("tenants/tenant-a/datasets/");
         ValidatableResponse refusal = upload.when().post("/api/datasets")
                 .then().statusCode(400)
                 .contentType("application/problem+json")
@@ -115,6 +115,6 @@ class DatasetResourceTest {
         for (String reason : reasons) {
             refusal.body("problems", hasItem(containsString(reason)));
         }
-        assertThat(objects.list("datasets/")).isEqualTo(before);
+        assertThat(objects.list("tenants/tenant-a/datasets/")).isEqualTo(before);
     }
 }

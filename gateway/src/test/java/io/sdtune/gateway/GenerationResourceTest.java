@@ -18,7 +18,7 @@ import io.sdtune.contracts.adapter.AdapterKind;
 import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.contracts.generation.GenerationResult;
 import io.sdtune.contracts.json.JsonCodec;
-import io.sdtune.storage.ObjectKeys;
+import io.sdtune.storage.ImageShelf;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.StoredFile;
 import jakarta.inject.Inject;
@@ -39,7 +39,7 @@ class GenerationResourceTest {
 
     @Test
     void anAnnouncedAdapterIsListed() {
-        Broker.publish(Topics.ADAPTERS, new AdapterAnnouncement("cat-toy-lora", AdapterKind.LORA,
+        Broker.publish(Topics.ADAPTERS, new AdapterAnnouncement("cat-toy-lora", "tenant-a", AdapterKind.LORA,
                 "stable-diffusion-v1-5", "job-1",
                 List.of(new StoredObject("adapters/cat-toy-lora/pytorch_lora_weights.safetensors", SHA256, 3_279_136L)),
                 List.of("<cat-toy>")));
@@ -75,7 +75,7 @@ class GenerationResourceTest {
         given().when().get("/api/generations/" + requestId).then().statusCode(200).body("state", equalTo("pending"));
 
         byte[] png = Images.noise("png", 64, 7);
-        StoredFile image = objects.put(ObjectKeys.image(requestId, 0), png);
+        StoredFile image = objects.put(ImageShelf.key("tenant-a", requestId, 0), png);
         Broker.publish(Topics.GENERATION_RESULTS, new GenerationResult.Succeeded(requestId,
                 List.of(new StoredObject(image.key(), image.sha256(), image.size())),
                 new GenerationResult.Timings(5, 0, 1200, 30)));
@@ -124,7 +124,7 @@ class GenerationResourceTest {
     void aRequestAnotherGatewayPublishedIsPendingHereToo() {
         String elsewhere = UUID.randomUUID().toString();
 
-        Broker.publish(Topics.GENERATION_REQUESTS, new GenerationRequest(elsewhere, "stable-diffusion-v1-5",
+        Broker.publish(Topics.GENERATION_REQUESTS, new GenerationRequest(elsewhere, "tenant-a", "stable-diffusion-v1-5",
                 "taken by another gateway", "", List.of(), 20, 7.5, "dpmpp_2m", 42L, 64, 64, 1));
 
         Broker.eventually("the request known here", () -> given().get("/api/generations/" + elsewhere)
@@ -137,9 +137,9 @@ class GenerationResourceTest {
     void recentGenerationsOfAnyClientAreListedNewestFirstWithTheirPrompts() throws IOException {
         // given a generation another client published straight onto the topic, drawn
         String elsewhere = UUID.randomUUID().toString();
-        Broker.publish(Topics.GENERATION_REQUESTS, new GenerationRequest(elsewhere, "stable-diffusion-v1-5",
+        Broker.publish(Topics.GENERATION_REQUESTS, new GenerationRequest(elsewhere, "tenant-a", "stable-diffusion-v1-5",
                 "drawn elsewhere", "", List.of(), 20, 7.5, "dpmpp_2m", 42L, 64, 64, 1));
-        StoredFile image = objects.put(ObjectKeys.image(elsewhere, 0), Images.noise("png", 64, 3));
+        StoredFile image = objects.put(ImageShelf.key("tenant-a", elsewhere, 0), Images.noise("png", 64, 3));
         Broker.publish(Topics.GENERATION_RESULTS, new GenerationResult.Succeeded(elsewhere,
                 List.of(new StoredObject(image.key(), image.sha256(), image.size())),
                 new GenerationResult.Timings(5, 0, 1200, 30)));

@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.contracts.generation.GenerationResult;
 import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.gateway.generation.Generations;
@@ -33,12 +34,23 @@ class RetentionTest {
     @Inject
     TrainingJobs jobs;
 
+    private static final String TENANT = "tenant-a";
+
     private static String id() {
         return UUID.randomUUID().toString();
     }
 
-    private static GenerationResult failed(String requestId) {
-        return new GenerationResult.Failed(requestId, "test");
+    /** A generation of the test's tenant, requested and failed at {@code at}. */
+    private static void failedGeneration(String requestId, Instant at) {
+        Broker.publish(Topics.GENERATION_REQUESTS, new GenerationRequest(requestId, TENANT, "sd15", "a dog", null, null,
+                null, null, null, 1L, null, null, null), at);
+        Broker.publish(Topics.GENERATION_RESULTS, new GenerationResult.Failed(requestId, "test"), at);
+    }
+
+    /** A job of the test's tenant, queued and started at {@code at}. */
+    private static void startedJob(String jobId, Instant at) {
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Queued(jobId, TENANT), at);
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Started(jobId), at);
     }
 
     @Test
@@ -49,9 +61,10 @@ class RetentionTest {
         List<String> finished = List.of(id(), id(), id(), id());
         Instant start = Instant.now().minusSeconds(60);
         for (int i = 0; i < finished.size(); i++) {
-            Broker.publish(Topics.GENERATION_RESULTS, failed(finished.get(i)), start.plusSeconds(i));
+            failedGeneration(finished.get(i), start.plusSeconds(i));
         }
-        Broker.eventually("the last result read", () -> generations.status(finished.get(3)).isPresent());
+        Broker.eventually("the last result read", () -> generations.status(TENANT, finished.get(3))
+                .filter(status -> status.state().equals("failed")).isPresent());
 
         given().get("/api/generations/" + pending).then().statusCode(200).body("state", equalTo("pending"));
         given().get("/api/generations/" + finished.get(0)).then().statusCode(404);
@@ -67,12 +80,13 @@ class RetentionTest {
         String oldGeneration = id();
         String newJob = id();
         String newGeneration = id();
-        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Started(oldJob), eightDaysAgo);
-        Broker.publish(Topics.GENERATION_RESULTS, failed(oldGeneration), eightDaysAgo);
-        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Started(newJob));
-        Broker.publish(Topics.GENERATION_RESULTS, failed(newGeneration));
-        Broker.eventually("the records after the old ones read", () -> jobs.status(newJob).isPresent()
-                && generations.status(newGeneration).isPresent());
+        startedJob(oldJob, eightDaysAgo);
+        failedGeneration(oldGeneration, eightDaysAgo);
+        startedJob(newJob, Instant.now());
+        failedGeneration(newGeneration, Instant.now());
+        Broker.eventually("the records after the old ones read", () -> jobs.status(TENANT, newJob)
+                .filter(status -> status.state().equals("started")).isPresent()
+                && generations.status(TENANT, newGeneration).filter(status -> status.state().equals("failed")).isPresent());
 
         given().get("/api/trainings/" + oldJob).then().statusCode(404);
         given().get("/api/trainings/" + oldJob + "/events").then().statusCode(404);

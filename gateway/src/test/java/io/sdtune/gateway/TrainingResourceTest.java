@@ -58,14 +58,14 @@ class TrainingResourceTest {
         assertThat(published.method()).isEqualTo(TrainingMethod.LORA);
         assertThat(published.datasetId()).isEqualTo(datasetId);
         assertThat(published.images()).hasSize(3)
-                .allSatisfy(image -> assertThat(image.key()).startsWith("datasets/" + datasetId + "/"));
+                .allSatisfy(image -> assertThat(image.key()).startsWith("tenants/tenant-a/datasets/" + datasetId + "/"));
         assertThat(published.hyperParameters()).usingRecursiveComparison().ignoringFields("maxTrainSteps", "resolution")
                 .isEqualTo(SeedDefaults.of(TrainingMethod.LORA));
         assertThat(published.hyperParameters().maxTrainSteps()).isEqualTo(10);
         assertThat(published.hyperParameters().resolution()).as("the test profile's default base model's").isEqualTo(256);
         assertThat(published.hyperParameters().rank()).isEqualTo(4);
         assertThat(JsonCodec.decode(Broker.await(Topics.TRAINING_EVENTS, jobId).value().getBytes(StandardCharsets.UTF_8),
-                TrainingEvent.class)).isEqualTo(new TrainingEvent.Queued(jobId));
+                TrainingEvent.class)).isEqualTo(new TrainingEvent.Queued(jobId, "tenant-a"));
         Broker.eventually("the job queued", () -> "queued".equals(
                 given().get("/api/trainings/" + jobId).then().statusCode(200).extract().path("state")));
     }
@@ -146,7 +146,7 @@ class TrainingResourceTest {
     @Test
     void eventsShowInTheStatusAndTheStreamReplaysThenFollowsThem() throws Exception {
         String jobId = "job-events-1";
-        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Queued(jobId));
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Queued(jobId, "tenant-a"));
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Started(jobId));
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Started(jobId, 4)); // its first trainer died
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Progress(jobId, 5, 10, 0.25, 1e-4, 0.5, 2.5));
@@ -185,8 +185,8 @@ class TrainingResourceTest {
         String jobId = "job-validated-1";
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Progress(jobId, 100, 400, 0.1, 1e-4, 0.5, 150));
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Validation(jobId, 100, List.of(
-                new StoredObject("images/" + jobId + ".validation-100/0.png", "a".repeat(64), 10L),
-                new StoredObject("images/" + jobId + ".validation-100/1.png", "b".repeat(64), 10L))));
+                new StoredObject("tenants/tenant-a/images/" + jobId + ".validation-100/0.png", "a".repeat(64), 10L),
+                new StoredObject("tenants/tenant-a/images/" + jobId + ".validation-100/1.png", "b".repeat(64), 10L))));
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Checkpoint(jobId, 100, List.of(
                 new StoredObject("checkpoints/" + jobId + ".checkpoint-100/training_state.safetensors", "c".repeat(64), 10L))));
         Broker.eventually("the validation images in the status", () -> given().get("/api/trainings/" + jobId)

@@ -6,11 +6,13 @@ import io.sdtune.diffusion.pipeline.Adapters;
 import io.sdtune.diffusion.pipeline.LoraStack;
 import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.TextualInversionFile;
+import io.sdtune.storage.AdapterShelf;
 import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactLocation;
-import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.LeastRecentlyUsed;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -18,8 +20,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -34,9 +35,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class AdapterLibrary {
-    /** The manifest metadata key naming the base model an adapter was trained on. */
-    static final String BASE_MODEL = "base_model";
-
     /** What a request draws with: the model (base or DreamBooth) and the adapters on top of it. */
     public record Resolved(ResidentModels.Resident model, Adapters adapters) {
     }
@@ -49,7 +47,7 @@ public class AdapterLibrary {
     }
 
     @Inject
-    ArtifactStore artifacts;
+    AdapterShelf shelf;
 
     @Inject
     ArtifactCache cache;
@@ -60,16 +58,24 @@ public class AdapterLibrary {
     @ConfigProperty(name = "sdtune.generator.adapter-memory-bytes", defaultValue = "1073741824")
     long maxBytes;
 
-    private final Map<String, Parsed> hot = new LinkedHashMap<>(16, 0.75f, true);
-    private long bytes;
+    private final Map<ArtifactLocation, Parsed> hot = new HashMap<>();
+    private LeastRecentlyUsed<ArtifactLocation> recency;
     private long loads;
     private long evictions;
 
+    @PostConstruct
+    void start() {
+        recency = new LeastRecentlyUsed<>(maxBytes);
+    }
+
     /**
+     * The adapters of {@code tenant} that a request applies. Another tenant's adapter is unknown here, as one that
+     * never existed is: its id says nothing about it.
+     *
      * @throws Rejected for an unknown adapter, one of another base model, a scale other than 1 for an
      *         embedding or a DreamBooth model, or a DreamBooth model combined with other adapters
      */
-    public synchronized Resolved resolve(String baseModelId, List<AppliedAdapter> applied) {
+    public synchronized Resolved resolve(String tenant, String baseModelId, List<AppliedAdapter> applied) {
         if (!baseModelId.equals(models.baseModelId())) {
             throw new Rejected("base model " + baseModelId + " is not served here (this generator serves "
                     + models.baseModelId() + ")");
@@ -77,9 +83,10 @@ public class AdapterLibrary {
         List<LoraStack.Applied> loras = new ArrayList<>();
         List<TextualInversionFile> embeddings = new ArrayList<>();
         for (AppliedAdapter a : applied) {
-            Manifest manifest = manifest(a.adapterId());
-            AdapterKind kind = kind(a.adapterId(), manifest);
-            String base = manifest.metadata().get(BASE_MODEL);
+            ArtifactLocation at = AdapterShelf.at(tenant, a.adapterId());
+            Manifest manifest = manifest(tenant, a.adapterId());
+            AdapterKind kind = kind(manifest);
+            String base = AdapterShelf.baseModel(manifest);
             if (!baseModelId.equals(base)) {
                 throw new Rejected("adapter " + a.adapterId() + " was trained on base model " + base + ", not "
                         + baseModelId);
@@ -93,52 +100,66 @@ public class AdapterLibrary {
                     if (applied.size() > 1) {
                         throw new Rejected("DreamBooth adapter " + a.adapterId() + " is a whole model and is used alone");
                     }
-                    return new Resolved(models.dreamBooth(a.adapterId(), manifest), Adapters.none());
+                    return new Resolved(models.dreamBooth(at, manifest), Adapters.none());
                 }
-                case LORA -> loras.add(new LoraStack.Applied((LoraFile) parsed(a.adapterId(), manifest, kind), a.scale()));
-                case EMBEDDING -> embeddings.add((TextualInversionFile) parsed(a.adapterId(), manifest, kind));
+                case LORA -> loras.add(new LoraStack.Applied((LoraFile) parsed(at, manifest, kind), a.scale()));
+                case EMBEDDING -> embeddings.add((TextualInversionFile) parsed(at, manifest, kind));
             }
         }
         return new Resolved(models.base(), new Adapters(new LoraStack(loras), embeddings));
     }
 
-    public synchronized Stats stats() {
-        return new Stats(loads, evictions, bytes);
-    }
-
-    private Manifest manifest(String adapterId) {
+    /**
+     * Forgets a deleted adapter at once: its parsed file, its DreamBooth model and its files in the cache. It is
+     * refused from then on anyway, since its manifest is gone from the store; this gives its memory back.
+     */
+    public synchronized void evict(String adapterId) {
+        for (ArtifactLocation at : List.copyOf(hot.keySet())) {
+            if (at.id().equals(adapterId)) {
+                hot.remove(at);
+                recency.remove(at);
+                evictions++;
+            }
+        }
+        models.evict(adapterId);
         try {
-            return artifacts.manifest(Shelf.ADAPTERS.at(adapterId))
-                    .orElseThrow(() -> new Rejected("unknown adapter " + adapterId));
+            cache.evict(at -> at.shelf() == Shelf.ADAPTERS && at.id().equals(adapterId));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static AdapterKind kind(String adapterId, Manifest manifest) {
+    public synchronized Stats stats() {
+        return new Stats(loads, evictions, recency.bytes());
+    }
+
+    private Manifest manifest(String tenant, String adapterId) {
         try {
-            return AdapterKind.valueOf(manifest.kind());
-        } catch (IllegalArgumentException e) {
-            throw new Rejected("adapter " + adapterId + " has kind " + manifest.kind() + ", expected LORA, EMBEDDING or FULL_UNET");
+            return shelf.manifest(tenant, adapterId).orElseThrow(() -> new Rejected("unknown adapter " + adapterId));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private Object parsed(String adapterId, Manifest manifest, AdapterKind kind) {
-        Parsed p = hot.get(adapterId);
+    private static AdapterKind kind(Manifest manifest) {
+        try {
+            return AdapterShelf.kind(manifest);
+        } catch (IllegalArgumentException e) {
+            throw new Rejected(e.getMessage());
+        }
+    }
+
+    private Object parsed(ArtifactLocation at, Manifest manifest, AdapterKind kind) {
+        Parsed p = hot.get(at);
         if (p != null && p.manifest().equals(manifest)) {
+            recency.touch(at);
             return p.file();
         }
-        if (p != null) {
-            bytes -= p.manifest().totalSize();
-        }
-        Object parsed = read(adapterId, safetensors(Shelf.ADAPTERS.at(adapterId)), kind);
+        Object parsed = read(at.id(), safetensors(at), kind);
         loads++;
-        hot.put(adapterId, new Parsed(manifest, parsed));
-        bytes += manifest.totalSize();
-        Iterator<Parsed> lru = hot.values().iterator();
-        while (bytes > maxBytes && hot.size() > 1) {
-            bytes -= lru.next().manifest().totalSize();
-            lru.remove();
+        hot.put(at, new Parsed(manifest, parsed));
+        for (ArtifactLocation evicted : recency.add(at, manifest.totalSize())) {
+            hot.remove(evicted);
             evictions++;
         }
         return parsed;

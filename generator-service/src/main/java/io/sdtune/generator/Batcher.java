@@ -224,7 +224,7 @@ public class Batcher {
         try {
             long started = System.currentTimeMillis();
             GenerationRequest first = batch.get(0).request();
-            AdapterLibrary.Resolved resolved = adapters.resolve(first.baseModelId(), first.adapters());
+            AdapterLibrary.Resolved resolved = adapters.resolve(first.tenant(), first.baseModelId(), first.adapters());
             long loaded = System.currentTimeMillis();
             List<GenerationParams> params = batch.stream().map(p -> params(p.request())).toList();
             List<List<GeneratedImage>> images = resolved.model().pipeline().generate(params, resolved.adapters(), null);

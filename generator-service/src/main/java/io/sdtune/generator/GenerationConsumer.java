@@ -8,13 +8,19 @@ import io.sdtune.contracts.InvalidMessageException;
 import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.contracts.generation.GenerationResult;
+import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.messaging.Records;
+import io.sdtune.storage.ImageShelf;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.Runs;
+import io.sdtune.storage.StoredFile;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -44,7 +50,7 @@ public class GenerationConsumer {
     Batcher batcher;
 
     @Inject
-    ImageShelf shelf;
+    ImageShelf images;
 
     @Inject
     MeterRegistry registry;
@@ -134,23 +140,39 @@ public class GenerationConsumer {
     /** The stored images of a replayed request, else freshly drawn ones; a failure with its reason otherwise. */
     private GenerationResult serve(GenerationRequest r, long receivedAtMs) {
         try {
-            Optional<List<StoredObject>> stored = shelf.existing(r.requestId(), r.numImagesPerPrompt());
+            Optional<List<StoredFile>> stored = images.existing(r.tenant(), r.requestId(), r.numImagesPerPrompt());
             if (stored.isPresent()) {
                 LOG.infof("request %s was drawn before: its images are re-announced", r.requestId());
-                return new GenerationResult.Succeeded(r.requestId(), stored.get(),
+                return new GenerationResult.Succeeded(r.requestId(),
+                        stored.get().stream().map(StoredFile::asStoredObject).toList(),
                         new GenerationResult.Timings(0, 0, 0, 0));
             }
             Batcher.Drawn drawn = batcher.submit(r).join();
             long uploadStart = System.currentTimeMillis();
-            var images = shelf.upload(r.requestId(), drawn.images());
+            List<StoredObject> uploaded = upload(r, drawn.images());
             long uploadMs = System.currentTimeMillis() - uploadStart;
-            return new GenerationResult.Succeeded(r.requestId(), images, new GenerationResult.Timings(
+            return new GenerationResult.Succeeded(r.requestId(), uploaded, new GenerationResult.Timings(
                     Math.max(0, drawn.startedAtMs() - receivedAtMs), drawn.adapterLoadMs(), drawn.inferenceMs(), uploadMs));
         } catch (CompletionException e) {
             return failed(r, e.getCause());
         } catch (Exception e) {
             return failed(r, e);
         }
+    }
+
+    /** The images as PNGs with their A1111 parameters; a partial earlier upload is overwritten. */
+    private List<StoredObject> upload(GenerationRequest r, List<GeneratedImage> drawn) throws IOException {
+        List<StoredObject> stored = new ArrayList<>();
+        Path png = Files.createTempFile("sdtune-image", ".png");
+        try {
+            for (int n = 0; n < drawn.size(); n++) {
+                drawn.get(n).save(png);
+                stored.add(images.put(r.tenant(), r.requestId(), n, Files.readAllBytes(png)).asStoredObject());
+            }
+        } finally {
+            Files.deleteIfExists(png);
+        }
+        return stored;
     }
 
     private static GenerationResult failed(GenerationRequest r, Throwable cause) {

@@ -58,7 +58,7 @@ public class ResidentModels {
     }
 
     private Resident base;
-    private final Map<String, Loaded> dreamBooth = new LinkedHashMap<>(4, 0.75f, true);
+    private final Map<ArtifactLocation, Loaded> dreamBooth = new LinkedHashMap<>(4, 0.75f, true);
 
     public String baseModelId() {
         return baseModelId;
@@ -76,15 +76,15 @@ public class ResidentModels {
      * A DreamBooth adapter's model as published with {@code manifest}: loaded on first use, and again when the
      * adapter was published anew; the least recently used one goes beyond the bound.
      */
-    public synchronized Resident dreamBooth(String adapterId, Manifest manifest) {
-        Loaded loaded = dreamBooth.get(adapterId);
+    public synchronized Resident dreamBooth(ArtifactLocation adapter, Manifest manifest) {
+        Loaded loaded = dreamBooth.get(adapter);
         if (loaded != null && !loaded.manifest().equals(manifest)) {
-            dreamBooth.remove(adapterId).resident().close();
+            dreamBooth.remove(adapter).resident().close();
             loaded = null;
         }
         if (loaded == null) {
-            loaded = new Loaded(manifest, load(Shelf.ADAPTERS.at(adapterId)));
-            dreamBooth.put(adapterId, loaded);
+            loaded = new Loaded(manifest, load(adapter));
+            dreamBooth.put(adapter, loaded);
             var it = dreamBooth.values().iterator();
             while (dreamBooth.size() > Math.max(1, maxDreamBoothModels)) {
                 it.next().resident().close();
@@ -92,6 +92,18 @@ public class ResidentModels {
             }
         }
         return loaded.resident();
+    }
+
+    /** Closes the DreamBooth model of a deleted adapter, if it is loaded. */
+    public synchronized void evict(String adapterId) {
+        var it = dreamBooth.entrySet().iterator();
+        while (it.hasNext()) {
+            var entry = it.next();
+            if (entry.getKey().id().equals(adapterId)) {
+                entry.getValue().resident().close();
+                it.remove();
+            }
+        }
     }
 
     private Resident load(ArtifactLocation at) {

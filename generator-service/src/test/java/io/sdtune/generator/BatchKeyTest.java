@@ -11,7 +11,7 @@ class BatchKeyTest {
     private static final List<AppliedAdapter> LORA = List.of(new AppliedAdapter("lora-a", 0.8));
 
     private static GenerationRequest request(String prompt, long seed, int count, String scheduler) {
-        return new GenerationRequest("r", "sd", prompt, "blurry", LORA, 30, 7.5, scheduler, seed, 512, 512, count);
+        return new GenerationRequest("r", "t1", "sd", prompt, "blurry", LORA, 30, 7.5, scheduler, seed, 512, 512, count);
     }
 
     @Test

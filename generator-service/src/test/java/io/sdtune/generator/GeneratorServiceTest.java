@@ -23,6 +23,7 @@ import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.training.DreamBoothMethod;
 import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensors;
+import io.sdtune.storage.AdapterShelf;
 import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactFile;
 import io.sdtune.storage.ArtifactStore;
@@ -63,6 +64,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(EmbeddedPlatformResource.class)
 class GeneratorServiceTest {
     private static final String BASE = EmbeddedPlatformResource.BASE_MODEL;
+    private static final String TENANT = "tenant-a";
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
     @Inject
@@ -112,7 +114,7 @@ class GeneratorServiceTest {
         GenerationResult.Succeeded result = succeeded(generate(request("plain", "a photo of a dog", 2, List.of())));
 
         assertThat(result.images()).extracting(StoredObject::key)
-                .containsExactly("images/plain/0.png", "images/plain/1.png");
+                .containsExactly("tenants/" + TENANT + "/images/plain/0.png", "tenants/" + TENANT + "/images/plain/1.png");
         for (StoredObject image : result.images()) {
             byte[] png = objects.open(image.key()).readAllBytes();
             assertThat(png).hasSize(image.sizeBytes().intValue());
@@ -140,6 +142,37 @@ class GeneratorServiceTest {
         String b = firstSha(request("toy-b", "a <cat-toy> backpack", 1, List.of(new AppliedAdapter("toy-b", 1.0))));
 
         assertThat(a).as("the same prompt with another vector for <cat-toy>").isNotEqualTo(b);
+    }
+
+    @Test
+    void anotherTenantsAdapterIsUnknownToTheCaller() throws Exception {
+        publishAdapters();
+        GenerationRequest mine = request("theirs-lora", "a photo of a dog", 1, List.of(new AppliedAdapter("lora-a", 1.0)));
+        GenerationRequest theirs = new GenerationRequest(mine.requestId(), "tenant-b", mine.baseModelId(), mine.prompt(),
+                null, mine.adapters(), 2, 7.5, "ddim", 42L, 64, 64, 1);
+
+        assertThat(((GenerationResult.Failed) generate(theirs)).reason()).isEqualTo("unknown adapter lora-a");
+        assertThat(objects.list("tenants/tenant-b/")).isEmpty();
+    }
+
+    @Test
+    void aDeletedAdapterIsEvictedOnItsTombstoneAndRefusedFromThenOn() throws Exception {
+        try (StableDiffusion model = StableDiffusion.load(cache.fetch(Shelf.MODELS.at(BASE)))) {
+            publishLora(Files.createTempDirectory("sdtune-deleted"), "lora-deleted", model, 11);
+        }
+        succeeded(generate(request("before-delete", "a dog", 1, List.of(new AppliedAdapter("lora-deleted", 1.0)))));
+        long evictionsBefore = library.stats().evictions();
+
+        artifacts.delete(Shelf.ADAPTERS.at(TENANT, "lora-deleted"));
+        producer().send(new ProducerRecord<>(Topics.ADAPTERS, "lora-deleted", null)).get();
+
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (library.stats().evictions() == evictionsBefore) {
+            assertThat(System.nanoTime()).as("evicted on the tombstone").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        assertThat(((GenerationResult.Failed) generate(request("after-delete", "a dog", 1,
+                List.of(new AppliedAdapter("lora-deleted", 1.0))))).reason()).isEqualTo("unknown adapter lora-deleted");
     }
 
     @Test
@@ -205,7 +238,7 @@ class GeneratorServiceTest {
         publishDreamBooth("dreambooth-renewed", 6);
         String first = firstSha(request("renewed-1", "a photo of <cat-toy>", 1,
                 List.of(new AppliedAdapter("dreambooth-renewed", 1.0))));
-        artifacts.delete(Shelf.ADAPTERS.at("dreambooth-renewed"));
+        artifacts.delete(Shelf.ADAPTERS.at(TENANT, "dreambooth-renewed"));
         publishDreamBooth("dreambooth-renewed", 7);
 
         String second = firstSha(request("renewed-2", "a photo of <cat-toy>", 1,
@@ -354,7 +387,7 @@ class GeneratorServiceTest {
     }
 
     private static GenerationRequest request(String id, String prompt, int count, List<AppliedAdapter> adapters) {
-        return new GenerationRequest(id, BASE, prompt, null, adapters, 2, 7.5, "ddim", 42L, 64, 64, count);
+        return new GenerationRequest(id, TENANT, BASE, prompt, null, adapters, 2, 7.5, "ddim", 42L, 64, 64, count);
     }
 
     private GenerationResult generate(GenerationRequest request) throws Exception {
@@ -450,7 +483,7 @@ class GeneratorServiceTest {
     private void publishLora(Path dir, String id, Map<String, TensorData> tensors) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(id));
         SafeTensors.write(folder.resolve("pytorch_lora_weights.safetensors"), tensors, Map.of("format", "pt"));
-        artifacts.publish(Shelf.ADAPTERS.at(id), "LORA", ArtifactFile.allIn(folder), Map.of(AdapterLibrary.BASE_MODEL, BASE));
+        artifacts.publish(Shelf.ADAPTERS.at(TENANT, id), "LORA", ArtifactFile.allIn(folder), Map.of(AdapterShelf.BASE_MODEL, BASE));
     }
 
     /**
@@ -468,15 +501,15 @@ class GeneratorServiceTest {
             }
             new DreamBoothMethod(DType.FLOAT32).save(folder, model, trained);
         }
-        artifacts.publish(Shelf.ADAPTERS.at(id), "FULL_UNET", ArtifactFile.allIn(folder), Map.of(
-                AdapterLibrary.BASE_MODEL, BASE, "job_id", id, "trigger_tokens", "<cat-toy>"));
+        artifacts.publish(Shelf.ADAPTERS.at(TENANT, id), "FULL_UNET", ArtifactFile.allIn(folder), Map.of(
+                AdapterShelf.BASE_MODEL, BASE, "job_id", id, "trigger_tokens", "<cat-toy>"));
     }
 
     private void publishEmbedding(Path dir, String id, long hidden, long seed) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(id));
         SafeTensors.write(folder.resolve("learned_embeds.safetensors"), Map.of("<cat-toy>",
                 TensorData.randn(DType.FLOAT32, Shape.of(1, hidden), 1.0, new Random(seed))), Map.of());
-        artifacts.publish(Shelf.ADAPTERS.at(id), "EMBEDDING", ArtifactFile.allIn(folder),
-                Map.of(AdapterLibrary.BASE_MODEL, BASE));
+        artifacts.publish(Shelf.ADAPTERS.at(TENANT, id), "EMBEDDING", ArtifactFile.allIn(folder),
+                Map.of(AdapterShelf.BASE_MODEL, BASE));
     }
 }

@@ -19,10 +19,10 @@ class RecordsTest {
     @Test
     void aRecordDecodesAsItsMessageAndOneWithoutValueIsInvalid() {
         ConsumerRecord<String, String> record = new ConsumerRecord<>(Topics.TRAINING_EVENTS, 0, 7L, "job-1",
-                new String(JsonCodec.encode(new TrainingEvent.Queued("job-1")), StandardCharsets.UTF_8));
+                new String(JsonCodec.encode(new TrainingEvent.Queued("job-1", "tenant-a")), StandardCharsets.UTF_8));
         ConsumerRecord<String, String> empty = new ConsumerRecord<>(Topics.TRAINING_EVENTS, 0, 8L, "job-1", null);
 
-        assertThat(Records.decode(record, TrainingEvent.class)).isEqualTo(new TrainingEvent.Queued("job-1"));
+        assertThat(Records.decode(record, TrainingEvent.class)).isEqualTo(new TrainingEvent.Queued("job-1", "tenant-a"));
         assertThatThrownBy(() -> Records.decode(empty, TrainingEvent.class))
                 .isInstanceOf(InvalidMessageException.class)
                 .hasMessageContaining("the record has no value");
@@ -31,7 +31,7 @@ class RecordsTest {
     @Test
     void aMessageIsKeyedByItsKeyForTheEmittersTopicOrANamedOne() {
         Message<String> keyed = Records.keyed(new TrainingEvent.Started("job-1", 20));
-        Message<String> named = Records.to(Topics.TRAINING_EVENTS, new TrainingEvent.Queued("job-2"));
+        Message<String> named = Records.to(Topics.TRAINING_EVENTS, new TrainingEvent.Queued("job-2", "tenant-a"));
 
         assertThat(metadata(keyed).getKey()).isEqualTo("job-1");
         assertThat(metadata(keyed).getTopic()).isNull();

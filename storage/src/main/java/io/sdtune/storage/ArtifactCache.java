@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -102,8 +104,25 @@ public final class ArtifactCache {
         }
     }
 
+    /**
+     * Removes the entries {@code which} selects, as when an artifact was deleted: their room is given back now
+     * rather than when the bound pushes them out. A fetch of one under way is not interrupted.
+     */
+    public void evict(Predicate<ArtifactLocation> which) throws IOException {
+        synchronized (lock) {
+            for (ArtifactLocation at : List.copyOf(entries.keySet())) {
+                if (which.test(at)) {
+                    entries.remove(at);
+                    recency.remove(at);
+                    retire(entry(at));
+                    evictions++;
+                }
+            }
+        }
+    }
+
     private Path entry(ArtifactLocation at) {
-        return root.resolve(at.shelf().prefix()).resolve(at.id());
+        return root.resolve(at.prefix());
     }
 
     private Path lookup(ArtifactLocation at, Manifest manifest) throws IOException {
@@ -177,17 +196,19 @@ public final class ArtifactCache {
     private void recover() throws IOException {
         List<Recovered> recovered = new ArrayList<>();
         for (Shelf shelf : Shelf.values()) {
-            Path dir = root.resolve(shelf.prefix());
-            if (!Files.isDirectory(dir)) {
-                continue;
-            }
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-                for (Path entry : entries) {
-                    Recovered complete = complete(shelf, entry);
-                    if (complete != null) {
-                        recovered.add(complete);
-                    } else {
-                        retire(entry);
+            for (String tenant : shelf.shared() ? Collections.<String>singletonList(null) : cachedTenants()) {
+                Path dir = root.resolve(shelf.prefix(tenant));
+                if (!Files.isDirectory(dir)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                    for (Path entry : entries) {
+                        Recovered complete = complete(tenant, shelf, entry);
+                        if (complete != null) {
+                            recovered.add(complete);
+                        } else {
+                            retire(entry);
+                        }
                     }
                 }
             }
@@ -204,10 +225,10 @@ public final class ArtifactCache {
      * The entry a previous run left at {@code entry} if it is complete: a manifest for this id, every file there
      * with its size (the hashes were checked when it was placed); null otherwise.
      */
-    private static Recovered complete(Shelf shelf, Path entry) throws IOException {
+    private static Recovered complete(String tenant, Shelf shelf, Path entry) throws IOException {
         Path manifestFile = entry.resolve(ArtifactLocation.MANIFEST);
         try {
-            ArtifactLocation at = shelf.at(entry.getFileName().toString());
+            ArtifactLocation at = shelf.at(tenant, entry.getFileName().toString());
             Manifest manifest = ManifestJson.read(Files.readAllBytes(manifestFile), manifestFile.toString());
             if (!manifest.id().equals(at.id())) {
                 return null;
@@ -221,6 +242,17 @@ public final class ArtifactCache {
             return new Recovered(at, manifest, Files.getLastModifiedTime(manifestFile));
         } catch (NoSuchFileException | IllegalArgumentException e) {
             return null;
+        }
+    }
+
+    /** The tenants with a folder in the cache; a folder whose name is no tenant's is left alone. */
+    private List<String> cachedTenants() throws IOException {
+        Path tenants = root.resolve(ObjectKeys.TENANTS);
+        if (!Files.isDirectory(tenants)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(tenants)) {
+            return dirs.map(dir -> dir.getFileName().toString()).filter(ObjectKeys::isId).toList();
         }
     }
 

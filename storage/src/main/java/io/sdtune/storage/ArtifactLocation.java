@@ -3,25 +3,27 @@ package io.sdtune.storage;
 import java.util.Objects;
 
 /**
- * Where one artifact lives: {@code <shelf>/<id>/}, its {@code manifest.json} there, its files below it - or, for
- * a publication that had a folder of its own ({@link Shelf#contended()}), below {@code <shelf>/<id>/<publication>/}.
- * The manifest names its publication, {@code ""} for none.
+ * Where one artifact lives: {@code tenants/<tenant>/<shelf>/<id>/} ({@code <shelf>/<id>/} on a shared shelf, whose
+ * tenant is null), its {@code manifest.json} there, its files below it - or, for a publication that had a folder of
+ * its own ({@link Shelf#contended()}), below {@code .../<id>/<publication>/}. The manifest names its publication,
+ * {@code ""} for none.
  */
-public record ArtifactLocation(Shelf shelf, String id) {
+public record ArtifactLocation(String tenant, Shelf shelf, String id) {
     /** The manifest's file name; no artifact file may take it. */
     public static final String MANIFEST = "manifest.json";
 
     public ArtifactLocation {
         Objects.requireNonNull(shelf, "shelf");
+        shelf.prefix(tenant);
         ObjectKeys.id(shelf.idName(), id);
     }
 
-    /** {@code <shelf>/<id>/}. */
+    /** {@code tenants/<tenant>/<shelf>/<id>/}, or {@code <shelf>/<id>/} on a shared shelf. */
     public String prefix() {
-        return shelf.prefix() + id + "/";
+        return shelf.prefix(tenant) + id + "/";
     }
 
-    /** {@code <shelf>/<id>/manifest.json}. */
+    /** {@link #prefix()} then {@code manifest.json}. */
     public String manifestKey() {
         return prefix() + MANIFEST;
     }
@@ -54,6 +56,6 @@ public record ArtifactLocation(Shelf shelf, String id) {
 
     @Override
     public String toString() {
-        return shelf.prefix() + id;
+        return shelf.prefix(tenant) + id;
     }
 }

@@ -104,17 +104,21 @@ public final class ArtifactStore {
         return Optional.of(manifest);
     }
 
-    /** The ids of the published artifacts on {@code shelf}, in order; files without a manifest are not listed. */
-    public List<String> ids(Shelf shelf) throws IOException {
-        return ids(shelf, "");
+    /**
+     * The ids of the published artifacts on {@code shelf} of {@code tenant} (null for a shared shelf), in order;
+     * files without a manifest are not listed.
+     */
+    public List<String> ids(String tenant, Shelf shelf) throws IOException {
+        return ids(tenant, shelf, "");
     }
 
     /** The same, of the ids that start with {@code idPrefix}: only their keys are listed. */
-    public List<String> ids(Shelf shelf, String idPrefix) throws IOException {
+    public List<String> ids(String tenant, Shelf shelf, String idPrefix) throws IOException {
         List<String> ids = new ArrayList<>();
         String suffix = "/" + ArtifactLocation.MANIFEST;
-        for (String key : objects.list(shelf.prefix() + idPrefix)) {
-            String rest = key.substring(shelf.prefix().length());
+        String prefix = shelf.prefix(tenant);
+        for (String key : objects.list(prefix + idPrefix)) {
+            String rest = key.substring(prefix.length());
             if (rest.endsWith(suffix) && rest.indexOf('/') == rest.length() - suffix.length()) {
                 ids.add(rest.substring(0, rest.length() - suffix.length()));
             }

@@ -10,12 +10,12 @@ import java.util.Map;
  * The bookkeeping of a cache bounded by bytes: entries in order of use, and which ones to drop, least recently
  * used first, once the bound is passed. Not thread-safe: its owner holds a lock around it.
  */
-final class LeastRecentlyUsed<K> {
+public final class LeastRecentlyUsed<K> {
     private final long maxBytes;
     private final LinkedHashMap<K, Long> sizes = new LinkedHashMap<>(16, 0.75f, true);
     private long bytes;
 
-    LeastRecentlyUsed(long maxBytes) {
+    public LeastRecentlyUsed(long maxBytes) {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("the byte bound must be 0 or more, was " + maxBytes);
         }
@@ -23,7 +23,7 @@ final class LeastRecentlyUsed<K> {
     }
 
     /** Marks {@code key} as just used; false when it is not here. */
-    boolean touch(K key) {
+    public boolean touch(K key) {
         return sizes.get(key) != null;
     }
 
@@ -32,7 +32,7 @@ final class LeastRecentlyUsed<K> {
      * least recently used first, already removed. {@code key} itself is never among them: an entry larger than
      * the bound stays, alone.
      */
-    List<K> add(K key, long size) {
+    public List<K> add(K key, long size) {
         if (size < 0) {
             throw new IllegalArgumentException("size of " + key + " must be 0 or more, was " + size);
         }
@@ -52,18 +52,18 @@ final class LeastRecentlyUsed<K> {
         return evicted;
     }
 
-    void remove(K key) {
+    public void remove(K key) {
         Long size = sizes.remove(key);
         if (size != null) {
             bytes -= size;
         }
     }
 
-    long bytes() {
+    public long bytes() {
         return bytes;
     }
 
-    int size() {
+    public int size() {
         return sizes.size();
     }
 }

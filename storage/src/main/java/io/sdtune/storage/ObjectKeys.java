@@ -12,15 +12,14 @@ import java.util.regex.Pattern;
  */
 public final class ObjectKeys {
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    /** The prefix of the tenants' prefixes. */
+    public static final String TENANTS = "tenants/";
 
     private ObjectKeys() {}
 
-    /** {@code images/<requestId>/<n>.png}: the n-th image of a generation request. */
-    public static String image(String requestId, int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("image number must be 0 or more, was " + n);
-        }
-        return "images/" + id("request id", requestId) + "/" + n + ".png";
+    /** {@code tenants/<tenant>/}: everything of one tenant, its shelves and its images. */
+    public static String tenant(String tenant) {
+        return TENANTS + id("tenant", tenant) + "/";
     }
 
     /**
@@ -38,11 +37,16 @@ public final class ObjectKeys {
 
     /** Returns {@code id} when it is one safe path segment, else says what is wrong with it. */
     public static String id(String what, String id) {
-        if (id == null || !SEGMENT.matcher(id).matches() || id.contains("..")) {
+        if (!isId(id)) {
             throw new IllegalArgumentException(what + " must be 1-128 letters, digits, '.', '_' or '-', starting with"
                     + " a letter or digit, without '..', was " + quoted(id));
         }
         return id;
+    }
+
+    /** Whether {@code id} is one safe path segment, as {@link #id} requires. */
+    public static boolean isId(String id) {
+        return id != null && SEGMENT.matcher(id).matches() && !id.contains("..");
     }
 
     /** Returns {@code path} when it is safe segments joined by '/', else says which segment is not. */

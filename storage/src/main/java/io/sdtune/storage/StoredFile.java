@@ -1,5 +1,6 @@
 package io.sdtune.storage;
 
+import io.sdtune.contracts.StoredObject;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -15,5 +16,10 @@ public record StoredFile(String key, String sha256, long size) {
         if (size < 0) {
             throw new IllegalArgumentException("size of " + key + " must be 0 or more, was " + size);
         }
+    }
+
+    /** This file as the messages name it. */
+    public StoredObject asStoredObject() {
+        return new StoredObject(key, sha256, size);
     }
 }

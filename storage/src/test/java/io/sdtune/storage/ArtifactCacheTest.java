@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The local cache of artifacts from a real S3 server: verified, bounded by bytes, one download per entry. */
 class ArtifactCacheTest {
+    private static final String TENANT = "t1";
+
     @RegisterExtension
     static final S3Server S3 = new S3Server();
 
@@ -100,7 +102,7 @@ class ArtifactCacheTest {
 
     @Test
     void aTamperedObjectFailsTheFetchAndLeavesNothingInTheCache() throws IOException {
-        ArtifactLocation lora = Shelf.ADAPTERS.at("lora-1");
+        ArtifactLocation lora = Shelf.ADAPTERS.at(TENANT, "lora-1");
         Manifest manifest = artifacts.publish(lora, "LORA", List.of(ArtifactFile.of("a.safetensors", bytes("aaaa")),
                 ArtifactFile.of("b.safetensors", bytes("bbbb"))), Map.of());
         S3.store().put(manifest.files().get(1).key(), bytes("BBBB")); // behind the manifest's back
@@ -111,7 +113,7 @@ class ArtifactCacheTest {
                 .hasMessageContaining("object " + manifest.files().get(1).key() + " does not match its manifest")
                 .hasMessageContaining("sha256 " + manifest.files().get(1).sha256());
 
-        assertThat(root.resolve("adapters/lora-1")).doesNotExist();
+        assertThat(root.resolve("tenants/t1/adapters/lora-1")).doesNotExist();
         assertThat(root.resolve(".partial")).isEmptyDirectory();
         assertThat(cache.stats()).isEqualTo(new CacheStats(0, 0, 0, 0, 0));
     }
@@ -123,7 +125,7 @@ class ArtifactCacheTest {
         ArtifactCache first = ArtifactCache.open(artifacts, root, 1 << 20);
         first.fetch(a);
         first.fetch(b);
-        Files.delete(root.resolve("adapters/b/w.safetensors"));
+        Files.delete(root.resolve("tenants/t1/adapters/b/w.safetensors"));
         Files.createDirectories(root.resolve(".partial/a-crashed"));
 
         ArtifactCache reopened = ArtifactCache.open(artifacts, root, 1 << 20);
@@ -137,7 +139,7 @@ class ArtifactCacheTest {
 
     @Test
     void anArtifactDeletedAndPublishedAgainIsFetchedAgain() throws IOException {
-        ArtifactLocation lora = Shelf.ADAPTERS.at("lora-1");
+        ArtifactLocation lora = Shelf.ADAPTERS.at(TENANT, "lora-1");
         artifacts.publish(lora, "LORA", List.of(ArtifactFile.of("w.safetensors", bytes("v1"))), Map.of());
         ArtifactCache cache = ArtifactCache.open(artifacts, root, 1 << 20);
         cache.fetch(lora);
@@ -153,19 +155,19 @@ class ArtifactCacheTest {
     void anUnpublishedArtifactCannotBeFetched() throws IOException {
         ArtifactCache cache = ArtifactCache.open(artifacts, root, 1 << 20);
 
-        assertThatThrownBy(() -> cache.fetch(Shelf.ADAPTERS.at("nothing")))
+        assertThatThrownBy(() -> cache.fetch(Shelf.ADAPTERS.at(TENANT, "nothing")))
                 .isInstanceOf(NoSuchFileException.class)
-                .hasMessageContaining("artifact adapters/nothing is not published");
+                .hasMessageContaining("artifact tenants/t1/adapters/nothing is not published");
     }
 
     private ArtifactLocation publish100Bytes(String id) throws IOException {
-        ArtifactLocation at = Shelf.ADAPTERS.at(id);
+        ArtifactLocation at = Shelf.ADAPTERS.at(TENANT, id);
         artifacts.publish(at, "LORA", List.of(ArtifactFile.of("w.safetensors", new byte[100])), Map.of());
         return at;
     }
 
     private List<String> entries() throws IOException {
-        try (Stream<Path> adapters = Files.list(root.resolve("adapters"))) {
+        try (Stream<Path> adapters = Files.list(root.resolve("tenants/t1/adapters"))) {
             return adapters.map(path -> path.getFileName().toString()).toList();
         }
     }

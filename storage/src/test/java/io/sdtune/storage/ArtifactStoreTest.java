@@ -27,14 +27,14 @@ class ArtifactStoreTest {
 
     private static final Instant NOW = Instant.parse("2026-11-26T19:20:00Z");
     private final ArtifactStore artifacts = new ArtifactStore(S3.store(), Clock.fixed(NOW, ZoneOffset.UTC));
-    private final ArtifactLocation lora = Shelf.ADAPTERS.at("job-42-lora");
+    private final ArtifactLocation lora = Shelf.ADAPTERS.at("t1", "job-42-lora");
 
     @Test
     void anAdapterIsListedOnlyOnceItsManifestIsWrittenAfterAllItsFiles() throws IOException {
         List<String> listedDuringUpload = new ArrayList<>();
         ArtifactFile weights = ArtifactFile.of("pytorch_lora_weights.safetensors", bytes("weights"));
         ArtifactFile config = new ArtifactFile("adapter_config.json", 2, () -> {
-            listedDuringUpload.addAll(artifacts.ids(Shelf.ADAPTERS));
+            listedDuringUpload.addAll(artifacts.ids("t1", Shelf.ADAPTERS));
             assertThat(artifacts.manifest(lora)).isEmpty();
             return new ByteArrayInputStream(bytes("{}"));
         });
@@ -42,20 +42,20 @@ class ArtifactStoreTest {
         Manifest manifest = artifacts.publish(lora, "LORA", List.of(weights, config), Map.of("base_model", "tiny"));
 
         assertThat(listedDuringUpload).isEmpty();
-        assertThat(artifacts.ids(Shelf.ADAPTERS)).containsExactly("job-42-lora");
+        assertThat(artifacts.ids("t1", Shelf.ADAPTERS)).containsExactly("job-42-lora");
         assertThat(artifacts.manifest(lora)).contains(manifest);
         assertThat(manifest.created()).isEqualTo(NOW);
         assertThat(manifest.publication()).as("adapters may be published by two runs of a job").isNotEmpty();
         assertThat(manifest.files()).extracting(StoredFile::key).containsExactly(
-                "adapters/job-42-lora/" + manifest.publication() + "/pytorch_lora_weights.safetensors",
-                "adapters/job-42-lora/" + manifest.publication() + "/adapter_config.json");
+                "tenants/t1/adapters/job-42-lora/" + manifest.publication() + "/pytorch_lora_weights.safetensors",
+                "tenants/t1/adapters/job-42-lora/" + manifest.publication() + "/adapter_config.json");
     }
 
     @Test
     void filesWithoutAManifestAreNoArtifact() throws IOException {
         S3.store().put(lora.fileKey("pytorch_lora_weights.safetensors"), bytes("half a crashed publication"));
 
-        assertThat(artifacts.ids(Shelf.ADAPTERS)).isEmpty();
+        assertThat(artifacts.ids("t1", Shelf.ADAPTERS)).isEmpty();
         assertThat(artifacts.manifest(lora)).isEmpty();
     }
 
@@ -91,8 +91,8 @@ class ArtifactStoreTest {
 
         assertThatThrownBy(() -> artifacts.publish(lora, "EMBEDDING", files, Map.of()))
                 .isInstanceOf(FileAlreadyExistsException.class)
-                .hasMessageContaining("adapters/job-42-lora/manifest.json")
-                .hasMessageContaining("delete adapters/job-42-lora to replace it");
+                .hasMessageContaining("tenants/t1/adapters/job-42-lora/manifest.json")
+                .hasMessageContaining("delete tenants/t1/adapters/job-42-lora to replace it");
 
         artifacts.delete(lora);
         assertThat(artifacts.manifest(lora)).isEmpty();
@@ -113,30 +113,36 @@ class ArtifactStoreTest {
         assertThat(manifest.publication()).as("one writer publishes a base model").isEmpty();
         assertThat(manifest.files()).extracting(StoredFile::key)
                 .containsExactly("models/tiny-sd/model_index.json", "models/tiny-sd/unet/config.json");
-        assertThat(artifacts.ids(Shelf.MODELS)).containsExactly("tiny-sd");
-        assertThat(artifacts.ids(Shelf.ADAPTERS)).isEmpty();
+        assertThat(artifacts.ids(null, Shelf.MODELS)).containsExactly("tiny-sd");
+        assertThat(artifacts.ids("t1", Shelf.ADAPTERS)).isEmpty();
     }
 
     @Test
     void idsOfAPrefixListOnlyTheirOwn() throws IOException {
         for (String id : List.of("job-1.checkpoint-2", "job-1.checkpoint-4", "job-12.checkpoint-2")) {
-            artifacts.publish(Shelf.CHECKPOINTS.at(id), "CHECKPOINT", List.of(ArtifactFile.of("state", new byte[] {1})),
+            artifacts.publish(Shelf.CHECKPOINTS.at("t1", id), "CHECKPOINT", List.of(ArtifactFile.of("state", new byte[] {1})),
                     Map.of());
         }
 
-        assertThat(artifacts.ids(Shelf.CHECKPOINTS, "job-1.")).containsExactly("job-1.checkpoint-2", "job-1.checkpoint-4");
-        assertThat(artifacts.ids(Shelf.CHECKPOINTS)).hasSize(3);
+        assertThat(artifacts.ids("t1", Shelf.CHECKPOINTS, "job-1.")).containsExactly("job-1.checkpoint-2", "job-1.checkpoint-4");
+        assertThat(artifacts.ids("t1", Shelf.CHECKPOINTS)).hasSize(3);
     }
 
     @Test
     void aManifestThatNamesFilesOutsideItsArtifactIsRefused() throws IOException {
         Manifest foreign = new Manifest(lora.id(), "LORA", "",
-                List.of(S3.store().put("adapters/other/w.safetensors", bytes("w"))), NOW, Map.of());
+                List.of(S3.store().put("tenants/t1/adapters/other/w.safetensors", bytes("w"))), NOW, Map.of());
         S3.store().put(lora.manifestKey(), ManifestJson.write(foreign));
 
         assertThatThrownBy(() -> artifacts.manifest(lora))
-                .hasMessageContaining("manifest adapters/job-42-lora/manifest.json names a file that is not "
-                        + "adapters/job-42-lora's");
+                .hasMessageContaining("manifest tenants/t1/adapters/job-42-lora/manifest.json names a file that is not "
+                        + "tenants/t1/adapters/job-42-lora's");
+
+        Manifest anotherTenants = new Manifest(lora.id(), "LORA", "",
+                List.of(S3.store().put("tenants/t2/adapters/job-42-lora/w.safetensors", bytes("w"))), NOW, Map.of());
+        S3.store().put(lora.manifestKey(), ManifestJson.write(anotherTenants));
+
+        assertThatThrownBy(() -> artifacts.manifest(lora)).hasMessageContaining("names a file that is not");
     }
 
     /**
@@ -154,7 +160,7 @@ class ArtifactStoreTest {
 
         assertThatThrownBy(() -> artifacts.publish(lora, "LORA", List.of(late), Map.of()))
                 .isInstanceOf(FileAlreadyExistsException.class)
-                .hasMessageContaining("adapters/job-42-lora/manifest.json");
+                .hasMessageContaining("tenants/t1/adapters/job-42-lora/manifest.json");
 
         assertThat(artifacts.manifest(lora)).contains(winner[0]);
         assertThat(S3.store().readVerified(winner[0].files().get(0))).isEqualTo(bytes("first"));

@@ -10,14 +10,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The bucket layout of DESIGN.md, and the ids that may appear in it. */
 class ObjectKeysTest {
     @Test
-    void eachShelfHasItsPrefixAndAManifestPerArtifact() {
-        assertThat(Shelf.DATASETS.at("ds-1").fileKey("img_001.png")).isEqualTo("datasets/ds-1/img_001.png");
-        assertThat(Shelf.ADAPTERS.at("a1").fileKey("pytorch_lora_weights.safetensors"))
-                .isEqualTo("adapters/a1/pytorch_lora_weights.safetensors");
-        assertThat(Shelf.ADAPTERS.at("a1").manifestKey()).isEqualTo("adapters/a1/manifest.json");
+    void eachShelfHasItsPrefixInsideItsTenantsAndAManifestPerArtifact() {
+        assertThat(Shelf.DATASETS.at("t1", "ds-1").fileKey("img_001.png")).isEqualTo("tenants/t1/datasets/ds-1/img_001.png");
+        assertThat(Shelf.ADAPTERS.at("t1", "a1").fileKey("pytorch_lora_weights.safetensors"))
+                .isEqualTo("tenants/t1/adapters/a1/pytorch_lora_weights.safetensors");
+        assertThat(Shelf.ADAPTERS.at("t1", "a1").manifestKey()).isEqualTo("tenants/t1/adapters/a1/manifest.json");
+        assertThat(Shelf.CHECKPOINTS.at("t2", "j.checkpoint-4").prefix()).isEqualTo("tenants/t2/checkpoints/j.checkpoint-4/");
         assertThat(Shelf.MODELS.at("sd-1.5").fileKey("unet/diffusion_pytorch_model.safetensors"))
                 .isEqualTo("models/sd-1.5/unet/diffusion_pytorch_model.safetensors");
-        assertThat(ObjectKeys.image("req-7", 3)).isEqualTo("images/req-7/3.png");
+        assertThat(ImageShelf.key("t1", "req-7", 3)).isEqualTo("tenants/t1/images/req-7/3.png");
+        assertThat(ImageShelf.pathOf("tenants/t1/images/req-7/3.png")).isEqualTo("req-7/3.png");
         assertThat(ObjectKeys.run("training", "job-7", "r1")).isEqualTo("runs/training/job-7/r1")
                 .startsWith(ObjectKeys.runs("training", "job-7"));
     }
@@ -39,16 +41,27 @@ class ObjectKeysTest {
             "x1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890"
                     + "12345678901234567890123456789"})
     void unsafeIdsAreRefusedWithTheRule(String id) {
-        assertThatThrownBy(() -> Shelf.ADAPTERS.at(id))
+        assertThatThrownBy(() -> Shelf.ADAPTERS.at("t1", id))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("adapter id must be 1-128 letters, digits")
                 .hasMessageContaining("'" + id + "'");
+        assertThatThrownBy(() -> Shelf.ADAPTERS.at(id, "a1"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tenant must be 1-128 letters, digits");
+    }
+
+    @Test
+    void baseModelsAreSharedAndEverythingElseIsATenants() {
+        assertThatThrownBy(() -> Shelf.ADAPTERS.at("a1")).hasMessageContaining("a tenant is required");
+        assertThatThrownBy(() -> Shelf.MODELS.at("t1", "sd-1.5")).hasMessageContaining("MODELS is shared");
+        assertThatThrownBy(() -> ImageShelf.pathOf("tenants/t1/adapters/req-7/3.png"))
+                .hasMessageContaining("not the key of an image");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"a", "A-1_b.c", "0", "job-2026-11-26T19.20"})
     void safeIdsAreKept(String id) {
-        assertThat(Shelf.DATASETS.at(id).id()).isEqualTo(id);
+        assertThat(Shelf.DATASETS.at("t1", id).id()).isEqualTo(id);
     }
 
     @ParameterizedTest
@@ -59,13 +72,13 @@ class ObjectKeysTest {
 
     @Test
     void noArtifactFileMayTakeTheManifestsName() {
-        assertThatThrownBy(() -> Shelf.ADAPTERS.at("a").fileKey("manifest.json"))
+        assertThatThrownBy(() -> Shelf.ADAPTERS.at("t1", "a").fileKey("manifest.json"))
                 .hasMessageContaining("manifest.json is the manifest's name");
     }
 
     @Test
     void imageNumbersStartAtZero() {
-        assertThatThrownBy(() -> ObjectKeys.image("r", -1)).hasMessageContaining("0 or more, was -1");
-        assertThatThrownBy(() -> ObjectKeys.image("../r", 0)).hasMessageContaining("request id");
+        assertThatThrownBy(() -> ImageShelf.key("t1", "r", -1)).hasMessageContaining("0 or more, was -1");
+        assertThatThrownBy(() -> ImageShelf.key("t1", "../r", 0)).hasMessageContaining("image set id");
     }
 }

@@ -39,9 +39,9 @@ class ObjectStoreTest {
 
     @Test
     void putReturnsTheSha256AndSizeAndTheBytesComeBackVerified() throws IOException {
-        StoredFile image = store.put(ObjectKeys.image("req-1", 0), bytes("test"));
+        StoredFile image = store.put(ImageShelf.key("t1", "req-1", 0), bytes("test"));
 
-        assertThat(image).isEqualTo(new StoredFile("images/req-1/0.png",
+        assertThat(image).isEqualTo(new StoredFile("tenants/t1/images/req-1/0.png",
                 "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 4));
         assertThat(store.readVerified(image)).isEqualTo(bytes("test"));
         try (InputStream raw = store.open(image.key())) {

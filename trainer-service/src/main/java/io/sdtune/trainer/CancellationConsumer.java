@@ -23,7 +23,7 @@ public class CancellationConsumer {
     @Incoming("training-cancellations")
     public CompletionStage<Void> consume(ConsumerRecord<String, String> record) {
         try {
-            cancellations.cancel(Records.decode(record, TrainingCancellation.class).jobId());
+            cancellations.cancel(Records.decode(record, TrainingCancellation.class));
             return CompletableFuture.completedFuture(null);
         } catch (InvalidMessageException e) {
             return deadLetters.send(record, e.getMessage());

@@ -34,20 +34,20 @@ final class JobCheckpoints {
     }
 
     /** Uploads the checkpoint folder the engine wrote for {@code step}, then drops the job's older ones. */
-    List<StoredObject> publish(String jobId, int step, Path folder) throws IOException {
+    List<StoredObject> publish(String tenant, String jobId, int step, Path folder) throws IOException {
         Manifest manifest;
         try {
-            manifest = artifacts.publish(location(jobId, step), KIND, ArtifactFile.allIn(folder), Map.of());
+            manifest = artifacts.publish(location(tenant, jobId, step), KIND, ArtifactFile.allIn(folder), Map.of());
         } catch (FileAlreadyExistsException anotherRunWasHere) {
-            manifest = artifacts.manifest(location(jobId, step)).orElseThrow(() -> anotherRunWasHere);
+            manifest = artifacts.manifest(location(tenant, jobId, step)).orElseThrow(() -> anotherRunWasHere);
         }
-        for (int older : steps(jobId)) {
+        for (int older : steps(tenant, jobId)) {
             if (older < step) {
-                artifacts.delete(location(jobId, older));
+                artifacts.delete(location(tenant, jobId, older));
             }
         }
         JobWorkspace.delete(folder);
-        return manifest.files().stream().map(f -> new StoredObject(f.key(), f.sha256(), f.size())).toList();
+        return manifest.files().stream().map(StoredFile::asStoredObject).toList();
     }
 
     /**
@@ -55,9 +55,9 @@ final class JobCheckpoints {
      * has none. A checkpoint that does not verify (a file missing or not the one its manifest names, a broken
      * manifest) is removed and skipped for the one before, with a warning; an outage is thrown.
      */
-    Optional<Integer> restoreLatest(String jobId, Path folder) throws IOException {
-        for (int step : steps(jobId).stream().sorted(Comparator.reverseOrder()).toList()) {
-            ArtifactLocation at = location(jobId, step);
+    Optional<Integer> restoreLatest(String tenant, String jobId, Path folder) throws IOException {
+        for (int step : steps(tenant, jobId).stream().sorted(Comparator.reverseOrder()).toList()) {
+            ArtifactLocation at = location(tenant, jobId, step);
             try {
                 Optional<Manifest> manifest = artifacts.manifest(at);
                 if (manifest.isEmpty()) {
@@ -82,21 +82,21 @@ final class JobCheckpoints {
     }
 
     /** Removes every checkpoint of the job: it has ended, nothing will resume it. */
-    void deleteAll(String jobId) throws IOException {
-        for (int step : steps(jobId)) {
-            artifacts.delete(location(jobId, step));
+    void deleteAll(String tenant, String jobId) throws IOException {
+        for (int step : steps(tenant, jobId)) {
+            artifacts.delete(location(tenant, jobId, step));
         }
     }
 
-    private List<Integer> steps(String jobId) throws IOException {
+    private List<Integer> steps(String tenant, String jobId) throws IOException {
         String prefix = jobId + ".checkpoint-";
-        return artifacts.ids(Shelf.CHECKPOINTS, prefix).stream()
+        return artifacts.ids(tenant, Shelf.CHECKPOINTS, prefix).stream()
                 .filter(id -> id.substring(prefix.length()).matches("\\d+"))
                 .map(id -> Integer.parseInt(id.substring(prefix.length())))
                 .toList();
     }
 
-    private static ArtifactLocation location(String jobId, int step) {
-        return Shelf.CHECKPOINTS.at(jobId + ".checkpoint-" + step);
+    private static ArtifactLocation location(String tenant, String jobId, int step) {
+        return Shelf.CHECKPOINTS.at(tenant, jobId + ".checkpoint-" + step);
     }
 }

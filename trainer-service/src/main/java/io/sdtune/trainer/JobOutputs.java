@@ -2,8 +2,7 @@ package io.sdtune.trainer;
 
 import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.training.TrainingEvent;
-import io.sdtune.storage.ObjectKeys;
-import io.sdtune.storage.ObjectStore;
+import io.sdtune.storage.ImageShelf;
 import io.sdtune.storage.StoredFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,30 +19,28 @@ import java.util.List;
  * Called on the job's thread: a failure to store fails the job.
  */
 final class JobOutputs implements ProgressReporter.Outputs {
+    private final String tenant;
     private final String jobId;
     private final int totalSteps;
     private final JobCheckpoints checkpoints;
-    private final ObjectStore objects;
+    private final ImageShelf images;
     private final JobEvents events;
 
-    JobOutputs(String jobId, int totalSteps, JobCheckpoints checkpoints, ObjectStore objects, JobEvents events) {
+    JobOutputs(String tenant, String jobId, int totalSteps, JobCheckpoints checkpoints, ImageShelf images,
+            JobEvents events) {
+        this.tenant = tenant;
         this.jobId = jobId;
         this.totalSteps = totalSteps;
         this.checkpoints = checkpoints;
-        this.objects = objects;
+        this.images = images;
         this.events = events;
-    }
-
-    /** The id under {@code images/} of a job's validation images of {@code step}. */
-    static String validationId(String jobId, int step) {
-        return jobId + ".validation-" + step;
     }
 
     @Override
     public void checkpoint(int step, Path folder) {
         try {
             if (step < totalSteps) {
-                events.publish(new TrainingEvent.Checkpoint(jobId, step, checkpoints.publish(jobId, step, folder)));
+                events.publish(new TrainingEvent.Checkpoint(jobId, step, checkpoints.publish(tenant, jobId, step, folder)));
             } else {
                 JobWorkspace.delete(folder);
             }
@@ -53,16 +50,16 @@ final class JobOutputs implements ProgressReporter.Outputs {
     }
 
     @Override
-    public void validation(int step, List<Path> images) {
+    public void validation(int step, List<Path> drawn) {
         try {
             List<StoredObject> stored = new ArrayList<>();
-            for (int n = 0; n < images.size(); n++) {
-                StoredFile file = objects.put(ObjectKeys.image(validationId(jobId, step), n), Files.readAllBytes(images.get(n)));
-                stored.add(new StoredObject(file.key(), file.sha256(), file.size()));
+            for (int n = 0; n < drawn.size(); n++) {
+                StoredFile file = images.put(tenant, ImageShelf.validationSet(jobId, step), n, Files.readAllBytes(drawn.get(n)));
+                stored.add(file.asStoredObject());
             }
             events.publish(new TrainingEvent.Validation(jobId, step, stored));
             // The engine's validation/ folder: these images and the artifact it drew them with.
-            JobWorkspace.delete(images.get(0).getParent());
+            JobWorkspace.delete(drawn.get(0).getParent());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the validation images of step " + step + ": " + e.getMessage(), e);
         }

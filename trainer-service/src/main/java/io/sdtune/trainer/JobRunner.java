@@ -6,9 +6,12 @@ import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.training.Trainer;
+import io.sdtune.storage.AdapterShelf;
 import io.sdtune.storage.ArtifactCache;
+import io.sdtune.storage.ArtifactFile;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ChecksumMismatchException;
+import io.sdtune.storage.ImageShelf;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.Runs;
 import io.sdtune.storage.Shelf;
@@ -65,11 +68,20 @@ public class JobRunner {
     TrainerSettings settings;
 
     private ExecutorService thread;
-    private AdapterPublication adapters;
+    private AdapterShelf adapters;
+    private ImageShelf images;
     private JobCheckpoints checkpoints;
     private Runs runs;
     private volatile boolean stopping;
     private final JobHeartbeat heartbeat = new JobHeartbeat(System::nanoTime);
+
+    /**
+     * A job's adapter id: the job id itself, so a replay finds the adapter of its first run. One job makes one
+     * adapter, and both ids obey the same syntax.
+     */
+    static String adapterIdOf(String jobId) {
+        return jobId;
+    }
 
     /** The running job's last sign of life (TrainerHealth). */
     JobHeartbeat heartbeat() {
@@ -81,7 +93,8 @@ public class JobRunner {
     void start() throws IOException {
         JobWorkspace.deleteAllIn(settings.workDir());
         thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
-        adapters = new AdapterPublication(artifacts);
+        adapters = new AdapterShelf(artifacts);
+        images = new ImageShelf(objects);
         checkpoints = new JobCheckpoints(artifacts);
         runs = new Runs(objects, "training");
     }
@@ -107,23 +120,24 @@ public class JobRunner {
 
     private void run(TrainingRequest request, int attempt) {
         String jobId = request.jobId();
+        String tenant = request.tenant();
         Runs.Run run = null;
         heartbeat.started(jobId);
         try {
-            Optional<AdapterAnnouncement> finished = adapters.existing(AdapterPublication.adapterIdOf(jobId));
+            Optional<AdapterAnnouncement> finished = adapters.existing(tenant, adapterIdOf(jobId));
             if (finished.isPresent()) {
                 LOG.infof("job %s: adapter already published, announcing it again", jobId);
                 succeed(jobId, finished.get());
-            } else if (cancellations.isCancelled(jobId)) {
+            } else if (cancellations.isCancelled(tenant, jobId)) {
                 events.publish(new TrainingEvent.Cancelled(jobId));
             } else {
                 Optional<String> shortage = new WorkDisk(settings.workDir(), settings.minFreeDisk()).shortage();
                 if (shortage.isPresent()) {
-                    notNow(jobId, shortage.get(), attempt);
+                    notNow(request, shortage.get(), attempt);
                 }
                 run = runs.begin(jobId);
                 if (run.unended() >= settings.maxAttempts()) {
-                    giveUp(jobId, "it was started " + run.unended() + " times and never ended: its trainer died each "
+                    giveUp(request, "it was started " + run.unended() + " times and never ended: its trainer died each "
                             + "time (out of memory?)");
                 }
                 try (JobWorkspace workspace = JobWorkspace.create(settings.workDir(), jobId)) {
@@ -136,18 +150,18 @@ public class JobRunner {
                     }
                 }
             }
-            forget(jobId);
+            forget(tenant, jobId);
         } catch (JobNotFinished e) {
             throw e;
         } catch (JobFailure e) {
-            fail(jobId, e.getMessage(), null);
+            fail(request, e.getMessage(), null);
         } catch (IOException e) {
-            storeFailed(jobId, e, attempt);
+            storeFailed(request, e, attempt);
         } catch (UncheckedIOException e) {
-            storeFailed(jobId, e.getCause(), attempt);
+            storeFailed(request, e.getCause(), attempt);
         } catch (RuntimeException | Error e) {
             // An Error too (out of memory, a native library's): the job's end is told, not redelivered forever.
-            fail(jobId, "training failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+            fail(request, "training failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
         } finally {
             heartbeat.ended();
             if (run != null) {
@@ -157,27 +171,29 @@ public class JobRunner {
     }
 
     /** An outage that outlasted the store's retries is not the job's fault. */
-    private void storeFailed(String jobId, IOException e, int attempt) {
+    private void storeFailed(TrainingRequest request, IOException e, int attempt) {
         if (!(e instanceof StorageException s && s.passing())) {
-            fail(jobId, "the object store failed: " + e.getMessage(), e);
+            fail(request, "the object store failed: " + e.getMessage(), e);
             return;
         }
-        notNow(jobId, "the object store is unreachable: " + e.getMessage(), attempt);
+        notNow(request, "the object store is unreachable: " + e.getMessage(), attempt);
     }
 
     /** Not the job's fault: its request is sent again, unless it has had its {@code max-attempts}. */
-    private void notNow(String jobId, String reason, int attempt) {
+    private void notNow(TrainingRequest request, String reason, int attempt) {
+        String jobId = request.jobId();
         if (attempt >= settings.maxAttempts()) {
-            giveUp(jobId, "attempt " + attempt + " of " + settings.maxAttempts() + " ended as the others: " + reason);
+            giveUp(request, "attempt " + attempt + " of " + settings.maxAttempts() + " ended as the others: " + reason);
         }
         LOG.warnf("job %s (attempt %d of %d) to be tried again: %s", jobId, attempt, settings.maxAttempts(), reason);
         throw new JobNotFinished(jobId, JobNotFinished.Next.RETRY, reason);
     }
 
     /** Ends the job {@code failed} and its request in the dead-letter topic. */
-    private void giveUp(String jobId, String why) {
+    private void giveUp(TrainingRequest request, String why) {
+        String jobId = request.jobId();
         String reason = "gave up on the job: " + why;
-        fail(jobId, reason, null);
+        fail(request, reason, null);
         throw new JobNotFinished(jobId, JobNotFinished.Next.DEAD_LETTER, reason);
     }
 
@@ -185,7 +201,7 @@ public class JobRunner {
     private Optional<AdapterAnnouncement> train(TrainingRequest request, JobWorkspace workspace)
             throws JobFailure, IOException {
         long started = System.nanoTime();
-        Optional<Integer> resumed = checkpoints.restoreLatest(request.jobId(), workspace.checkpoint());
+        Optional<Integer> resumed = checkpoints.restoreLatest(request.tenant(), request.jobId(), workspace.checkpoint());
         events.publish(new TrainingEvent.Started(request.jobId(), resumed.orElse(null)));
         heartbeat.beat();
         download(request, workspace.images());
@@ -198,8 +214,8 @@ public class JobRunner {
         int totalSteps = setup.args().maxTrainSteps();
         BooleanSupplier overTime = () -> System.nanoTime() - started > settings.maxJobDuration().toNanos();
         ProgressReporter progress = new ProgressReporter(request.jobId(), events::publish, heartbeat::beat,
-                new JobOutputs(request.jobId(), totalSteps, checkpoints, objects, events),
-                () -> stopping || cancellations.isCancelled(request.jobId()) || overTime.getAsBoolean(), System::nanoTime,
+                new JobOutputs(request.tenant(), request.jobId(), totalSteps, checkpoints, images, events),
+                () -> stopping || cancellations.isCancelled(request.tenant(), request.jobId()) || overTime.getAsBoolean(), System::nanoTime,
                 settings.progressInterval().toNanos());
         LOG.infof("job %s: training %s on %s for %d steps%s", request.jobId(), request.method(), settings.device(), totalSteps,
                 resumed.map(step -> ", resuming from the checkpoint of step " + step).orElse(""));
@@ -207,20 +223,21 @@ public class JobRunner {
         if (stopping) {
             throw leftForRedelivery(request.jobId());
         }
-        if (cancellations.isCancelled(request.jobId())) {
+        if (cancellations.isCancelled(request.tenant(), request.jobId())) {
             return Optional.empty();
         }
         if (progress.cancelled()) {
             throw new JobFailure("the job ran longer than the trainer's limit of " + humane(settings.maxJobDuration())
                     + " (sdtune.trainer.max-job-duration) and was stopped");
         }
-        return Optional.of(adapters.publish(AdapterPublication.adapterIdOf(request.jobId()), workspace.output(),
-                setup.kind(), request.baseModelId(), request.jobId(), setup.triggerTokens()));
+        return Optional.of(adapters.publish(request.tenant(), adapterIdOf(request.jobId()), setup.kind(),
+                request.baseModelId(), request.jobId(), setup.triggerTokens(), ArtifactFile.allIn(workspace.output())));
     }
 
     /** The request's images, verified against their checksums, into {@code folder}; each must be in its dataset. */
     private void download(TrainingRequest request, Path folder) throws JobFailure, IOException {
-        String dataset = Shelf.DATASETS.at(request.datasetId()).prefix();
+        // The dataset's prefix is the request's tenant's: another tenant's images are not its dataset's.
+        String dataset = Shelf.DATASETS.at(request.tenant(), request.datasetId()).prefix();
         List<StoredObject> images = request.images();
         for (int i = 0; i < images.size(); i++) {
             StoredObject image = images.get(i);
@@ -253,9 +270,9 @@ public class JobRunner {
     }
 
     /** The job ended: its checkpoints and run markers can only take room. Left in the store if that fails, harmlessly. */
-    private void forget(String jobId) {
+    private void forget(String tenant, String jobId) {
         try {
-            checkpoints.deleteAll(jobId);
+            checkpoints.deleteAll(tenant, jobId);
             runs.forget(jobId);
         } catch (IOException e) {
             LOG.warnf(e, "job %s: its checkpoints or run markers could not be removed from the store", jobId);
@@ -268,14 +285,15 @@ public class JobRunner {
     }
 
     /** Publishes {@code failed}; {@code cause} is null for a {@link JobFailure}, whose reason says it all. */
-    private void fail(String jobId, String reason, Throwable cause) {
+    private void fail(TrainingRequest request, String reason, Throwable cause) {
+        String jobId = request.jobId();
         if (stopping) {
             // Most likely the shutdown itself (the store or the broker closed under the job): not the job's fault.
             throw leftForRedelivery(jobId);
         }
         LOG.warnf(cause, "job %s failed: %s", jobId, reason);
         events.publish(new TrainingEvent.Failed(jobId, reason));
-        forget(jobId);
+        forget(request.tenant(), jobId);
     }
 
     /** {@code 24 h}, {@code 90 min}, {@code 3 s}. */

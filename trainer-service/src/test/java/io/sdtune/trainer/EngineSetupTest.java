@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EngineSetupTest {
-    private static final List<StoredObject> IMAGES = List.of(new StoredObject("datasets/d/a.png", "0".repeat(64), 1L));
+    private static final List<StoredObject> IMAGES = List.of(new StoredObject("tenants/t1/datasets/d/a.png", "0".repeat(64), 1L));
 
     @TempDir
     Path dir;

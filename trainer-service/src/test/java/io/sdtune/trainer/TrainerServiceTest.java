@@ -1,5 +1,6 @@
 package io.sdtune.trainer;
 
+import static io.sdtune.trainer.TrainingFixtures.TENANT;
 import static io.sdtune.trainer.TrainingFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -86,13 +87,13 @@ class TrainerServiceTest {
         assertThat(last.etaSeconds()).isZero();
         assertThat(events.get(events.size() - 1)).isEqualTo(new TrainingEvent.Succeeded("lora-job", "lora-job"));
 
-        Manifest manifest = artifacts.manifest(Shelf.ADAPTERS.at("lora-job")).orElseThrow();
+        Manifest manifest = artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "lora-job")).orElseThrow();
         assertThat(manifest.kind()).isEqualTo("LORA");
         assertThat(manifest.files()).extracting(f -> f.key())
-                .containsExactly("adapters/lora-job/" + manifest.publication() + "/pytorch_lora_weights.safetensors");
+                .containsExactly("tenants/" + TENANT + "/adapters/lora-job/" + manifest.publication() + "/pytorch_lora_weights.safetensors");
         AdapterAnnouncement announced = announcements("lora-job", 1).get(0);
-        assertThat(announced).isEqualTo(new AdapterAnnouncement("lora-job", AdapterKind.LORA, TrainingFixtures.BASE_MODEL,
-                request.jobId(), manifest.files().stream().map(f -> new StoredObject(f.key(), f.sha256(), f.size())).toList(),
+        assertThat(announced).isEqualTo(new AdapterAnnouncement("lora-job", TENANT, AdapterKind.LORA, TrainingFixtures.BASE_MODEL,
+                request.jobId(), manifest.files().stream().map(StoredFile::asStoredObject).toList(),
                 List.of("<cat-toy>")));
         assertThat(jobFolders("lora-job")).isEmpty();
     }
@@ -107,7 +108,7 @@ class TrainerServiceTest {
         assertThat(announced.kind()).isEqualTo(AdapterKind.EMBEDDING);
         assertThat(announced.triggerTokens()).containsExactly("<cat-toy>");
         assertThat(announced.files()).extracting(StoredObject::key).singleElement().asString()
-                .startsWith("adapters/ti-job/").endsWith("/learned_embeds.safetensors");
+                .startsWith("tenants/" + TENANT + "/adapters/ti-job/").endsWith("/learned_embeds.safetensors");
     }
 
     @Test
@@ -115,7 +116,7 @@ class TrainerServiceTest {
         TrainingRequest request = submit(TrainingFixtures.lora("replayed-job", "replayed",
                 TrainingFixtures.publishDataset(artifacts, "replayed"), 2));
         events("replayed-job", TrainingEvent.Succeeded.class);
-        Manifest first = artifacts.manifest(Shelf.ADAPTERS.at("replayed-job")).orElseThrow();
+        Manifest first = artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "replayed-job")).orElseThrow();
 
         TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
 
@@ -123,7 +124,7 @@ class TrainerServiceTest {
                 values -> count(decode(values), TrainingEvent.Succeeded.class) == 2, JOB).stream()
                 .map(TrainerServiceTest::event).toList();
         assertThat(count(events, TrainingEvent.Started.class)).as("trained once").isEqualTo(1);
-        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("replayed-job"))).contains(first);
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "replayed-job"))).contains(first);
         List<AdapterAnnouncement> announced = announcements("replayed-job", 2);
         assertThat(announced.get(1)).isEqualTo(announced.get(0));
     }
@@ -140,9 +141,9 @@ class TrainerServiceTest {
                 .map(TrainingEvent.Checkpoint.class::cast).toList();
         assertThat(checkpoints).extracting(TrainingEvent.Checkpoint::step).containsExactly(2);
         assertThat(checkpoints.get(0).files()).extracting(StoredObject::key).singleElement().asString()
-                .startsWith("checkpoints/checkpointed.checkpoint-2/").endsWith("/training_state.safetensors");
-        assertThat(artifacts.ids(Shelf.CHECKPOINTS)).noneMatch(id -> id.startsWith("checkpointed."));
-        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("checkpointed")).orElseThrow().files()).extracting(f -> f.key())
+                .startsWith("tenants/" + TENANT + "/checkpoints/checkpointed.checkpoint-2/").endsWith("/training_state.safetensors");
+        assertThat(artifacts.ids(TENANT, Shelf.CHECKPOINTS)).noneMatch(id -> id.startsWith("checkpointed."));
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "checkpointed")).orElseThrow().files()).extracting(f -> f.key())
                 .singleElement().asString().endsWith("/pytorch_lora_weights.safetensors");
     }
 
@@ -158,11 +159,11 @@ class TrainerServiceTest {
         assertThat(validations).extracting(TrainingEvent.Validation::step).containsExactly(2, 4);
         for (TrainingEvent.Validation validation : validations) {
             StoredObject image = validation.images().get(0);
-            assertThat(image.key()).isEqualTo("images/validated.validation-" + validation.step() + "/0.png");
+            assertThat(image.key()).isEqualTo("tenants/" + TENANT + "/images/validated.validation-" + validation.step() + "/0.png");
             byte[] png = artifacts.objects().readVerified(new StoredFile(image.key(), image.sha256(), image.sizeBytes()));
             assertThat(ImageIO.read(new ByteArrayInputStream(png)).getWidth()).isEqualTo(64);
         }
-        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("validated")).orElseThrow().files()).extracting(f -> f.key())
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "validated")).orElseThrow().files()).extracting(f -> f.key())
                 .singleElement().asString().endsWith("/pytorch_lora_weights.safetensors");
     }
 
@@ -186,12 +187,12 @@ class TrainerServiceTest {
         assertThat(events).filteredOn(TrainingEvent.Progress.class::isInstance)
                 .extracting(e -> ((TrainingEvent.Progress) e).step()).isNotEmpty().allMatch(step -> step > 2);
         events(straight.jobId(), TrainingEvent.Succeeded.class);
-        Manifest resumedAdapter = artifacts.manifest(Shelf.ADAPTERS.at("resumed")).orElseThrow();
+        Manifest resumedAdapter = artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "resumed")).orElseThrow();
         assertThat(resumedAdapter.files()).extracting(f -> f.key())
-                .containsExactly("adapters/resumed/" + resumedAdapter.publication() + "/pytorch_lora_weights.safetensors");
+                .containsExactly("tenants/" + TENANT + "/adapters/resumed/" + resumedAdapter.publication() + "/pytorch_lora_weights.safetensors");
         assertThat(resumedAdapter.files().get(0).sha256())
-                .isEqualTo(artifacts.manifest(Shelf.ADAPTERS.at("straight")).orElseThrow().files().get(0).sha256());
-        assertThat(artifacts.ids(Shelf.CHECKPOINTS)).noneMatch(id -> id.startsWith("resumed."));
+                .isEqualTo(artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "straight")).orElseThrow().files().get(0).sha256());
+        assertThat(artifacts.ids(TENANT, Shelf.CHECKPOINTS)).noneMatch(id -> id.startsWith("resumed."));
     }
 
     /** A checkpoint whose file is not the one its manifest names is skipped: the job starts over, and succeeds. */
@@ -199,7 +200,7 @@ class TrainerServiceTest {
     void aCorruptCheckpointIsSkippedForTheOneBefore() throws Exception {
         List<StoredObject> images = TrainingFixtures.publishDataset(artifacts, "corrupt");
         TrainingFixtures.storeCheckpoint(artifacts, models, TrainingFixtures.lora("corrupt", "corrupt", images, 2, 2));
-        Manifest checkpoint = artifacts.manifest(Shelf.CHECKPOINTS.at("corrupt.checkpoint-2")).orElseThrow();
+        Manifest checkpoint = artifacts.manifest(Shelf.CHECKPOINTS.at(TENANT, "corrupt.checkpoint-2")).orElseThrow();
         artifacts.objects().put(checkpoint.files().get(0).key(), new byte[] {1, 2, 3}); // behind the manifest's back
 
         submit(TrainingFixtures.lora("corrupt", "corrupt", images, 4, 2));
@@ -258,7 +259,7 @@ class TrainerServiceTest {
         assertThat(events).noneMatch(TrainingEvent.Failed.class::isInstance);
         assertThat(TestBroker.awaitRecords(Topics.TRAINING_REQUESTS, "outage", records -> true, JOB))
                 .extracting(Attempts::of).startsWith(1, 2).isSorted();
-        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("outage"))).isPresent();
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "outage"))).isPresent();
     }
 
     /** An outage through all five attempts: the job is given up, {@code failed}, its request dead-lettered. */
@@ -300,21 +301,45 @@ class TrainerServiceTest {
 
     @Test
     void aJobWhoseImagesAreMissingFails() throws Exception {
-        StoredObject neverUploaded = new StoredObject("datasets/gone/img-0.png", "0".repeat(64), 100L);
+        StoredObject neverUploaded = new StoredObject("tenants/" + TENANT + "/datasets/gone/img-0.png", "0".repeat(64), 100L);
         submit(TrainingFixtures.lora("missing-images", "gone", List.of(neverUploaded), 2));
 
         List<TrainingEvent> events = events("missing-images", TrainingEvent.Failed.class);
 
         assertThat(((TrainingEvent.Failed) events.get(events.size() - 1)).reason())
-                .isEqualTo("dataset image datasets/gone/img-0.png is not in the object store: upload the dataset again");
-        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("missing-images"))).isEmpty();
+                .isEqualTo("dataset image tenants/" + TENANT + "/datasets/gone/img-0.png is not in the object store: upload the dataset again");
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "missing-images"))).isEmpty();
         assertThat(jobFolders("missing-images")).isEmpty();
+    }
+
+    @Test
+    void aJobOnAnotherTenantsDatasetFails() throws Exception {
+        List<StoredObject> theirs = TrainingFixtures.publishDataset(artifacts, "theirs");
+        TrainingRequest lora = TrainingFixtures.lora("not-mine", "theirs", theirs, 2);
+        submit(new TrainingRequest(lora.jobId(), "tenant-b", lora.method(), lora.baseModelId(), lora.datasetId(),
+                lora.images(), null, null, lora.instancePrompt(), null, null, lora.hyperParameters()));
+
+        List<TrainingEvent> events = events("not-mine", TrainingEvent.Failed.class);
+
+        assertThat(((TrainingEvent.Failed) events.get(events.size() - 1)).reason())
+                .startsWith("image " + theirs.get(0).key() + " is not in dataset theirs")
+                .contains("tenants/tenant-b/datasets/theirs/");
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("tenant-b", "not-mine"))).isEmpty();
+    }
+
+    @Test
+    void aCancellationFromAnotherTenantCancelsNothing() throws Exception {
+        TestBroker.send(Topics.TRAINING_CANCELLATIONS, "not-theirs", json(new TrainingCancellation("not-theirs", "tenant-b")));
+        submit(TrainingFixtures.lora("not-theirs", "not-theirs", TrainingFixtures.publishDataset(artifacts, "not-theirs"), 2));
+
+        events("not-theirs", TrainingEvent.Succeeded.class);
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "not-theirs"))).isPresent();
     }
 
     @Test
     void aJobOnAnUnknownBaseModelFails() throws Exception {
         TrainingRequest lora = TrainingFixtures.lora("no-model", "no-model", TrainingFixtures.publishDataset(artifacts, "no-model"), 2);
-        submit(new TrainingRequest(lora.jobId(), lora.method(), "sd-9", lora.datasetId(), lora.images(), null, null,
+        submit(new TrainingRequest(lora.jobId(), lora.tenant(), lora.method(), "sd-9", lora.datasetId(), lora.images(), null, null,
                 lora.instancePrompt(), null, null, lora.hyperParameters()));
 
         List<TrainingEvent> events = events("no-model", TrainingEvent.Failed.class);
@@ -328,12 +353,12 @@ class TrainerServiceTest {
         submit(TrainingFixtures.lora("cancelled-job", "cancelled", TrainingFixtures.publishDataset(artifacts, "cancelled"), 100_000));
         events("cancelled-job", TrainingEvent.Progress.class);
 
-        TestBroker.send(Topics.TRAINING_CANCELLATIONS, "cancelled-job", json(new TrainingCancellation("cancelled-job")));
+        TestBroker.send(Topics.TRAINING_CANCELLATIONS, "cancelled-job", json(new TrainingCancellation("cancelled-job", TENANT)));
 
         List<TrainingEvent> events = events("cancelled-job", TrainingEvent.Cancelled.class);
         assertThat(count(events, TrainingEvent.Succeeded.class)).isZero();
-        assertThat(artifacts.manifest(Shelf.ADAPTERS.at("cancelled-job"))).isEmpty();
-        assertThat(artifacts.objects().list(Shelf.ADAPTERS.at("cancelled-job").prefix())).isEmpty();
+        assertThat(artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "cancelled-job"))).isEmpty();
+        assertThat(artifacts.objects().list(Shelf.ADAPTERS.at(TENANT, "cancelled-job").prefix())).isEmpty();
     }
 
     /**
@@ -362,7 +387,7 @@ class TrainerServiceTest {
         assertThat(count(decode(TestBroker.await(Topics.TRAINING_EVENTS, "long-job", values -> true, JOB)),
                 TrainingEvent.Progress.class)).as("still training").isGreaterThan(1);
 
-        TestBroker.send(Topics.TRAINING_CANCELLATIONS, "long-job", json(new TrainingCancellation("long-job")));
+        TestBroker.send(Topics.TRAINING_CANCELLATIONS, "long-job", json(new TrainingCancellation("long-job", TENANT)));
         events("long-job", TrainingEvent.Cancelled.class);
         long deadline = System.nanoTime() + JOB.toNanos();
         while (TestBroker.committed("sdtune-trainer", Topics.TRAINING_REQUESTS).getOrDefault(sent.partition(), -1L) <= sent.offset()) {
@@ -382,7 +407,7 @@ class TrainerServiceTest {
 
     /** Sends {@code queued} (the gateway's) and the request. */
     private static TrainingRequest submit(TrainingRequest request) throws Exception {
-        TestBroker.send(Topics.TRAINING_EVENTS, request.key(), json(new TrainingEvent.Queued(request.jobId())));
+        TestBroker.send(Topics.TRAINING_EVENTS, request.key(), json(new TrainingEvent.Queued(request.jobId(), request.tenant())));
         TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
         return request;
     }

@@ -30,6 +30,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 /** What a user would have uploaded before asking for training: the tiny base model and a few images. */
 final class TrainingFixtures {
     static final String BASE_MODEL = "tiny-sd";
+    /** The tenant of the tests' datasets and jobs. */
+    static final String TENANT = "tenant-a";
 
     private TrainingFixtures() {
     }
@@ -44,15 +46,15 @@ final class TrainingFixtures {
         artifacts.publish(Shelf.MODELS.at(BASE_MODEL), "BASE_MODEL", ArtifactFile.allIn(dir), Map.of());
     }
 
-    /** A dataset of three 64 px PNGs of coloured blocks under {@code datasets/<id>/}; returns its images. */
+    /** A dataset of three 64 px PNGs of coloured blocks under {@code tenants/<TENANT>/datasets/<id>/}; returns its images. */
     static List<StoredObject> publishDataset(ArtifactStore artifacts, String datasetId) throws IOException {
         List<ArtifactFile> files = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(datasetId.hashCode());
         for (int i = 0; i < 3; i++) {
             files.add(ArtifactFile.of("img-" + i + ".png", png(random)));
         }
-        return artifacts.publish(Shelf.DATASETS.at(datasetId), "DATASET", files, Map.of()).files().stream()
-                .map(f -> new StoredObject(f.key(), f.sha256(), f.size())).toList();
+        return artifacts.publish(Shelf.DATASETS.at(TENANT, datasetId), "DATASET", files, Map.of()).files().stream()
+                .map(StoredFile::asStoredObject).toList();
     }
 
     /**
@@ -74,7 +76,7 @@ final class TrainingFixtures {
                     Device.CPU, ConfigProvider.getConfig().getValue("sdtune.trainer.steps-per-run", Integer.class));
             new Trainer(setup.args(), setup.method()).run((step, total, loss, lr, secondsPerStep) -> { });
             int steps = setup.args().maxTrainSteps();
-            new JobCheckpoints(artifacts).publish(request.jobId(), steps, workspace.output().resolve("checkpoint-" + steps));
+            new JobCheckpoints(artifacts).publish(request.tenant(), request.jobId(), steps, workspace.output().resolve("checkpoint-" + steps));
         }
         Files.delete(jobs);
     }
@@ -87,20 +89,20 @@ final class TrainingFixtures {
     /** The same, storing a checkpoint every {@code checkpointingSteps} steps. */
     static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps,
             Integer checkpointingSteps) {
-        return new TrainingRequest(jobId, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
+        return new TrainingRequest(jobId, TENANT, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
                 "a photo of <cat-toy>", null, null, smallAndShort(steps, checkpointingSteps, null)).withDefaults();
     }
 
     /** The same, drawing one image of {@code validationPrompt} every {@code validationSteps} steps and at the end. */
     static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps,
             String validationPrompt, int validationSteps) {
-        return new TrainingRequest(jobId, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
+        return new TrainingRequest(jobId, TENANT, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
                 "a photo of <cat-toy>", null, validationPrompt, smallAndShort(steps, null, validationSteps)).withDefaults();
     }
 
     /** A Textual Inversion request for {@code <cat-toy>}, started from "toy", at 64 px and {@code steps} steps. */
     static TrainingRequest textualInversion(String jobId, String datasetId, List<StoredObject> images, int steps) {
-        return new TrainingRequest(jobId, TrainingMethod.TEXTUAL_INVERSION, BASE_MODEL, datasetId, images, "<cat-toy>",
+        return new TrainingRequest(jobId, TENANT, TrainingMethod.TEXTUAL_INVERSION, BASE_MODEL, datasetId, images, "<cat-toy>",
                 "toy", null, null, null, smallAndShort(steps, null, null)).withDefaults();
     }
 

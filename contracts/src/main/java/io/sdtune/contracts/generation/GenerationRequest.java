@@ -13,12 +13,14 @@ import java.util.List;
  * Draw {@code num_images_per_prompt} images of {@code prompt} with a base model and adapters; the fields
  * are the arguments of diffusers' pipeline call. Image i is drawn from seed {@code seed + i}, so a replayed
  * request draws the same images: the seed is required (the gateway draws one when the user gives none).
- * The other fields may be left out: see {@link #withDefaults()}.
+ * The other fields may be left out: see {@link #withDefaults()}. {@code tenant} asks: only its own adapters
+ * apply, and its images are stored under its prefix.
  */
-@SchemaVersion(1)
+@SchemaVersion(2) // 2 added tenant
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GenerationRequest(
         String requestId,
+        String tenant,
         String baseModelId,
         String prompt,
         String negativePrompt,
@@ -47,7 +49,7 @@ public record GenerationRequest(
      * negative prompt, no adapter, adapters at scale 1.
      */
     public GenerationRequest withDefaults() {
-        return new GenerationRequest(requestId, baseModelId, prompt, orElse(negativePrompt, ""),
+        return new GenerationRequest(requestId, tenant, baseModelId, prompt, orElse(negativePrompt, ""),
                 adapters == null ? List.of()
                         : adapters.stream().map(a -> a == null ? null : a.withDefaults()).toList(),
                 orElse(numInferenceSteps, 50), orElse(guidanceScale, 7.5), orElse(scheduler, "dpmpp_2m"), seed,
@@ -61,6 +63,7 @@ public record GenerationRequest(
     @Override
     public void check(Problems p) {
         p.required("request_id", requestId, Syntax.ID);
+        p.required("tenant", tenant, Syntax.ID);
         p.required("base_model_id", baseModelId, Syntax.ID);
         p.required("prompt", prompt);
         p.text("prompt", prompt, Limits.MAX_PROMPT_CHARS, false);

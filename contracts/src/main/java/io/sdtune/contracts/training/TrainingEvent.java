@@ -18,7 +18,7 @@ import java.util.List;
  * one of succeeded, failed or cancelled. The variant is the {@code type} field on the wire. When it
  * happened is the Kafka record's timestamp.
  */
-@SchemaVersion(value = 2, alsoReads = 1) // 2 added started's optional resumed_from_step
+@SchemaVersion(3) // 2 added started's optional resumed_from_step, 3 queued's tenant
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = TrainingEvent.Queued.class, name = "queued"),
@@ -51,12 +51,16 @@ public sealed interface TrainingEvent extends Message {
         p.elements(field, stored, count, StoredObject::key);
     }
 
-    /** The request was accepted and waits for a trainer. */
+    /**
+     * The request was accepted and waits for a trainer. {@code tenant} owns the job: the gateway answers its
+     * status and events only to that tenant.
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    record Queued(String jobId) implements TrainingEvent {
+    record Queued(String jobId, String tenant) implements TrainingEvent {
         @Override
         public void check(Problems p) {
             checkJobId(p, jobId);
+            p.required("tenant", tenant, Syntax.ID);
         }
     }
 

@@ -15,12 +15,14 @@ import java.util.List;
  * its new token ({@code placeholder_token}, started from {@code initializer_token}) and captions the images
  * from templates; LoRA and DreamBooth caption every image with {@code instance_prompt}, and with prior
  * preservation also draw images of {@code class_prompt}. {@code hyper_parameters} may be left out in part
- * or whole: see {@link #withDefaults()}.
+ * or whole: see {@link #withDefaults()}. {@code tenant} owns the job, its dataset and what it makes; the gateway sets
+ * it from the caller's credentials.
  */
-@SchemaVersion(1)
+@SchemaVersion(2) // 2 added tenant
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainingRequest(
         String jobId,
+        String tenant,
         TrainingMethod method,
         String baseModelId,
         String datasetId,
@@ -43,7 +45,7 @@ public record TrainingRequest(
      * defaults become.
      */
     public TrainingRequest withDefaults() {
-        return method == null ? this : new TrainingRequest(jobId, method, baseModelId, datasetId, images,
+        return method == null ? this : new TrainingRequest(jobId, tenant, method, baseModelId, datasetId, images,
                 placeholderToken, initializerToken, instancePrompt, classPrompt, validationPrompt,
                 SeedDefaults.apply(method, hyperParameters));
     }
@@ -52,6 +54,7 @@ public record TrainingRequest(
     @Override
     public void check(Problems p) {
         p.required("job_id", jobId, Syntax.ID);
+        p.required("tenant", tenant, Syntax.ID);
         p.required("base_model_id", baseModelId, Syntax.ID);
         p.required("dataset_id", datasetId, Syntax.ID);
         p.required("images", images);

@@ -49,22 +49,22 @@ class GenerationRequestTest {
 
     @Test
     void whatIsLeftOutIsTheSeedsInferenceAtSd15sSize() {
-        GenerationRequest bare = new GenerationRequest("req-1", "sd15", "<cat-toy> on the beach", null,
+        GenerationRequest bare = new GenerationRequest("req-1", "tenant-a", "sd15", "<cat-toy> on the beach", null,
                 List.of(new AppliedAdapter("ti-1", null)), null, null, null, 42L, null, null, null);
 
         GenerationRequest filled = bare.withDefaults();
 
-        assertThat(filled).isEqualTo(new GenerationRequest("req-1", "sd15", "<cat-toy> on the beach", "",
+        assertThat(filled).isEqualTo(new GenerationRequest("req-1", "tenant-a", "sd15", "<cat-toy> on the beach", "",
                 List.of(new AppliedAdapter("ti-1", 1.0)), 50, 7.5, "dpmpp_2m", 42L, 512, 512, 1));
         assertThat(Rejections.of(bare, "seed", "7")).as("a bare request is valid too").isEmpty();
-        assertThat(new GenerationRequest("r", "sd15", "p", null, null, null, null, null, 1L, null, null, null)
+        assertThat(new GenerationRequest("r", "tenant-a", "sd15", "p", null, null, null, null, null, 1L, null, null, null)
                 .withDefaults().adapters()).isEmpty();
     }
 
     @Test
     void itIsKeyedByItsFirstAdapterElseItsBaseModel() {
         assertThat(Samples.generationRequest().key()).isEqualTo("lora-1");
-        assertThat(new GenerationRequest("r", "sd15", "p", null, List.of(), null, null, null, 1L, null, null, null).key())
+        assertThat(new GenerationRequest("r", "tenant-a", "sd15", "p", null, List.of(), null, null, null, 1L, null, null, null).key())
                 .isEqualTo("sd15");
     }
 }

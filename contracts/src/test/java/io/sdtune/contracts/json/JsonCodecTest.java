@@ -94,26 +94,27 @@ class JsonCodecTest {
 
         assertThat(json.get("type").asText()).isEqualTo("progress");
         assertThat(json.get("seconds_per_step").asDouble()).isEqualTo(0.25);
-        assertThat(JsonCodec.decode(bytes("{'schema_version':1,'type':'cancelled','job_id':'job-1'}"), TrainingEvent.class))
+        assertThat(JsonCodec.decode(bytes("{'schema_version':3,'type':'cancelled','job_id':'job-1'}"), TrainingEvent.class))
                 .isEqualTo(new TrainingEvent.Cancelled("job-1"));
     }
 
-    /** Version 2 of the events only added started's optional resumed_from_step: version 1 records still read. */
+    /**
+     * Version 3 of the events made queued's tenant required: a record of an older version is named as such, not
+     * read as if it had no owner (version 2 only added started's optional resumed_from_step).
+     */
     @Test
-    void trainingEventsOfVersionOneReadAsVersionTwo() {
-        assertThat(decodeEvent("{'schema_version':1,'type':'started','job_id':'job-1'}"))
-                .isEqualTo(new TrainingEvent.Started("job-1"));
-        assertThat(decodeEvent("{'schema_version':2,'type':'started','job_id':'job-1','resumed_from_step':200}"))
-                .isEqualTo(new TrainingEvent.Started("job-1", 200));
-        assertThatThrownBy(() -> decodeEvent("{'schema_version':3,'type':'started','job_id':'job-1'}"))
-                .hasMessageContaining("unknown schema_version 3: this reader knows version 2 of the training event");
+    void trainingEventsOfAnotherVersionAreRefusedByName() {
+        assertThat(decodeEvent("{'schema_version':3,'type':'queued','job_id':'job-1','tenant':'tenant-a'}"))
+                .isEqualTo(new TrainingEvent.Queued("job-1", "tenant-a"));
+        assertThatThrownBy(() -> decodeEvent("{'schema_version':2,'type':'queued','job_id':'job-1'}"))
+                .hasMessageContaining("unknown schema_version 2: this reader knows version 3 of the training event");
     }
 
     @Test
     void aRequestMayLeaveItsHyperParametersOut() {
-        TrainingRequest request = JsonCodec.decode(bytes("{'schema_version':1,'job_id':'j1','method':'LORA',"
+        TrainingRequest request = JsonCodec.decode(bytes("{'schema_version':2,'job_id':'j1','tenant':'t1','method':'LORA',"
                 + "'base_model_id':'sd15','dataset_id':'d1','instance_prompt':'a photo of sks dog','images':[{'key':"
-                + "'datasets/d1/0.png','sha256':'" + "ab".repeat(32) + "','size_bytes':10}],"
+                + "'tenants/t1/datasets/d1/0.png','sha256':'" + "ab".repeat(32) + "','size_bytes':10}],"
                 + "'hyper_parameters':{'rank':8}}"), TrainingRequest.class);
 
         assertThat(request.hyperParameters().rank()).isEqualTo(8);
@@ -122,13 +123,13 @@ class JsonCodecTest {
 
     @Test
     void anUnknownSchemaVersionIsNamedWithTheOneThisReaderKnows() {
-        assertThatThrownBy(() -> JsonCodec.decode(bytes("{'schema_version':2,'job_id':'job-1'}"),
+        assertThatThrownBy(() -> JsonCodec.decode(bytes("{'schema_version':1,'job_id':'job-1'}"),
                 TrainingCancellation.class))
                 .isInstanceOf(InvalidMessageException.class)
-                .hasMessage("invalid training cancellation: unknown schema_version 2: this reader knows version 1 of the "
+                .hasMessage("invalid training cancellation: unknown schema_version 1: this reader knows version 2 of the "
                         + "training cancellation (consumers are upgraded before producers)");
         assertThatThrownBy(() -> decodeEvent("{'type':'queued','job_id':'job-1'}"))
-                .hasMessage("invalid training event: schema_version is required (this reader knows version 2 of the "
+                .hasMessage("invalid training event: schema_version is required (this reader knows version 3 of the "
                         + "training event)");
         assertThatThrownBy(() -> decodeEvent("{'schema_version':'1','type':'queued','job_id':'job-1'}"))
                 .hasMessageEndingWith("schema_version must be an integer, got \"1\"");
@@ -136,12 +137,12 @@ class JsonCodecTest {
 
     @Test
     void brokenJsonIsReportedWithWhereItBroke() {
-        assertThatThrownBy(() -> decodeEvent("{'schema_version':1,'type':'queued',"))
+        assertThatThrownBy(() -> decodeEvent("{'schema_version':3,'type':'queued',"))
                 .isInstanceOf(InvalidMessageException.class)
                 .hasMessageStartingWith("invalid training event: not valid JSON at line 1, column 37: Unexpected end-of-input");
-        assertThatThrownBy(() -> decodeEvent("{'schema_version':1,'type':'queued','job_id':'a','job_id':'b'}"))
+        assertThatThrownBy(() -> decodeEvent("{'schema_version':3,'type':'queued','job_id':'a','job_id':'b'}"))
                 .hasMessageContaining("not valid JSON at line 1").hasMessageContaining("Duplicate field 'job_id'");
-        assertThatThrownBy(() -> decodeEvent("{'schema_version':1,'type':'queued','job_id':'a'} {}"))
+        assertThatThrownBy(() -> decodeEvent("{'schema_version':3,'type':'queued','job_id':'a'} {}"))
                 .hasMessage("invalid training event: not valid JSON at line 1, column 51: more follows the message");
         assertThatThrownBy(() -> JsonCodec.decode(new byte[0], TrainingEvent.class))
                 .hasMessage("invalid training event: the message is empty");
@@ -155,7 +156,7 @@ class JsonCodecTest {
 
     @Test
     void anUnknownOrMissingTypeListsTheKnownOnes() {
-        assertThatThrownBy(() -> decodeEvent("{'schema_version':1,'type':'paused','job_id':'job-1'}"))
+        assertThatThrownBy(() -> decodeEvent("{'schema_version':3,'type':'paused','job_id':'job-1'}"))
                 .isInstanceOf(InvalidMessageException.class)
                 .hasMessage("invalid training event: type must be one of queued, started, progress, checkpoint, validation, "
                         + "succeeded, failed, cancelled, got 'paused'");
@@ -193,14 +194,14 @@ class JsonCodecTest {
 
     @Test
     void aMissingNumberOfAnEventIsRequiredNotZero() {
-        assertThatThrownBy(() -> decodeEvent("{'schema_version':1,'type':'progress','job_id':'j','step':1,'total_steps':4,"
+        assertThatThrownBy(() -> decodeEvent("{'schema_version':3,'type':'progress','job_id':'j','step':1,'total_steps':4,"
                 + "'loss':0.1,'learning_rate':1e-4,'seconds_per_step':1.0}"))
                 .hasMessage("invalid training event: eta_seconds is required");
     }
 
     @Test
     void aWellFormedMessageIsStillValidatedOnEitherSide() {
-        assertThatThrownBy(() -> decodeEvent("{'schema_version':1,'type':'succeeded','job_id':'Job 1'}"))
+        assertThatThrownBy(() -> decodeEvent("{'schema_version':3,'type':'succeeded','job_id':'Job 1'}"))
                 .isInstanceOf(InvalidMessageException.class)
                 .hasMessage("invalid training event: job_id must be 1 to 64 lower-case letters, digits, '.', '_' or '-', "
                         + "starting with a letter or digit, got 'Job 1'; adapter_id is required");
@@ -211,8 +212,8 @@ class JsonCodecTest {
 
     /** A LoRA training request with {@code fields} added or replaced. */
     private static TrainingRequest decodeRequest(String fields) {
-        ObjectNode json = (ObjectNode) tree(bytes("{'schema_version':1,'job_id':'j1','method':'LORA','base_model_id':"
-                + "'sd15','dataset_id':'d1','instance_prompt':'a photo of sks dog','images':[{'key':'datasets/d1/0.png',"
+        ObjectNode json = (ObjectNode) tree(bytes("{'schema_version':2,'job_id':'j1','tenant':'t1','method':'LORA','base_model_id':"
+                + "'sd15','dataset_id':'d1','instance_prompt':'a photo of sks dog','images':[{'key':'tenants/t1/datasets/d1/0.png',"
                 + "'sha256':'" + "ab".repeat(32) + "','size_bytes':10}]}"));
         json.setAll((ObjectNode) tree(bytes("{" + fields + "}")));
         return JsonCodec.decode(json.toString().getBytes(StandardCharsets.UTF_8), TrainingRequest.class);

@@ -54,11 +54,11 @@ class TrainingEventTest {
 
     @Test
     void everyEventOfAJobIsKeyedByIt() {
-        List<TrainingEvent> events = List.of(new TrainingEvent.Queued("job-1"), new TrainingEvent.Started("job-1"), PROGRESS,
+        List<TrainingEvent> events = List.of(new TrainingEvent.Queued("job-1", "tenant-a"), new TrainingEvent.Started("job-1"), PROGRESS,
                 new TrainingEvent.Succeeded("job-1", "a"), new TrainingEvent.Failed("job-1", "x"),
                 new TrainingEvent.Cancelled("job-1"));
 
         assertThat(events).extracting(TrainingEvent::key).containsOnly("job-1");
-        assertThat(new TrainingCancellation("job-1").key()).isEqualTo("job-1");
+        assertThat(new TrainingCancellation("job-1", "tenant-a").key()).isEqualTo("job-1");
     }
 }

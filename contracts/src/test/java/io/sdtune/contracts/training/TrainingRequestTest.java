@@ -72,7 +72,7 @@ class TrainingRequestTest {
             LORA              | images                                       | []           | images must have between 1 and 100 entries, got 0
             LORA              | images                                       | absent       | images is required
             LORA              | images[0]                                    | null         | images[0] is required
-            LORA              | images[1].key                                | "datasets/cat-toy/0.png" | images[1] repeats 'datasets/cat-toy/0.png'
+            LORA              | images[1].key                                | "tenants/tenant-a/datasets/cat-toy/0.png" | images[1] repeats 'tenants/tenant-a/datasets/cat-toy/0.png'
             LORA              | images[0].key                                | "datasets/../0.png" | images[0].key must be a path of at most 1024 characters: '/'-separated names of letters, digits, '.', '_' or '-', none starting with '.', got 'datasets/../0.png'
             LORA              | images[0].key                                | "/datasets/0.png" | images[0].key must be a path
             LORA              | images[0].sha256                             | "ABC"        | images[0].sha256 must be 64 lower-case hexadecimal digits, got 'ABC'
@@ -105,7 +105,7 @@ class TrainingRequestTest {
     void aDatasetIsAHandfulOfImages() {
         List<StoredObject> images = IntStream.range(0, 101).mapToObj(i -> Samples.stored("datasets/d/" + i + ".png")).toList();
         TrainingRequest request = Samples.trainingRequest(TrainingMethod.LORA);
-        TrainingRequest tooMany = new TrainingRequest(request.jobId(), request.method(), request.baseModelId(),
+        TrainingRequest tooMany = new TrainingRequest(request.jobId(), request.tenant(), request.method(), request.baseModelId(),
                 request.datasetId(), images, null, null, request.instancePrompt(), null, null, null);
 
         assertThatThrownBy(tooMany::validate).isInstanceOf(InvalidMessageException.class)
@@ -116,7 +116,7 @@ class TrainingRequestTest {
     void everyProblemIsReportedAtOnce() {
         HyperParameters wrong = new HyperParameters(500, null, null, null, 5.0, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, 4, null, null, null, null, null);
-        TrainingRequest request = new TrainingRequest("Job 1", TrainingMethod.TEXTUAL_INVERSION, "sd15", "d1",
+        TrainingRequest request = new TrainingRequest("Job 1", "tenant-a", TrainingMethod.TEXTUAL_INVERSION, "sd15", "d1",
                 List.of(Samples.stored("datasets/d1/0.png")), "cat-toy", null, null, null, null, wrong);
 
         assertThat(catchThrowableOfType(InvalidMessageException.class, request::validate).problems()).containsExactly(
@@ -131,9 +131,9 @@ class TrainingRequestTest {
 
     @Test
     void aMessageWithNothingInItListsWhatItNeeds() {
-        TrainingRequest empty = new TrainingRequest(null, null, null, null, null, null, null, null, null, null, null);
+        TrainingRequest empty = new TrainingRequest(null, null, null, null, null, null, null, null, null, null, null, null);
 
-        assertThat(catchThrowableOfType(InvalidMessageException.class, empty::validate).problems()).containsExactly("job_id is required", "base_model_id is required", "dataset_id is required",
+        assertThat(catchThrowableOfType(InvalidMessageException.class, empty::validate).problems()).containsExactly("job_id is required", "tenant is required", "base_model_id is required", "dataset_id is required",
                         "images is required", "method is required");
         assertThat(Rejections.of(Samples.trainingRequest(TrainingMethod.LORA), "images",
                 "[" + String.join(",", Collections.nCopies(2, "null")) + "]"))

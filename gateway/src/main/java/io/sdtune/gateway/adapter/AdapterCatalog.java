@@ -21,9 +21,9 @@ public class AdapterCatalog {
     @Inject
     EventReader reader;
 
-    /** Newest first. */
-    public List<Adapter> all() {
-        return adapters.values().stream().sorted(Comparator.comparing(Adapter::created).reversed()).toList();
+    /** The adapters of {@code tenant}, newest first. */
+    public List<Adapter> all(String tenant) {
+        return adapters.values().stream().filter(a -> a.tenant().equals(tenant)).sorted(Comparator.comparing(Adapter::created).reversed()).toList();
     }
 
     @Incoming("adapters")

@@ -1,5 +1,6 @@
 package io.sdtune.gateway.adapter;
 
+import io.sdtune.gateway.auth.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -12,10 +13,12 @@ public class AdapterResource {
 
     @Inject
     AdapterCatalog catalog;
+    @Inject
+    Caller caller;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public List<Adapter> list() {
-        return catalog.all();
+        return catalog.all(caller.tenant());
     }
 }

@@ -1,5 +1,6 @@
 package io.sdtune.gateway.dataset;
 
+import io.sdtune.gateway.auth.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -20,12 +21,14 @@ public class DatasetResource {
 
     @Inject
     Datasets datasets;
+    @Inject
+    Caller caller;
 
     /** Every file part is an image of the dataset, whatever its field name. */
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
     public Response upload(@RestForm(FileUpload.ALL) List<FileUpload> images) throws IOException {
-        return Response.status(Response.Status.CREATED).entity(new Created(datasets.create(images))).build();
+        return Response.status(Response.Status.CREATED).entity(new Created(datasets.create(caller.tenant(), images))).build();
     }
 }

@@ -8,6 +8,7 @@ import io.sdtune.storage.ArtifactFile;
 import io.sdtune.storage.ArtifactLocation;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.Shelf;
+import io.sdtune.storage.StoredFile;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -19,8 +20,8 @@ import java.util.Optional;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 /**
- * Datasets: uploaded training images under {@code datasets/<datasetId>/}, published as an artifact (files,
- * then the manifest), so a dataset exists whole or not at all.
+ * Datasets: uploaded training images under {@code tenants/<tenant>/datasets/<datasetId>/}, published as an artifact
+ * (files, then the manifest), so a dataset exists whole or not at all, and only for its tenant.
  */
 @ApplicationScoped
 public class Datasets {
@@ -32,10 +33,10 @@ public class Datasets {
     DatasetLimits limits;
 
     /** Checks every file before storing any: a refused upload leaves nothing behind. */
-    public String create(List<FileUpload> uploads) throws IOException {
+    public String create(String tenant, List<FileUpload> uploads) throws IOException {
         List<UploadedImage> images = check(uploads);
         String datasetId = MessageForm.newId();
-        ArtifactLocation at = Shelf.DATASETS.at(datasetId);
+        ArtifactLocation at = Shelf.DATASETS.at(tenant, datasetId);
         List<ArtifactFile> files = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             UploadedImage image = images.get(i);
@@ -56,13 +57,13 @@ public class Datasets {
         return datasetId;
     }
 
-    /** The dataset's images as a training request names them; empty when there is no such dataset. */
-    public Optional<List<StoredObject>> images(String datasetId) throws IOException {
+    /** The images of the tenant's dataset as a training request names them; empty when it has no such dataset. */
+    public Optional<List<StoredObject>> images(String tenant, String datasetId) throws IOException {
         if (datasetId == null || !Syntax.ID.matches(datasetId)) {
             return Optional.empty();
         }
-        return artifacts.manifest(Shelf.DATASETS.at(datasetId)).map(manifest -> manifest.files().stream()
-                .map(f -> new StoredObject(f.key(), f.sha256(), f.size()))
+        return artifacts.manifest(Shelf.DATASETS.at(tenant, datasetId)).map(manifest -> manifest.files().stream()
+                .map(StoredFile::asStoredObject)
                 .toList());
     }
 

@@ -3,6 +3,7 @@ package io.sdtune.gateway.generation;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.gateway.api.ProblemException;
+import io.sdtune.gateway.auth.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -29,6 +30,8 @@ public class GenerationResource {
 
     @Inject
     Generations generations;
+    @Inject
+    Caller caller;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -36,23 +39,23 @@ public class GenerationResource {
     public Response submit(@RequestBody(description = "A generation request less request_id, which the gateway sets; "
             + "all but prompt may be left out", content = @Content(schema = @Schema(implementation = GenerationRequest.class)))
             JsonNode body) {
-        return Response.accepted(new Accepted(generations.submit(body).requestId())).build();
+        return Response.accepted(new Accepted(generations.submit(caller.tenant(), body).requestId())).build();
     }
 
-    /** The most recent generations, newest first: the web UI's gallery. */
+    /** The caller's most recent generations, newest first: the web UI's gallery. */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public List<GenerationStatus> recent(@QueryParam("limit") @DefaultValue("50") int limit) {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw ProblemException.invalid("query", List.of("limit must be >= 1 and <= " + MAX_LIMIT + ", got " + limit));
         }
-        return generations.recent(limit);
+        return generations.recent(caller.tenant(), limit);
     }
 
     @GET
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public GenerationStatus status(@PathParam("id") String id) {
-        return generations.status(id).orElseThrow(() -> ProblemException.notFound("no generation request " + id));
+        return generations.status(caller.tenant(), id).orElseThrow(() -> ProblemException.notFound("no generation request " + id));
     }
 }

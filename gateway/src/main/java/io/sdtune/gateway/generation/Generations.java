@@ -59,9 +59,10 @@ public class Generations {
      * {@code height} too (the default base model's size, for it), and the rest gets the seed article's
      * inference settings.
      */
-    public GenerationRequest submit(JsonNode body) {
+    public GenerationRequest submit(String tenant, JsonNode body) {
         MessageForm form = MessageForm.of("generation request", body)
                 .own("request_id", MessageForm.newId())
+                .own("tenant", tenant)
                 .orElse("base_model_id", baseModel.id())
                 .orElse("seed", ThreadLocalRandom.current().nextLong((long) Limits.SEED.max() + 1));
         if (baseModel.id().equals(form.get("base_model_id").asText())) {
@@ -73,29 +74,30 @@ public class Generations {
         return request;
     }
 
-    public Optional<GenerationStatus> status(String requestId) {
-        return statuses.get(requestId);
+    /** The generation if {@code tenant} owns it; empty for another's, as for one never seen. */
+    public Optional<GenerationStatus> status(String tenant, String requestId) {
+        return statuses.get(requestId).filter(status -> status.ownedBy(tenant));
     }
 
-    /** The {@code limit} most recently submitted or finished generations, newest first. */
-    public List<GenerationStatus> recent(int limit) {
+    /** The {@code limit} most recently submitted or finished generations of {@code tenant}, newest first. */
+    public List<GenerationStatus> recent(String tenant, int limit) {
         return statuses.values().stream()
+                .filter(status -> status.ownedBy(tenant))
                 .sorted(Comparator.comparing(GenerationStatus::updated).reversed())
                 .limit(limit)
                 .toList();
     }
 
-    /** Pending since {@code at} unless its result came first, with its prompt. */
+    /** Pending since {@code at} unless its result came first, with its prompt and owner. */
     private void requested(GenerationRequest request, Instant at) {
         statuses.update(request.requestId(), status ->
-                (status != null ? status : GenerationStatus.pending(request.requestId(), at)).withPrompt(request.prompt()));
+                (status != null ? status : GenerationStatus.pending(request.requestId(), at)).of(request));
     }
 
     @Incoming("generation-results")
     void onResult(ConsumerRecord<String, String> record) {
         reader.decode(record, GenerationResult.class).ifPresent(result -> statuses.update(result.requestId(),
-                status -> GenerationStatus.of(result, Instant.ofEpochMilli(record.timestamp()))
-                        .withPrompt(status == null ? null : status.prompt())));
+                status -> GenerationStatus.of(result, Instant.ofEpochMilli(record.timestamp())).after(status)));
     }
 
     /**

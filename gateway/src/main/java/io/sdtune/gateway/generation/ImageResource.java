@@ -2,8 +2,8 @@ package io.sdtune.gateway.generation;
 
 import io.sdtune.contracts.validation.Syntax;
 import io.sdtune.gateway.api.ProblemException;
-import io.sdtune.storage.ObjectKeys;
-import io.sdtune.storage.ObjectStore;
+import io.sdtune.gateway.auth.Caller;
+import io.sdtune.storage.ImageShelf;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -15,27 +15,26 @@ import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 
 /**
- * Images, streamed from the store ({@code images/<id>/<n>.png}): those of generation requests, and a training
- * job's validation images ({@code <jobId>.validation-<step>}).
+ * The caller's images, streamed from its image shelf ({@code tenants/<tenant>/images/<id>/<n>.png}): those of its
+ * generation requests, and its training jobs' validation images ({@code <jobId>.validation-<step>}). Another
+ * tenant's image is not on the caller's shelf, so it is absent (404), as one never drawn is.
  */
 @Path("/api/images")
 public class ImageResource {
     private static final String PNG = "image/png";
-    private static final String IMAGES = "images/";
 
     @Inject
-    ObjectStore objects;
+    ImageShelf images;
+    @Inject
+    Caller caller;
 
     static String url(String requestId, int n) {
-        return url(ObjectKeys.image(requestId, n));
+        return "/api/images/" + requestId + "/" + n + ".png";
     }
 
-    /** The URL of an image stored under {@code images/} (generated, or a training job's validation image). */
+    /** The URL of a stored image (generated, or a training job's validation image), for its owner. */
     public static String url(String key) {
-        if (!key.startsWith(IMAGES)) {
-            throw new IllegalArgumentException("not an image key: " + key);
-        }
-        return "/api/" + key;
+        return "/api/images/" + ImageShelf.pathOf(key);
     }
 
     @GET
@@ -47,7 +46,7 @@ public class ImageResource {
         }
         InputStream in;
         try {
-            in = objects.open(ObjectKeys.image(requestId, n));
+            in = images.open(caller.tenant(), requestId, n);
         } catch (NoSuchFileException e) {
             throw absent(requestId, n);
         }

@@ -17,11 +17,22 @@ final class Job {
     private final List<Seen> history = new ArrayList<>();
     private final List<MultiEmitter<? super Seen>> watchers = new ArrayList<>();
     private TrainingStatus status;
+    private String tenant;
     private boolean dropped;
 
     Job(TrainingStatus status, int maxEvents) {
         this.status = status;
         this.maxEvents = maxEvents;
+    }
+
+    /** The tenant that owns the job: the one its {@code queued} event names. */
+    synchronized void ownedBy(String tenant) {
+        this.tenant = tenant;
+    }
+
+    /** Whether {@code caller} owns the job; a job whose {@code queued} was not seen is nobody's. */
+    synchronized boolean isOwnedBy(String caller) {
+        return caller.equals(tenant);
     }
 
     synchronized TrainingStatus status() {

@@ -40,18 +40,30 @@ public class TrainingJobs {
         jobs = new Retained<>(limits.maxJobs(), limits.maxAge(), Job::updated, Job::finished, Job::drop);
     }
 
-    /** A job this gateway has just published; its events may come from any gateway's request. */
-    void submitted(String jobId) {
-        jobs.update(jobId, job -> job != null ? job : newJob(jobId, Instant.now()));
+    /** A job of {@code tenant} this gateway has just published; its events may come from any gateway's request. */
+    void submitted(String tenant, String jobId) {
+        jobs.update(jobId, job -> {
+            Job submitted = job != null ? job : newJob(jobId, Instant.now());
+            submitted.ownedBy(tenant);
+            return submitted;
+        });
     }
 
-    public Optional<TrainingStatus> status(String jobId) {
-        return jobs.get(jobId).map(Job::status);
+    /** The job's status if {@code tenant} owns it; empty for another's, as for one never seen. */
+    public Optional<TrainingStatus> status(String tenant, String jobId) {
+        return owned(tenant, jobId).map(Job::status);
     }
 
-    /** The job's events so far, then live ones; completes after its final event. Empty for an unknown job. */
-    public Optional<Multi<Seen>> watch(String jobId) {
-        return jobs.get(jobId).map(job -> Multi.createFrom().<Seen>emitter(job::watch));
+    /**
+     * The job's events so far, then live ones; completes after its final event. Empty for an unknown job or
+     * another tenant's.
+     */
+    public Optional<Multi<Seen>> watch(String tenant, String jobId) {
+        return owned(tenant, jobId).map(job -> Multi.createFrom().<Seen>emitter(job::watch));
+    }
+
+    private Optional<Job> owned(String tenant, String jobId) {
+        return jobs.get(jobId).filter(job -> job.isOwnedBy(tenant));
     }
 
     @Incoming("training-events")
@@ -60,6 +72,9 @@ public class TrainingJobs {
             Seen seen = new Seen(typeOf(event), Instant.ofEpochMilli(record.timestamp()), event);
             jobs.update(event.jobId(), existing -> {
                 Job job = existing != null ? existing : newJob(event.jobId(), seen.at());
+                if (event instanceof TrainingEvent.Queued queued) {
+                    job.ownedBy(queued.tenant());
+                }
                 job.add(seen);
                 return job;
             });

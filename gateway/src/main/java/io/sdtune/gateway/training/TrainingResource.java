@@ -7,6 +7,7 @@ import io.sdtune.contracts.training.SeedDefaults;
 import io.sdtune.contracts.training.TrainingMethod;
 import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.gateway.api.ProblemException;
+import io.sdtune.gateway.auth.Caller;
 import io.sdtune.gateway.model.DefaultBaseModel;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
@@ -42,6 +43,8 @@ public class TrainingResource {
     DefaultBaseModel baseModel;
     @Inject
     TrainingJobs jobs;
+    @Inject
+    Caller caller;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -50,7 +53,7 @@ public class TrainingResource {
             + "sets; base_model_id and any hyper-parameter may be left out",
             content = @Content(schema = @Schema(implementation = TrainingRequest.class))) JsonNode body)
             throws IOException {
-        return Response.accepted(new Accepted(trainings.start(body).jobId())).build();
+        return Response.accepted(new Accepted(trainings.start(caller.tenant(), body).jobId())).build();
     }
 
     /**
@@ -69,7 +72,7 @@ public class TrainingResource {
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public TrainingStatus status(@PathParam("id") String id) {
-        return jobs.status(id).orElseThrow(() -> unknown(id));
+        return jobs.status(caller.tenant(), id).orElseThrow(() -> unknown(id));
     }
 
     /** Server-sent events named by type ({@code progress}, ...), data {@code {type, at, event}}: the event as on its topic. */
@@ -77,7 +80,7 @@ public class TrainingResource {
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse) {
-        return jobs.watch(id).orElseThrow(() -> unknown(id))
+        return jobs.watch(caller.tenant(), id).orElseThrow(() -> unknown(id))
                 .map(seen -> sse.newEventBuilder()
                         .name(seen.type())
                         .mediaType(MediaType.APPLICATION_JSON_TYPE)
@@ -88,7 +91,7 @@ public class TrainingResource {
     @DELETE
     @Path("/{id}")
     public Response cancel(@PathParam("id") String id) {
-        trainings.cancel(id);
+        trainings.cancel(caller.tenant(), id);
         return Response.accepted().build();
     }
 

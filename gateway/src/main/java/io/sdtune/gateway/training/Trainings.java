@@ -39,14 +39,14 @@ public class Trainings {
      * the dataset; {@code base_model_id} may be left out, and so may {@code resolution}: the default base
      * model's, for it, else the seed's.
      */
-    public TrainingRequest start(JsonNode body) throws IOException {
-        MessageForm form = MessageForm.of(WHAT, body).own("job_id", MessageForm.newId())
+    public TrainingRequest start(String tenant, JsonNode body) throws IOException {
+        MessageForm form = MessageForm.of(WHAT, body).own("job_id", MessageForm.newId()).own("tenant", tenant)
                 .orElse("base_model_id", baseModel.id());
         if (baseModel.id().equals(form.get("base_model_id").asText())) {
             form.orElse("hyper_parameters", "resolution", baseModel.resolution());
         }
         String datasetId = form.get("dataset_id") == null ? null : form.get("dataset_id").asText();
-        Optional<List<StoredObject>> images = datasets.images(datasetId);
+        Optional<List<StoredObject>> images = datasets.images(tenant, datasetId);
         form.own("images", images.orElse(List.of()));
         // without a dataset there are no images: the problem is the dataset, reported once below or by the contracts
         TrainingRequest request = form.decode(TrainingRequest.class,
@@ -57,9 +57,9 @@ public class Trainings {
         }
         TrainingRequest withDefaults = request.withDefaults();
         String jobId = withDefaults.jobId();
-        jobs.submitted(jobId);
+        jobs.submitted(tenant, jobId);
         // queued first: on the job's key it precedes whatever a trainer then says of the job
-        publisher.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Queued(jobId));
+        publisher.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Queued(jobId, tenant));
         try {
             publisher.publish(Topics.TRAINING_REQUESTS, withDefaults);
         } catch (RuntimeException e) {
@@ -71,10 +71,10 @@ public class Trainings {
     }
 
     /** Asks the trainers to stop the job; a finished job stays as it is. */
-    public void cancel(String jobId) {
-        if (jobs.status(jobId).isEmpty()) {
+    public void cancel(String tenant, String jobId) {
+        if (jobs.status(tenant, jobId).isEmpty()) {
             throw ProblemException.notFound("no training job " + jobId);
         }
-        publisher.publish(Topics.TRAINING_CANCELLATIONS, new TrainingCancellation(jobId));
+        publisher.publish(Topics.TRAINING_CANCELLATIONS, new TrainingCancellation(jobId, tenant));
     }
 }

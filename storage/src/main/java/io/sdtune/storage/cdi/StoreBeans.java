@@ -1,7 +1,9 @@
 package io.sdtune.storage.cdi;
 
+import io.sdtune.storage.AdapterShelf;
 import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.ImageShelf;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.StoreConfig;
 import io.sdtune.storage.StoreRetry;
@@ -17,7 +19,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * The store as CDI beans of the services, from their configuration: one {@link ObjectStore} per process (a
  * MinIO client is thread-safe and costly to build), closed at shutdown, trying again what failed for a passing
- * reason as {@code sdtune.store.retry.*} say ({@link StoreRetry}); the {@link ArtifactStore} over it; and,
+ * reason as {@code sdtune.store.retry.*} say ({@link StoreRetry}); the {@link ArtifactStore} over it, and the
+ * {@link AdapterShelf} and {@link ImageShelf}; and,
  * for a service that injects it, the {@link ArtifactCache} under {@code sdtune.cache.dir}, bounded by
  * {@code sdtune.cache.max-bytes} (Quarkus drops unused producers, so a service without a cache needs no such
  * settings). Found by Quarkus through this jar's {@code META-INF/beans.xml}.
@@ -48,6 +51,18 @@ public class StoreBeans {
     @Singleton
     ArtifactStore artifactStore(ObjectStore objects) {
         return new ArtifactStore(objects);
+    }
+
+    @Produces
+    @Singleton
+    AdapterShelf adapterShelf(ArtifactStore artifacts) {
+        return new AdapterShelf(artifacts);
+    }
+
+    @Produces
+    @Singleton
+    ImageShelf imageShelf(ObjectStore objects) {
+        return new ImageShelf(objects);
     }
 
     @Produces
