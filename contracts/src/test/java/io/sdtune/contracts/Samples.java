@@ -36,7 +36,7 @@ public final class Samples {
     }
 
     public static AdapterAnnouncement adapter() {
-        return new AdapterAnnouncement("lora-1", "tenant-a", AdapterKind.LORA, "stable-diffusion-v1-5", "job-1",
+        return new AdapterAnnouncement("lora-1", "tenant-a", "cat toy", AdapterKind.LORA, "stable-diffusion-v1-5", "job-1",
                 List.of(stored("tenants/tenant-a/adapters/lora-1/pytorch_lora_weights.safetensors")), List.of("<cat-toy>"));
     }
 

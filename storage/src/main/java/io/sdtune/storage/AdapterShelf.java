@@ -22,6 +22,8 @@ public final class AdapterShelf {
     public static final String BASE_MODEL = "base_model";
     /** The training job that made the adapter; absent for an imported one. */
     public static final String JOB_ID = "job_id";
+    /** What its owner called it; absent when it has no name. */
+    public static final String NAME = "name";
     /** The trigger tokens, separated by spaces (a token has none). */
     public static final String TRIGGER_TOKENS = "trigger_tokens";
 
@@ -49,9 +51,12 @@ public final class AdapterShelf {
      * Uploads the files, then the manifest. If another writer of the same adapter got there first (a rebalance
      * handed a training request on while this one trained), its adapter stands and is returned.
      */
-    public AdapterAnnouncement publish(String tenant, String adapterId, AdapterKind kind, String baseModelId,
-            String jobId, List<String> triggerTokens, List<ArtifactFile> files) throws IOException {
+    public AdapterAnnouncement publish(String tenant, String adapterId, String name, AdapterKind kind,
+            String baseModelId, String jobId, List<String> triggerTokens, List<ArtifactFile> files) throws IOException {
         Map<String, String> metadata = new HashMap<>();
+        if (name != null) {
+            metadata.put(NAME, name);
+        }
         metadata.put(BASE_MODEL, baseModelId);
         metadata.put(TRIGGER_TOKENS, String.join(" ", triggerTokens));
         if (jobId != null) {
@@ -87,7 +92,7 @@ public final class AdapterShelf {
     /** The announcement of a published adapter of {@code tenant}. */
     public static AdapterAnnouncement announcement(String tenant, Manifest m) {
         String tokens = m.metadata().getOrDefault(TRIGGER_TOKENS, "");
-        return new AdapterAnnouncement(m.id(), tenant, kind(m), baseModel(m), m.metadata().get(JOB_ID),
+        return new AdapterAnnouncement(m.id(), tenant, m.metadata().get(NAME), kind(m), baseModel(m), m.metadata().get(JOB_ID),
                 m.files().stream().map(StoredFile::asStoredObject).toList(),
                 tokens.isEmpty() ? List.of() : Arrays.asList(tokens.split(" ")));
     }

@@ -20,7 +20,7 @@ class AdapterShelfTest {
 
     @Test
     void thePublishedAdapterIsAnnouncedFromItsManifestToItsTenantOnly() throws IOException {
-        AdapterAnnouncement published = adapters.publish("t1", "lora-1", AdapterKind.LORA, "sd15", "job-1",
+        AdapterAnnouncement published = adapters.publish("t1", "lora-1", null, AdapterKind.LORA, "sd15", "job-1",
                 List.of("sks", "<cat-toy>"), List.of(ArtifactFile.of("pytorch_lora_weights.safetensors", bytes("w"))));
 
         assertThat(published.tenant()).isEqualTo("t1");
@@ -33,18 +33,19 @@ class AdapterShelfTest {
 
     @Test
     void anImportedAdapterHasNoJobAndASecondPublicationLosesToTheFirst() throws IOException {
-        AdapterAnnouncement first = adapters.publish("t1", "imported", AdapterKind.EMBEDDING, "sd15", null,
+        AdapterAnnouncement first = adapters.publish("t1", "imported", "cat toy (civitai)", AdapterKind.EMBEDDING, "sd15", null,
                 List.of("<cat-toy>"), List.of(ArtifactFile.of("learned_embeds.safetensors", bytes("first"))));
-        AdapterAnnouncement second = adapters.publish("t1", "imported", AdapterKind.EMBEDDING, "sd15", null,
+        AdapterAnnouncement second = adapters.publish("t1", "imported", "cat toy (civitai)", AdapterKind.EMBEDDING, "sd15", null,
                 List.of("<cat-toy>"), List.of(ArtifactFile.of("learned_embeds.safetensors", bytes("second"))));
 
         assertThat(first.jobId()).isNull();
+        assertThat(first.name()).isEqualTo("cat toy (civitai)");
         assertThat(second).isEqualTo(first);
     }
 
     @Test
     void aDeletedAdapterIsGoneWithItsFiles() throws IOException {
-        adapters.publish("t1", "lora-2", AdapterKind.LORA, "sd15", "job-2", List.of(),
+        adapters.publish("t1", "lora-2", null, AdapterKind.LORA, "sd15", "job-2", List.of(),
                 List.of(ArtifactFile.of("pytorch_lora_weights.safetensors", bytes("w"))));
 
         adapters.delete("t1", "lora-2");

@@ -230,7 +230,7 @@ public class JobRunner {
             throw new JobFailure("the job ran longer than the trainer's limit of " + humane(settings.maxJobDuration())
                     + " (sdtune.trainer.max-job-duration) and was stopped");
         }
-        return Optional.of(adapters.publish(request.tenant(), adapterIdOf(request.jobId()), setup.kind(),
+        return Optional.of(adapters.publish(request.tenant(), adapterIdOf(request.jobId()), null, setup.kind(),
                 request.baseModelId(), request.jobId(), setup.triggerTokens(), ArtifactFile.allIn(workspace.output())));
     }
 

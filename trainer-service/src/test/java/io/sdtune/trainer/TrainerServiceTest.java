@@ -92,7 +92,7 @@ class TrainerServiceTest {
         assertThat(manifest.files()).extracting(f -> f.key())
                 .containsExactly("tenants/" + TENANT + "/adapters/lora-job/" + manifest.publication() + "/pytorch_lora_weights.safetensors");
         AdapterAnnouncement announced = announcements("lora-job", 1).get(0);
-        assertThat(announced).isEqualTo(new AdapterAnnouncement("lora-job", TENANT, AdapterKind.LORA, TrainingFixtures.BASE_MODEL,
+        assertThat(announced).isEqualTo(new AdapterAnnouncement("lora-job", TENANT, null, AdapterKind.LORA, TrainingFixtures.BASE_MODEL,
                 request.jobId(), manifest.files().stream().map(StoredFile::asStoredObject).toList(),
                 List.of("<cat-toy>")));
         assertThat(jobFolders("lora-job")).isEmpty();

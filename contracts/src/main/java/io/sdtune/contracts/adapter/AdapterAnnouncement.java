@@ -15,13 +15,15 @@ import java.util.List;
  * {@code base_model_id} only; a prompt calls it up with its {@code trigger_tokens} (an embedding's
  * placeholder must be in the prompt; a LoRA's or DreamBooth's instance token helps). {@code job_id} is the
  * training job that made it, absent for an imported adapter; a replayed request for that job re-announces
- * this adapter instead of training again. Only {@code tenant} may list, draw with or delete it.
+ * this adapter instead of training again. Only {@code tenant} may list, draw with or delete it. {@code name} is what
+ * its owner called it, optional.
  */
 @SchemaVersion(2) // 2 added tenant
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record AdapterAnnouncement(
         String adapterId,
         String tenant,
+        String name,
         AdapterKind kind,
         String baseModelId,
         String jobId,
@@ -37,6 +39,7 @@ public record AdapterAnnouncement(
     public void check(Problems p) {
         p.required("adapter_id", adapterId, Syntax.ID);
         p.required("tenant", tenant, Syntax.ID);
+        p.text("name", name, Limits.MAX_NAME_CHARS, false);
         p.required("kind", kind);
         p.required("base_model_id", baseModelId, Syntax.ID);
         p.matches("job_id", jobId, Syntax.ID);

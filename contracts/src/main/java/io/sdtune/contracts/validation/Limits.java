@@ -69,6 +69,8 @@ public final class Limits {
      * {@link #cutReason} rather than refuse it: a failure must always be reportable, and a dead letter's
      * reason may list every problem of a large message.
      */
+    /** An adapter's name, as a user gives it to an imported one: a title, not a text. */
+    public static final int MAX_NAME_CHARS = 200;
     public static final int MAX_REASON_CHARS = 10_000;
 
     /** {@code reason}, cut to {@link #MAX_REASON_CHARS} with a mark that it was; null stays null. */

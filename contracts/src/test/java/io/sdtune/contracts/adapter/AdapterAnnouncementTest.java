@@ -33,7 +33,7 @@ class AdapterAnnouncementTest {
 
     @Test
     void anEmbeddingNamesItsPlaceholder() {
-        AdapterAnnouncement embedding = new AdapterAnnouncement("ti-1", "tenant-a", AdapterKind.EMBEDDING, "sd15", "job-1",
+        AdapterAnnouncement embedding = new AdapterAnnouncement("ti-1", "tenant-a", null, AdapterKind.EMBEDDING, "sd15", "job-1",
                 List.of(Samples.stored("adapters/ti-1/learned_embeds.safetensors")), List.of("<cat-toy>"));
 
         assertThat(Rejections.of(embedding, "trigger_tokens", "[]"))
