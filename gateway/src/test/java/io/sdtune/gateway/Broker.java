@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,8 +29,22 @@ final class Broker {
     private Broker() {
     }
 
-    /** The record keyed {@code key} on {@code topic} (one partition), waiting for it to arrive. */
+    /** The first record keyed {@code key} on {@code topic} (one partition), waiting for it to arrive. */
     static ConsumerRecord<String, String> await(String topic, String key) {
+        return await(topic, key, value -> true, "");
+    }
+
+    /**
+     * The first record keyed {@code key} on {@code topic} whose value holds {@code text}, or, for a null
+     * {@code text}, that has no value (a tombstone).
+     */
+    static ConsumerRecord<String, String> await(String topic, String key, String text) {
+        return await(topic, key, value -> text == null ? value == null : value != null && value.contains(text),
+                text == null ? " without a value" : " holding " + text);
+    }
+
+    private static ConsumerRecord<String, String> await(String topic, String key, Predicate<String> value,
+            String which) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config(), new StringDeserializer(),
                 new StringDeserializer())) {
             consumer.assign(List.of(new TopicPartition(topic, 0)));
@@ -37,13 +52,13 @@ final class Broker {
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (key.equals(record.key())) {
+                    if (key.equals(record.key()) && value.test(record.value())) {
                         return record;
                     }
                 }
             }
         }
-        return fail("no record keyed " + key + " on " + topic + " within " + PATIENCE);
+        return fail("no record keyed " + key + which + " on " + topic + " within " + PATIENCE);
     }
 
     static void publish(String topic, Message message) {

@@ -1,6 +1,7 @@
 package io.sdtune.gateway;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.TestResourceScope;
@@ -13,7 +14,11 @@ import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.contracts.generation.GenerationResult;
 import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.gateway.generation.Generations;
+import io.sdtune.gateway.state.StoreSweeper;
 import io.sdtune.gateway.training.TrainingJobs;
+import io.sdtune.storage.ImageShelf;
+import io.sdtune.storage.ObjectKeys;
+import io.sdtune.storage.ObjectStore;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the gateway keeps of the topics, with 3 jobs and 3 generations at most and the default 7 days: a
- * dropped id answers 404 like one never seen. Waits on the gateway's beans rather than polling its API.
+ * dropped id answers 404 like one never seen; and what the store keeps of images. Waits on the gateway's beans
+ * rather than polling its API.
  */
 @QuarkusTest
 @TestProfile(TightLimits.class)
@@ -31,6 +37,10 @@ import org.junit.jupiter.api.Test;
 class RetentionTest {
     @Inject
     Generations generations;
+    @Inject
+    StoreSweeper sweeper;
+    @Inject
+    ObjectStore objects;
     @Inject
     TrainingJobs jobs;
 
@@ -92,5 +102,19 @@ class RetentionTest {
         given().get("/api/trainings/" + oldJob + "/events").then().statusCode(404);
         given().get("/api/generations/" + oldGeneration).then().statusCode(404);
         given().get("/api/trainings/" + newJob).then().statusCode(200).body("state", equalTo("started"));
+    }
+
+    /** The profile keeps generated images for 1 s and validation images for a day. */
+    @Test
+    void theSweepRemovesImagesPastTheirRetention() throws Exception {
+        String generated = ImageShelf.key(TENANT, id(), 0);
+        String validation = ImageShelf.key(TENANT, ImageShelf.validationSet(id(), 100), 0);
+        objects.put(generated, Images.noise("png", 16, 1));
+        objects.put(validation, Images.noise("png", 16, 2));
+        Thread.sleep(1500);
+
+        sweeper.sweep();
+
+        assertThat(objects.list(ObjectKeys.tenant(TENANT))).doesNotContain(generated).contains(validation);
     }
 }

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 public final class ImageShelf {
     private static final String IMAGES = "images/";
     private static final String PNG = ".png";
+    private static final String VALIDATION = ".validation-";
     private static final Pattern IMAGE_KEY = Pattern.compile("tenants/([^/]+)/images/([^/]+)/([0-9]+)\\.png");
 
     private final ObjectStore objects;
@@ -45,7 +46,12 @@ public final class ImageShelf {
 
     /** The set of the validation images a training job drew after {@code step}. */
     public static String validationSet(String jobId, int step) {
-        return jobId + ".validation-" + step;
+        return jobId + VALIDATION + step;
+    }
+
+    /** Whether the set holds a training job's validation images, rather than a generation's. */
+    public static boolean isValidationSet(String setId) {
+        return setId.contains(VALIDATION);
     }
 
     /** {@code <setId>/<n>.png}: where {@code key}, an image of any tenant, lies on its tenant's shelf. */

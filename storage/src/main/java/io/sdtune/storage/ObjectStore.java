@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -219,13 +220,23 @@ public final class ObjectStore implements AutoCloseable {
 
     /** Every key under {@code prefix}, at any depth, in lexicographic order. */
     public List<String> list(String prefix) throws IOException {
+        return listed(prefix).stream().map(Listed::key).toList();
+    }
+
+    /** An object as a listing shows it: its key, its size and when it was last written. */
+    public record Listed(String key, long size, Instant lastModified) {
+    }
+
+    /** Every object under {@code prefix}, at any depth, in lexicographic order of its key. */
+    public List<Listed> listed(String prefix) throws IOException {
         return retrying(() -> call("list", prefix, () -> {
-            List<String> keys = new ArrayList<>();
-            for (Result<Item> item : client.listObjects(
+            List<Listed> objects = new ArrayList<>();
+            for (Result<Item> result : client.listObjects(
                     ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true).build())) {
-                keys.add(item.get().objectName());
+                Item item = result.get();
+                objects.add(new Listed(item.objectName(), item.size(), item.lastModified().toInstant()));
             }
-            return keys;
+            return objects;
         }));
     }
 

@@ -1,10 +1,13 @@
 package io.sdtune.gateway.dataset;
 
+import io.sdtune.gateway.api.ProblemException;
 import io.sdtune.gateway.auth.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -30,5 +33,14 @@ public class DatasetResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response upload(@RestForm(FileUpload.ALL) List<FileUpload> images) throws IOException {
         return Response.status(Response.Status.CREATED).entity(new Created(datasets.create(caller.tenant(), images))).build();
+    }
+
+    @DELETE
+    @Path("/{id}")
+    public Response delete(@PathParam("id") String id) throws IOException {
+        if (!datasets.delete(caller.tenant(), id)) {
+            throw ProblemException.notFound("no dataset " + id);
+        }
+        return Response.noContent().build();
     }
 }

@@ -4,6 +4,7 @@ import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.validation.Syntax;
 import io.sdtune.gateway.api.MessageForm;
 import io.sdtune.gateway.api.ProblemException;
+import io.sdtune.gateway.quota.Quotas;
 import io.sdtune.storage.ArtifactFile;
 import io.sdtune.storage.ArtifactLocation;
 import io.sdtune.storage.ArtifactStore;
@@ -31,10 +32,13 @@ public class Datasets {
     ArtifactStore artifacts;
     @Inject
     DatasetLimits limits;
+    @Inject
+    Quotas quotas;
 
     /** Checks every file before storing any: a refused upload leaves nothing behind. */
     public String create(String tenant, List<FileUpload> uploads) throws IOException {
         List<UploadedImage> images = check(uploads);
+        quotas.checkStorage(tenant, images.stream().mapToLong(UploadedImage::size).sum());
         String datasetId = MessageForm.newId();
         ArtifactLocation at = Shelf.DATASETS.at(tenant, datasetId);
         List<ArtifactFile> files = new ArrayList<>();
@@ -54,6 +58,7 @@ public class Datasets {
             }
             throw e;
         }
+        quotas.stored(tenant);
         return datasetId;
     }
 
@@ -65,6 +70,21 @@ public class Datasets {
         return artifacts.manifest(Shelf.DATASETS.at(tenant, datasetId)).map(manifest -> manifest.files().stream()
                 .map(StoredFile::asStoredObject)
                 .toList());
+    }
+
+    /**
+     * Deletes the tenant's dataset: it vanishes at once (its manifest goes first), then its images. A training job
+     * that has its images already is not affected; one that has not fails, naming the missing image.
+     *
+     * @return false when the tenant has no such dataset
+     */
+    public boolean delete(String tenant, String datasetId) throws IOException {
+        if (images(tenant, datasetId).isEmpty()) {
+            return false;
+        }
+        artifacts.delete(Shelf.DATASETS.at(tenant, datasetId));
+        quotas.stored(tenant);
+        return true;
     }
 
     private List<UploadedImage> check(List<FileUpload> uploads) {

@@ -6,6 +6,7 @@ import io.sdtune.gateway.api.ProblemException;
 import io.sdtune.gateway.auth.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -15,6 +16,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -56,6 +58,20 @@ public class GenerationResource {
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public GenerationStatus status(@PathParam("id") String id) {
-        return generations.status(caller.tenant(), id).orElseThrow(() -> ProblemException.notFound("no generation request " + id));
+        return generations.status(caller.tenant(), id).orElseThrow(() -> unknown(id));
+    }
+
+    /** Deletes the generation and its images; its prompt stays in {@code generation.requests} until retention ends it. */
+    @DELETE
+    @Path("/{id}")
+    public Response delete(@PathParam("id") String id) throws IOException {
+        if (!generations.delete(caller.tenant(), id)) {
+            throw unknown(id);
+        }
+        return Response.noContent().build();
+    }
+
+    private static ProblemException unknown(String id) {
+        return ProblemException.notFound("no generation request " + id);
     }
 }

@@ -10,12 +10,15 @@ import io.sdtune.gateway.api.MessageForm;
 import io.sdtune.gateway.messaging.EventReader;
 import io.sdtune.gateway.messaging.Publisher;
 import io.sdtune.gateway.model.DefaultBaseModel;
+import io.sdtune.gateway.quota.Quotas;
 import io.sdtune.gateway.state.Retained;
 import io.sdtune.gateway.state.RetentionLimits;
 import io.sdtune.messaging.Records;
+import io.sdtune.storage.ImageShelf;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -44,6 +47,10 @@ public class Generations {
     DefaultBaseModel baseModel;
     @Inject
     RetentionLimits limits;
+    @Inject
+    ImageShelf images;
+    @Inject
+    Quotas quotas;
 
     private Retained<GenerationStatus> statuses;
 
@@ -60,6 +67,7 @@ public class Generations {
      * inference settings.
      */
     public GenerationRequest submit(String tenant, JsonNode body) {
+        quotas.checkGeneration(tenant);
         MessageForm form = MessageForm.of("generation request", body)
                 .own("request_id", MessageForm.newId())
                 .own("tenant", tenant)
@@ -79,6 +87,12 @@ public class Generations {
         return statuses.get(requestId).filter(status -> status.ownedBy(tenant));
     }
 
+    /** How many of the tenant's generations wait for their result. */
+    public long pending(String tenant) {
+        return statuses.values().stream()
+                .filter(status -> status.ownedBy(tenant) && status.state().equals(GenerationStatus.PENDING)).count();
+    }
+
     /** The {@code limit} most recently submitted or finished generations of {@code tenant}, newest first. */
     public List<GenerationStatus> recent(String tenant, int limit) {
         return statuses.values().stream()
@@ -94,8 +108,29 @@ public class Generations {
                 (status != null ? status : GenerationStatus.pending(request.requestId(), at)).of(request));
     }
 
+    /**
+     * Deletes the caller's generation: its images, and its status in every gateway (a record without a value on
+     * {@value Topics#GENERATION_RESULTS}, which each reads as its deletion, now and in a replay).
+     *
+     * @return false when the tenant has no such generation
+     */
+    public boolean delete(String tenant, String requestId) throws IOException {
+        if (status(tenant, requestId).isEmpty()) {
+            return false;
+        }
+        images.delete(tenant, requestId);
+        quotas.stored(tenant);
+        publisher.tombstone(Topics.GENERATION_RESULTS, requestId);
+        statuses.remove(requestId);
+        return true;
+    }
+
     @Incoming("generation-results")
     void onResult(ConsumerRecord<String, String> record) {
+        if (record.value() == null) {
+            statuses.remove(record.key());
+            return;
+        }
         reader.decode(record, GenerationResult.class).ifPresent(result -> statuses.update(result.requestId(),
                 status -> GenerationStatus.of(result, Instant.ofEpochMilli(record.timestamp())).after(status)));
     }

@@ -84,6 +84,14 @@ public final class Retained<V> {
         return value;
     }
 
+    /** Forgets the value under {@code id}, as when what it stands for was deleted. */
+    public synchronized void remove(String id) {
+        Slot<V> slot = slots.get(id);
+        if (slot != null) {
+            drop(slot);
+        }
+    }
+
     private void dropExpired() {
         Instant cutoff = Instant.now().minus(maxAge);
         for (NavigableSet<Slot<V>> slotsByAge : List.of(finished, unfinished)) {

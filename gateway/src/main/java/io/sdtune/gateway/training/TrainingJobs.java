@@ -62,6 +62,11 @@ public class TrainingJobs {
         return owned(tenant, jobId).map(job -> Multi.createFrom().<Seen>emitter(job::watch));
     }
 
+    /** How many of the tenant's jobs have not ended. */
+    public long unfinished(String tenant) {
+        return jobs.values().stream().filter(job -> job.isOwnedBy(tenant) && !job.finished()).count();
+    }
+
     private Optional<Job> owned(String tenant, String jobId) {
         return jobs.get(jobId).filter(job -> job.isOwnedBy(tenant));
     }

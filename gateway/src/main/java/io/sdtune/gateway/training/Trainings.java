@@ -11,6 +11,7 @@ import io.sdtune.gateway.api.ProblemException;
 import io.sdtune.gateway.dataset.Datasets;
 import io.sdtune.gateway.messaging.Publisher;
 import io.sdtune.gateway.model.DefaultBaseModel;
+import io.sdtune.gateway.quota.Quotas;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -33,6 +34,8 @@ public class Trainings {
     TrainingJobs jobs;
     @Inject
     DefaultBaseModel baseModel;
+    @Inject
+    Quotas quotas;
 
     /**
      * The body is a training request less {@code job_id} and {@code images}, which come from the gateway and
@@ -40,6 +43,7 @@ public class Trainings {
      * model's, for it, else the seed's.
      */
     public TrainingRequest start(String tenant, JsonNode body) throws IOException {
+        quotas.checkTraining(tenant);
         MessageForm form = MessageForm.of(WHAT, body).own("job_id", MessageForm.newId()).own("tenant", tenant)
                 .orElse("base_model_id", baseModel.id());
         if (baseModel.id().equals(form.get("base_model_id").asText())) {
