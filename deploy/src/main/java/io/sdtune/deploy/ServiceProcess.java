@@ -11,8 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,7 +21,9 @@ import java.util.function.Consumer;
 
 /**
  * One service of the platform as a child JVM running its packaged Quarkus application, its configuration given
- * as system properties (which Quarkus reads before application.properties), its output appended to a log file.
+ * as environment variables (MicroProfile Config's names: {@code sdtune.store.secret-key} is
+ * {@code SDTUNE_STORE_SECRET_KEY}, read before application.properties), never on its command line, which every
+ * user of the machine can read ({@code ps}); its output appended to a log file.
  * Ready when its {@code /q/health/ready} answers 200; closing it asks for a graceful shutdown (SIGTERM, which
  * Quarkus turns into draining its consumers), then kills it if that takes too long.
  *
@@ -41,6 +44,7 @@ final class ServiceProcess implements AutoCloseable {
 
     private final String name;
     private final List<String> command;
+    private final Map<String, String> environment;
     private final URI uri;
     private final Path log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -49,9 +53,10 @@ final class ServiceProcess implements AutoCloseable {
     private volatile boolean closing;
     private Thread supervisor;
 
-    private ServiceProcess(String name, List<String> command, URI uri, Path log) {
+    private ServiceProcess(String name, List<String> command, Map<String, String> environment, URI uri, Path log) {
         this.name = name;
         this.command = command;
+        this.environment = environment;
         this.uri = uri;
         this.log = log;
     }
@@ -62,14 +67,13 @@ final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException("The " + name + " service is not built (no " + app
                     + "): run `mvn -B package -DskipTests` from the repository root (bin/sdtune does).");
         }
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx" + maxHeap);
-        command.add("-Dquarkus.http.port=" + port);
-        config.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add("-jar");
-        command.add(app.toString());
-        ServiceProcess service = new ServiceProcess(name, List.copyOf(command), URI.create("http://localhost:" + port), log);
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + maxHeap, "-jar", app.toString());
+        Map<String, String> environment = new HashMap<>();
+        environment.put(environmentName("quarkus.http.port"), String.valueOf(port));
+        config.forEach((key, value) -> environment.put(environmentName(key), value));
+        ServiceProcess service = new ServiceProcess(name, command, Map.copyOf(environment),
+                URI.create("http://localhost:" + port), log);
         service.launch();
         return service;
     }
@@ -77,13 +81,20 @@ final class ServiceProcess implements AutoCloseable {
     private void launch() {
         try {
             Files.createDirectories(log.getParent());
-            process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            process = builder
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the " + name + " service: " + e.getMessage(), e);
         }
+    }
+
+    /** The environment variable MicroProfile Config reads {@code property} from: {@code QUARKUS_HTTP_PORT}. */
+    static String environmentName(String property) {
+        return property.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT);
     }
 
     /** From now on, a process that exits or stops being live is started again; {@code console} hears each restart. */
