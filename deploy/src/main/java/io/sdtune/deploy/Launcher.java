@@ -4,6 +4,7 @@ import io.sdtune.deploy.demo.GatewayClient;
 import io.sdtune.deploy.demo.SeedExperiment;
 import io.sdtune.diffusion.cli.Flags;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -22,6 +23,10 @@ public final class Launcher {
     public static void main(String[] args) throws InterruptedException {
         Flags flags = new Flags("bin/sdtune")
                 .option("port", "8080", "the gateway's HTTP port: web UI and REST API")
+                .option("host", Platform.LOCALHOST, "the address the gateway listens on: " + Platform.LOCALHOST
+                        + " serves this machine only, 0.0.0.0 every interface (each caller then needs an API key)")
+                .option("api-keys", "", "a file of TENANT KEY lines, a tenant's API key per line (default: "
+                        + "<data_dir>/api-keys, made at the first start with one key of the tenant local)")
                 .option("data_dir", Path.of(System.getProperty("user.home"), ".sdtune").toString(),
                         "where the broker, the object store, caches and logs keep their files (kept between runs)")
                 .option("device", "cpu", "where the trainer and generator run: cpu, cuda or cuda:N (cuda needs mvn -Pcuda)")
@@ -44,9 +49,14 @@ public final class Launcher {
         Platform.Options options;
         try {
             String model = flags.string("pretrained_model_name_or_path");
+            String apiKeys = flags.string("api-keys");
+            if (!apiKeys.isEmpty() && !Files.isReadable(Path.of(apiKeys))) {
+                throw new IllegalArgumentException("--api-keys " + apiKeys + ": no such readable file");
+            }
             options = new Platform.Options(Path.of(System.getProperty("sdtune.home", ".")).toAbsolutePath(),
                     Path.of(flags.string("data_dir")).toAbsolutePath(), flags.integer("port"), flags.string("device"),
-                    model.isEmpty() ? BaseModel.TINY : BaseModel.of(Path.of(model)));
+                    model.isEmpty() ? BaseModel.TINY : BaseModel.of(Path.of(model)), flags.string("host"),
+                    apiKeys.isEmpty() ? null : Path.of(apiKeys).toAbsolutePath());
         } catch (IllegalArgumentException e) {
             System.err.println("bin/sdtune: error: " + e.getMessage());
             System.exit(2);
@@ -71,6 +81,10 @@ public final class Launcher {
         out.println();
         out.println("sdtune is up. Web UI: " + platform.gateway().resolve("/")
                 + "  (REST API under /api, OpenAPI at /q/openapi; Ctrl-C stops everything)");
+        out.println(platform.localApiKey()
+                .map(key -> "API key (tenant " + LocalApiKeys.TENANT + "): " + key + "  (kept in " + platform.apiKeys()
+                        + "; the web UI asks for it once per tab; curl -H 'Authorization: Bearer " + key + "' ...)")
+                .orElse("API keys: " + platform.apiKeys()));
         if (flags.isSet("demo")) {
             runDemo(platform, flags, out);
         }
@@ -84,7 +98,9 @@ public final class Launcher {
                 Duration.ofHours(2));
         out.println("Demo: the seed's experiment on " + model.id() + " (" + settings + ")");
         try {
-            List<SeedExperiment.Outcome> outcomes = new SeedExperiment(new GatewayClient(platform.gateway()), settings, out).run();
+            GatewayClient gateway = new GatewayClient(platform.gateway(), platform.localApiKey().orElseThrow(
+                    () -> new IllegalStateException("--demo runs as the tenant local: " + platform.apiKeys() + " has no key of it")));
+            List<SeedExperiment.Outcome> outcomes = new SeedExperiment(gateway, settings, out).run();
             out.println("Demo done: " + outcomes.size() + " adapters, " + 2 * outcomes.size()
                     + " prompts drawn; the gallery is in the web UI: " + platform.gateway().resolve("/"));
         } catch (RuntimeException e) {

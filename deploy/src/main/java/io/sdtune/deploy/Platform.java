@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
@@ -28,6 +29,8 @@ import java.util.function.Consumer;
 public final class Platform implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     private static final String TRAINER_HEAP = "4g";
+    /** What the services listen on unless told otherwise: the loopback interface, unreachable from elsewhere. */
+    public static final String LOCALHOST = "127.0.0.1";
 
     /**
      * @param home    the repository root, where each service's {@code target/quarkus-app} is
@@ -35,8 +38,18 @@ public final class Platform implements AutoCloseable {
      * @param port    the gateway's HTTP port: the web UI and the API
      * @param device  {@code cpu}, {@code cuda} or {@code cuda:N} for the trainer and the generator
      * @param baseModel the model the generator keeps resident and requests default to
+     * @param host    the address the gateway listens on ({@value #LOCALHOST}: this machine only); the other
+     *                services always listen on this machine only
+     * @param apiKeys the gateway's API keys file; null for {@code <dataDir>/api-keys}, made with a key of the
+     *                tenant {@code local} at the first start
      */
-    public record Options(Path home, Path dataDir, int port, String device, BaseModel baseModel) {
+    public record Options(Path home, Path dataDir, int port, String device, BaseModel baseModel, String host,
+            Path apiKeys) {
+        /** On this machine only, with the data directory's own API keys. */
+        public Options(Path home, Path dataDir, int port, String device, BaseModel baseModel) {
+            this(home, dataDir, port, device, baseModel, LOCALHOST, null);
+        }
+
         /** The services' logs, and the broker's and S3 server's when run by the launcher. */
         public Path logs() {
             return dataDir.resolve("logs");
@@ -48,14 +61,16 @@ public final class Platform implements AutoCloseable {
     private final Map<String, String> shared;
     private final List<ServiceProcess> services;
     private final ServiceProcess gateway;
+    private final Path apiKeys;
 
     private Platform(Options options, EmbeddedPlatform infrastructure, Map<String, String> shared,
-            List<ServiceProcess> services, ServiceProcess gateway) {
+            List<ServiceProcess> services, ServiceProcess gateway, Path apiKeys) {
         this.options = options;
         this.infrastructure = infrastructure;
         this.shared = shared;
         this.services = services;
         this.gateway = gateway;
+        this.apiKeys = apiKeys;
     }
 
     /** Starts everything and returns once every service is ready; {@code progress} hears each stage. */
@@ -71,17 +86,20 @@ public final class Platform implements AutoCloseable {
             shared.put("sdtune.gateway.base-model-resolution", String.valueOf(options.baseModel().resolution()));
             shared.put("sdtune.trainer.device", options.device());
             shared.put("sdtune.generator.device", options.device());
+            shared.put("quarkus.http.host", LOCALHOST);
+            Path apiKeys = options.apiKeys() != null ? options.apiKeys() : LocalApiKeys.ensure(options.dataDir());
             Path logs = options.logs();
             started.add(start(options, "trainer-service", freePort(), TRAINER_HEAP,
                     trainerConfig(shared, options.dataDir().resolve("trainer")), logs));
             started.add(start(options, "generator-service", freePort(), "4g", with(shared,
                     "sdtune.cache.dir", options.dataDir().resolve("generator/cache")), logs));
-            ServiceProcess gateway = start(options, "gateway", options.port(), "1g", shared, logs);
+            ServiceProcess gateway = start(options, "gateway", options.port(), "1g", with(shared,
+                    "quarkus.http.host", options.host(), "sdtune.gateway.auth.api-keys-file", apiKeys), logs);
             started.add(gateway);
             progress.accept("Starting the trainer, generator and gateway services (logs in " + logs + ")");
             awaitReady(started);
             started.forEach(service -> service.supervise(progress));
-            return new Platform(options, infrastructure, Map.copyOf(shared), List.copyOf(started), gateway);
+            return new Platform(options, infrastructure, Map.copyOf(shared), List.copyOf(started), gateway, apiKeys);
         } catch (RuntimeException e) {
             started.forEach(ServiceProcess::close);
             infrastructure.close();
@@ -97,6 +115,16 @@ public final class Platform implements AutoCloseable {
     /** The gateway: the web UI at its root, the REST API under {@code /api}. */
     public URI gateway() {
         return gateway.uri();
+    }
+
+    /** The gateway's API keys file. */
+    public Path apiKeys() {
+        return apiKeys;
+    }
+
+    /** The key of the tenant {@code local}, when the keys file has one (it does unless the user gave the file). */
+    public Optional<String> localApiKey() {
+        return LocalApiKeys.keyOf(apiKeys, LocalApiKeys.TENANT);
     }
 
     /** The broker and the object store, and the configuration under which the services reach them. */

@@ -73,7 +73,7 @@ final class ServiceProcess implements AutoCloseable {
         environment.put(environmentName("quarkus.http.port"), String.valueOf(port));
         config.forEach((key, value) -> environment.put(environmentName(key), value));
         ServiceProcess service = new ServiceProcess(name, command, Map.copyOf(environment),
-                URI.create("http://localhost:" + port), log);
+                URI.create("http://" + Platform.LOCALHOST + ":" + port), log);
         service.launch();
         return service;
     }

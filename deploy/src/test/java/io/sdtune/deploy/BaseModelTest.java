@@ -61,7 +61,7 @@ class BaseModelTest {
             assertThat(artifacts.manifest(Shelf.MODELS.at("sd-test"))).contains(first);
             assertThat(first.files()).extracting(f -> f.key()).contains("models/sd-test/unet/config.json",
                     "models/sd-test/unet/diffusion_pytorch_model.safetensors");
-            assertThat(artifacts.ids(Shelf.MODELS)).containsExactlyInAnyOrder("sd-test", "tiny-sd");
+            assertThat(artifacts.ids(null, Shelf.MODELS)).containsExactlyInAnyOrder("sd-test", "tiny-sd");
             assertThat(said).hasSize(2);
         }
     }

@@ -78,8 +78,8 @@ class FaultsIT {
         String straightJob = PLATFORM.gateway().startTraining(lora(datasetId));
         assertThat(PLATFORM.gateway().awaitTraining(straightJob, TIMEOUT, progress -> { }).get("state").asText())
                 .isEqualTo("succeeded");
-        Manifest resumed = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(jobId)).orElseThrow();
-        Manifest straight = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(straightJob)).orElseThrow();
+        Manifest resumed = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(LocalApiKeys.TENANT, jobId)).orElseThrow();
+        Manifest straight = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(LocalApiKeys.TENANT, straightJob)).orElseThrow();
         assertThat(resumed.files().get(0).sha256()).isEqualTo(straight.files().get(0).sha256());
         assertThat(PLATFORM.objects().readVerified(resumed.files().get(0))).hasSize((int) resumed.files().get(0).size());
     }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,7 +35,12 @@ class LauncherIT {
                 .redirectErrorStream(true).redirectOutput(console.toFile()).start();
         try {
             awaitConsole(console, "sdtune is up", launcher);
-            GatewayClient gateway = new GatewayClient(URI.create("http://localhost:" + port));
+            String key = LocalApiKeys.keyOf(dataDir.resolve("api-keys"), LocalApiKeys.TENANT).orElseThrow();
+            assertThat(Files.readString(console)).as("the key printed beside the web UI's address")
+                    .contains("API key (tenant local): " + key);
+            assertThat(Files.getPosixFilePermissions(dataDir.resolve("api-keys")))
+                    .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+            GatewayClient gateway = new GatewayClient(URI.create("http://127.0.0.1:" + port), key);
             String jobId = gateway.startTraining(RunningPlatform.lora(gateway,
                     gateway.createDataset(SampleImages.catToy(3, 7)), 200, 10));
             awaitStepPast(gateway, jobId, 10); // so its checkpoint of step 10 is stored

@@ -73,7 +73,7 @@ class OutagesIT {
         assertThat(events).filteredOn(TrainingEvent.Failed.class::isInstance).isEmpty();
         assertThat(events).filteredOn(TrainingEvent.Succeeded.class::isInstance).hasSize(1);
         assertThat(PLATFORM.platform().service("trainer-service").restarts()).isZero();
-        assertVerifies(PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(jobId)).orElseThrow());
+        assertVerifies(PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(LocalApiKeys.TENANT, jobId)).orElseThrow());
     }
 
     @Test
@@ -149,10 +149,10 @@ class OutagesIT {
             assertThat(events).filteredOn(TrainingEvent.Failed.class::isInstance).isEmpty();
             assertThat(events).filteredOn(TrainingEvent.Succeeded.class::isInstance)
                     .extracting(e -> ((TrainingEvent.Succeeded) e).adapterId()).containsExactly(jobId, jobId);
-            assertThat(PLATFORM.objects().list(Shelf.ADAPTERS.at(jobId).prefix()))
+            assertThat(PLATFORM.objects().list(Shelf.ADAPTERS.at(LocalApiKeys.TENANT, jobId).prefix()))
                     .filteredOn(key -> key.endsWith("/" + ArtifactLocation.MANIFEST))
-                    .containsExactly(Shelf.ADAPTERS.at(jobId).manifestKey());
-            Manifest manifest = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(jobId)).orElseThrow();
+                    .containsExactly(Shelf.ADAPTERS.at(LocalApiKeys.TENANT, jobId).manifestKey());
+            Manifest manifest = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(LocalApiKeys.TENANT, jobId)).orElseThrow();
             assertVerifies(manifest);
             // Each announcement, the loser's too, names the one published adapter's files.
             List<AdapterAnnouncement> announced = PLATFORM.topics().values(Topics.ADAPTERS, jobId, AdapterAnnouncement.class);

@@ -16,7 +16,7 @@ import io.sdtune.deploy.demo.GatewayClient.NamedImage;
 import io.sdtune.deploy.demo.SampleImages;
 import io.sdtune.deploy.demo.SeedExperiment;
 import io.sdtune.storage.Manifest;
-import io.sdtune.storage.ObjectKeys;
+import io.sdtune.storage.ImageShelf;
 import io.sdtune.storage.Shelf;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -65,7 +65,7 @@ class PlatformIT {
             assertThat(adapter.baseModelId()).isEqualTo(BaseModel.TINY.id());
             assertThat(adapter.jobId()).isEqualTo(outcome.jobId());
             assertThat(adapter.triggerTokens()).contains("<cat-toy>");
-            Manifest manifest = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(outcome.adapterId())).orElseThrow();
+            Manifest manifest = PLATFORM.artifacts().manifest(Shelf.ADAPTERS.at(LocalApiKeys.TENANT, outcome.adapterId())).orElseThrow();
             assertThat(manifest.files()).extracting(f -> f.key())
                     .containsExactlyInAnyOrderElementsOf(adapter.files().stream().map(f -> f.key()).toList());
 
@@ -77,7 +77,7 @@ class PlatformIT {
                 assertThat(image.getWidth()).isEqualTo(BaseModel.TINY.resolution());
                 assertThat(image.getHeight()).isEqualTo(BaseModel.TINY.resolution());
                 String requestId = urls.get(0).split("/")[3];
-                try (var stored = PLATFORM.objects().open(ObjectKeys.image(requestId, 0))) {
+                try (var stored = PLATFORM.objects().open(ImageShelf.key(LocalApiKeys.TENANT, requestId, 0))) {
                     assertThat(stored.readAllBytes()).isEqualTo(served);
                 }
             }
@@ -137,14 +137,14 @@ class PlatformIT {
 
     @Test
     void aBadUploadIsRefusedWithItsReasonAndLeavesNothingBehind() throws Exception {
-        List<String> datasetsBefore = PLATFORM.artifacts().ids(Shelf.DATASETS);
+        List<String> datasetsBefore = PLATFORM.artifacts().ids(LocalApiKeys.TENANT, Shelf.DATASETS);
         List<NamedImage> upload = List.of(SampleImages.catToy(1, 3).get(0),
                 new NamedImage("notes.png", "not an image".getBytes(StandardCharsets.UTF_8)));
 
         assertThatThrownBy(() -> PLATFORM.gateway().createDataset(upload))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
                 .hasMessageContaining("notes.png");
-        assertThat(PLATFORM.artifacts().ids(Shelf.DATASETS)).containsExactlyInAnyOrderElementsOf(datasetsBefore);
+        assertThat(PLATFORM.artifacts().ids(LocalApiKeys.TENANT, Shelf.DATASETS)).containsExactlyInAnyOrderElementsOf(datasetsBefore);
     }
 
     @Test

@@ -36,7 +36,7 @@ final class RunningPlatform implements BeforeAllCallback, AfterAllCallback {
         objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
                 config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
                 config.get("sdtune.store.bucket")));
-        gateway = new GatewayClient(platform.gateway());
+        gateway = new GatewayClient(platform.gateway(), platform.localApiKey().orElseThrow());
         topics = new TopicRecords(config);
     }
 

@@ -205,7 +205,7 @@ class WebUiIT {
     @Test
     void theGalleryShowsWhatAnotherClientDrew() {
         // given a picture drawn through the API, as bin/sdtune --demo does
-        GatewayClient client = new GatewayClient(platform.gateway());
+        GatewayClient client = new GatewayClient(platform.gateway(), platform.localApiKey().orElseThrow());
         ObjectNode request = client.object().put("prompt", "drawn by another client")
                 .put("num_inference_steps", 2).put("width", 64).put("height", 64).put("seed", 5);
         String requestId = client.generate(request);

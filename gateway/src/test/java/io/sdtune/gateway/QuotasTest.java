@@ -1,6 +1,6 @@
 package io.sdtune.gateway;
 
-import static io.sdtune.gateway.Callers.TENANT_C;
+import static io.sdtune.gateway.Callers.TENANT_Q;
 import static io.sdtune.gateway.Callers.as;
 import static io.sdtune.gateway.Callers.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -13,7 +13,7 @@ import io.restassured.http.ContentType;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tenant C's quotas (the test profile's {@code sdtune.gateway.quotas.tenants."tenant-c".*}): one training at once,
+ * Tenant Q's quotas (the test profile's {@code sdtune.gateway.quotas.tenants."tenant-q".*}): one training at once,
  * one generation waiting, 10 000 bytes stored. Past one, a request is refused 429 with when to try again and which
  * quota it is; other tenants are not affected.
  */
@@ -24,9 +24,9 @@ class QuotasTest {
     @Test
     void pastItsWaitingGenerationsATenantIsToldToWait() {
         String body = "{\"prompt\": \"a dog\"}";
-        as(TENANT_C).contentType(ContentType.JSON).body(body).post("/api/generations").then().statusCode(202);
+        as(TENANT_Q).contentType(ContentType.JSON).body(body).post("/api/generations").then().statusCode(202);
 
-        as(TENANT_C).contentType(ContentType.JSON).body(body).post("/api/generations")
+        as(TENANT_Q).contentType(ContentType.JSON).body(body).post("/api/generations")
                 .then().statusCode(429).header("Retry-After", "5")
                 .body("detail", equalTo("quota: at most 1 generations waiting at once, 1 are"));
         given().contentType(ContentType.JSON).body(body).post("/api/generations").then().statusCode(202);
@@ -34,19 +34,19 @@ class QuotasTest {
 
     @Test
     void pastItsRunningTrainingsATenantIsToldToWait() {
-        String datasetId = as(TENANT_C).multiPart("images", "a.png", Images.noise("png", 16, 1), "image/png")
+        String datasetId = as(TENANT_Q).multiPart("images", "a.png", Images.noise("png", 16, 1), "image/png")
                 .post("/api/datasets").then().statusCode(201).extract().path("dataset_id");
         String body = "{\"method\": \"LORA\", \"dataset_id\": \"" + datasetId + "\", \"instance_prompt\": \"sks\"}";
-        as(TENANT_C).contentType(ContentType.JSON).body(body).post("/api/trainings").then().statusCode(202);
+        as(TENANT_Q).contentType(ContentType.JSON).body(body).post("/api/trainings").then().statusCode(202);
 
-        as(TENANT_C).contentType(ContentType.JSON).body(body).post("/api/trainings")
+        as(TENANT_Q).contentType(ContentType.JSON).body(body).post("/api/trainings")
                 .then().statusCode(429).header("Retry-After", "60")
                 .body("detail", startsWith("quota: at most 1 training jobs at once, 1 are running"));
     }
 
     @Test
     void pastItsStoredBytesAnUploadIsRefused() {
-        as(TENANT_C).multiPart("images", "big.png", Images.noise("png", 64, 2), "image/png")
+        as(TENANT_Q).multiPart("images", "big.png", Images.noise("png", 64, 2), "image/png")
                 .post("/api/datasets")
                 .then().statusCode(429).header("Retry-After", "60")
                 .body("detail", startsWith("quota: at most 10000 bytes stored"));

@@ -45,11 +45,14 @@ public final class GatewayClient {
     }
 
     private final URI gateway;
+    private final String apiKey;
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
-    public GatewayClient(URI gateway) {
+    /** A client of the gateway at {@code gateway} that calls with the API key {@code apiKey}. */
+    public GatewayClient(URI gateway, String apiKey) {
         this.gateway = gateway;
+        this.apiKey = apiKey;
     }
 
     /** {@code POST /api/datasets}: the images as one multipart upload; returns the dataset id. */
@@ -64,7 +67,7 @@ public final class GatewayClient {
             body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
         }
         body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpRequest request = HttpRequest.newBuilder(gateway.resolve("/api/datasets"))
+        HttpRequest request = request("/api/datasets")
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
                 .build();
@@ -125,7 +128,7 @@ public final class GatewayClient {
 
     /** The bytes of an image URL of a generation's status ({@code /api/images/...}). */
     public byte[] image(String url) {
-        HttpRequest request = HttpRequest.newBuilder(gateway.resolve(url)).build();
+        HttpRequest request = request(url).build();
         HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() / 100 != 2) {
             throw new ApiException("GET " + url, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
@@ -143,13 +146,18 @@ public final class GatewayClient {
         return json.createObjectNode();
     }
 
+    /** A request of {@code path} with the caller's key, as every /api call needs it. */
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(gateway.resolve(path)).header("Authorization", "Bearer " + apiKey);
+    }
+
     private HttpRequest get(String path) {
-        return HttpRequest.newBuilder(gateway.resolve(path)).header("Accept", "application/json").build();
+        return request(path).header("Accept", "application/json").build();
     }
 
     private HttpRequest post(String path, JsonNode body) {
         try {
-            return HttpRequest.newBuilder(gateway.resolve(path))
+            return request(path)
                     .header("Content-Type", "application/json")
                     .header("Accept", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
