@@ -5,6 +5,8 @@ import io.sdtune.embedded.kafka.LocalKafka;
 import io.sdtune.embedded.kafka.Topic;
 import io.sdtune.embedded.s3.LocalS3;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +18,7 @@ import java.util.Map;
 public final class EmbeddedPlatform implements AutoCloseable {
     public static final String BUCKET = "sdtune";
     private static final String ACCESS_KEY = "sdtune";
-    private static final String SECRET_KEY = "sdtune-local-secret";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     // Replaced when stopped and started again (an outage dealt by a test); the addresses stay the same.
     private volatile LocalKafka kafka;
@@ -31,13 +33,23 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
     /** Both on free ports over temporary directories. */
     public static EmbeddedPlatform start() {
-        return start(LocalS3.start(ACCESS_KEY, SECRET_KEY), LocalKafka.builder().topics(topics()), false);
+        return start(LocalS3.start(ACCESS_KEY, newSecretKey()), LocalKafka.builder().topics(topics()), false);
     }
 
     /** Both keeping their data under {@code directory} ({@code kafka/}, {@code s3/}), on free ports. */
     public static EmbeddedPlatform start(Path directory) {
-        return start(LocalS3.start(directory.resolve("s3"), 0, ACCESS_KEY, SECRET_KEY),
+        return start(LocalS3.start(directory.resolve("s3"), 0, ACCESS_KEY, newSecretKey()),
                 LocalKafka.builder().dataDirectory(directory.resolve("kafka")).topics(topics()), true);
+    }
+
+    /**
+     * A secret key of this start only: the S3 server listens on this machine, where any user could otherwise sign
+     * with a key written in this source. The services get it with the rest of {@link #config()}.
+     */
+    private static String newSecretKey() {
+        byte[] secret = new byte[24];
+        RANDOM.nextBytes(secret);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
     /** Every topic of the contracts, one partition each (one broker, one machine). */
