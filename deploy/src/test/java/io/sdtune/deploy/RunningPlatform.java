@@ -36,7 +36,7 @@ final class RunningPlatform implements BeforeAllCallback, AfterAllCallback {
         objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
                 config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
                 config.get("sdtune.store.bucket")));
-        gateway = new GatewayClient(platform.gateway(), platform.localApiKey().orElseThrow());
+        gateway = new GatewayClient(platform.gateway(), apiKey());
         topics = new TopicRecords(config);
     }
 
@@ -57,8 +57,14 @@ final class RunningPlatform implements BeforeAllCallback, AfterAllCallback {
         return platform;
     }
 
+    /** A client of the gateway calling as the tenant {@code local}. */
     GatewayClient gateway() {
         return gateway;
+    }
+
+    /** The API key of the tenant {@code local}, which the platform made at its start. */
+    String apiKey() {
+        return platform.localApiKey().orElseThrow();
     }
 
     TopicRecords topics() {
