@@ -26,6 +26,11 @@ public final class Topics {
     public static final String GENERATION_REQUESTS = "generation.requests";
     /** {@code GenerationResult}, key request id. */
     public static final String GENERATION_RESULTS = "generation.results";
+    /**
+     * {@code ApiKey}, key its key id; compacted: the latest record of each key stays, and a tombstone revokes it.
+     * Every gateway reads it from its beginning, so all accept the same keys.
+     */
+    public static final String API_KEYS = "api.keys";
 
     /** Appended to a topic's name to name its dead-letter topic, which holds {@code DeadLetter}s keyed as the original. */
     public static final String DEAD_LETTER_SUFFIX = ".dlq";
@@ -35,7 +40,7 @@ public final class Topics {
 
     /** The topics the services exchange messages on. */
     public static final List<String> MESSAGES = List.of(TRAINING_REQUESTS, TRAINING_CANCELLATIONS, TRAINING_EVENTS,
-            ADAPTERS, GENERATION_REQUESTS, GENERATION_RESULTS);
+            ADAPTERS, GENERATION_REQUESTS, GENERATION_RESULTS, API_KEYS);
 
     /** The dead-letter topic of {@code topic}; the request topics' are also constants above. */
     public static String deadLetterOf(String topic) {
@@ -47,8 +52,11 @@ public final class Topics {
         return Stream.concat(MESSAGES.stream(), MESSAGES.stream().map(Topics::deadLetterOf)).toList();
     }
 
-    /** Whether {@code topic} keeps the latest record of each key rather than every record: {@link #ADAPTERS}. */
+    /**
+     * Whether {@code topic} keeps the latest record of each key rather than every record: {@link #ADAPTERS} and
+     * {@link #API_KEYS}, which hold what exists rather than what happened.
+     */
     public static boolean isCompacted(String topic) {
-        return ADAPTERS.equals(topic);
+        return ADAPTERS.equals(topic) || API_KEYS.equals(topic);
     }
 }

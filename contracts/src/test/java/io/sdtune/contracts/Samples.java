@@ -2,6 +2,7 @@ package io.sdtune.contracts;
 
 import io.sdtune.contracts.adapter.AdapterAnnouncement;
 import io.sdtune.contracts.adapter.AdapterKind;
+import io.sdtune.contracts.auth.ApiKey;
 import io.sdtune.contracts.deadletter.DeadLetter;
 import io.sdtune.contracts.generation.AppliedAdapter;
 import io.sdtune.contracts.generation.GenerationRequest;
@@ -40,6 +41,11 @@ public final class Samples {
                 List.of(stored("adapters/lora-1/pytorch_lora_weights.safetensors")), List.of("<cat-toy>"));
     }
 
+    public static ApiKey apiKey() {
+        return new ApiKey("key-1", "tenant-a", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                "ci pipeline", false);
+    }
+
     /** One message of every type and variant. */
     public static List<Message> all() {
         return List.of(
@@ -62,6 +68,7 @@ public final class Samples {
                         new GenerationResult.Timings(12, 340, 2100, 45)),
                 new GenerationResult.Failed("req-1", "unknown adapter lora-9"),
                 DeadLetter.of(Topics.TRAINING_REQUESTS, 3, 1234L, "job-1", "{not json".getBytes(StandardCharsets.UTF_8),
-                        "not valid JSON at line 1, column 2"));
+                        "not valid JSON at line 1, column 2"),
+                apiKey());
     }
 }

@@ -15,9 +15,10 @@ class TopicsTest {
     }
 
     @Test
-    void everyTopicIsAMessageTopicOrItsDeadLetterTopicAndOnlyAdaptersIsCompacted() {
-        assertThat(Topics.all()).hasSize(12).doesNotHaveDuplicates()
-                .contains(Topics.TRAINING_EVENTS, Topics.deadLetterOf(Topics.TRAINING_EVENTS), Topics.GENERATION_REQUESTS_DLQ);
-        assertThat(Topics.all()).filteredOn(Topics::isCompacted).containsExactly(Topics.ADAPTERS);
+    void everyTopicIsAMessageTopicOrItsDeadLetterTopicAndOnlyAdaptersAndApiKeysAreCompacted() {
+        assertThat(Topics.all()).hasSize(14).doesNotHaveDuplicates()
+                .contains(Topics.TRAINING_EVENTS, Topics.deadLetterOf(Topics.TRAINING_EVENTS), Topics.GENERATION_REQUESTS_DLQ,
+                        Topics.API_KEYS);
+        assertThat(Topics.all()).filteredOn(Topics::isCompacted).containsExactly(Topics.ADAPTERS, Topics.API_KEYS);
     }
 }

@@ -62,6 +62,8 @@ public final class Limits {
     public static final Range TRIGGER_TOKENS = Range.closed(0, 16);
     /** Files of one adapter or checkpoint: a DreamBooth UNet folder has a handful, sharded ones a few dozen. */
     public static final Range FILES = Range.closed(1, 1000);
+    /** An API key's name says what it is for ("ci pipeline"), for the admins' list of keys. */
+    public static final int MAX_KEY_NAME_CHARS = 200;
     /** An empty object is a failed upload. */
     public static final Range OBJECT_SIZE_BYTES = Range.atLeast(1);
     /**
