@@ -39,6 +39,11 @@ public final class Records {
         return to(topic, message.key(), json(message), null);
     }
 
+    /** A tombstone for {@code topic}, a compacted one: a record of {@code key} without a value, which removes the key. */
+    public static Message<String> tombstone(String topic, String key) {
+        return to(topic, key, null, null);
+    }
+
     /** The record that could not be read, with {@code reason}, for its topic's dead-letter topic, keyed as it was. */
     public static Message<String> deadLetter(ConsumerRecord<String, String> refused, String reason) {
         byte[] value = refused.value() == null ? null : refused.value().getBytes(StandardCharsets.UTF_8);

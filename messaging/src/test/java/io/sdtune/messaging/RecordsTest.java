@@ -42,6 +42,15 @@ class RecordsTest {
     }
 
     @Test
+    void aTombstoneIsTheKeyWithoutAValue() {
+        Message<String> tombstone = Records.tombstone(Topics.API_KEYS, "key-1");
+
+        assertThat(metadata(tombstone).getTopic()).isEqualTo(Topics.API_KEYS);
+        assertThat(metadata(tombstone).getKey()).isEqualTo("key-1");
+        assertThat(tombstone.getPayload()).isNull();
+    }
+
+    @Test
     void aDeadLetterGoesToTheTopicsDeadLetterTopicKeyedAsTheRecordWithItAndTheReason() {
         ConsumerRecord<String, String> refused = new ConsumerRecord<>(Topics.TRAINING_REQUESTS, 2, 41L, "job-9", "{oops");
 
