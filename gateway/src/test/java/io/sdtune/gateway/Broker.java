@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -30,6 +31,16 @@ final class Broker {
 
     /** The record keyed {@code key} on {@code topic} (one partition), waiting for it to arrive. */
     static ConsumerRecord<String, String> await(String topic, String key) {
+        return await(topic, key, record -> true);
+    }
+
+    /** The tombstone of {@code key} on the compacted {@code topic}: a record of it without a value. */
+    static ConsumerRecord<String, String> awaitTombstone(String topic, String key) {
+        return await(topic, key, record -> record.value() == null);
+    }
+
+    private static ConsumerRecord<String, String> await(String topic, String key,
+            Predicate<ConsumerRecord<String, String>> which) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config(), new StringDeserializer(),
                 new StringDeserializer())) {
             consumer.assign(List.of(new TopicPartition(topic, 0)));
@@ -37,7 +48,7 @@ final class Broker {
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (key.equals(record.key())) {
+                    if (key.equals(record.key()) && which.test(record)) {
                         return record;
                     }
                 }

@@ -1,5 +1,9 @@
 package io.sdtune.gateway.api;
 
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.sdtune.gateway.auth.Refusals;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -8,7 +12,8 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
- * Every refusal as a problem body: ours, the framework's own (no route, wrong media type, body too large), and a
+ * Every refusal as a problem body: ours, the framework's own (no route, wrong media type, body too large), the
+ * security checks' (401, 403: application.properties has them made inside Quarkus REST, so they come here), and a
  * failure of the gateway itself (a broker or store it cannot reach), which is logged.
  */
 public final class ProblemMappers {
@@ -25,6 +30,25 @@ public final class ProblemMappers {
     public Response framework(WebApplicationException e) {
         Response.StatusType status = e.getResponse().getStatusInfo();
         return respond(Problem.of(status.getStatusCode(), status.getReasonPhrase(), e.getMessage(), List.of()));
+    }
+
+    /** No credential on a route that needs one. */
+    @ServerExceptionMapper
+    public Response unauthenticated(UnauthorizedException e) {
+        return refused(ProblemException.unauthorized("authentication required: send Authorization: Bearer <API key "
+                + "or access token>", "Bearer"));
+    }
+
+    /** A credential refused; RFC 6750's error code says the token is what is wrong. */
+    @ServerExceptionMapper
+    public Response refusedCredentials(AuthenticationFailedException e) {
+        return refused(ProblemException.unauthorized("invalid bearer token: " + Refusals.reasonOf(e),
+                "Bearer error=\"invalid_token\""));
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return refused(ProblemException.forbidden("the caller lacks the role this route needs"));
     }
 
     /**

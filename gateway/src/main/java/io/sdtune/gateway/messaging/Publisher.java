@@ -24,6 +24,11 @@ public class Publisher {
         emitter.sendMessageAndAwait(Records.to(topic, message));
     }
 
+    /** Removes {@code key} from the compacted {@code topic}; returns once the broker has the tombstone. */
+    public void tombstone(String topic, String key) {
+        emitter.sendMessageAndAwait(Records.tombstone(topic, key));
+    }
+
     /** The record that did not decode, with the reason, to its topic's dead-letter topic; not awaited. */
     public void deadLetter(ConsumerRecord<String, String> refused, String reason) {
         emitter.sendMessageAndForget(Records.deadLetter(refused, reason));
