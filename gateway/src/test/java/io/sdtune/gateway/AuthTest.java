@@ -191,6 +191,24 @@ class AuthTest {
     }
 
     @Test
+    void answersCarryTheSecurityHeadersNoCookieAndNoCorsPermission() {
+        for (Response response : List.of(RestAssured.given().get("/"), as(Callers.TENANT_A).get("/api/adapters"),
+                RestAssured.given().get("/api/adapters"))) {
+            response.then()
+                    .header("Content-Security-Policy", startsWith("default-src 'self'; img-src 'self' blob: data:;"))
+                    .header("X-Content-Type-Options", "nosniff")
+                    .header("Referrer-Policy", "no-referrer")
+                    .header("Set-Cookie", nullValue());
+        }
+        RestAssured.given().header("Origin", "https://evil.example").header("Access-Control-Request-Method", "GET")
+                .header("Access-Control-Request-Headers", "authorization")
+                .options("/api/adapters")
+                .then().header("Access-Control-Allow-Origin", nullValue()).header("Access-Control-Allow-Headers", nullValue());
+        as(Callers.TENANT_A).header("Origin", "https://evil.example").get("/api/adapters")
+                .then().statusCode(200).header("Access-Control-Allow-Origin", nullValue());
+    }
+
+    @Test
     void aFailureOfTheGatewayGivesAnErrorIdNotTheException() {
         Callers.given().get("/api/test/failure").then().statusCode(500)
                 .contentType("application/problem+json")
