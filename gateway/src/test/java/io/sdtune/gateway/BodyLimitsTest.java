@@ -1,6 +1,6 @@
 package io.sdtune.gateway;
 
-import static io.restassured.RestAssured.given;
+import static io.sdtune.gateway.Callers.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -78,6 +78,7 @@ class BodyLimitsTest {
     void aDeclaredTwoGigabyteBodyIsRefusedBeforeItIsSent() {
         long start = System.nanoTime();
         RawHttp.Answer answer = RawHttp.exchange("127.0.0.1", "POST /api/generations HTTP/1.1\r\n"
+                + "Authorization: " + Callers.bearer(Callers.TENANT_A) + "\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 2000000000", "{\"prompt\": ".getBytes());
         long millis = (System.nanoTime() - start) / 1_000_000;
 
@@ -122,6 +123,7 @@ class BodyLimitsTest {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + path))
                 .header("Content-Type", contentType)
+                .header("Authorization", Callers.bearer(Callers.TENANT_A))
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
                 .build();
         return client.send(request, HttpResponse.BodyHandlers.ofString());

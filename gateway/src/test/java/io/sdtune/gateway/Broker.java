@@ -29,22 +29,23 @@ final class Broker {
     private Broker() {
     }
 
-    /** The first record keyed {@code key} on {@code topic} (one partition), waiting for it to arrive. */
+    /** The record keyed {@code key} on {@code topic} (one partition), waiting for it to arrive. */
     static ConsumerRecord<String, String> await(String topic, String key) {
-        return await(topic, key, value -> true, "");
+        return await(topic, key, record -> true);
     }
 
-    /**
-     * The first record keyed {@code key} on {@code topic} whose value holds {@code text}, or, for a null
-     * {@code text}, that has no value (a tombstone).
-     */
-    static ConsumerRecord<String, String> await(String topic, String key, String text) {
-        return await(topic, key, value -> text == null ? value == null : value != null && value.contains(text),
-                text == null ? " without a value" : " holding " + text);
+    /** The tombstone of {@code key} on the compacted {@code topic}: a record of it without a value. */
+    static ConsumerRecord<String, String> awaitTombstone(String topic, String key) {
+        return await(topic, key, record -> record.value() == null);
     }
 
-    private static ConsumerRecord<String, String> await(String topic, String key, Predicate<String> value,
-            String which) {
+    /** The first record keyed {@code key} on {@code topic} whose value holds {@code text}. */
+    static ConsumerRecord<String, String> awaitHolding(String topic, String key, String text) {
+        return await(topic, key, record -> record.value() != null && record.value().contains(text));
+    }
+
+    private static ConsumerRecord<String, String> await(String topic, String key,
+            Predicate<ConsumerRecord<String, String>> which) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config(), new StringDeserializer(),
                 new StringDeserializer())) {
             consumer.assign(List.of(new TopicPartition(topic, 0)));
@@ -52,13 +53,13 @@ final class Broker {
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (key.equals(record.key()) && value.test(record.value())) {
+                    if (key.equals(record.key()) && which.test(record)) {
                         return record;
                     }
                 }
             }
         }
-        return fail("no record keyed " + key + which + " on " + topic + " within " + PATIENCE);
+        return fail("no record keyed " + key + " on " + topic + " within " + PATIENCE);
     }
 
     static void publish(String topic, Message message) {

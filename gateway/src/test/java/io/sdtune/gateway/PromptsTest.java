@@ -1,6 +1,6 @@
 package io.sdtune.gateway;
 
-import static io.restassured.RestAssured.given;
+import static io.sdtune.gateway.Callers.given;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
 

@@ -103,7 +103,7 @@ class TenantsTest {
                 + "\"adapters\": [{\"adapter_id\": \"" + adapterId + "\"}]}").post("/api/generations")
                 .then().statusCode(202).extract().path("request_id");
 
-        ConsumerRecord<String, String> record = Broker.await(Topics.GENERATION_REQUESTS, adapterId, theirs);
+        ConsumerRecord<String, String> record = Broker.awaitHolding(Topics.GENERATION_REQUESTS, adapterId, theirs);
         assertThat(JsonCodec.decode(record.value().getBytes(StandardCharsets.UTF_8), GenerationRequest.class).tenant())
                 .isEqualTo("tenant-b");
         ConsumerRecord<String, String> job = Broker.await(Topics.TRAINING_REQUESTS, jobId);
@@ -122,7 +122,7 @@ class TenantsTest {
         given().get("/api/images/" + requestId + "/0.png").then().statusCode(404);
         given().get("/api/generations").then().body("request_id", not(hasItem(requestId)));
         assertThat(objects.list(ImageShelf.folder("tenant-a", requestId))).isEmpty();
-        assertThat(Broker.await(Topics.GENERATION_RESULTS, requestId, null).value()).as("the deletion, for every gateway")
+        assertThat(Broker.awaitTombstone(Topics.GENERATION_RESULTS, requestId).value()).as("the deletion, for every gateway")
                 .isNull();
 
         given().delete("/api/datasets/" + datasetId).then().statusCode(204);

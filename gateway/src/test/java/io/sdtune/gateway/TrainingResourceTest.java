@@ -1,6 +1,6 @@
 package io.sdtune.gateway;
 
-import static io.restassured.RestAssured.given;
+import static io.sdtune.gateway.Callers.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
@@ -159,7 +159,8 @@ class TrainingResourceTest {
                 .body("resumed_from_step", equalTo(4));
 
         CompletableFuture<HttpResponse<Stream<String>>> stream = HttpClient.newHttpClient().sendAsync(
-                HttpRequest.newBuilder(URI.create(trainings + "/" + jobId + "/events")).build(),
+                HttpRequest.newBuilder(URI.create(trainings + "/" + jobId + "/events"))
+                        .header("Authorization", Callers.bearer(Callers.TENANT_A)).build(),
                 HttpResponse.BodyHandlers.ofLines());
         HttpResponse<Stream<String>> response = stream.get(10, TimeUnit.SECONDS);
         assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(

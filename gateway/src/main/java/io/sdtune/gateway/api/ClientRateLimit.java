@@ -4,6 +4,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
+import io.sdtune.gateway.auth.Caller;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import jakarta.annotation.PostConstruct;
@@ -13,9 +16,14 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
  * Every API request takes a token from its client's bucket ({@link RateLimits}); with none left it is refused
- * 429 with {@code Retry-After}, before routing or reading anything. The client is the remote address, which
- * Quarkus takes from {@code Forwarded} / {@code X-Forwarded-For} when {@code quarkus.http.proxy.*} trusts the
- * proxy in front.
+ * 429 with {@code Retry-After}, before routing or reading anything. The client is the caller (each API key, each
+ * JWT subject its own bucket, wherever it calls from), else the remote address, which Quarkus takes from
+ * {@code Forwarded} / {@code X-Forwarded-For} when {@code quarkus.http.proxy.*} trusts the proxy in front.
+ *
+ * <p>So it authenticates the request first (authentication is not proactive: application.properties), and a
+ * refused credential counts against its address - guessing keys is limited too. The 401 comes after, from the
+ * security check, which is given the same outcome (Quarkus keeps it for the request) rather than authenticating
+ * again.
  *
  * <p>Bucket4j's buckets rather than SmallRye Fault Tolerance's {@code @RateLimit}, which counts one method's
  * calls from everyone together. A bucket unused for a whole period is full again, so the cache forgets it then
@@ -24,6 +32,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 public class ClientRateLimit {
     @Inject
     RateLimits limits;
+    @Inject
+    CurrentIdentityAssociation identities;
 
     private LoadingCache<String, Bucket> buckets;
 
@@ -38,9 +48,15 @@ public class ClientRateLimit {
     }
 
     @ServerRequestFilter(preMatching = true)
-    public void take(HttpServerRequest request) {
-        SocketAddress address = request.remoteAddress();
-        String client = address == null ? "" : address.hostAddress();
+    public Uni<Void> take(HttpServerRequest request) {
+        return identities.getDeferredIdentity()
+                .map(identity -> identity.isAnonymous() ? address(request) : "caller " + Caller.principalOf(identity))
+                .onFailure().recoverWithItem(() -> address(request))
+                .invoke(this::consume)
+                .replaceWithVoid();
+    }
+
+    private void consume(String client) {
         ConsumptionProbe probe = buckets.get(client).tryConsumeAndReturnRemaining(1);
         if (!probe.isConsumed()) {
             long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L));
@@ -48,5 +64,10 @@ public class ClientRateLimit {
                     + limits.period().toSeconds() + " s from one client (" + client + "), retry after " + seconds
                     + " s", seconds);
         }
+    }
+
+    private static String address(HttpServerRequest request) {
+        SocketAddress address = request.remoteAddress();
+        return address == null ? "" : address.hostAddress();
     }
 }

@@ -29,6 +29,15 @@ public final class ProblemException extends RuntimeException {
         return new ProblemException(Status.NOT_FOUND, detail, List.of());
     }
 
+    /** 401, with the {@code WWW-Authenticate} challenge that says how to authenticate. */
+    public static ProblemException unauthorized(String detail, String challenge) {
+        return new ProblemException(Status.UNAUTHORIZED, detail, List.of(), Map.of("WWW-Authenticate", challenge));
+    }
+
+    public static ProblemException forbidden(String detail) {
+        return new ProblemException(Status.FORBIDDEN, detail, List.of());
+    }
+
     /** 413; the connection is to be closed, not drained of the rest of the body. */
     public static ProblemException tooLarge(String detail) {
         return new ProblemException(Status.REQUEST_ENTITY_TOO_LARGE, detail, List.of(), Map.of("Connection", "close"));
