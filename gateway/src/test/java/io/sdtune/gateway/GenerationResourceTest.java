@@ -39,7 +39,7 @@ class GenerationResourceTest {
 
     @Test
     void anAnnouncedAdapterIsListed() {
-        Broker.publish(Topics.ADAPTERS, new AdapterAnnouncement("cat-toy-lora", "tenant-a", AdapterKind.LORA,
+        Broker.publish(Topics.ADAPTERS, new AdapterAnnouncement("cat-toy-lora", "tenant-a", null, AdapterKind.LORA,
                 "stable-diffusion-v1-5", "job-1",
                 List.of(new StoredObject("adapters/cat-toy-lora/pytorch_lora_weights.safetensors", SHA256, 3_279_136L)),
                 List.of("<cat-toy>")));
