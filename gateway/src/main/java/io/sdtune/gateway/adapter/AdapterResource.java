@@ -2,8 +2,10 @@ package io.sdtune.gateway.adapter;
 
 import io.sdtune.gateway.auth.Caller;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -14,9 +16,11 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.util.List;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 /**
- * The caller's adapters: listed, their files listed and downloaded (as stored or converted). Only
+ * The caller's adapters: listed, their files listed and downloaded (as stored or converted), imported. Only
  * the tenant that owns an adapter sees it; for any other it does not exist (404, the same answer as an unknown id).
  */
 @Path("/api/adapters")
@@ -27,12 +31,26 @@ public class AdapterResource {
     @Inject
     AdapterFiles files;
     @Inject
+    AdapterImport imports;
+    @Inject
     Caller caller;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public List<Adapter> list() {
         return catalog.all(caller.tenant());
+    }
+
+    /** A LoRA or an embedding made elsewhere, as multipart/form-data; answered with the adapter as the list shows it. */
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response importAdapter(@RestForm("file") FileUpload file, @RestForm("kind") String kind,
+            @RestForm("name") String name, @RestForm("trigger_tokens") String triggerTokens,
+            @RestForm("base_model_id") String baseModelId) throws IOException {
+        Adapter imported = imports.importAdapter(caller.tenant(),
+                new AdapterImport.Form(file, kind, name, triggerTokens, baseModelId));
+        return Response.status(Response.Status.CREATED).entity(imported).build();
     }
 
     @GET
