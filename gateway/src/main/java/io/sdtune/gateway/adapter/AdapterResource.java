@@ -3,6 +3,7 @@ package io.sdtune.gateway.adapter;
 import io.sdtune.gateway.auth.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -20,7 +21,7 @@ import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 /**
- * The caller's adapters: listed, their files listed and downloaded (as stored or converted), imported. Only
+ * The caller's adapters: listed, their files listed and downloaded (as stored or converted), imported, deleted. Only
  * the tenant that owns an adapter sees it; for any other it does not exist (404, the same answer as an unknown id).
  */
 @Path("/api/adapters")
@@ -32,6 +33,8 @@ public class AdapterResource {
     AdapterFiles files;
     @Inject
     AdapterImport imports;
+    @Inject
+    AdapterDeletion deletion;
     @Inject
     Caller caller;
 
@@ -74,5 +77,13 @@ public class AdapterResource {
                 .header("Content-Disposition", "attachment; filename=\"" + download.fileName() + "\"");
         download.length().ifPresent(length -> response.header(HttpHeaders.CONTENT_LENGTH, length));
         return response.build();
+    }
+
+    /** The adapter's files are deleted and a tombstone published: it leaves every list and generator. */
+    @DELETE
+    @Path("/{id}")
+    public Response delete(@PathParam("id") String id) throws IOException {
+        deletion.delete(caller.tenant(), id);
+        return Response.noContent().build();
     }
 }

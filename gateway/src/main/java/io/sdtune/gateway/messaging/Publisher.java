@@ -3,6 +3,7 @@ package io.sdtune.gateway.messaging;
 import io.sdtune.contracts.Message;
 import io.sdtune.messaging.Records;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -22,6 +23,15 @@ public class Publisher {
     /** Returns once the broker has the record, so an accepted request is never lost. */
     public void publish(String topic, Message message) {
         emitter.sendMessageAndAwait(Records.to(topic, message));
+    }
+
+    /**
+     * A tombstone - a record of {@code key} with no value - to the compacted {@code topic}: what was published under
+     * the key is deleted. Returns once the broker has it.
+     */
+    public void tombstone(String topic, String key) {
+        emitter.sendMessageAndAwait(org.eclipse.microprofile.reactive.messaging.Message.<String>of(null).addMetadata(
+                OutgoingKafkaRecordMetadata.<String>builder().withTopic(topic).withKey(key).build()));
     }
 
     /** The record that did not decode, with the reason, to its topic's dead-letter topic; not awaited. */
