@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -30,6 +31,11 @@ final class Broker {
 
     /** The record keyed {@code key} on {@code topic} (one partition), waiting for it to arrive. */
     static ConsumerRecord<String, String> await(String topic, String key) {
+        return await(topic, key, record -> true);
+    }
+
+    /** The first record keyed {@code key} on {@code topic} that {@code wanted} takes, waiting for it to arrive. */
+    static ConsumerRecord<String, String> await(String topic, String key, Predicate<ConsumerRecord<String, String>> wanted) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config(), new StringDeserializer(),
                 new StringDeserializer())) {
             consumer.assign(List.of(new TopicPartition(topic, 0)));
@@ -37,7 +43,7 @@ final class Broker {
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (key.equals(record.key())) {
+                    if (key.equals(record.key()) && wanted.test(record)) {
                         return record;
                     }
                 }
