@@ -1,6 +1,5 @@
 package io.sdtune.gateway.adapter;
 
-import io.sdtune.contracts.adapter.AdapterKind;
 import io.sdtune.contracts.validation.Syntax;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.weights.LdmCheckpointWriter;
