@@ -12,6 +12,7 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.adapter.AdapterAnnouncement;
 import io.sdtune.contracts.adapter.AdapterKind;
@@ -56,7 +57,8 @@ class TenantsTest {
                 .then().statusCode(202).extract().path("job_id");
         adapterId = jobId;
         Broker.publish(Topics.ADAPTERS, new AdapterAnnouncement(adapterId, "tenant-a", null, AdapterKind.LORA,
-                "stable-diffusion-v1-5", jobId, List.of(), List.of("sks")));
+                "stable-diffusion-v1-5", jobId, List.of(new StoredObject("tenants/tenant-a/adapters/" + adapterId
+                        + "/pytorch_lora_weights.safetensors", "0".repeat(64), 1L)), List.of("sks")));
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Succeeded(jobId, adapterId));
         requestId = given().contentType(ContentType.JSON).body("{\"prompt\": \"a photo of sks toy\"}")
                 .post("/api/generations").then().statusCode(202).extract().path("request_id");

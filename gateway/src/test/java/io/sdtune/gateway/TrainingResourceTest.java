@@ -184,12 +184,13 @@ class TrainingResourceTest {
     @Test
     void checkpointsAndValidationRoundsKeepTheStateAndShowTheLatestImages() {
         String jobId = "job-validated-1";
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Queued(jobId, "tenant-a"));
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Progress(jobId, 100, 400, 0.1, 1e-4, 0.5, 150));
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Validation(jobId, 100, List.of(
                 new StoredObject("tenants/tenant-a/images/" + jobId + ".validation-100/0.png", "a".repeat(64), 10L),
                 new StoredObject("tenants/tenant-a/images/" + jobId + ".validation-100/1.png", "b".repeat(64), 10L))));
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Checkpoint(jobId, 100, List.of(
-                new StoredObject("checkpoints/" + jobId + ".checkpoint-100/training_state.safetensors", "c".repeat(64), 10L))));
+                new StoredObject("tenants/tenant-a/checkpoints/" + jobId + ".checkpoint-100/training_state.safetensors", "c".repeat(64), 10L))));
         Broker.eventually("the validation images in the status", () -> given().get("/api/trainings/" + jobId)
                 .then().extract().path("validation_images") != null);
 
@@ -203,6 +204,7 @@ class TrainingResourceTest {
     @Test
     void aFailureCarriesItsReason() {
         String jobId = "job-failed-1";
+        Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Queued(jobId, "tenant-a"));
         Broker.publish(Topics.TRAINING_EVENTS, new TrainingEvent.Failed(jobId, "CUDA out of memory at step 3"));
         Broker.eventually("the failure in the status", () -> "failed".equals(
                 given().get("/api/trainings/" + jobId).then().extract().path("state")));

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -24,6 +25,11 @@ public class AdapterCatalog {
     /** The adapters of {@code tenant}, newest first. */
     public List<Adapter> all(String tenant) {
         return adapters.values().stream().filter(a -> a.tenant().equals(tenant)).sorted(Comparator.comparing(Adapter::created).reversed()).toList();
+    }
+
+    /** The adapter of {@code tenant} with that id, as listed. */
+    public Optional<Adapter> find(String tenant, String adapterId) {
+        return Optional.ofNullable(adapters.get(adapterId)).filter(a -> a.tenant().equals(tenant));
     }
 
     @Incoming("adapters")

@@ -1,5 +1,7 @@
 package io.sdtune.gateway.api;
 
+import io.sdtune.gateway.adapter.AdapterLimits;
+import io.sdtune.gateway.adapter.AdapterResource;
 import io.sdtune.gateway.dataset.DatasetLimits;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
@@ -15,8 +17,9 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 /**
  * Each API route's own bound on its request body, below Quarkus' one bound for every route
  * ({@code quarkus.http.limits.max-body-size}, which has to let the largest upload through): a JSON body at most
- * {@code sdtune.gateway.max-json-bytes}, a dataset upload (the route that consumes multipart/form-data) at most
- * its images' worth ({@link DatasetLimits#maxUploadBytes()}). A body whose Content-Length is larger is refused
+ * {@code sdtune.gateway.max-json-bytes}, a dataset upload at most its images' worth
+ * ({@link DatasetLimits#maxUploadBytes()}), an adapter import at most its file's
+ * ({@link AdapterLimits#maxImportBodyBytes()}) - the two routes that consume multipart/form-data. A body whose Content-Length is larger is refused
  * before a byte of it is read; one of no declared length is counted as it streams and refused at the byte past
  * the bound. Either way 413, and the connection is closed after the answer rather than drained of the rest.
  */
@@ -25,16 +28,27 @@ public class BodyLimits {
     long maxJsonBytes;
     @Inject
     DatasetLimits datasets;
+    @Inject
+    AdapterLimits adapters;
 
     /** Runs before the body is read: Quarkus REST reads it after the request filters. */
     @ServerRequestFilter
     public void bound(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
-        boolean upload = consumes(resource, MediaType.MULTIPART_FORM_DATA);
-        long limit = upload ? datasets.maxUploadBytes() : maxJsonBytes;
-        String bound = "at most " + limit + " bytes for " + (upload
-                ? "a dataset upload (" + datasets.maxImages() + " images of " + datasets.maxImageBytes()
-                        + " bytes with their multipart headers: sdtune.gateway.datasets.max-images, max-image-bytes)"
-                : "a JSON body (sdtune.gateway.max-json-bytes)");
+        long limit;
+        String what;
+        if (!consumes(resource, MediaType.MULTIPART_FORM_DATA)) {
+            limit = maxJsonBytes;
+            what = "a JSON body (sdtune.gateway.max-json-bytes)";
+        } else if (resource.getResourceClass() == AdapterResource.class) {
+            limit = adapters.maxImportBodyBytes();
+            what = "an adapter import (a file of " + adapters.maxImportBytes()
+                    + " bytes with the form's other fields: sdtune.gateway.adapters.max-import-bytes)";
+        } else {
+            limit = datasets.maxUploadBytes();
+            what = "a dataset upload (" + datasets.maxImages() + " images of " + datasets.maxImageBytes()
+                    + " bytes with their multipart headers: sdtune.gateway.datasets.max-images, max-image-bytes)";
+        }
+        String bound = "at most " + limit + " bytes for " + what;
         String declared = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
         if (declared == null) {
             request.setEntityStream(new BoundedBody(request.getEntityStream(), limit,

@@ -67,7 +67,6 @@ public class Generations {
      * inference settings.
      */
     public GenerationRequest submit(String tenant, JsonNode body) {
-        quotas.checkGeneration(tenant);
         MessageForm form = MessageForm.of("generation request", body)
                 .own("request_id", MessageForm.newId())
                 .own("tenant", tenant)
@@ -77,6 +76,7 @@ public class Generations {
             form.orElse("width", baseModel.resolution()).orElse("height", baseModel.resolution());
         }
         GenerationRequest request = form.decode(GenerationRequest.class, problem -> false).withDefaults();
+        quotas.checkGeneration(tenant);
         requested(request, Instant.now());
         publisher.publish(Topics.GENERATION_REQUESTS, request);
         return request;

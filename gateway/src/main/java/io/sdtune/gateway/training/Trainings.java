@@ -43,7 +43,6 @@ public class Trainings {
      * model's, for it, else the seed's.
      */
     public TrainingRequest start(String tenant, JsonNode body) throws IOException {
-        quotas.checkTraining(tenant);
         MessageForm form = MessageForm.of(WHAT, body).own("job_id", MessageForm.newId()).own("tenant", tenant)
                 .orElse("base_model_id", baseModel.id());
         if (baseModel.id().equals(form.get("base_model_id").asText())) {
@@ -59,6 +58,7 @@ public class Trainings {
             throw ProblemException.notFound("dataset_id " + datasetId + " names no dataset: upload its images with "
                     + "POST /api/datasets first");
         }
+        quotas.checkTraining(tenant);
         TrainingRequest withDefaults = request.withDefaults();
         String jobId = withDefaults.jobId();
         jobs.submitted(tenant, jobId);

@@ -32,7 +32,7 @@ class EventReaderTest {
 
     @Test
     void decodesAnEvent() {
-        assertThat(reader.decode(record("job-1", "{\"schema_version\": 1, \"type\": \"started\", \"job_id\": \"job-1\"}",
+        assertThat(reader.decode(record("job-1", "{\"schema_version\": 3, \"type\": \"started\", \"job_id\": \"job-1\"}",
                 System.currentTimeMillis()), TrainingEvent.class)).contains(new TrainingEvent.Started("job-1"));
         assertThat(deadLettered).isEmpty();
     }
