@@ -6,6 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sdtune.deploy.demo.GatewayClient;
 import io.sdtune.deploy.demo.SampleImages;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +22,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code bin/sdtune} itself, as a user runs it - the script, the launcher JVM, its child services - with its
- * trainer's process killed by SIGKILL mid-job: the launcher restarts it, says so on its console, and the job
+ * {@code bin/sdtune} itself, as a user runs it - the script, the launcher JVM, its child services: it prints the key
+ * it made for the tenant local beside the web UI's address, keeps it in an owner-only file, listens on the loopback
+ * interface only and puts no setting on its services' command lines; with its trainer's process killed by SIGKILL
+ * mid-job: the launcher restarts it, says so on its console, and the job
  * still succeeds; SIGTERM to the launcher then stops everything it started.
  */
 class LauncherIT {
@@ -40,6 +47,11 @@ class LauncherIT {
                     .contains("API key (tenant local): " + key);
             assertThat(Files.getPosixFilePermissions(dataDir.resolve("api-keys")))
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+            assertThat(launcher.descendants().map(p -> p.info().commandLine().orElse("")).toList())
+                    .as("no setting, the store's secret key least of all, on a command line every user can read")
+                    .isNotEmpty().allSatisfy(line -> assertThat(line).doesNotContain("-Dsdtune").doesNotContain("secret"));
+            assertThat(otherAddresses()).as("the gateway answers on the loopback interface only")
+                    .allSatisfy(address -> assertThat(connects(address, port)).as(address.toString()).isFalse());
             GatewayClient gateway = new GatewayClient(URI.create("http://127.0.0.1:" + port), key);
             String jobId = gateway.startTraining(RunningPlatform.lora(gateway,
                     gateway.createDataset(SampleImages.catToy(3, 7)), 200, 10));
@@ -59,6 +71,21 @@ class LauncherIT {
             launcher.destroy(); // SIGTERM: the launcher's shutdown hook stops its services
             assertThat(launcher.waitFor(2, TimeUnit.MINUTES)).as("the launcher stopped").isTrue();
             assertThat(started).noneMatch(ProcessHandle::isAlive);
+        }
+    }
+
+    /** This machine's addresses other than the loopback ones. */
+    private static List<InetAddress> otherAddresses() throws SocketException {
+        return NetworkInterface.networkInterfaces().flatMap(NetworkInterface::inetAddresses)
+                .filter(address -> !address.isLoopbackAddress()).toList();
+    }
+
+    private static boolean connects(InetAddress address, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address, port), 2000);
+            return true;
+        } catch (IOException refused) {
+            return false;
         }
     }
 

@@ -15,8 +15,8 @@ import io.sdtune.deploy.demo.GatewayClient.ApiException;
 import io.sdtune.deploy.demo.GatewayClient.NamedImage;
 import io.sdtune.deploy.demo.SampleImages;
 import io.sdtune.deploy.demo.SeedExperiment;
-import io.sdtune.storage.Manifest;
 import io.sdtune.storage.ImageShelf;
+import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -107,6 +107,51 @@ class PlatformIT {
         assertThat(after).filteredOn(e -> e instanceof TrainingEvent.Succeeded)
                 .extracting(e -> ((TrainingEvent.Succeeded) e).adapterId())
                 .containsOnly(first.get("adapter_id").asText());
+    }
+
+    /**
+     * A LoRA downloaded in kohya's layout (what AUTOMATIC1111 and ComfyUI load) and imported again is the same
+     * adapter: with the same seed it draws the same picture. Deleted, it is gone from the store and the list, a
+     * tombstone on its topic, and a generation with it fails with the reason.
+     */
+    @Test
+    void aLoraDownloadedAndImportedDrawsTheSamePictureAndOnceDeletedNone() throws Exception {
+        String datasetId = PLATFORM.gateway().createDataset(SampleImages.catToy(2, 13));
+        JsonNode trained = PLATFORM.gateway().awaitTraining(PLATFORM.gateway().startTraining(lora(datasetId, 2)),
+                TIMEOUT, status -> { });
+        String original = trained.get("adapter_id").asText();
+        byte[] kohya = PLATFORM.gateway().adapterFile(original, "pytorch_lora_weights.safetensors", "kohya");
+
+        JsonNode imported = PLATFORM.gateway().importAdapter("LORA", "cat toy, from kohya",
+                new NamedImage("cat_toy.safetensors", kohya));
+        String copy = imported.get("id").asText();
+
+        assertThat(imported.get("name").asText()).isEqualTo("cat toy, from kohya");
+        assertThat(imported.has("job_id")).isFalse();
+        assertThat(drawWith(copy)).as("the same picture as the original's").isEqualTo(drawWith(original));
+
+        PLATFORM.gateway().delete("/api/adapters/" + copy);
+
+        assertThat(PLATFORM.objects().list(Shelf.ADAPTERS.at(LocalApiKeys.TENANT, copy).prefix())).isEmpty();
+        assertThat(PLATFORM.topics().await(Topics.ADAPTERS, r -> copy.equals(r.key()) && r.value() == null, TIMEOUT))
+                .as("the tombstone").isNotNull();
+        assertThat(PLATFORM.gateway().adapters()).extracting(a -> a.get("id").asText()).doesNotContain(copy);
+        JsonNode refused = PLATFORM.gateway().awaitGeneration(PLATFORM.gateway().generate(generation(copy)), TIMEOUT);
+        assertThat(refused.get("state").asText()).isEqualTo("failed");
+        assertThat(refused.get("reason").asText()).isEqualTo("unknown adapter " + copy);
+    }
+
+    private static byte[] drawWith(String adapterId) {
+        JsonNode status = PLATFORM.gateway().awaitGeneration(PLATFORM.gateway().generate(generation(adapterId)), TIMEOUT);
+        assertThat(status.get("state").asText()).as(status.toString()).isEqualTo("succeeded");
+        return PLATFORM.gateway().image(status.get("images").get(0).asText());
+    }
+
+    private static ObjectNode generation(String adapterId) {
+        ObjectNode request = PLATFORM.gateway().object().put("prompt", "a photo of <cat-toy>").put("seed", 7)
+                .put("num_inference_steps", 3);
+        request.putArray("adapters").addObject().put("adapter_id", adapterId);
+        return request;
     }
 
     @Test

@@ -57,21 +57,34 @@ public final class GatewayClient {
 
     /** {@code POST /api/datasets}: the images as one multipart upload; returns the dataset id. */
     public String createDataset(List<NamedImage> images) {
-        String boundary = "sdtune-" + UUID.randomUUID();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (NamedImage image : images) {
-            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"images\"; filename=\""
-                    + image.fileName() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            body.writeBytes(image.bytes());
-            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        Multipart body = new Multipart();
+        images.forEach(image -> body.file("images", image.fileName(), image.bytes()));
+        return send(body.post(request("/api/datasets"))).get("dataset_id").asText();
+    }
+
+    /** {@code GET /api/adapters/{id}/files/{name}}: the file as the method wrote it (or {@code ?format=...}). */
+    public byte[] adapterFile(String adapterId, String name, String format) {
+        String query = format == null ? "" : "?format=" + format;
+        return bytes(request("/api/adapters/" + adapterId + "/files/" + name + query).build());
+    }
+
+    /**
+     * {@code POST /api/adapters}: imports a LoRA or an embedding ({@code kind}) as an adapter of the caller's
+     * tenant; returns the adapter as the list shows it.
+     */
+    public JsonNode importAdapter(String kind, String name, NamedImage file) {
+        Multipart body = new Multipart().field("kind", kind).field("name", name)
+                .file("file", file.fileName(), file.bytes());
+        return send(body.post(request("/api/adapters")));
+    }
+
+    /** {@code DELETE} of an API path ({@code /api/adapters/{id}}, ...). */
+    public void delete(String path) {
+        HttpRequest request = request(path).DELETE().build();
+        HttpResponse<String> response = exchange(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new ApiException("DELETE " + path, response.statusCode(), response.body());
         }
-        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpRequest request = request("/api/datasets")
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
-                .build();
-        return send(request).get("dataset_id").asText();
     }
 
     /** {@code POST /api/trainings}; returns the job id. */
@@ -128,12 +141,7 @@ public final class GatewayClient {
 
     /** The bytes of an image URL of a generation's status ({@code /api/images/...}). */
     public byte[] image(String url) {
-        HttpRequest request = request(url).build();
-        HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() / 100 != 2) {
-            throw new ApiException("GET " + url, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
-        }
-        return response.body();
+        return bytes(request(url).build());
     }
 
     /** An address the API answered with ({@code /api/images/...}) as a whole URL. */
@@ -164,6 +172,45 @@ public final class GatewayClient {
                     .build();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private byte[] bytes(HttpRequest request) {
+        HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() / 100 != 2) {
+            throw new ApiException(request.method() + " " + request.uri().getPath(), response.statusCode(),
+                    new String(response.body(), StandardCharsets.UTF_8));
+        }
+        return response.body();
+    }
+
+    /** A {@code multipart/form-data} body: fields and files, in order. */
+    private static final class Multipart {
+        private final String boundary = "sdtune-" + UUID.randomUUID();
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+
+        Multipart field(String name, String value) {
+            part("name=\"" + name + "\"", "text/plain; charset=UTF-8", value.getBytes(StandardCharsets.UTF_8));
+            return this;
+        }
+
+        Multipart file(String name, String fileName, byte[] bytes) {
+            part("name=\"" + name + "\"; filename=\"" + fileName + "\"", "application/octet-stream", bytes);
+            return this;
+        }
+
+        HttpRequest post(HttpRequest.Builder request) {
+            body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+            return request.header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                    .build();
+        }
+
+        private void part(String disposition, String contentType, byte[] bytes) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; " + disposition
+                    + "\r\nContent-Type: " + contentType + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(bytes);
+            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
         }
     }
 
