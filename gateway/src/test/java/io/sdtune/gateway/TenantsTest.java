@@ -33,8 +33,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tenant A's dataset, job, adapter and generation, and tenant B, who can neither see nor use any of them: every
- * answer is the one for an id that never existed (404), so ids cannot be probed.
+ * Tenant A's dataset, job, adapter and generation, and tenant B, who can neither see nor use any of them - with
+ * its API key or a JWT of its tenant: every answer is the one for an id that never existed (404), so ids cannot be
+ * probed.
  */
 @QuarkusTest
 @WithTestResource(value = Platform.class, scope = TestResourceScope.MATCHING_RESOURCES)
@@ -82,6 +83,20 @@ class TenantsTest {
 
         given().get("/api/trainings/" + jobId).then().statusCode(200);
         given().get("/api/images/" + requestId + "/0.png").then().statusCode(200);
+    }
+
+    /** A JWT's tenant claim draws the same line as an API key's tenant. */
+    @Test
+    void aJwtOfAnotherTenantSeesNothingAndOneOfTheOwnerSeesItAll() {
+        String theirs = TestIssuer.sign(TestIssuer.claims("bob").claim("tenant", "tenant-b"));
+        String owners = TestIssuer.sign(TestIssuer.claims("alice").claim("tenant", "tenant-a"));
+
+        as(theirs).get("/api/trainings/" + jobId).then().statusCode(404);
+        as(theirs).get("/api/images/" + requestId + "/0.png").then().statusCode(404);
+        as(theirs).get("/api/adapters").then().statusCode(200).body("id", not(hasItem(adapterId)));
+        as(owners).get("/api/trainings/" + jobId).then().statusCode(200);
+        as(owners).get("/api/images/" + requestId + "/0.png").then().statusCode(200);
+        as(owners).get("/api/adapters").then().statusCode(200).body("id", hasItem(adapterId));
     }
 
     @Test

@@ -13,8 +13,11 @@ import java.util.Optional;
 @ConfigMapping(prefix = "sdtune.gateway.quotas")
 public interface QuotaSettings {
 
-    /** Training jobs submitted and not yet succeeded, failed or cancelled. */
-    @WithDefault("2")
+    /**
+     * Training jobs submitted and not yet succeeded, failed or cancelled: waiting ones take no accelerator, and the
+     * seed's comparison trains its three methods at once.
+     */
+    @WithDefault("4")
     int maxConcurrentTrainings();
 
     /** Generations submitted and not yet answered. */
