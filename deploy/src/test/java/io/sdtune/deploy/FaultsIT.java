@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.generation.GenerationResult;
 import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.deploy.demo.GatewayClient;
 import io.sdtune.deploy.demo.SampleImages;
 import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
@@ -27,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,9 +44,12 @@ class FaultsIT {
     /** The generator's sdtune.generator.admission-limit, as packaged. */
     private static final int ADMISSION_LIMIT = 8;
     private static final int FLOOD = 20 * ADMISSION_LIMIT;
+    /** Tenants enough that none is past its quota of 20 waiting generations (the gateway's default). */
+    private static final List<String> FLOODING_TENANTS = IntStream.rangeClosed(1, FLOOD / 20)
+            .mapToObj(n -> "flood-" + n).toList();
 
     @RegisterExtension
-    static final RunningPlatform PLATFORM = new RunningPlatform("faults-");
+    static final RunningPlatform PLATFORM = new RunningPlatform("faults-", FLOODING_TENANTS);
 
     @Test
     void aJobOutlivesItsTrainerKilledAfterTheFirstCheckpoint() throws Exception {
@@ -85,8 +90,9 @@ class FaultsIT {
     }
 
     /**
-     * A flood of generation requests, 20 times the generator's admission limit (8): it holds at most that many at
-     * a time - the rest wait in Kafka - answers every one, and its resident memory stays where drawing one put it.
+     * A flood of generation requests, 20 times the generator's admission limit (8), from 8 tenants at their quota
+     * of 20 waiting generations each: the generator holds at most 8 at a time - the rest wait in Kafka - answers
+     * every one, and its resident memory stays where drawing one put it.
      */
     @Test
     void aFloodOfGenerationRequestsWaitsInKafkaAndIsAllAnswered() throws Exception {
@@ -101,8 +107,9 @@ class FaultsIT {
 
         Instant start = Instant.now();
         Set<String> requestIds = new HashSet<>();
+        List<GatewayClient> tenants = FLOODING_TENANTS.stream().map(PLATFORM::gatewayOf).toList();
         for (int i = 0; i < FLOOD; i++) {
-            requestIds.add(PLATFORM.gateway().generate(generation(i)));
+            requestIds.add(tenants.get(i % tenants.size()).generate(generation(i)));
         }
         List<GenerationResult> results;
         try {

@@ -1,11 +1,15 @@
 package io.sdtune.deploy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sdtune.contracts.auth.ApiKeyFormat;
 import io.sdtune.deploy.demo.GatewayClient;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.StoreConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -18,20 +22,33 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class RunningPlatform implements BeforeAllCallback, AfterAllCallback {
     private final String dataDirPrefix;
+    private final List<String> tenants;
     private Platform platform;
     private GatewayClient gateway;
     private TopicRecords topics;
     private ObjectStore objects;
 
+    /** The platform of the embedded default: one tenant, {@code local}, with the key it makes at its start. */
     RunningPlatform(String dataDirPrefix) {
+        this(dataDirPrefix, List.of());
+    }
+
+    /** With a key for each of {@code tenants} beside {@code local}'s, in the keys file the platform finds. */
+    RunningPlatform(String dataDirPrefix, List<String> tenants) {
         this.dataDirPrefix = dataDirPrefix;
+        this.tenants = tenants;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         Path home = Path.of(System.getProperty("sdtune.home", "..")).toAbsolutePath();
-        platform = Platform.start(new Platform.Options(home, TestDirectories.create(dataDirPrefix), Platform.freePort(),
-                "cpu", BaseModel.TINY), System.out::println);
+        Path dataDir = TestDirectories.create(dataDirPrefix);
+        Path keys = LocalApiKeys.ensure(dataDir);
+        for (String tenant : tenants) {
+            Files.writeString(keys, tenant + " " + ApiKeyFormat.newKey() + "\n", StandardOpenOption.APPEND);
+        }
+        platform = Platform.start(new Platform.Options(home, dataDir, Platform.freePort(), "cpu", BaseModel.TINY),
+                System.out::println);
         Map<String, String> config = platform.infrastructure().config();
         objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
                 config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
@@ -65,6 +82,11 @@ final class RunningPlatform implements BeforeAllCallback, AfterAllCallback {
     /** The API key of the tenant {@code local}, which the platform made at its start. */
     String apiKey() {
         return platform.localApiKey().orElseThrow();
+    }
+
+    /** A client calling as {@code tenant}, one of those given at construction. */
+    GatewayClient gatewayOf(String tenant) {
+        return new GatewayClient(platform.gateway(), LocalApiKeys.keyOf(platform.apiKeys(), tenant).orElseThrow());
     }
 
     TopicRecords topics() {
