@@ -26,6 +26,7 @@ import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.StoredFile;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -142,10 +143,25 @@ class TenantsTest {
         assertThat(Broker.awaitTombstone(Topics.GENERATION_RESULTS, requestId).value()).as("the deletion, for every gateway")
                 .isNull();
 
+        // a generator that was still drawing it answers late: nothing comes back
+        StoredFile late = objects.put(ImageShelf.key("tenant-a", requestId, 0), Images.noise("png", 64, 3));
+        Broker.publish(Topics.GENERATION_RESULTS, new GenerationResult.Succeeded(requestId, List.of(late.asStoredObject()),
+                new GenerationResult.Timings(1, 0, 10, 1)));
+        Broker.eventually("the late image removed", () -> list(ImageShelf.folder("tenant-a", requestId)).isEmpty());
+        given().get("/api/generations/" + requestId).then().statusCode(404);
+
         given().delete("/api/datasets/" + datasetId).then().statusCode(204);
         given().delete("/api/datasets/" + datasetId).then().statusCode(404);
         assertThat(objects.list("tenants/tenant-a/datasets/" + datasetId + "/")).isEmpty();
         given().contentType(ContentType.JSON).body("{\"method\": \"LORA\", \"dataset_id\": \"" + datasetId
                 + "\", \"instance_prompt\": \"a photo of sks toy\"}").post("/api/trainings").then().statusCode(404);
+    }
+
+    private List<String> list(String prefix) {
+        try {
+            return objects.list(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

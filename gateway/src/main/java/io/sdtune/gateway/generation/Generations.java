@@ -20,8 +20,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -53,9 +56,20 @@ public class Generations {
     Quotas quotas;
 
     private Retained<GenerationStatus> statuses;
+    /**
+     * The generations deleted, with their tenants where known here: their request or a late result, read after the
+     * deletion (the topics replay apart), brings nothing back. Bounded as the statuses are.
+     */
+    private Map<String, Optional<String>> deleted;
 
     @PostConstruct
     void bound() {
+        deleted = Collections.synchronizedMap(new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Optional<String>> eldest) {
+                return size() > limits.maxGenerations();
+            }
+        });
         statuses = new Retained<>(limits.maxGenerations(), limits.maxAge(), GenerationStatus::updated,
                 status -> !status.state().equals(GenerationStatus.PENDING));
     }
@@ -104,6 +118,9 @@ public class Generations {
 
     /** Pending since {@code at} unless its result came first, with its prompt and owner. */
     private void requested(GenerationRequest request, Instant at) {
+        if (deleted.containsKey(request.requestId())) {
+            return;
+        }
         statuses.update(request.requestId(), status ->
                 (status != null ? status : GenerationStatus.pending(request.requestId(), at)).of(request));
     }
@@ -118,21 +135,46 @@ public class Generations {
         if (status(tenant, requestId).isEmpty()) {
             return false;
         }
+        forget(requestId, tenant);
         images.delete(tenant, requestId);
         quotas.stored(tenant);
         publisher.tombstone(Topics.GENERATION_RESULTS, requestId);
-        statuses.remove(requestId);
         return true;
     }
 
     @Incoming("generation-results")
     void onResult(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
-            statuses.remove(record.key());
+            forget(record.key(), statuses.get(record.key()).map(GenerationStatus::tenant).orElse(null));
             return;
         }
-        reader.decode(record, GenerationResult.class).ifPresent(result -> statuses.update(result.requestId(),
-                status -> GenerationStatus.of(result, Instant.ofEpochMilli(record.timestamp())).after(status)));
+        reader.decode(record, GenerationResult.class).ifPresent(result -> {
+            if (deleted.containsKey(result.requestId())) {
+                dropLateImages(result.requestId());
+                return;
+            }
+            statuses.update(result.requestId(),
+                    status -> GenerationStatus.of(result, Instant.ofEpochMilli(record.timestamp())).after(status));
+        });
+    }
+
+    /** Its tenant, when known, is kept: the gateway that deleted it reads its own deletion back without one. */
+    private void forget(String requestId, String tenant) {
+        deleted.merge(requestId, Optional.ofNullable(tenant), (known, now) -> now.isPresent() ? now : known);
+        statuses.remove(requestId);
+    }
+
+    /** A generation deleted while it was drawn: what its generator stored after the deletion goes too. */
+    private void dropLateImages(String requestId) {
+        Optional<String> tenant = deleted.get(requestId);
+        if (tenant == null || tenant.isEmpty()) {
+            return;
+        }
+        try {
+            images.delete(tenant.get(), requestId);
+        } catch (IOException e) {
+            LOG.warnf(e, "the images of deleted generation %s could not be removed: left to the sweep", requestId);
+        }
     }
 
     /**
