@@ -53,7 +53,9 @@ final class CrdSchemas {
     /** Each way {@code document} breaks its CRD's schema. */
     List<String> problems(ObjectNode document) {
         List<Error> errors = byKind.get(key(document)).validate(document);
-        return errors.stream().map(e -> RenderedOverlay.describe(document) + ": " + e.getMessage()).toList();
+        return errors.stream()
+                .map(e -> RenderedOverlay.describe(document) + " at " + e.getInstanceLocation() + ": " + e.getMessage())
+                .toList();
     }
 
     private static String key(ObjectNode document) {

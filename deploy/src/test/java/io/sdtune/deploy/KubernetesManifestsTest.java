@@ -105,6 +105,11 @@ class KubernetesManifestsTest {
         ObjectNode topic = (ObjectNode) dev.get("KafkaTopic", "adapters").path("spec");
         topic.set("partition", topic.remove("partitions"));
         assertThat(checker.typeProblems(dev)).singleElement().asString().contains("KafkaTopic adapters", "partition");
+        // Deeper: a listener's field, and a node pool's count as a string.
+        ((ObjectNode) dev.get("Kafka", "sdtune").path("spec").path("kafka").path("listeners").path(0)).put("tsl", true);
+        ((ObjectNode) dev.get("KafkaNodePool", "dual-role").path("spec")).put("replicas", "1");
+        assertThat(checker.typeProblems(dev)).hasSize(3).anySatisfy(p -> assertThat(p).contains("Kafka sdtune", "tsl"))
+                .anySatisfy(p -> assertThat(p).contains("KafkaNodePool dual-role", "replicas"));
 
         RenderedOverlay production = copyOf("production");
         ((ObjectNode) production.get("ScaledObject", "trainer").path("spec")).put("maxReplicaCount", "8");
