@@ -24,7 +24,7 @@ public final class Launcher {
         Flags flags = new Flags("bin/sdtune")
                 .option("port", "8080", "the gateway's HTTP port: web UI and REST API")
                 .option("host", Platform.LOCALHOST, "the address the gateway listens on: " + Platform.LOCALHOST
-                        + " serves this machine only, 0.0.0.0 every interface (each caller then needs an API key)")
+                        + " serves this machine only, 0.0.0.0 every interface (other machines may then call it, with a key)")
                 .option("api-keys", "", "a file of TENANT KEY lines, a tenant's API key per line (default: "
                         + "<data_dir>/api-keys, made at the first start with one key of the tenant local)")
                 .option("data_dir", Path.of(System.getProperty("user.home"), ".sdtune").toString(),
