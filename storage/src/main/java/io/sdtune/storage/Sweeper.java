@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Predicate;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -60,15 +60,16 @@ public final class Sweeper {
     }
 
     /**
-     * Deletes the images of the sets {@code sets} selects (by set id: a generation request's, or a training job's
-     * validation round, {@link ImageShelf#validationSet}) that were written more than {@code maxAge} ago.
+     * Deletes the images older than their set's {@code maxAge} (by set id: a generation request's, or a training
+     * job's validation round, {@link ImageShelf#validationSet}); a set without one is kept. One listing serves
+     * every set.
      */
-    public Swept images(Duration maxAge, Predicate<String> sets) throws IOException {
-        Instant before = clock.instant().minus(maxAge);
+    public Swept images(Function<String, Optional<Duration>> maxAge) throws IOException {
+        Instant now = clock.instant();
         Swept swept = Swept.NOTHING;
         for (ObjectStore.Listed object : artifacts.objects().listed(ObjectKeys.TENANTS)) {
-            Optional<String> set = imageSet(object.key());
-            if (set.isPresent() && sets.test(set.get()) && object.lastModified().isBefore(before)) {
+            Optional<Duration> age = imageSet(object.key()).flatMap(maxAge);
+            if (age.isPresent() && object.lastModified().isBefore(now.minus(age.get()))) {
                 artifacts.objects().delete(object.key());
                 swept = swept.plus(object);
             }

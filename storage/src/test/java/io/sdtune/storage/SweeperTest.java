@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -49,8 +50,8 @@ class SweeperTest {
         images.put("t1", "req-1", 0, bytes("drawn"));
         images.put("t1", ImageShelf.validationSet("job-1", 100), 0, bytes("validation"));
 
-        assertThat(later.images(Duration.ofDays(3), set -> true).objects()).isZero();
-        Sweeper.Swept validations = later.images(Duration.ofDays(1), ImageShelf::isValidationSet);
+        assertThat(later.images(set -> Optional.of(Duration.ofDays(3))).objects()).isZero();
+        Sweeper.Swept validations = later.images(set -> ImageShelf.isValidationSet(set) ? Optional.of(Duration.ofDays(1)) : Optional.empty());
 
         assertThat(validations.objects()).isEqualTo(1);
         assertThat(S3.store().list("tenants/")).containsExactly("tenants/t1/images/req-1/0.png");

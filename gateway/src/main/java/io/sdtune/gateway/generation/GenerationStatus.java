@@ -34,7 +34,7 @@ public record GenerationStatus(String requestId, String state, String prompt, Li
     }
 
     /** With what its request says: the prompt and the tenant that owns it. */
-    GenerationStatus of(GenerationRequest request) {
+    GenerationStatus withRequest(GenerationRequest request) {
         return new GenerationStatus(requestId, state, request.prompt(), images, timings, reason, updated, request.tenant());
     }
 

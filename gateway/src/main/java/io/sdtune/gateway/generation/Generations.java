@@ -122,7 +122,7 @@ public class Generations {
             return;
         }
         statuses.update(request.requestId(), status ->
-                (status != null ? status : GenerationStatus.pending(request.requestId(), at)).of(request));
+                (status != null ? status : GenerationStatus.pending(request.requestId(), at)).withRequest(request));
     }
 
     /**

@@ -24,7 +24,10 @@ public class Publisher {
         emitter.sendMessageAndAwait(Records.to(topic, message));
     }
 
-    /** Removes {@code key} from the compacted {@code topic}; returns once the broker has the tombstone. */
+    /**
+     * A record of {@code key} without a value: on a compacted topic it removes the key; on {@code generation.results}
+     * it is a generation's deletion (Generations). Returns once the broker has it.
+     */
     public void tombstone(String topic, String key) {
         emitter.sendMessageAndAwait(Records.tombstone(topic, key));
     }

@@ -10,7 +10,6 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
@@ -21,7 +20,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class StoreSweeper {
     private static final Logger LOG = Logger.getLogger(StoreSweeper.class);
-    private static final Predicate<String> VALIDATION = ImageShelf::isValidationSet;
 
     @Inject
     ArtifactStore artifacts;
@@ -40,11 +38,9 @@ public class StoreSweeper {
     public void sweep() {
         try {
             report("orphaned files", sweeper.orphans(settings.orphanGrace()));
-            if (settings.generationImages().isPresent()) {
-                report("generated images", sweeper.images(settings.generationImages().get(), VALIDATION.negate()));
-            }
-            if (settings.validationImages().isPresent()) {
-                report("validation images", sweeper.images(settings.validationImages().get(), VALIDATION));
+            if (settings.generationImages().isPresent() || settings.validationImages().isPresent()) {
+                report("images past their retention", sweeper.images(set -> ImageShelf.isValidationSet(set)
+                        ? settings.validationImages() : settings.generationImages()));
             }
         } catch (IOException | RuntimeException e) {
             LOG.warnf(e, "the store's sweep failed, the next one tries again in %s", humane(settings.interval()));
