@@ -3,14 +3,13 @@ package io.sdtune.deploy;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.TinyModel;
-import io.sdtune.storage.ArtifactFile;
 import io.sdtune.storage.ArtifactStore;
+import io.sdtune.storage.ModelShelf;
 import io.sdtune.storage.Shelf;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -43,19 +42,20 @@ public record BaseModel(String id, int resolution, Path folder) {
 
     /** Writes it into the store unless one of its id is published already (a restart keeps the first). */
     void publishIfAbsent(ArtifactStore artifacts, Consumer<String> progress) throws IOException {
+        ModelShelf models = new ModelShelf(artifacts);
         if (artifacts.manifest(Shelf.MODELS.at(id)).isPresent()) {
             return;
         }
         if (folder != null) {
             progress.accept("Copying the base model " + folder + " into the store as models/" + id + "/");
-            artifacts.publish(Shelf.MODELS.at(id), "BASE_MODEL", ArtifactFile.allIn(folder), Map.of());
+            models.publishIfAbsent(id, folder);
             return;
         }
         progress.accept("Writing the tiny base model " + id + " into the store");
         Path dir = Files.createTempDirectory(id);
         try {
             TinyModel.write(dir, false, DType.FLOAT32, TINY_SEED, component -> { });
-            artifacts.publish(Shelf.MODELS.at(id), "BASE_MODEL", ArtifactFile.allIn(dir), Map.of());
+            models.publishIfAbsent(id, dir);
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {

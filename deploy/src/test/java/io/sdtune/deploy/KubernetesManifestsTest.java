@@ -185,6 +185,19 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void theBaseModelJobRunsACommandOfStorageWithItsSettingsOnly() {
+        RenderedOverlay broken = copyOf("production");
+        ObjectNode publish = (ObjectNode) broken.get("Job", "base-model").path("spec").path("template").path("spec")
+                .path("containers").path(0);
+        ArrayNode command = (ArrayNode) publish.path("command");
+        command.set(command.size() - 1, command.textNode("io.sdtune.storage.cli.PublishModels"));
+        ((ArrayNode) publish.path("env")).addObject().put("name", "SDTUNE_GENERATOR_BASE_MODEL").put("value", "sd");
+        assertThat(checker.ruleProblems(broken)).containsExactlyInAnyOrder(
+                "Job base-model: runs io.sdtune.storage.cli.PublishModels, which is no class of storage",
+                "Job base-model: sets SDTUNE_GENERATOR_BASE_MODEL, which names no setting of storage and no argument");
+    }
+
+    @Test
     void settingsMapToEnvironmentNamesAsMicroProfileSays() {
         assertThat(ServiceSettings.environmentName("sdtune.store.secret-key")).isEqualTo("SDTUNE_STORE_SECRET_KEY");
         ServiceSettings gateway = ServiceSettings.of(home, "gateway");

@@ -3,9 +3,9 @@ package io.sdtune.deploy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Everything KubernetesManifestsTest asks of a rendered overlay: each document valid for its type (the API's, or its
@@ -17,9 +17,10 @@ final class ManifestChecker {
     private final ManifestRules rules;
 
     ManifestChecker(Path home, String version) {
-        Map<String, ServiceSettings> settings = ManifestRules.SERVICES.entrySet().stream()
-                .collect(Collectors.toMap(Map.Entry::getKey, e -> ServiceSettings.of(home, e.getValue())));
-        this.rules = new ManifestRules(version, settings);
+        Map<String, ServiceSettings> settings = new HashMap<>();
+        ManifestRules.SERVICES.forEach((deployment, module) -> settings.put(deployment, ServiceSettings.of(home, module)));
+        ManifestRules.COMMANDS.forEach((job, module) -> settings.put(job, ServiceSettings.ofCommand(home, module)));
+        this.rules = new ManifestRules(home, version, settings);
     }
 
     /** Each document against its type's schema: the fabric8 model of a built-in kind, else its CRD. */

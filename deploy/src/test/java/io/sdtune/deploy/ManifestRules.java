@@ -3,6 +3,8 @@ package io.sdtune.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sdtune.contracts.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,17 +21,22 @@ final class ManifestRules {
     /** Each service's Deployment and the module that is its image and its settings. */
     static final Map<String, String> SERVICES = Map.of("gateway", "gateway", "trainer", "trainer-service",
             "generator", "generator-service");
+    /** Each Job and the module whose command it runs, from a project image. */
+    static final Map<String, String> COMMANDS = Map.of("base-model", "storage");
     static final Set<String> GPU_SERVICES = Set.of("trainer", "generator");
     static final String GPU = "nvidia.com/gpu";
     static final Map<String, String> PROBES = Map.of("startupProbe", "/q/health/started",
             "livenessProbe", "/q/health/live", "readinessProbe", "/q/health/ready");
 
     private final String version;
+    private final Path home;
     private final Map<String, ServiceSettings> settings;
 
-    ManifestRules(String version, Map<String, ServiceSettings> settingsByDeployment) {
+    /** {@code settingsByWorkload}: each service's Deployment and each command's Job, and what it reads. */
+    ManifestRules(Path home, String version, Map<String, ServiceSettings> settingsByWorkload) {
+        this.home = home;
         this.version = version;
-        this.settings = settingsByDeployment;
+        this.settings = settingsByWorkload;
     }
 
     List<String> problems(RenderedOverlay overlay) {
@@ -49,6 +56,9 @@ final class ManifestRules {
             }
             if (ours && workload.path("kind").asText().equals("Deployment") && SERVICES.containsKey(name)) {
                 service(overlay, workload, problems);
+            }
+            if (workload.path("kind").asText().equals("Job") && COMMANDS.containsKey(name)) {
+                command(overlay, workload, problems);
             }
         }
         serviceAccounts(overlay, problems);
@@ -155,6 +165,35 @@ final class ManifestRules {
         String account = podSpec.path("serviceAccountName").asText();
         if (overlay.find("ServiceAccount", account).isEmpty()) {
             problems.add(where + ": its ServiceAccount '" + account + "' is not in the manifests");
+        }
+    }
+
+    /**
+     * A command's Job runs a main class of its module from a project image, and every variable it sets is a setting
+     * the module reads or one its arguments name ({@code $(MODEL_ID)}).
+     */
+    private void command(RenderedOverlay overlay, ObjectNode job, List<String> problems) {
+        String name = job.path("metadata").path("name").asText();
+        String where = RenderedOverlay.describe(job);
+        JsonNode container = job.path("spec").path("template").path("spec").path("containers").path(0);
+        if (!container.path("image").asText().startsWith("sdtune/")) {
+            problems.add(where + ": image " + container.path("image").asText() + " is not one of the project's");
+        }
+        String module = COMMANDS.get(name);
+        List<String> command = new ArrayList<>();
+        container.path("command").forEach(c -> command.add(c.asText()));
+        String mainClass = command.isEmpty() ? "" : command.get(command.size() - 1);
+        Path source = home.resolve(module).resolve("src/main/java").resolve(mainClass.replace('.', '/') + ".java");
+        if (!mainClass.startsWith("io.sdtune.") || !Files.isRegularFile(source)) {
+            problems.add(where + ": runs " + mainClass + ", which is no class of " + module);
+        }
+        String args = container.path("args").toString();
+        ServiceSettings reads = settings.get(name);
+        for (String variable : environment(overlay, where, container, problems).keySet()) {
+            if (!reads.reads(variable) && !args.contains("$(" + variable + ")")) {
+                problems.add(where + ": sets " + variable + ", which names no setting of " + module
+                        + " and no argument");
+            }
         }
     }
 

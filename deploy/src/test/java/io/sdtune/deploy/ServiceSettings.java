@@ -20,6 +20,8 @@ import java.util.stream.Stream;
  */
 record ServiceSettings(String module, Properties properties, Set<String> keys) {
     private static final Pattern CONFIG_PROPERTY = Pattern.compile("@ConfigProperty\\(\\s*name\\s*=\\s*\"([^\"]+)\"");
+    /** A key read through the Config API, as storage's StoreBeans.storeConfig reads the store's. */
+    private static final Pattern CONFIG_LOOKUP = Pattern.compile("get(?:Optional)?Value\\(\\s*\"([^\"]+)\"");
     private static final Pattern CONFIG_MAPPING = Pattern.compile("@ConfigMapping\\(\\s*prefix\\s*=\\s*\"([^\"]+)\"");
     /** A mapping interface's getter: no parameters, no body. */
     private static final Pattern GETTER = Pattern.compile("^\\s+[\\w.<>, ?\\[\\]]+\\s+(\\w+)\\(\\);", Pattern.MULTILINE);
@@ -40,6 +42,11 @@ record ServiceSettings(String module, Properties properties, Set<String> keys) {
         Stream.concat(Stream.of(module), SHARED.stream())
                 .forEach(m -> keys.addAll(declaredIn(home.resolve(m).resolve("src/main/java"))));
         return new ServiceSettings(module, properties, keys);
+    }
+
+    /** What a command of a shared module reads (publish-model in storage): its code's keys, no properties file. */
+    static ServiceSettings ofCommand(Path home, String module) {
+        return new ServiceSettings(module, new Properties(), declaredIn(home.resolve(module).resolve("src/main/java")));
     }
 
     /** MicroProfile Config's environment name of a key: every non-alphanumeric an underscore, upper case. */
@@ -70,6 +77,7 @@ record ServiceSettings(String module, Properties properties, Set<String> keys) {
             for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                 String source = Files.readString(file);
                 CONFIG_PROPERTY.matcher(source).results().forEach(m -> keys.add(m.group(1)));
+                CONFIG_LOOKUP.matcher(source).results().forEach(m -> keys.add(m.group(1)));
                 Matcher mapping = CONFIG_MAPPING.matcher(source);
                 if (mapping.find()) {
                     String prefix = mapping.group(1);

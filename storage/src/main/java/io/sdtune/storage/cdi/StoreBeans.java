@@ -13,7 +13,7 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -30,21 +30,27 @@ public class StoreBeans {
 
     @Produces
     @Singleton
-    ObjectStore objectStore(@ConfigProperty(name = "sdtune.store.endpoint") String endpoint,
-            @ConfigProperty(name = "sdtune.store.access-key") String accessKey,
-            @ConfigProperty(name = "sdtune.store.secret-key") String secretKey,
-            @ConfigProperty(name = "sdtune.store.bucket") String bucket,
-            @ConfigProperty(name = "sdtune.store.retry.initial-delay") Optional<Duration> initialDelay,
-            @ConfigProperty(name = "sdtune.store.retry.max-delay") Optional<Duration> maxDelay,
-            @ConfigProperty(name = "sdtune.store.retry.max-duration") Optional<Duration> maxDuration)
-            throws IOException {
-        StoreRetry retry = new StoreRetry(initialDelay.orElse(StoreRetry.DEFAULT.initialDelay()),
-                maxDelay.orElse(StoreRetry.DEFAULT.maxDelay()), maxDuration.orElse(StoreRetry.DEFAULT.maxDuration()));
-        return ObjectStore.open(new StoreConfig(endpoint, accessKey, secretKey, bucket).withRetry(retry));
+    ObjectStore objectStore(Config config) throws IOException {
+        return ObjectStore.open(storeConfig(config));
     }
 
-    void close(@Disposes ObjectStore objects) throws IOException {
-        objects.close();
+    /**
+     * The store that {@code sdtune.store.*} name: endpoint, access-key, secret-key, bucket and the optional
+     * retry.initial-delay, retry.max-delay, retry.max-duration. One reading for the services and for
+     * {@code publish-model}, which runs outside Quarkus on the same variables.
+     */
+    public static StoreConfig storeConfig(Config config) {
+        StoreRetry retry = new StoreRetry(
+                config.getOptionalValue("sdtune.store.retry.initial-delay", Duration.class)
+                        .orElse(StoreRetry.DEFAULT.initialDelay()),
+                config.getOptionalValue("sdtune.store.retry.max-delay", Duration.class)
+                        .orElse(StoreRetry.DEFAULT.maxDelay()),
+                config.getOptionalValue("sdtune.store.retry.max-duration", Duration.class)
+                        .orElse(StoreRetry.DEFAULT.maxDuration()));
+        return new StoreConfig(config.getValue("sdtune.store.endpoint", String.class),
+                config.getValue("sdtune.store.access-key", String.class),
+                config.getValue("sdtune.store.secret-key", String.class),
+                config.getValue("sdtune.store.bucket", String.class)).withRetry(retry);
     }
 
     @Produces
