@@ -54,7 +54,7 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
                 h.lrScheduler(), h.lrWarmupSteps(), h.adamBeta1(), h.adamBeta2(), h.adamWeightDecay(), h.adamEpsilon(),
                 h.maxGradNorm(), h.seed(), h.noiseOffset(), h.snrGamma(), h.checkpointingSteps(),
                 Files.isDirectory(workspace.checkpoint()) ? workspace.checkpoint().toString() : "", validationPrompt,
-                h.validationSteps(), h.numValidationImages(), h.gradientCheckpointing(),
+                h.validationSteps(), h.numValidationImages(), h.gradientCheckpointing(), Boolean.TRUE.equals(h.use8bitAdam()),
                 stepsPerRun(maxStepsPerRun, h.maxTrainSteps(), h.checkpointingSteps(), validationSteps), device, dtype);
         return switch (request.method()) {
             case LORA -> new EngineSetup(args, new LoraMethod(h.rank(), Boolean.TRUE.equals(h.trainTextEncoder()), dtype),

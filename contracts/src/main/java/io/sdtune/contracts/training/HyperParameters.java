@@ -104,7 +104,7 @@ public record HyperParameters(
         p.in("num_class_images", numClassImages, Limits.NUM_CLASS_IMAGES);
         onlyFor(p, method, "prior_loss_weight", priorLossWeight, DREAMBOOTH_SCRIPTS);
         p.in("prior_loss_weight", priorLossWeight, Limits.PRIOR_LOSS_WEIGHT);
-        onlyFor(p, method, "use_8bit_adam", use8bitAdam, EnumSet.of(DREAMBOOTH));
+        onlyFor(p, method, "use_8bit_adam", use8bitAdam, DREAMBOOTH_SCRIPTS);
     }
 
     /** Required for the methods whose command takes the flag, an error for the others. */

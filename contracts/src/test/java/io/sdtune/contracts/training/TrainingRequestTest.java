@@ -47,7 +47,7 @@ class TrainingRequestTest {
             TEXTUAL_INVERSION | hyper_parameters.num_vectors                 | 17           | hyper_parameters.num_vectors must be between 1 and 16, got 17
             TEXTUAL_INVERSION | hyper_parameters.learnable_property          | "person"     | hyper_parameters.learnable_property must be one of object, style, got 'person'
             DREAMBOOTH        | hyper_parameters.rank                        | 4            | hyper_parameters.rank applies to LORA only, not DREAMBOOTH
-            LORA              | hyper_parameters.use_8bit_adam               | true         | hyper_parameters.use_8bit_adam applies to DREAMBOOTH only, not LORA
+            TEXTUAL_INVERSION | hyper_parameters.use_8bit_adam               | true         | hyper_parameters.use_8bit_adam applies to LORA and DREAMBOOTH only, not TEXTUAL_INVERSION
             TEXTUAL_INVERSION | hyper_parameters.with_prior_preservation     | true         | hyper_parameters.with_prior_preservation applies to LORA and DREAMBOOTH only, not TEXTUAL_INVERSION
             LORA              | hyper_parameters.learnable_property          | "style"      | hyper_parameters.learnable_property applies to TEXTUAL_INVERSION only, not LORA
             LORA              | hyper_parameters.with_prior_preservation     | true         | class_prompt is required with hyper_parameters.with_prior_preservation

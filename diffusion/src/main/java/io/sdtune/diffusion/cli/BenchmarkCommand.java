@@ -65,7 +65,7 @@ final class BenchmarkCommand implements Main.Command {
             Path output = work.resolve(method);
             TrainingArgs a = new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), images,
                     "a photo of <cat-toy>", null, output, f.integer("resolution"), InstanceImages.Crop.CENTER, ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
-                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), perRun, device, dtype);
+                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), false, perRun, device, dtype);
             double[] stepSeconds = new double[steps];
             long[] last = {System.nanoTime()};
             try (GpuMemoryMonitor memory = GpuMemoryMonitor.start(device)) {

@@ -18,7 +18,7 @@ final class TrainDreamBoothCommand implements Main.Command {
                         Map.of("output_dir", "dreambooth-model", "learning_rate", "5e-6")))
                 .required("instance_data_dir", "folder of training images")
                 .required("instance_prompt", "prompt naming the subject, e.g. \"a photo of <cat-toy>\"")
-                .flag("use_8bit_adam", "accepted: 8-bit moments are not implemented, AdamW keeps float32 moments")
+                .flag("use_8bit_adam", TrainingFlags.USE_8BIT_ADAM)
                 .flag("train_text_encoder", "train the text encoder too, at the same learning rate");
     }
 
@@ -27,9 +27,6 @@ final class TrainDreamBoothCommand implements Main.Command {
         Flags f = flags();
         if (!f.parseUnlessHelp(args, out)) {
             return;
-        }
-        if (f.isSet("use_8bit_adam")) {
-            out.println("note: --use_8bit_adam: 8-bit optimizer states are not implemented; AdamW keeps float32 moments");
         }
         TrainingArgs a = TrainingFlags.args(f, "instance_data_dir", f.string("instance_prompt"),
                 TrainingFlags.priorPreservation(f, out), InstanceImages.Crop.RANDOM, false, 1);

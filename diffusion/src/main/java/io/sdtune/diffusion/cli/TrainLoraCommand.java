@@ -17,6 +17,7 @@ final class TrainLoraCommand implements Main.Command {
                 .required("instance_data_dir", "folder of training images")
                 .required("instance_prompt", "prompt naming the subject, e.g. \"a photo of <cat-toy>\"")
                 .option("rank", "4", "LoRA rank (alpha = rank)")
+                .flag("use_8bit_adam", TrainingFlags.USE_8BIT_ADAM)
                 .flag("train_text_encoder", "also LoRA on the text encoder's attention projections (same rank)");
     }
 

@@ -13,6 +13,9 @@ import java.util.Map;
 
 /** The flags the training commands share, with each diffusers script's own defaults. */
 final class TrainingFlags {
+    /** The help of {@code --use_8bit_adam}, which the DreamBooth scripts take (textual_inversion.py does not). */
+    static final String USE_8BIT_ADAM = "AdamW with 8-bit block-wise moments, as bitsandbytes' AdamW8bit";
+
     private TrainingFlags() {
     }
 
@@ -128,15 +131,16 @@ final class TrainingFlags {
                 f.number("adam_beta2"), f.number("adam_weight_decay"), f.number("adam_epsilon"), f.number("max_grad_norm"),
                 f.integer("seed"), f.number("noise_offset"), f.number("snr_gamma"), f.integer("checkpointing_steps"),
                 f.string("resume_from_checkpoint"), f.string("validation_prompt"), f.integer("validation_steps"),
-                f.integer("num_validation_images"), f.isSet("gradient_checkpointing"),
+                f.integer("num_validation_images"), f.isSet("gradient_checkpointing"), f.has("use_8bit_adam"),
                 f.integer("steps_per_run"), Device.parse(f.string("device")), dtype(f));
     }
 
     /** What a run will do, for its first line: steps, batch, learning rate and the options that change the step. */
     static String describe(TrainingArgs a) {
-        return String.format("%d steps, batch %d (%d x %d accumulated), lr %s (%s)%s%s", a.maxTrainSteps(), a.effectiveBatch(),
+        return String.format("%d steps, batch %d (%d x %d accumulated), lr %s (%s)%s%s%s", a.maxTrainSteps(), a.effectiveBatch(),
                 a.trainBatchSize(), a.gradientAccumulationSteps(), a.scaledLearningRate(), a.lrScheduler(),
                 a.gradientCheckpointing() ? ", gradient checkpointing" : "",
+                a.use8bitAdam() ? ", 8-bit AdamW" : "",
                 a.priorPreservation() == null ? "" : ", prior preservation on " + a.priorPreservation().classDataDir());
     }
 

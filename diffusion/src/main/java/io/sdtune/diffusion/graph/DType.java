@@ -7,6 +7,8 @@ public enum DType {
     BFLOAT16(16, 2),
     FLOAT64(11, 8),
     INT64(7, 8),
+    INT32(6, 4),
+    UINT8(2, 1),
     BOOL(9, 1);
 
     private final int onnxCode;
@@ -36,7 +38,7 @@ public enum DType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown dtype '" + name + "' (expected float32, float16, bfloat16, float64, int64 or bool)");
+        throw new IllegalArgumentException("unknown dtype '" + name + "' (expected float32, float16, bfloat16, float64, int64, int32, uint8 or bool)");
     }
 
     public static DType fromOnnxCode(int code) {

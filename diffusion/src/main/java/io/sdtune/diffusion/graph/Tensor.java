@@ -131,6 +131,11 @@ public final class Tensor {
         return binary("Min", other);
     }
 
+    /** Elementwise absolute value (not differentiable: used on optimizer state). */
+    public Tensor abs() {
+        return unary("Abs");
+    }
+
     public Tensor square() {
         return mul(this);
     }
@@ -427,11 +432,11 @@ public final class Tensor {
         return graph.op("Pad", List.of(this, graph.constantLongs(pads)), Map.of(), dtype, Shape.of(out));
     }
 
-    /** Rows of this table picked by int64 {@code indices} along {@code axis} (embedding lookup on axis 0). */
+    /** Rows of this table picked by int64 or int32 {@code indices} along {@code axis} (embedding lookup on axis 0). */
     public Tensor gather(Tensor indices, int axis) {
         int a = shape.axis(axis);
-        if (indices.dtype != DType.INT64) {
-            throw error("Gather", List.of(this, indices), "indices must be int64");
+        if (indices.dtype != DType.INT64 && indices.dtype != DType.INT32) {
+            throw error("Gather", List.of(this, indices), "indices must be int64 or int32");
         }
         Shape out = shape.slice(0, a).concat(indices.shape).concat(shape.slice(a + 1, rank()));
         return graph.op("Gather", List.of(this, indices), Map.of("axis", (long) a), dtype, out);
@@ -465,6 +470,11 @@ public final class Tensor {
         return reduce("ReduceMean", keepdims, axes);
     }
 
+    /** The largest element along {@code axes} (not differentiable: used on optimizer state). */
+    public Tensor max(boolean keepdims, int... axes) {
+        return reduce("ReduceMax", keepdims, axes);
+    }
+
     /** The sum of all elements, as a scalar. */
     public Tensor sum() {
         return sum(false, identity(rank()));
@@ -476,15 +486,14 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- selection and types
 
-    /** {@code cond ? a : b} elementwise, with broadcasting; {@code cond} is bool. */
     /** {@code this >= other} elementwise, broadcasting (bool; not differentiable). */
     public Tensor greaterOrEqual(Tensor other) {
-        requireSameDtype("GreaterOrEqual", other);
-        Shape s = Shape.broadcast(shape, other.shape);
-        if (s == null) {
-            throw error("GreaterOrEqual", List.of(this, other), "shapes do not broadcast");
-        }
-        return graph.op("GreaterOrEqual", List.of(this, other), Map.of(), DType.BOOL, s);
+        return comparison("GreaterOrEqual", other);
+    }
+
+    /** {@code this < other} elementwise, broadcasting (bool; not differentiable). */
+    public Tensor less(Tensor other) {
+        return comparison("Less", other);
     }
 
     /** Whether each element is neither infinite nor NaN (bool; not differentiable). */
@@ -498,6 +507,7 @@ public final class Tensor {
         return graph.op("Not", List.of(either), Map.of(), DType.BOOL, shape);
     }
 
+    /** {@code cond ? a : b} elementwise, with broadcasting; {@code cond} is bool. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
         List<Tensor> operands = List.of(cond, a, b);
         if (cond.dtype != DType.BOOL) {
@@ -530,6 +540,15 @@ public final class Tensor {
             throw error(op, List.of(this), "needs a floating-point operand");
         }
         return graph.op(op, List.of(this), Map.of(), dtype, shape);
+    }
+
+    private Tensor comparison(String op, Tensor other) {
+        requireSameDtype(op, other);
+        Shape s = Shape.broadcast(shape, other.shape);
+        if (s == null) {
+            throw error(op, List.of(this, other), "shapes do not broadcast");
+        }
+        return graph.op(op, List.of(this, other), Map.of(), DType.BOOL, s);
     }
 
     private Tensor binary(String op, Tensor other) {

@@ -74,7 +74,7 @@ public record TensorData(DType dtype, Shape shape, ByteBuffer data) {
         return shape.size();
     }
 
-    /** Element {@code i} (flat, row-major) as a double, for float, int64 and bool types alike. */
+    /** Element {@code i} (flat, row-major) as a double, for float, integer and bool types alike. */
     public double get(long i) {
         int at = Math.toIntExact(i * dtype.byteSize());
         return switch (dtype) {
@@ -83,6 +83,8 @@ public record TensorData(DType dtype, Shape shape, ByteBuffer data) {
             case FLOAT16 -> HalfFloat.fp16ToFloat(data.getShort(at));
             case BFLOAT16 -> HalfFloat.bf16ToFloat(data.getShort(at));
             case INT64 -> data.getLong(at);
+            case INT32 -> data.getInt(at);
+            case UINT8 -> Byte.toUnsignedInt(data.get(at));
             case BOOL -> data.get(at);
         };
     }
@@ -95,6 +97,8 @@ public record TensorData(DType dtype, Shape shape, ByteBuffer data) {
             case FLOAT16 -> data.putShort(at, HalfFloat.floatToFp16((float) value));
             case BFLOAT16 -> data.putShort(at, HalfFloat.floatToBf16((float) value));
             case INT64 -> data.putLong(at, (long) value);
+            case INT32 -> data.putInt(at, (int) value);
+            case UINT8 -> data.put(at, (byte) (int) value);
             case BOOL -> data.put(at, (byte) (value != 0 ? 1 : 0));
         }
     }

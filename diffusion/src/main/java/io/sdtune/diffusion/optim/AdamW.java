@@ -52,26 +52,50 @@ public record AdamW(double beta1, double beta2, double weightDecay, double epsil
      * {@code lr} a float64 scalar; {@code t} the 1-based number of this step as a float64 scalar.
      */
     public Update apply(List<Tensor> params, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor lr, Tensor t) {
-        Graph g = grad.graph();
-        DType dtype = grad.dtype();
-        Tensor m = expAvg.mul(beta1).add(grad.mul(1 - beta1));
-        Tensor v = expAvgSq.mul(beta2).add(grad.square().mul(1 - beta2));
+        Tensor m = firstMoment(grad, expAvg);
+        Tensor v = secondMoment(grad, expAvgSq);
+        return new Update(step(params, direction(m, v, lr, t), lr), m, v);
+    }
+
+    /** {@code m ← β₁ m + (1 − β₁) g}. */
+    public Tensor firstMoment(Tensor grad, Tensor expAvg) {
+        return expAvg.mul(beta1).add(grad.mul(1 - beta1));
+    }
+
+    /** {@code v ← β₂ v + (1 − β₂) g²}. */
+    public Tensor secondMoment(Tensor grad, Tensor expAvgSq) {
+        return expAvgSq.mul(beta2).add(grad.square().mul(1 - beta2));
+    }
+
+    /** {@code η m̂ / (√v̂ + ε)}, flat, in the moments' dtype: what {@link #step} subtracts. */
+    public Tensor direction(Tensor m, Tensor v, Tensor lr, Tensor t) {
+        Graph g = m.graph();
+        DType dtype = m.dtype();
         // Scalars in float64, as PyTorch computes them in Python floats: in float32, 1 − β₂ᵗ loses
         // five digits to cancellation in the first steps.
         Tensor biasCorrection1 = g.scalar(beta1, DType.FLOAT64).pow(t).rsub(1);
         Tensor biasCorrection2 = g.scalar(beta2, DType.FLOAT64).pow(t).rsub(1);
         Tensor stepSize = lr.div(biasCorrection1).cast(dtype);
-        Tensor delta = m.div(v.div(biasCorrection2.cast(dtype)).sqrt().add(epsilon)).mul(stepSize);
-        Tensor decay = lr.mul(weightDecay).rsub(1).cast(dtype);
+        return m.div(v.div(biasCorrection2.cast(dtype)).sqrt().add(epsilon)).mul(stepSize);
+    }
 
+    /**
+     * {@code θ ← θ (1 − η λ) − direction} for each parameter, its piece of the flat {@code direction} cut out in
+     * order (a longer direction, padded to whole quantization blocks, has its tail ignored) and cast to its dtype.
+     */
+    public List<Tensor> step(List<Tensor> params, Tensor direction, Tensor lr) {
+        long total = params.stream().mapToLong(p -> p.shape().size()).sum();
+        Tensor flat = direction.shape().size() == total ? direction : direction.slice(0, 0, total);
+        DType dtype = params.get(0).dtype();
+        Tensor decay = lr.mul(weightDecay).rsub(1).cast(dtype);
         List<Tensor> next = new ArrayList<>();
-        List<Tensor> pieces = split(delta, params);
+        List<Tensor> pieces = split(flat.cast(dtype), params);
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
             Tensor decayed = weightDecay == 0 ? p : p.mul(decay);
             next.add(decayed.sub(pieces.get(i).reshape(p.shape())));
         }
-        return new Update(next, m, v);
+        return next;
     }
 
     /** One ONNX {@code Split} of the flat vector into the parameters' sizes. */

@@ -54,10 +54,11 @@ public final class TrainingStep {
 
     /**
      * How to train: optimizer, clipping ({@code maxGradNorm <= 0}: off), micro-batches per step, steps
-     * per run, recomputation, and dynamic loss scaling for float16 compute ({@code null}: none).
+     * per run, recomputation, dynamic loss scaling for float16 compute ({@code null}: none), and 8-bit
+     * moments ({@code null}: float moments in the parameters' dtype).
      */
     public record Options(AdamW optimizer, double maxGradNorm, int gradientAccumulationSteps, int stepsPerRun,
-            CheckpointPolicy checkpointing, LossScaling lossScaling) {
+            CheckpointPolicy checkpointing, LossScaling lossScaling, EightBitState eightBitState) {
         public Options {
             if (gradientAccumulationSteps < 1 || stepsPerRun < 1) {
                 throw new IllegalArgumentException("gradientAccumulationSteps and stepsPerRun must be at least 1, got "
@@ -67,31 +68,41 @@ public final class TrainingStep {
 
         /** The diffusers scripts' defaults: AdamW defaults, {@code --max_grad_norm 1.0}, no accumulation. */
         public static Options defaults() {
-            return new Options(AdamW.defaults(), 1.0, 1, 1, CheckpointPolicy.none(), null);
+            return new Options(AdamW.defaults(), 1.0, 1, 1, CheckpointPolicy.none(), null, null);
         }
 
         public Options withStepsPerRun(int k) {
-            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, k, checkpointing, lossScaling);
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, k, checkpointing, lossScaling,
+                    eightBitState);
         }
 
         public Options withGradientAccumulationSteps(int a) {
-            return new Options(optimizer, maxGradNorm, a, stepsPerRun, checkpointing, lossScaling);
+            return new Options(optimizer, maxGradNorm, a, stepsPerRun, checkpointing, lossScaling, eightBitState);
         }
 
         public Options withMaxGradNorm(double norm) {
-            return new Options(optimizer, norm, gradientAccumulationSteps, stepsPerRun, checkpointing, lossScaling);
+            return new Options(optimizer, norm, gradientAccumulationSteps, stepsPerRun, checkpointing, lossScaling,
+                    eightBitState);
         }
 
         public Options withOptimizer(AdamW adamw) {
-            return new Options(adamw, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing, lossScaling);
+            return new Options(adamw, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing, lossScaling,
+                    eightBitState);
         }
 
         public Options withLossScaling(LossScaling scaling) {
-            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing, scaling);
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing, scaling,
+                    eightBitState);
         }
 
         public Options withCheckpointing(CheckpointPolicy policy) {
-            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, policy, lossScaling);
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, policy, lossScaling,
+                    eightBitState);
+        }
+
+        public Options withEightBitState(EightBitState state) {
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing,
+                    lossScaling, state);
         }
     }
 
@@ -131,6 +142,23 @@ public final class TrainingStep {
         return "exp_avg_sq." + dtype.name().toLowerCase() + "." + bucket;
     }
 
+    /** An 8-bit bucket's codes and block maxima: bitsandbytes' state names. */
+    public static String state1(DType dtype, int bucket) {
+        return "state1." + dtype.name().toLowerCase() + "." + bucket;
+    }
+
+    public static String state2(DType dtype, int bucket) {
+        return "state2." + dtype.name().toLowerCase() + "." + bucket;
+    }
+
+    public static String absmax1(DType dtype, int bucket) {
+        return "absmax1." + dtype.name().toLowerCase() + "." + bucket;
+    }
+
+    public static String absmax2(DType dtype, int bucket) {
+        return "absmax2." + dtype.name().toLowerCase() + "." + bucket;
+    }
+
     public static String next(String state) {
         return "next." + state;
     }
@@ -151,7 +179,7 @@ public final class TrainingStep {
         }
         List<Tensor> batch = inputsOf(loss);
         Objective objective = new Objective(loss, trainable, batch, options);
-        State state = State.inputs(g, "", trainable, options.lossScaling() != null);
+        State state = State.inputs(g, "", trainable, options);
         int k = options.stepsPerRun();
         Tensor lr = g.input(LR, DType.FLOAT64, k == 1 ? Shape.SCALAR : Shape.of(k));
 
@@ -186,7 +214,10 @@ public final class TrainingStep {
         return trainable;
     }
 
-    /** The AdamW moment inputs (flat, one pair per bucket) and, with loss scaling, the scaler's state. */
+    /**
+     * The AdamW moment inputs (flat, one pair per bucket; with 8-bit state, codes and block maxima for the large
+     * parameters) and, with loss scaling, the scaler's state.
+     */
     public List<Tensor> optimizerState() {
         return optimizerState;
     }
@@ -225,18 +256,22 @@ public final class TrainingStep {
         return stepsPerRun;
     }
 
-    /** Parameters (indices into the trainable list) that share one flat pair of moments. */
-    private record Bucket(DType dtype, List<Integer> members) {
+    /**
+     * Parameters (indices into the trainable list) that share one flat pair of moments; a quantized bucket
+     * holds one parameter, as bitsandbytes quantizes each parameter's moments in blocks of its own.
+     */
+    private record Bucket(DType dtype, List<Integer> members, boolean quantized) {
         long size(List<Tensor> params) {
             return members.stream().mapToLong(i -> params.get(i).shape().size()).sum();
         }
     }
 
     /**
-     * Buckets per dtype, in order of first appearance: each parameter of {@link #SHARED_BELOW} values or
-     * more alone, the smaller ones together, up to {@link #BUCKET_VALUES} a bucket.
+     * Buckets per dtype, in order of first appearance: each parameter that {@code eightBit} quantizes alone and
+     * quantized, each other one of {@link #SHARED_BELOW} values or more alone, the smaller ones together, up to
+     * {@link #BUCKET_VALUES} a bucket.
      */
-    private static List<Bucket> buckets(List<Tensor> params) {
+    private static List<Bucket> buckets(List<Tensor> params, EightBitState eightBit) {
         List<Bucket> buckets = new ArrayList<>();
         for (DType dtype : params.stream().map(Tensor::dtype).distinct().toList()) {
             List<Integer> shared = new ArrayList<>();
@@ -246,12 +281,16 @@ public final class TrainingStep {
                 if (params.get(i).dtype() != dtype) {
                     continue;
                 }
+                if (eightBit != null && eightBit.quantizes(size)) {
+                    buckets.add(new Bucket(dtype, List.of(i), true));
+                    continue;
+                }
                 if (size >= SHARED_BELOW) {
-                    buckets.add(new Bucket(dtype, List.of(i)));
+                    buckets.add(new Bucket(dtype, List.of(i), false));
                     continue;
                 }
                 if (!shared.isEmpty() && filled + size > BUCKET_VALUES) {
-                    buckets.add(new Bucket(dtype, shared));
+                    buckets.add(new Bucket(dtype, shared, false));
                     shared = new ArrayList<>();
                     filled = 0;
                 }
@@ -259,7 +298,7 @@ public final class TrainingStep {
                 filled += size;
             }
             if (!shared.isEmpty()) {
-                buckets.add(new Bucket(dtype, shared));
+                buckets.add(new Bucket(dtype, shared, false));
             }
         }
         return buckets;
@@ -267,39 +306,58 @@ public final class TrainingStep {
 
     /**
      * What a step hands to the next: the step count, the parameters, for each bucket the flat first and
-     * second moments, and with loss scaling the scale and the count of finite steps since it changed.
+     * second moments (an 8-bit bucket's codes), for each 8-bit bucket the two moments' block maxima, and with
+     * loss scaling the scale and the count of finite steps since it changed.
      */
     record State(Tensor step, List<Tensor> params, List<Bucket> buckets, List<Tensor> expAvg, List<Tensor> expAvgSq,
-            List<Tensor> scaler) {
+            List<Tensor> absmax1, List<Tensor> absmax2, List<Tensor> scaler) {
 
         /** The state as inputs of {@code g}, names prefixed by {@code prefix}. */
-        static State inputs(Graph g, String prefix, List<Tensor> params, boolean lossScaling) {
-            List<Bucket> buckets = TrainingStep.buckets(params);
+        static State inputs(Graph g, String prefix, List<Tensor> params, Options options) {
+            EightBitState eightBit = options.eightBitState();
+            List<Bucket> buckets = TrainingStep.buckets(params, eightBit);
             List<Tensor> m = new ArrayList<>();
             List<Tensor> v = new ArrayList<>();
+            List<Tensor> absmax1 = new ArrayList<>();
+            List<Tensor> absmax2 = new ArrayList<>();
             int[] perDtype = new int[DType.values().length];
             for (Bucket b : buckets) {
                 int index = perDtype[b.dtype().ordinal()]++;
-                Shape flat = Shape.of(b.size(params));
-                m.add(g.input(prefix + TrainingStep.expAvg(b.dtype(), index), b.dtype(), flat));
-                v.add(g.input(prefix + TrainingStep.expAvgSq(b.dtype(), index), b.dtype(), flat));
+                long size = b.size(params);
+                if (b.quantized()) {
+                    BlockwiseQuantization q = BlockwiseQuantization.signed(eightBit.blockSize());
+                    Shape codes = Shape.of(q.paddedLength(size));
+                    Shape blocks = Shape.of(q.blocks(size));
+                    m.add(g.input(prefix + TrainingStep.state1(b.dtype(), index), DType.UINT8, codes));
+                    v.add(g.input(prefix + TrainingStep.state2(b.dtype(), index), DType.UINT8, codes));
+                    absmax1.add(g.input(prefix + TrainingStep.absmax1(b.dtype(), index), DType.FLOAT32, blocks));
+                    absmax2.add(g.input(prefix + TrainingStep.absmax2(b.dtype(), index), DType.FLOAT32, blocks));
+                } else {
+                    m.add(g.input(prefix + TrainingStep.expAvg(b.dtype(), index), b.dtype(), Shape.of(size)));
+                    v.add(g.input(prefix + TrainingStep.expAvgSq(b.dtype(), index), b.dtype(), Shape.of(size)));
+                }
             }
             List<Tensor> own = prefix.isEmpty() ? params
                     : params.stream().map(p -> g.input(prefix + p.name(), p.dtype(), p.shape())).toList();
-            List<Tensor> scaler = lossScaling ? List.of(g.input(prefix + GRAD_SCALE, DType.FLOAT32, Shape.SCALAR),
-                    g.input(prefix + GROWTH_TRACKER, DType.INT64, Shape.SCALAR)) : List.of();
-            return new State(g.input(prefix + STEP, DType.INT64, Shape.SCALAR), own, buckets, m, v, scaler);
+            List<Tensor> scaler = options.lossScaling() != null
+                    ? List.of(g.input(prefix + GRAD_SCALE, DType.FLOAT32, Shape.SCALAR),
+                            g.input(prefix + GROWTH_TRACKER, DType.INT64, Shape.SCALAR))
+                    : List.of();
+            return new State(g.input(prefix + STEP, DType.INT64, Shape.SCALAR), own, buckets, m, v, absmax1, absmax2,
+                    scaler);
         }
 
         /** The inputs that start at zero or a set value rather than from the parameters. */
         List<Tensor> optimizerState() {
             List<Tensor> all = new ArrayList<>(expAvg);
             all.addAll(expAvgSq);
+            all.addAll(absmax1);
+            all.addAll(absmax2);
             all.addAll(scaler);
             return all;
         }
 
-        /** [step, params..., exp_avg per bucket..., exp_avg_sq per bucket..., scaler...]. */
+        /** [step, params..., exp_avg per bucket..., exp_avg_sq per bucket..., absmax1..., absmax2..., scaler...]. */
         List<Tensor> values() {
             List<Tensor> all = new ArrayList<>(List.of(step));
             all.addAll(params);
@@ -311,8 +369,11 @@ public final class TrainingStep {
         State withValues(List<Tensor> values) {
             int n = params.size();
             int k = buckets.size();
-            return new State(values.get(0), values.subList(1, 1 + n), buckets, values.subList(1 + n, 1 + n + k),
-                    values.subList(1 + n + k, 1 + n + 2 * k), values.subList(1 + n + 2 * k, values.size()));
+            int q = absmax1.size();
+            int at = 1 + n;
+            return new State(values.get(0), values.subList(1, at), buckets, values.subList(at, at + k),
+                    values.subList(at + k, at + 2 * k), values.subList(at + 2 * k, at + 2 * k + q),
+                    values.subList(at + 2 * k + q, at + 2 * k + 2 * q), values.subList(at + 2 * k + 2 * q, values.size()));
         }
     }
 
@@ -422,18 +483,41 @@ public final class TrainingStep {
         Tensor[] nextParams = new Tensor[state.params().size()];
         List<Tensor> m = new ArrayList<>();
         List<Tensor> v = new ArrayList<>();
+        List<Tensor> absmax1 = new ArrayList<>();
+        List<Tensor> absmax2 = new ArrayList<>();
+        AdamW adamw = options.optimizer();
         for (int k = 0; k < state.buckets().size(); k++) {
-            List<Integer> members = state.buckets().get(k).members();
+            Bucket bucket = state.buckets().get(k);
+            List<Integer> members = bucket.members();
             List<Tensor> group = members.stream().map(state.params()::get).toList();
-            AdamW.Update u = options.optimizer().apply(group, flatGrads.get(k), state.expAvg().get(k),
-                    state.expAvgSq().get(k), lr, tf);
+            if (bucket.quantized()) {
+                int q = absmax1.size();
+                EightBitState eightBit = options.eightBitState();
+                BlockwiseQuantization signed = BlockwiseQuantization.signed(eightBit.blockSize());
+                BlockwiseQuantization unsigned = BlockwiseQuantization.unsigned(eightBit.blockSize());
+                Tensor expAvg = state.expAvg().get(k);
+                Tensor grad = flatGrads.get(k).cast(DType.FLOAT32);
+                long padding = expAvg.shape().size() - grad.shape().size();
+                grad = padding == 0 ? grad : grad.pad(0, padding);
+                Tensor m1 = adamw.firstMoment(grad, signed.dequantize(expAvg, state.absmax1().get(q)));
+                Tensor m2 = adamw.secondMoment(grad, unsigned.dequantize(state.expAvgSq().get(k), state.absmax2().get(q)));
+                nextParams[members.get(0)] = adamw.step(group, adamw.direction(m1, m2, lr, tf), lr).get(0);
+                BlockwiseQuantization.Quantized q1 = signed.quantize(m1);
+                BlockwiseQuantization.Quantized q2 = unsigned.quantize(m2);
+                m.add(q1.codes());
+                v.add(q2.codes());
+                absmax1.add(q1.absmax());
+                absmax2.add(q2.absmax());
+                continue;
+            }
+            AdamW.Update u = adamw.apply(group, flatGrads.get(k), state.expAvg().get(k), state.expAvgSq().get(k), lr, tf);
             for (int i = 0; i < members.size(); i++) {
                 nextParams[members.get(i)] = u.params().get(i);
             }
             m.add(u.expAvg());
             v.add(u.expAvgSq());
         }
-        State next = new State(t, List.of(nextParams), state.buckets(), m, v, List.of());
+        State next = new State(t, List.of(nextParams), state.buckets(), m, v, absmax1, absmax2, List.of());
         if (scaling != null) {
             next = scaling.apply(state, next, norm.isFinite());
         }
@@ -447,7 +531,7 @@ public final class TrainingStep {
         Graph body = g.subgraph();
         Tensor iter = body.input("loop.iter", DType.INT64, Shape.SCALAR);
         Tensor cond = body.input("loop.cond", DType.BOOL, Shape.SCALAR);
-        State carried = State.inputs(body, "loop.", state.params(), !state.scaler().isEmpty());
+        State carried = State.inputs(body, "loop.", state.params(), options);
         Map<Tensor, Tensor> stepData = new LinkedHashMap<>();
         data.forEach((input, stacked) -> stepData.put(input, stacked.gather(iter, 0)));
         Result step = update(objective, stepData, carried, lr.gather(iter, 0), options);

@@ -167,6 +167,8 @@ public final class Session implements AutoCloseable {
             case BFLOAT16 -> OnnxJavaType.BFLOAT16;
             case FLOAT64 -> OnnxJavaType.DOUBLE;
             case INT64 -> OnnxJavaType.INT64;
+            case INT32 -> OnnxJavaType.INT32;
+            case UINT8 -> OnnxJavaType.UINT8;
             case BOOL -> OnnxJavaType.BOOL;
         };
     }

@@ -9,6 +9,7 @@ import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.vae.AutoencoderKL;
 import io.sdtune.diffusion.optim.AdamW;
+import io.sdtune.diffusion.optim.EightBitState;
 import io.sdtune.diffusion.optim.LossScaling;
 import io.sdtune.diffusion.optim.TrainingSession;
 import io.sdtune.diffusion.optim.TrainingStep;
@@ -86,7 +87,8 @@ public final class Trainer {
                     args.gradientCheckpointing() ? CheckpointPolicy.modules(
                             "unet\\.(down_blocks|up_blocks)\\.\\d+\\.(resnets|attentions)\\.\\d+|unet\\.mid_block")
                             : CheckpointPolicy.none(),
-                    args.dtype() == DType.FLOAT16 ? LossScaling.gradScalerDefaults() : null);
+                    args.dtype() == DType.FLOAT16 ? LossScaling.gradScalerDefaults() : null,
+                    args.use8bitAdam() ? EightBitState.BITSANDBYTES : null);
             TrainingStep step = TrainingStep.build(loss, method.trainable(g), options);
             Map<String, TensorData> initial = method.initialValues(g, new SplittableRandom(args.seed()));
             LearningRateSchedule schedule = new LearningRateSchedule(args.lrScheduler(), args.scaledLearningRate(),

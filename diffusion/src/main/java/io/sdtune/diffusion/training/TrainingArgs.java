@@ -47,6 +47,7 @@ public record TrainingArgs(
         int validationSteps,
         int numValidationImages,
         boolean gradientCheckpointing,
+        boolean use8bitAdam,
         int stepsPerRun,
         Device device,
         DType dtype) {

@@ -13,7 +13,7 @@ public enum SafeTensorsDType {
     F4(4, null),
     F6_E2M3(6, null),
     F6_E3M2(6, null),
-    U8(8, null),
+    U8(8, DType.UINT8),
     I8(8, null),
     F8_E5M2(8, null),
     F8_E4M3(8, null),
@@ -24,7 +24,7 @@ public enum SafeTensorsDType {
     U16(16, null),
     F16(16, DType.FLOAT16),
     BF16(16, DType.BFLOAT16),
-    I32(32, null),
+    I32(32, DType.INT32),
     U32(32, null),
     F32(32, DType.FLOAT32),
     C64(64, null),
@@ -58,6 +58,8 @@ public enum SafeTensorsDType {
             case BFLOAT16 -> BF16;
             case FLOAT64 -> F64;
             case INT64 -> I64;
+            case INT32 -> I32;
+            case UINT8 -> U8;
             case BOOL -> BOOL;
         };
     }

@@ -65,22 +65,22 @@ class FineTuningTest {
     private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
             int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume) {
         return args(output, learningRate, steps, trainBatchSize, gradientAccumulationSteps, prior, checkpointingSteps, resume, 1,
-                DType.FLOAT32);
+                DType.FLOAT32, false);
     }
 
     private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
             int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume, int stepsPerRun,
-            DType dtype) {
+            DType dtype, boolean use8bitAdam) {
         return new TrainingArgs(model, images, "a photo of <cat-toy>", prior, output, 64, InstanceImages.Crop.CENTER, false, trainBatchSize,
                 gradientAccumulationSteps, steps, learningRate, false, "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0,
-                checkpointingSteps, resume, "", 0, 0, false, stepsPerRun, Device.CPU, dtype);
+                checkpointingSteps, resume, "", 0, 0, false, use8bitAdam, stepsPerRun, Device.CPU, dtype);
     }
 
     @Test
     void validationImagesAreDrawnWithTheWeightsSoFar() {
         Path out = dir.resolve("validated");
         TrainingArgs validated = new TrainingArgs(model, images, "a photo of <cat-toy>", null, out, 64, InstanceImages.Crop.CENTER, false, 1, 1, 4, 1e-3, false,
-                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, 1, Device.CPU,
+                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, false, 1, Device.CPU,
                 DType.FLOAT32);
 
         Map<Integer, List<Path>> drawn = new TreeMap<>();
@@ -148,15 +148,15 @@ class FineTuningTest {
     void severalStepsPerRunTrainAsOneStepPerRunAndCheckpointBetweenRuns() throws Exception {
         Path one = dir.resolve("per-run-1");
         Path four = dir.resolve("per-run-4");
-        double[] oneLosses = new Trainer(args(one, 1e-3, 8, 1, 2, null, 4, "", 1, DType.FLOAT32), new LoraMethod(4, DType.FLOAT32))
+        double[] oneLosses = new Trainer(args(one, 1e-3, 8, 1, 2, null, 4, "", 1, DType.FLOAT32, false), new LoraMethod(4, DType.FLOAT32))
                 .run((s, t, l, lr, sps) -> { });
-        double[] fourLosses = new Trainer(args(four, 1e-3, 8, 1, 2, null, 4, "", 4, DType.FLOAT32), new LoraMethod(4, DType.FLOAT32))
+        double[] fourLosses = new Trainer(args(four, 1e-3, 8, 1, 2, null, 4, "", 4, DType.FLOAT32, false), new LoraMethod(4, DType.FLOAT32))
                 .run((s, t, l, lr, sps) -> { });
 
         assertThat(fourLosses).containsExactly(oneLosses, within(1e-6));
         assertThat(loraWeights(four)).containsExactly(loraWeights(one), within(1e-6f));
         assertThat(four.resolve("checkpoint-4")).isDirectory();
-        assertThatThrownBy(() -> args(four, 1e-3, 8, 1, 1, null, 3, "", 4, DType.FLOAT32))
+        assertThatThrownBy(() -> args(four, 1e-3, 8, 1, 1, null, 3, "", 4, DType.FLOAT32, false))
                 .hasMessage("checkpointing_steps (3) must be a multiple of steps_per_run (4)");
     }
 
@@ -164,9 +164,9 @@ class FineTuningTest {
     void float16TrainingKeepsFloat32MastersAndFollowsTheFloat32Run() throws Exception {
         Path half = dir.resolve("lora-fp16");
         Path full = dir.resolve("lora-fp32");
-        double[] halfLosses = new Trainer(args(half, 1e-3, 6, 1, 1, null, 0, "", 1, DType.FLOAT16),
+        double[] halfLosses = new Trainer(args(half, 1e-3, 6, 1, 1, null, 0, "", 1, DType.FLOAT16, false),
                 new LoraMethod(4, DType.FLOAT16)).run((s, t, l, lr, sps) -> { });
-        double[] fullLosses = new Trainer(args(full, 1e-3, 6, 1, 1, null, 0, "", 1, DType.FLOAT32),
+        double[] fullLosses = new Trainer(args(full, 1e-3, 6, 1, 1, null, 0, "", 1, DType.FLOAT32, false),
                 new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
 
         // Float16 AdamW would turn the zero gradients of A (B starts at zero) into 0/0: the masters avoid it.
@@ -187,7 +187,7 @@ class FineTuningTest {
         TrainingArgs a = args(random, 1e-3, 3);
         TrainingArgs randomCrops = new TrainingArgs(a.pretrainedModelNameOrPath(), a.instanceDataDir(), a.instancePrompt(),
                 null, random, a.resolution(), InstanceImages.Crop.RANDOM, false, 1, 1, 3, 1e-3, false, "constant", 0, 0.9,
-                0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "", 0, 0, false, 1, Device.CPU, DType.FLOAT32);
+                0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "", 0, 0, false, false, 1, Device.CPU, DType.FLOAT32);
         new Trainer(randomCrops, new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
 
         assertThat(loraWeights(random)).isNotEqualTo(loraWeights(centered));
@@ -370,6 +370,32 @@ class FineTuningTest {
         GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
         assertThat(generate(dir.resolve("db"), p)).isNotEqualTo(generate(model, p));
         assertThat(generate(dir.resolve("db-frozen"), p)).isEqualTo(generate(model, p));
+    }
+
+    @Test
+    void dreamBoothWith8bitAdamCheckpointsItsCodesAndResumesToTheUninterruptedWeights() throws Exception {
+        Path straight = dir.resolve("db-8bit");
+        Path interrupted = dir.resolve("db-8bit-interrupted");
+        new Trainer(args(straight, 1e-3, 4, 1, 1, null, 0, "", 1, DType.FLOAT32, true), new DreamBoothMethod(DType.FLOAT32))
+                .run((s, t, l, lr, sps) -> { });
+        new Trainer(args(interrupted, 1e-3, 2, 1, 1, null, 2, "", 1, DType.FLOAT32, true),
+                new DreamBoothMethod(DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+        new Trainer(args(interrupted, 1e-3, 4, 1, 1, null, 2, "latest", 1, DType.FLOAT32, true),
+                new DreamBoothMethod(DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        try (SafeTensors state = SafeTensors.open(interrupted.resolve("checkpoint-2").resolve(Checkpoints.STATE))) {
+            assertThat(state.keys()).anyMatch(key -> key.startsWith("state1.float32."))
+                    .anyMatch(key -> key.startsWith("absmax2.float32."));
+            String codes = state.keys().stream().filter(key -> key.startsWith("state2.")).findFirst().orElseThrow();
+            assertThat(state.get(codes).dtype()).isEqualTo(DType.UINT8);
+        }
+        Path weights = Path.of("unet", "diffusion_pytorch_model.safetensors");
+        try (SafeTensors a = SafeTensors.open(straight.resolve(weights));
+                SafeTensors b = SafeTensors.open(interrupted.resolve(weights))) {
+            for (String key : a.keys()) {
+                assertThat(b.get(key).toFloatArray()).as(key).containsExactly(a.get(key).toFloatArray());
+            }
+        }
     }
 
     @Test

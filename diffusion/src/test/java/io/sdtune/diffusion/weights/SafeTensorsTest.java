@@ -214,7 +214,7 @@ class SafeTensorsTest {
             assertThat(weights.keys()).containsExactly("quantized", "scale");
             assertThat(weights.get("scale").toDoubleArray()).containsExactly(0.0);
             assertThatThrownBy(() -> weights.get("quantized")).hasMessage(file + ": tensor 'quantized' has dtype I8, "
-                    + "which the engine cannot read (it reads BOOL, F16, BF16, F32, F64, I64)");
+                    + "which the engine cannot read (it reads BOOL, U8, F16, BF16, I32, F32, F64, I64)");
         }
     }
 

@@ -1,0 +1,167 @@
+package io.sdtune.diffusion.optim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Program;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.Session;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The graph's quantization against the published algorithm written out plainly: bitsandbytes' dynamic map from
+ * its definition, and its reference {@code quantize_blockwise} (absmax per block, scale, clip, the number of
+ * midpoints below the value) element by element.
+ */
+class BlockwiseQuantizationTest {
+
+    @Test
+    void theSignedMapIsSevenDecadesOfLinearFractionsMirroredWithZeroAndOne() {
+        float[] code = BlockwiseQuantization.dynamicMap(true);
+
+        assertThat(code).hasSize(256).contains(0f).endsWith(1f);
+        assertThat(code[0]).isCloseTo(-0.99296875f, within(1e-6f));
+        // Exponent i holds 2^i fractions: the midpoints of linspace(0.1, 1, 2^i + 1), times 10^(i-6).
+        int at = 128;
+        for (int i = 0; i < 7; i++) {
+            for (int j = 0; j < 1 << i; j++) {
+                double expected = Math.pow(10, i - 6) * (0.1 + 0.9 * (j + 0.5) / (1 << i));
+                assertThat((double) code[at]).isCloseTo(expected, within(expected * 1e-6));
+                assertThat(code[254 - at]).isEqualTo(-code[at]);
+                at++;
+            }
+        }
+        assertThat(code[127]).isZero();
+    }
+
+    @Test
+    void theUnsignedMapSpendsTheSignBitOnTwiceTheFractions() {
+        float[] code = BlockwiseQuantization.dynamicMap(false);
+
+        assertThat(code[0]).isZero();
+        assertThat(code[255]).isEqualTo(1f);
+        int at = 1;
+        for (int i = 0; i < 7; i++) {
+            for (int j = 0; j < 2 << i; j++) {
+                double expected = Math.pow(10, i - 6) * (0.1 + 0.9 * (j + 0.5) / (2 << i));
+                assertThat((double) code[at++]).isCloseTo(expected, within(expected * 1e-6));
+            }
+        }
+    }
+
+    @Test
+    void quantizesBlockByBlockAsTheReferenceDoes() {
+        BlockwiseQuantization q = BlockwiseQuantization.signed(256);
+        float[] x = moments(new Random(3), 4 * 256);
+        // A block whose largest magnitude is 1 holds every midpoint exactly: ties go to the lower code.
+        float[] bounds = q.bounds();
+        x[256] = 1f;
+        System.arraycopy(bounds, 0, x, 257, bounds.length);
+        // And a block of zeros.
+        Arrays.fill(x, 512, 768, 0f);
+
+        Quantized graph = quantize(q, x);
+
+        Quantized reference = reference(q, x);
+        assertThat(graph.absmax).containsExactly(reference.absmax);
+        assertThat(graph.codes).containsExactly(reference.codes);
+        assertThat(graph.codes[257]).as("the first midpoint ties to code 0").isEqualTo((byte) 0);
+    }
+
+    @Test
+    void theSecondMomentsMapQuantizesPositiveValuesAsTheReference() {
+        BlockwiseQuantization q = BlockwiseQuantization.unsigned(256);
+        float[] x = moments(new Random(5), 2 * 256);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = x[i] * x[i];
+        }
+
+        Quantized graph = quantize(q, x);
+
+        Quantized reference = reference(q, x);
+        assertThat(graph.absmax).containsExactly(reference.absmax);
+        assertThat(graph.codes).containsExactly(reference.codes);
+    }
+
+    @Test
+    void dequantizingGivesEachValuesCodeTimesItsBlocksMaximum() {
+        BlockwiseQuantization q = BlockwiseQuantization.signed(256);
+        float[] x = moments(new Random(7), 3 * 256);
+        Quantized quantized = reference(q, x);
+
+        Graph g = Graph.create();
+        byte[] codes = quantized.codes;
+        TensorData codeData = TensorData.allocate(DType.UINT8, Shape.of(codes.length));
+        codeData.data().put(codes).rewind();
+        Tensor y = q.dequantize(g.constant(codeData), g.constant(TensorData.of(quantized.absmax, quantized.absmax.length)));
+        double[] values = run(y);
+
+        for (int i = 0; i < x.length; i++) {
+            float expected = q.code()[Byte.toUnsignedInt(codes[i])] * quantized.absmax[i / 256];
+            assertThat(values[i]).isEqualTo(expected);
+            // The map's widest gap, in its top decade, is 0.9 / 64 of the block's maximum: half of it at most is lost.
+            assertThat(values[i]).isCloseTo(x[i], within(0.008 * quantized.absmax[i / 256]));
+        }
+    }
+
+    /** Adam-like values: Gaussian, with magnitudes spread over several decades. */
+    private static float[] moments(Random random, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (random.nextGaussian() * Math.pow(10, -random.nextInt(6)));
+        }
+        return x;
+    }
+
+    private record Quantized(byte[] codes, float[] absmax) {
+    }
+
+    private static Quantized quantize(BlockwiseQuantization q, float[] x) {
+        Graph g = Graph.create();
+        BlockwiseQuantization.Quantized out = q.quantize(g.constant(TensorData.of(x, x.length)));
+        try (Session s = Session.create(new Program(Map.of(), Map.of("codes", out.codes(), "absmax", out.absmax())),
+                n -> null, Device.CPU)) {
+            Map<String, TensorData> result = s.run(Map.of());
+            byte[] codes = new byte[x.length];
+            result.get("codes").data().duplicate().rewind().get(codes);
+            return new Quantized(codes, result.get("absmax").toFloatArray());
+        }
+    }
+
+    private static double[] run(Tensor y) {
+        try (Session s = Session.create(new Program(Map.of(), Map.of("y", y)), n -> null, Device.CPU)) {
+            return s.run(Map.of()).get("y").toDoubleArray();
+        }
+    }
+
+    /** bitsandbytes' quantize_blockwise reference, one value at a time. */
+    private static Quantized reference(BlockwiseQuantization q, float[] x) {
+        int blocks = x.length / q.blockSize();
+        float[] absmax = new float[blocks];
+        byte[] codes = new byte[x.length];
+        float[] bounds = q.bounds();
+        for (int b = 0; b < blocks; b++) {
+            for (int i = b * q.blockSize(); i < (b + 1) * q.blockSize(); i++) {
+                absmax[b] = Math.max(absmax[b], Math.abs(x[i]));
+            }
+            float scale = 1f / Math.max(absmax[b], 1e-38f);
+            for (int i = b * q.blockSize(); i < (b + 1) * q.blockSize(); i++) {
+                float scaled = Math.min(1f, Math.max(-1f, x[i] * scale));
+                int below = 0;
+                while (below < bounds.length && bounds[below] < scaled) {
+                    below++;
+                }
+                codes[i] = (byte) below;
+            }
+        }
+        return new Quantized(codes, absmax);
+    }
+}
