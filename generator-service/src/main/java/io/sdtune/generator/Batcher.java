@@ -3,6 +3,7 @@ package io.sdtune.generator;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sdtune.contracts.generation.GenerationRequest;
+import io.sdtune.diffusion.pipeline.Adapters;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.runtime.AllocationFailedException;
@@ -27,8 +28,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Collects requests for a short window and draws those with the same {@link BatchKey} in one engine call, up
- * to {@code sdtune.generator.max-batch} images per call (a request with more is drawn alone). One thread
+ * Collects requests for a short window and draws those with the same {@link BatchKey} together, up to
+ * {@code sdtune.generator.max-batch} images per batch (a request with more is drawn alone): one engine call for
+ * the requests of a batch on the same model and embeddings, whatever their tenants and LoRAs. One thread
  * draws, so the resident pipelines and the adapter library are never used concurrently (one GPU per
  * instance). {@code sdtune.generator.batches} (a distribution of batch sizes, in requests) shows the batching
  * at {@code /q/metrics}.
@@ -216,41 +218,64 @@ public class Batcher {
     }
 
     /**
-     * Draws the batch; when memory runs out (ONNX Runtime's allocation or the JVM's), the resident sessions are
-     * closed to give their memory back and the batch is drawn again in two halves - once: what fails then is
-     * answered failed with the reason.
+     * Draws the batch: each request's adapters are resolved (one that cannot be is answered with the reason, the
+     * others go on), then the requests on the same model and embeddings are drawn in one engine call, each with
+     * its own LoRAs. When memory runs out (ONNX Runtime's allocation or the JVM's), the resident sessions are
+     * closed to give their memory back and the requests not yet answered are drawn again in two halves - once:
+     * what fails then is answered failed with the reason.
      */
     private void drawNow(List<Pending> batch, boolean halved) {
         try {
             long started = System.currentTimeMillis();
-            GenerationRequest first = batch.get(0).request();
-            AdapterLibrary.Resolved resolved = adapters.resolve(first.tenant(), first.baseModelId(), first.adapters());
+            List<Pending> drawable = new ArrayList<>();
+            List<AdapterLibrary.Resolved> resolved = new ArrayList<>();
+            for (Pending p : batch) {
+                GenerationRequest r = p.request();
+                try {
+                    resolved.add(adapters.resolve(r.tenant(), r.baseModelId(), r.adapters()));
+                    drawable.add(p);
+                } catch (Rejected e) {
+                    p.result().completeExceptionally(e);
+                }
+            }
             long loaded = System.currentTimeMillis();
-            List<GenerationParams> params = batch.stream().map(p -> params(p.request())).toList();
-            List<List<GeneratedImage>> images = resolved.model().pipeline().generate(params, resolved.adapters(), null);
-            long drawn = System.currentTimeMillis();
-            batchSizes.record(batch.size());
-            LOG.infof("drew %d image(s) for %d request(s) in %d ms", images.stream().mapToInt(List::size).sum(),
-                    batch.size(), drawn - loaded);
-            for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).result().complete(new Drawn(images.get(i), started, loaded - started, drawn - loaded));
+            Map<List<Object>, List<Integer>> calls = new LinkedHashMap<>();
+            for (int i = 0; i < drawable.size(); i++) {
+                AdapterLibrary.Resolved r = resolved.get(i);
+                calls.computeIfAbsent(List.of(r.model(), r.adapters().embeddings()), k -> new ArrayList<>()).add(i);
+            }
+            for (List<Integer> call : calls.values()) {
+                long start = System.currentTimeMillis();
+                List<GenerationParams> params = call.stream().map(i -> params(drawable.get(i).request())).toList();
+                List<Adapters> perRequest = call.stream().map(i -> resolved.get(i).adapters()).toList();
+                List<List<GeneratedImage>> images = resolved.get(call.get(0)).model().pipeline()
+                        .generate(params, perRequest, null);
+                long drawn = System.currentTimeMillis();
+                batchSizes.record(call.size());
+                LOG.infof("drew %d image(s) for %d request(s) in %d ms", images.stream().mapToInt(List::size).sum(),
+                        call.size(), drawn - start);
+                for (int j = 0; j < call.size(); j++) {
+                    drawable.get(call.get(j)).result()
+                            .complete(new Drawn(images.get(j), started, loaded - started, drawn - start));
+                }
             }
         } catch (AllocationFailedException | OutOfMemoryError e) {
             models.closeSessions();
-            GenerationRequest first = batch.get(0).request();
-            int images = batch.stream().mapToInt(p -> p.request().numImagesPerPrompt()).sum();
-            if (!halved && batch.size() > 1) {
+            List<Pending> left = batch.stream().filter(p -> !p.result().isDone()).toList();
+            GenerationRequest first = left.get(0).request();
+            int images = left.stream().mapToInt(p -> p.request().numImagesPerPrompt()).sum();
+            if (!halved && left.size() > 1) {
                 LOG.warnf("out of memory drawing %d request(s), %d image(s) at %dx%d: drawing them in two halves (%s)",
-                        batch.size(), images, first.width(), first.height(), e.getMessage());
-                int half = (batch.size() + 1) / 2;
-                drawNow(batch.subList(0, half), true);
-                drawNow(batch.subList(half, batch.size()), true);
+                        left.size(), images, first.width(), first.height(), e.getMessage());
+                int half = (left.size() + 1) / 2;
+                drawNow(left.subList(0, half), true);
+                drawNow(left.subList(half, left.size()), true);
                 return;
             }
             LOG.errorf(e, "out of memory drawing %d image(s) at %dx%d", images, first.width(), first.height());
             Rejected reason = new Rejected("out of memory drawing " + images + " image(s) at " + first.width() + "x"
                     + first.height() + (halved ? " (half of a batch that did not fit)" : "") + ": " + e.getMessage());
-            batch.forEach(p -> p.result().completeExceptionally(reason));
+            left.forEach(p -> p.result().completeExceptionally(reason));
         } catch (RuntimeException | Error e) {
             // Every waiting consumer thread hears of it (none may hang), and the drawer goes on with the next batch.
             batch.forEach(p -> p.result().completeExceptionally(e));

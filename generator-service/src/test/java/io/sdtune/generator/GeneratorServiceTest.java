@@ -31,6 +31,8 @@ import io.sdtune.storage.ObjectKeys;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.Shelf;
 import jakarta.inject.Inject;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,12 +41,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -214,6 +218,45 @@ class GeneratorServiceTest {
         assertThat(new String(objects.open(two.images().get(1).key()).readAllBytes(), StandardCharsets.ISO_8859_1))
                 .contains("a red bicycle").contains("Seed: 43");
         assertThat(one.images().get(0).sha256()).isNotEqualTo(two.images().get(0).sha256());
+    }
+
+    @Test
+    void concurrentRequestsOfOtherTenantsAndLorasAreDrawnInOneCallEachAsItWouldBeAlone() throws Exception {
+        publishAdapters();
+        List<GenerationRequest> requests = List.of(
+                request("mixed-a", "a dog", 1, List.of(new AppliedAdapter("lora-a", 1.0))),
+                request("mixed-b", "a dog", 1, List.of(new AppliedAdapter("lora-b", 0.5))),
+                new GenerationRequest("mixed-other-tenant", "tenant-c", BASE, "a dog", null, List.of(), 2, 7.5, "ddim",
+                        42L, 64, 64, 1));
+        List<int[]> alone = new ArrayList<>();
+        for (GenerationRequest r : requests) {
+            GenerationRequest again = new GenerationRequest(r.requestId() + "-alone", r.tenant(), r.baseModelId(),
+                    r.prompt(), null, r.adapters(), 2, 7.5, "ddim", 42L, 64, 64, 1);
+            alone.add(pixels(succeeded(generate(again)).images().get(0)));
+        }
+        DistributionSummary batches = registry.get("sdtune.generator.batches").summary();
+        long batchesBefore = batches.count();
+        double requestsBefore = batches.totalAmount();
+
+        for (GenerationRequest r : requests) {
+            send(r);
+        }
+        List<int[]> together = new ArrayList<>();
+        for (GenerationRequest r : requests) {
+            together.add(pixels(succeeded(result(r.requestId())).images().get(0)));
+        }
+
+        assertThat(batches.count() - batchesBefore).as("engine calls").isEqualTo(1);
+        assertThat(batches.totalAmount() - requestsBefore).isEqualTo(3);
+        for (int i = 0; i < requests.size(); i++) {
+            int[] a = alone.get(i);
+            int[] b = together.get(i);
+            for (int j = 0; j < a.length; j++) {
+                assertThat(Math.abs(a[j] - b[j])).as("%s, channel value %d", requests.get(i).requestId(), j)
+                        .isLessThanOrEqualTo(1);
+            }
+        }
+        assertThat(together.get(0)).as("lora-a and lora-b draw different dogs").isNotEqualTo(together.get(1));
     }
 
     @Test
@@ -408,6 +451,12 @@ class GeneratorServiceTest {
     private static GenerationResult.Succeeded succeeded(GenerationResult result) {
         assertThat(result).isInstanceOf(GenerationResult.Succeeded.class);
         return (GenerationResult.Succeeded) result;
+    }
+
+    /** The stored PNG's channel values, row by row. */
+    private int[] pixels(StoredObject image) throws Exception {
+        BufferedImage png = ImageIO.read(new ByteArrayInputStream(objects.open(image.key()).readAllBytes()));
+        return png.getRaster().getPixels(0, 0, png.getWidth(), png.getHeight(), (int[]) null);
     }
 
     private String firstSha(GenerationRequest request) throws Exception {

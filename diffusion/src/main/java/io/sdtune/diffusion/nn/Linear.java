@@ -4,7 +4,8 @@ import io.sdtune.diffusion.graph.Tensor;
 
 /**
  * {@code torch.nn.Linear}: {@code y = x Wᵀ + b} with {@code weight [out, in]}; with a LoRA branch when the
- * model's {@link Lora} targets this layer: {@code y += (α/r) · (x Aᵀ) Bᵀ}.
+ * model's {@link Lora} targets this layer: {@code y += (α/r) · (x Aᵀ) Bᵀ}, per sample when the branch is
+ * ({@code x [n, tokens, in]}, each sample times its own {@code A} and {@code B}: two batched matmuls).
  */
 public final class Linear extends Module {
     private final Tensor weight;
@@ -17,14 +18,22 @@ public final class Linear extends Module {
         this.weight = parameter("weight", outFeatures, inFeatures);
         this.bias = bias ? parameter("bias", outFeatures) : null;
         boolean adapted = lora() != null && lora().targets().test(path());
-        this.loraA = adapted ? parameter("lora_A.weight", lora().rank(), inFeatures) : null;
-        this.loraB = adapted ? parameter("lora_B.weight", outFeatures, lora().rank()) : null;
+        int n = adapted ? lora().batch() : 0;
+        this.loraA = !adapted ? null : n == 0 ? parameter("lora_A.weight", lora().rank(), inFeatures)
+                : parameter("lora_A.weight", n, lora().rank(), inFeatures);
+        this.loraB = !adapted ? null : n == 0 ? parameter("lora_B.weight", outFeatures, lora().rank())
+                : parameter("lora_B.weight", n, outFeatures, lora().rank());
     }
 
     public Tensor forward(Tensor x) {
         try (var scope = enter()) {
             Tensor y = x.linear(weight, bias);
-            return loraA == null ? y : y.add(x.linear(loraA, null).linear(loraB, null).mul(lora().scale()));
+            if (loraA == null) {
+                return y;
+            }
+            Tensor branch = lora().batch() == 0 ? x.linear(loraA, null).linear(loraB, null)
+                    : x.matmul(loraA.transpose(0, 2, 1)).matmul(loraB.transpose(0, 2, 1));
+            return y.add(branch.mul(lora().scale()));
         }
     }
 }

@@ -8,13 +8,26 @@ import java.util.function.Predicate;
  * ({@code [r, in]}) and {@code <layer>.lora_B.weight} ({@code [out, r]}), under the model's prefix.
  *
  * @param alpha the scaling numerator (the diffusers scripts use {@code alpha = rank}: scale 1)
+ * @param batch 0 for one branch that every sample goes through (trained, or one set of adapters); n for a
+ *        branch per sample of a batch of n, its tensors {@code [n, r, in]} and {@code [n, out, r]}, so that the
+ *        samples of one batch are drawn with different adapters
  */
-public record Lora(Predicate<String> targets, int rank, double alpha) {
+public record Lora(Predicate<String> targets, int rank, double alpha, int batch) {
 
     public Lora {
-        if (rank < 1) {
-            throw new IllegalArgumentException("LoRA rank must be at least 1, got " + rank);
+        if (rank < 1 || batch < 0) {
+            throw new IllegalArgumentException("LoRA rank must be at least 1 and batch at least 0, got " + rank
+                    + " and " + batch);
         }
+    }
+
+    public Lora(Predicate<String> targets, int rank, double alpha) {
+        this(targets, rank, alpha, 0);
+    }
+
+    /** The same layers with a branch per sample of a batch of {@code n}. */
+    public Lora perSample(int n) {
+        return new Lora(targets, rank, alpha, n);
     }
 
     /**

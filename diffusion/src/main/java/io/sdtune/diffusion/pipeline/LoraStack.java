@@ -5,6 +5,7 @@ import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.weights.LoraFile;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +13,9 @@ import java.util.Map;
 /**
  * Several LoRAs applied at once, each with its strength, as one LoRA branch of a fixed capacity per
  * layer: {@code Σᵢ sᵢ Bᵢ Aᵢ = [B₁ … Bₙ 0] [s₁A₁; …; sₙAₙ; 0]}. The UNet and text-encoder graphs take
- * these matrices as inputs, so a different set of adapters (of no more total rank) is a different feed,
- * not a new session: the base model's weights stay bound.
+ * these matrices as inputs, one pair per sample of the batch, so a different set of adapters (of no more
+ * total rank) is a different feed, not a new session, and the requests of one batch may each bring their
+ * own (S-LoRA's and Punica's batching of adapters): the base model's weights stay bound.
  */
 public record LoraStack(List<Applied> adapters) {
 
@@ -42,44 +44,68 @@ public record LoraStack(List<Applied> adapters) {
         return (total + 7) / 8 * 8;
     }
 
+    /** The capacity a batch of rows needs in {@code component}: the largest of its stacks'. */
+    public static int capacity(List<LoraStack> rows, LoraFile.Component component) {
+        return rows.stream().mapToInt(stack -> stack.capacity(component)).max().orElse(0);
+    }
+
     /**
-     * The values of the LoRA inputs ({@code <layer>.lora_A.weight}, {@code lora_B}) of a graph of
-     * {@code component} built with {@code capacity} rank: adapters stacked along the rank, zero elsewhere.
+     * The values of the per-sample LoRA inputs ({@code <layer>.lora_A.weight} {@code [rows, capacity, in]},
+     * {@code lora_B} {@code [rows, out, capacity]}) of a graph of {@code component}: row i holds the adapters of
+     * {@code rows.get(i)} stacked along the rank, zero elsewhere, so each sample of a batch is drawn with its
+     * own adapters. Each stack (by identity: a request's rows share one) is laid out once and copied to its rows.
      */
-    public Map<String, TensorData> feeds(LoraFile.Component component, List<Tensor> loraInputs, DType dtype) {
+    public static Map<String, TensorData> feeds(List<LoraStack> rows, LoraFile.Component component,
+            List<Tensor> loraInputs, DType dtype) {
         Map<String, TensorData> feeds = new LinkedHashMap<>();
         for (Tensor input : loraInputs) {
-            boolean isA = input.name().endsWith(".lora_A.weight");
-            String layer = input.name().substring(0, input.name().length() - ".lora_A.weight".length());
             Shape shape = input.shape();
-            TensorData t = TensorData.allocate(DType.FLOAT32, shape);
-            int offset = 0;
-            for (Applied a : adapters) {
-                LoraFile.Layer l = a.lora().layers(component).get(layer);
-                if (l == null) {
-                    continue;
-                }
-                int r = l.rank();
-                if (isA) {
-                    long in = shape.dim(1);
-                    for (int i = 0; i < r; i++) {
-                        for (long j = 0; j < in; j++) {
-                            t.set((offset + i) * in + j, a.scale() * l.scale() * l.down().get(i * in + j));
-                        }
-                    }
-                } else {
-                    long out = shape.dim(0);
-                    long capacity = shape.dim(1);
-                    for (long o = 0; o < out; o++) {
-                        for (int i = 0; i < r; i++) {
-                            t.set(o * capacity + offset + i, l.up().get(o * r + i));
-                        }
-                    }
-                }
-                offset += r;
+            if (shape.rank() != 3 || shape.dim(0) != rows.size()) {
+                throw new IllegalArgumentException("LoRA input " + input + " is not one matrix per row of " + rows.size());
             }
-            feeds.put(input.name(), dtype == DType.FLOAT32 ? t : t.to(dtype));
+            Shape row = shape.slice(1, 3);
+            TensorData t = TensorData.allocate(dtype, shape);
+            Map<LoraStack, TensorData> laidOut = new IdentityHashMap<>();
+            for (LoraStack stack : rows) {
+                TensorData block = laidOut.computeIfAbsent(stack, s -> s.matrix(component, input.name(), row, dtype));
+                t.data().put(block.data().duplicate().rewind());
+            }
+            t.data().rewind();
+            feeds.put(input.name(), t);
         }
         return feeds;
+    }
+
+    /** One row's value of the LoRA input {@code name}: this stack's matrices along the rank, zero after them. */
+    private TensorData matrix(LoraFile.Component component, String name, Shape shape, DType dtype) {
+        boolean isA = name.endsWith(".lora_A.weight");
+        String layer = name.substring(0, name.lastIndexOf(".lora_"));
+        TensorData t = TensorData.allocate(DType.FLOAT32, shape);
+        int offset = 0;
+        for (Applied a : adapters) {
+            LoraFile.Layer l = a.lora().layers(component).get(layer);
+            if (l == null) {
+                continue;
+            }
+            int r = l.rank();
+            if (isA) {
+                long in = shape.dim(1);
+                for (int i = 0; i < r; i++) {
+                    for (long j = 0; j < in; j++) {
+                        t.set((offset + i) * in + j, a.scale() * l.scale() * l.down().get(i * in + j));
+                    }
+                }
+            } else {
+                long out = shape.dim(0);
+                long capacity = shape.dim(1);
+                for (long o = 0; o < out; o++) {
+                    for (int i = 0; i < r; i++) {
+                        t.set(o * capacity + offset + i, l.up().get(o * r + i));
+                    }
+                }
+            }
+            offset += r;
+        }
+        return dtype == DType.FLOAT32 ? t : t.to(dtype);
     }
 }

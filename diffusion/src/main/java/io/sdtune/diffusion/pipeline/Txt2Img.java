@@ -22,6 +22,7 @@ import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.TextualInversionFile;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,14 +74,29 @@ public final class Txt2Img implements AutoCloseable {
         return generate(List.of(p), adapters, listener).get(0);
     }
 
+    /** Several prompts with the same adapters: {@link #generate(List, List, StepListener)}. */
+    public List<List<GeneratedImage>> generate(List<GenerationParams> batch, Adapters adapters, StepListener listener) {
+        return generate(batch, Collections.nCopies(batch.size(), adapters), listener);
+    }
+
     /**
      * Several prompts in one denoising loop, as a server batches requests: they share the steps, guidance,
-     * scheduler and size (and the adapters); each keeps its prompt, negative prompt, seed and image count, and
-     * gets the images it would get alone - except with Euler a, whose ancestral noise is drawn for the whole
-     * batch from the first seed. Returns each one's images, in order.
+     * scheduler and size, and the Textual Inversion embeddings; each keeps its prompt, negative prompt, seed,
+     * image count and LoRAs ({@code adapters}, one per prompt: each sample's LoRA branch is its own), and gets the
+     * images it would get alone - except with Euler a, whose ancestral noise is drawn for the whole batch from
+     * the first seed. Returns each one's images, in order.
      */
-    public List<List<GeneratedImage>> generate(List<GenerationParams> batch, Adapters adapters, StepListener listener) {
+    public List<List<GeneratedImage>> generate(List<GenerationParams> batch, List<Adapters> adapters,
+            StepListener listener) {
         GenerationParams p = batch.get(0);
+        if (adapters.size() != batch.size()) {
+            throw new IllegalArgumentException(adapters.size() + " adapter sets for " + batch.size() + " prompts");
+        }
+        List<TextualInversionFile> embeddings = adapters.get(0).embeddings();
+        if (adapters.stream().anyMatch(a -> !a.embeddings().equals(embeddings))) {
+            // A token added for one prompt would be matched in all of them.
+            throw new IllegalArgumentException("a batch shares its Textual Inversion embeddings");
+        }
         for (GenerationParams other : batch) {
             if (other.numInferenceSteps() != p.numInferenceSteps() || other.guidanceScale() != p.guidanceScale()
                     || !other.scheduler().equals(p.scheduler()) || other.width() != p.width() || other.height() != p.height()) {
@@ -90,7 +106,6 @@ public final class Txt2Img implements AutoCloseable {
                 throw new IllegalArgumentException("given latents are for a single prompt, not a batch");
             }
         }
-        LoraStack loras = adapters.loras();
         int factor = model.vaeConfig().downscale();
         int h = p.height() / factor;
         int w = p.width() / factor;
@@ -98,13 +113,14 @@ public final class Txt2Img implements AutoCloseable {
         int channels = model.unetConfig().inChannels();
         boolean guided = p.guidanceScale() > 1;
 
-        TensorData text = encodePrompts(batch, n, guided, adapters);
+        List<LoraStack> rows = rows(batch, adapters, guided);
+        TensorData text = encodePrompts(batch, guided, embeddings, rows);
         Scheduler scheduler = Schedulers.create(p.scheduler(), model.schedulerConfig());
         scheduler.setTimesteps(p.numInferenceSteps());
         float[] latents = initialLatents(batch, n * channels * h * w, scheduler.initNoiseSigma());
         NoiseSource noise = new SeededNoise(p.seed());
-        Bound unet = unetSession(n, h, w, guided, loras.capacity(LoraFile.Component.UNET));
-        Map<String, TensorData> loraFeeds = loras.feeds(LoraFile.Component.UNET, unet.loraInputs(), dtype);
+        Bound unet = unetSession(n, h, w, guided, LoraStack.capacity(rows, LoraFile.Component.UNET));
+        Map<String, TensorData> loraFeeds = LoraStack.feeds(rows, LoraFile.Component.UNET, unet.loraInputs(), dtype);
         Shape latentShape = Shape.of(n, channels, h, w);
         float[] timesteps = scheduler.timesteps();
         for (int i = 0; i < timesteps.length; i++) {
@@ -124,9 +140,26 @@ public final class Txt2Img implements AutoCloseable {
         return GeneratedImage.fromDecoded(images, batch, model.name());
     }
 
+    /**
+     * The LoRAs of each row of the text encoder's and the UNet's batch: with guidance the negative prompts' images,
+     * then the prompts', each row with its prompt's adapters.
+     */
+    private static List<LoraStack> rows(List<GenerationParams> batch, List<Adapters> adapters, boolean guided) {
+        List<LoraStack> perImage = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            perImage.addAll(Collections.nCopies(batch.get(i).numImages(), adapters.get(i).loras()));
+        }
+        List<LoraStack> rows = new ArrayList<>(perImage);
+        if (guided) {
+            rows.addAll(perImage);
+        }
+        return rows;
+    }
+
     /** The text encoder's states of every image: the negative prompts' rows first (with guidance), then the prompts'. */
-    private TensorData encodePrompts(List<GenerationParams> batch, int n, boolean guided, Adapters adapters) {
-        TensorData addedRows = addTokens(adapters.embeddings());
+    private TensorData encodePrompts(List<GenerationParams> batch, boolean guided, List<TextualInversionFile> embeddings,
+            List<LoraStack> loras) {
+        TensorData addedRows = addTokens(embeddings);
         List<long[]> rows = new ArrayList<>();
         if (guided) {
             for (GenerationParams p : batch) {
@@ -148,14 +181,13 @@ public final class Txt2Img implements AutoCloseable {
             System.arraycopy(rows.get(r), 0, ids, r * length, length);
         }
         int added = addedRows == null ? 0 : (int) addedRows.shape().dim(0);
-        LoraStack loras = adapters.loras();
         Bound encoder = textEncoderSession(rows.size(), length, added,
-                loras.capacity(LoraFile.Component.TEXT_ENCODER));
+                LoraStack.capacity(loras, LoraFile.Component.TEXT_ENCODER));
         Map<String, TensorData> feeds = new LinkedHashMap<>(Map.of("input_ids", TensorData.ofLongs(ids, rows.size(), length)));
         if (addedRows != null) {
             feeds.put(ClipTextModel.ADDED_TOKENS, addedRows);
         }
-        feeds.putAll(loras.feeds(LoraFile.Component.TEXT_ENCODER, encoder.loraInputs(), dtype));
+        feeds.putAll(LoraStack.feeds(loras, LoraFile.Component.TEXT_ENCODER, encoder.loraInputs(), dtype));
         return encoder.session().run(feeds).get("last_hidden_state");
     }
 
@@ -238,7 +270,7 @@ public final class Txt2Img implements AutoCloseable {
         return sessions.get("text_encoder:" + batch + ":added" + addedRows + ":lora" + loraCapacity, () -> {
             Graph g = Graph.create();
             Tensor ids = g.input("input_ids", DType.INT64, Shape.of(batch, length));
-            Lora lora = loraCapacity > 0 ? Lora.textEncoderAttention(loraCapacity) : null;
+            Lora lora = loraCapacity > 0 ? Lora.textEncoderAttention(loraCapacity).perSample(batch) : null;
             Tensor hidden = new ClipTextModel(g, dtype, "", model.textEncoderConfig(), addedRows, lora).forward(ids);
             Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("input_ids", ids));
             if (addedRows > 0) {
@@ -268,7 +300,7 @@ public final class Txt2Img implements AutoCloseable {
             Tensor text = g.input("encoder_hidden_states", dtype, textShape);
             Tensor x = sample.cast(dtype);
             Tensor batch = guided ? Tensor.concat(0, List.of(x, x)) : x;
-            Lora lora = loraCapacity > 0 ? Lora.unetAttention(loraCapacity) : null;
+            Lora lora = loraCapacity > 0 ? Lora.unetAttention(loraCapacity).perSample(copies * n) : null;
             Tensor eps = new UNet2DConditionModel(g, dtype, "", model.unetConfig(), lora)
                     .forward(batch, timestep.expand(Shape.of(copies * n)), text).cast(DType.FLOAT32);
             Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("sample", sample, "timestep", timestep,

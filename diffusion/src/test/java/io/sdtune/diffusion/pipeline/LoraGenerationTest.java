@@ -9,6 +9,7 @@ import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensors;
+import io.sdtune.diffusion.weights.TextualInversionFile;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -162,6 +163,44 @@ class LoraGenerationTest {
 
         assertThat(both).isNotEqualTo(image(stack(unet, 1))).isNotEqualTo(image(stack(textEncoder, 1)));
         assertThat(image(LoraStack.none())).isEqualTo(base);
+    }
+
+    @Test
+    void promptsWithTheirOwnLorasDrawnInOneBatchGetTheImagesTheyGetAlone() throws Exception {
+        LoraStack unet = stack(writeLora("batch-unet.safetensors", false, Keys.DIFFUSERS), 1);
+        LoraStack textEncoder = stack(writeLora("batch-te.safetensors", false, Keys.PEFT,
+                LoraFile.Component.TEXT_ENCODER), 0.7);
+        GenerationParams backpack = GenerationParams.of("a <cat-toy> backpack", 5).withSize(64, 64).withSteps(4, "ddim");
+        GenerationParams dogs = new GenerationParams("a dog", "blurry", 4, 7.5, "ddim", 6, 64, 64, 2, null);
+        GenerationParams house = GenerationParams.of("a house", 7).withSize(64, 64).withSteps(4, "ddim");
+        List<Adapters> adapters = List.of(new Adapters(unet, List.of()), new Adapters(textEncoder, List.of()),
+                Adapters.none());
+
+        List<List<GeneratedImage>> batch = pipeline.generate(List.of(backpack, dogs, house), adapters, null);
+
+        List<GenerationParams> prompts = List.of(backpack, dogs, house);
+        for (int i = 0; i < prompts.size(); i++) {
+            List<GeneratedImage> alone = pipeline.generate(List.of(prompts.get(i)), adapters.get(i), null).get(0);
+            for (int image = 0; image < alone.size(); image++) {
+                assertThat(Txt2ImgTest.differingPixels(batch.get(i).get(image), alone.get(image)))
+                        .as("prompt %d image %d", i, image).isZero();
+            }
+        }
+        assertThat(batch.get(0).get(0).rgb()).as("the LoRA is applied to its prompt").isNotEqualTo(
+                pipeline.generate(backpack, Adapters.none(), null).get(0).rgb());
+    }
+
+    @Test
+    void promptsWithDifferentEmbeddingsAreNotOneBatch() throws Exception {
+        Path embedding = dir.resolve("batch-embedding.safetensors");
+        SafeTensors.write(embedding, Map.of("<cat-toy>", TensorData.randn(DType.FLOAT32,
+                Shape.of(model.textEncoderConfig().hiddenSize()), 0.1, new Random(3))), Map.of());
+        GenerationParams p = GenerationParams.of("a <cat-toy> backpack", 5).withSize(64, 64).withSteps(2, "ddim");
+        List<Adapters> adapters = List.of(new Adapters(LoraStack.none(), List.of(TextualInversionFile.read(embedding))),
+                Adapters.none());
+
+        assertThatThrownBy(() -> pipeline.generate(List.of(p, p), adapters, null))
+                .hasMessage("a batch shares its Textual Inversion embeddings");
     }
 
     @Test

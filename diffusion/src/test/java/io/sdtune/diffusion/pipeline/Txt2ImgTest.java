@@ -131,7 +131,7 @@ class Txt2ImgTest {
     }
 
     /** Pixels whose channels differ by more than rounding. */
-    private static int differingPixels(GeneratedImage a, GeneratedImage b) {
+    static int differingPixels(GeneratedImage a, GeneratedImage b) {
         int differing = 0;
         for (int i = 0; i < a.rgb().length; i++) {
             differing += Math.abs(a.rgb()[i] - b.rgb()[i]) > 1 ? 1 : 0;
