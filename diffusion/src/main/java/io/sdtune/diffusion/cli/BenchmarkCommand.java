@@ -24,8 +24,9 @@ import javax.imageio.ImageIO;
 /**
  * {@code sd benchmark}: the seed article's comparison table, measured: each method trained with the
  * seed's settings (batch 1; TI with 4 accumulation steps, lr 5e-4 scaled; DreamBooth with gradient
- * checkpointing, lr 1e-6; LoRA rank 4, lr 5e-4) on synthetic images, reporting s/step (median after
- * warm-up), the projected time of 400 steps, peak GPU memory and the artifact's size.
+ * checkpointing, lr 1e-6, and {@code --use_8bit_adam} when given; LoRA rank 4, lr 5e-4) on synthetic images,
+ * reporting s/step (median after warm-up), the projected time of 400 steps, peak GPU memory and the artifact's
+ * size.
  */
 final class BenchmarkCommand implements Main.Command {
 
@@ -39,6 +40,8 @@ final class BenchmarkCommand implements Main.Command {
                 .option("work_dir", "benchmark-runs", "where images and artifacts go")
                 .option("mixed_precision", "no", "no or fp16")
                 .option("steps_per_run", "1", "optimisation steps per ONNX Runtime run")
+                .flag("use_8bit_adam", "8-bit AdamW for DreamBooth and LoRA, as their scripts take it (the seed "
+                        + "uses it for DreamBooth)")
                 .option("device", "cpu", "cpu, cuda or cuda:N");
         if (!f.parseUnlessHelp(args, out)) {
             return;
@@ -65,7 +68,7 @@ final class BenchmarkCommand implements Main.Command {
             Path output = work.resolve(method);
             TrainingArgs a = new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), images,
                     "a photo of <cat-toy>", null, output, f.integer("resolution"), InstanceImages.Crop.CENTER, ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
-                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), false, perRun, device, dtype);
+                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), f.isSet("use_8bit_adam") && !ti, perRun, device, dtype);
             double[] stepSeconds = new double[steps];
             long[] last = {System.nanoTime()};
             try (GpuMemoryMonitor memory = GpuMemoryMonitor.start(device)) {
