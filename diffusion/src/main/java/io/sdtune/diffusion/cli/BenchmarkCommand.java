@@ -3,12 +3,14 @@ package io.sdtune.diffusion.cli;
 import io.sdtune.diffusion.benchmark.GpuMemoryMonitor;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.MemoryEstimate;
 import io.sdtune.diffusion.training.DreamBoothMethod;
 import io.sdtune.diffusion.training.InstanceImages;
 import io.sdtune.diffusion.training.LoraMethod;
 import io.sdtune.diffusion.training.TextualInversionMethod;
 import io.sdtune.diffusion.training.Trainer;
 import io.sdtune.diffusion.training.TrainingArgs;
+import io.sdtune.diffusion.training.TrainingListener;
 import io.sdtune.diffusion.training.TrainingMethod;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -50,8 +52,8 @@ final class BenchmarkCommand implements Main.Command {
         Path images = syntheticImages(work.resolve("instance-images"), f.integer("resolution"));
         Device device = Device.parse(f.string("device"));
         DType dtype = TrainingFlags.dtype(f);
-        out.println("| method | s/step | 400 steps (min) | peak GPU memory (GiB) | artifact size |");
-        out.println("|---|---|---|---|---|");
+        out.println("| method | s/step | 400 steps (min) | peak GPU memory (GiB) | step estimate (GiB) | artifact size |");
+        out.println("|---|---|---|---|---|---|");
         for (String method : f.string("methods").split(",")) {
             TrainingMethod m = switch (method) {
                 case "textual_inversion" -> new TextualInversionMethod("<cat-toy>", "toy", 1, "object", dtype);
@@ -71,20 +73,30 @@ final class BenchmarkCommand implements Main.Command {
                     0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), f.isSet("use_8bit_adam") && !ti, perRun, device, dtype);
             double[] stepSeconds = new double[steps];
             long[] last = {System.nanoTime()};
+            MemoryEstimate[] estimate = new MemoryEstimate[1];
             try (GpuMemoryMonitor memory = GpuMemoryMonitor.start(device)) {
-                // A run's steps are reported together as it ends: each is a 1/perRun share of its run.
-                new Trainer(a, m).run((step, total, loss, rate, secondsPerStep) -> {
-                    if ((step - 1) % perRun == 0) {
-                        long now = System.nanoTime();
-                        Arrays.fill(stepSeconds, step - 1, step - 1 + perRun, (now - last[0]) / 1e9 / perRun);
-                        last[0] = now;
+                new Trainer(a, m).run(new TrainingListener() {
+                    @Override
+                    public void onStep(int step, int total, double loss, double rate, double secondsPerStep) {
+                        // A run's steps are reported together as it ends: each is a 1/perRun share of its run.
+                        if ((step - 1) % perRun == 0) {
+                            long now = System.nanoTime();
+                            Arrays.fill(stepSeconds, step - 1, step - 1 + perRun, (now - last[0]) / 1e9 / perRun);
+                            last[0] = now;
+                        }
+                    }
+
+                    @Override
+                    public void onMemoryEstimate(MemoryEstimate e) {
+                        estimate[0] = e;
                     }
                 });
                 double[] timed = Arrays.copyOfRange(stepSeconds, warmup, steps);
                 Arrays.sort(timed);
                 double perStep = timed[timed.length / 2];
-                out.printf("| %s | %.3f | %.1f | %s | %s |%n", method, perStep, perStep * 400 / 60,
-                        memory.peakGiB() < 0 ? "n/a" : String.format("%.1f", memory.peakGiB()), size(output));
+                out.printf("| %s | %.3f | %.1f | %s | %.2f | %s |%n", method, perStep, perStep * 400 / 60,
+                        memory.peakGiB() < 0 ? "n/a" : String.format("%.1f", memory.peakGiB()),
+                        estimate[0].total() / (double) (1L << 30), size(output));
             }
         }
     }

@@ -10,6 +10,7 @@ import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.vae.AutoencoderKL;
 import io.sdtune.diffusion.optim.AdamW;
 import io.sdtune.diffusion.optim.EightBitState;
+import io.sdtune.diffusion.runtime.MemoryEstimate;
 import io.sdtune.diffusion.optim.LossScaling;
 import io.sdtune.diffusion.optim.TrainingSession;
 import io.sdtune.diffusion.optim.TrainingStep;
@@ -90,6 +91,7 @@ public final class Trainer {
                     args.dtype() == DType.FLOAT16 ? LossScaling.gradScalerDefaults() : null,
                     args.use8bitAdam() ? EightBitState.BITSANDBYTES : null);
             TrainingStep step = TrainingStep.build(loss, method.trainable(g), options);
+            listener.onMemoryEstimate(MemoryEstimate.of(step.program()));
             Map<String, TensorData> initial = method.initialValues(g, new SplittableRandom(args.seed()));
             LearningRateSchedule schedule = new LearningRateSchedule(args.lrScheduler(), args.scaledLearningRate(),
                     args.lrWarmupSteps(), args.maxTrainSteps());

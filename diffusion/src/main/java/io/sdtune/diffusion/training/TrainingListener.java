@@ -1,5 +1,6 @@
 package io.sdtune.diffusion.training;
 
+import io.sdtune.diffusion.runtime.MemoryEstimate;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -14,6 +15,10 @@ public interface TrainingListener {
      * caller that keeps checkpoints elsewhere takes them from there; resuming reads {@code output_dir}'s.
      */
     default void onCheckpoint(int step, Path dir) {
+    }
+
+    /** Before the session is created: what the step's program will hold on the device ({@link MemoryEstimate}). */
+    default void onMemoryEstimate(MemoryEstimate estimate) {
     }
 
     /** After the validation images of {@code step} were drawn into {@code images} ({@code validation_prompt}). */

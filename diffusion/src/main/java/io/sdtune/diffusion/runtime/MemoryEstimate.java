@@ -1,0 +1,165 @@
+package io.sdtune.diffusion.runtime;
+
+import io.sdtune.diffusion.graph.Node;
+import io.sdtune.diffusion.graph.Program;
+import io.sdtune.diffusion.graph.Subgraph;
+import io.sdtune.diffusion.graph.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The memory a {@link Program} holds on its device during a run, read from its graph before any session exists:
+ * the bound weights (and constants), the fed inputs (ONNX Runtime copies host inputs to the device for the run),
+ * and the most bytes of computed values alive at once when the nodes run in graph order - each value allocated
+ * when its producer runs and freed after its last reader, as ONNX Runtime's allocation planner frees them.
+ * Like that planner, an elementwise op writes into an input of its size that dies there, and {@code Reshape},
+ * {@code Identity}, {@code Squeeze}, {@code Unsqueeze} and {@code Flatten} alias their input instead of copying
+ * it. A {@code Loop} adds, while it runs, its body's own peak over the carried values fed to the body; program
+ * outputs stay allocated to the end. Not counted: the runtime's fixed cost (CUDA context, library workspaces)
+ * and the arena's rounding, which callers add from measurement.
+ *
+ * @param weights bytes of the weights and constants the program reads
+ * @param inputs bytes of the values fed at each run
+ * @param peakComputed the most bytes of computed values alive at once
+ */
+public record MemoryEstimate(long weights, long inputs, long peakComputed) {
+    private static final Set<String> ALIASES = Set.of("Reshape", "Identity", "Squeeze", "Unsqueeze", "Flatten");
+    private static final Set<String> ELEMENTWISE = Set.of("Add", "Sub", "Mul", "Div", "Neg", "Sqrt", "Exp", "Log",
+            "Tanh", "Sigmoid", "Erf", "Relu", "Abs", "Pow", "Where", "Clip", "Min", "Max", "Sin", "Cos");
+
+    public long total() {
+        return weights + inputs + peakComputed;
+    }
+
+    public static MemoryEstimate of(Program program) {
+        Set<Tensor> leaves = new LinkedHashSet<>();
+        long computed = peak(List.copyOf(program.outputs().values()), leaves);
+        long weights = leaves.stream().filter(t -> t.kind() == Tensor.Kind.WEIGHT || t.producer() != null)
+                .mapToLong(MemoryEstimate::bytes).sum();
+        long inputs = program.inputs().values().stream().mapToLong(MemoryEstimate::bytes).sum();
+        return new MemoryEstimate(weights, inputs, computed);
+    }
+
+    /** A block of device memory and how many values still to be read live in it. */
+    private static final class Buffer {
+        final long bytes;
+        int readers;
+
+        Buffer(long bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    /**
+     * The peak bytes of values computed for {@code outputs} in their graph; adds the weights read, and the
+     * constants, to {@code leaves}.
+     */
+    private static long peak(List<Tensor> outputs, Set<Tensor> leaves) {
+        List<Node> order = needed(outputs);
+        Map<Tensor, Integer> lastRead = new HashMap<>();
+        for (int i = 0; i < order.size(); i++) {
+            for (Tensor in : reads(order.get(i))) {
+                lastRead.put(in, i);
+            }
+        }
+        Set<Tensor> kept = new HashSet<>(outputs);
+        Map<Tensor, Buffer> buffers = new HashMap<>();
+        long live = 0;
+        long peak = 0;
+        for (int i = 0; i < order.size(); i++) {
+            Node node = order.get(i);
+            if (node.opType().equals("Constant")) {
+                leaves.add(node.output(0));
+                continue;
+            }
+            node.inputs().stream().filter(in -> in.kind() == Tensor.Kind.WEIGHT).forEach(leaves::add);
+            long during = 0;
+            for (Object attribute : node.attributes().values()) {
+                if (attribute instanceof Subgraph body) {
+                    during += peak(body.outputs(), leaves) + body.inputs().stream().mapToLong(MemoryEstimate::bytes).sum();
+                }
+            }
+            // Values read here for the last time: their buffers are free once no other value in them is read.
+            List<Buffer> freed = new ArrayList<>();
+            for (Tensor in : new LinkedHashSet<>(node.inputs())) {
+                Buffer b = buffers.get(in);
+                if (b != null && lastRead.get(in) == i && !kept.contains(in) && --b.readers == 0) {
+                    freed.add(b);
+                }
+            }
+            long allocated = 0;
+            for (Tensor out : node.outputs()) {
+                Buffer b = null;
+                if (ALIASES.contains(node.opType()) && buffers.containsKey(node.input(0))) {
+                    b = buffers.get(node.input(0));
+                } else if (ELEMENTWISE.contains(node.opType())) {
+                    b = freed.stream().filter(f -> f.bytes == bytes(out)).findFirst().orElse(null);
+                }
+                if (b == null) {
+                    b = new Buffer(bytes(out));
+                    allocated += b.bytes;
+                } else {
+                    freed.remove(b);
+                }
+                if (lastRead.containsKey(out) || kept.contains(out)) {
+                    b.readers++;
+                } else if (b.readers == 0 && !freed.contains(b)) {
+                    freed.add(b);
+                }
+                buffers.put(out, b);
+            }
+            live += allocated;
+            peak = Math.max(peak, live + during);
+            for (Buffer b : freed) {
+                live -= b.bytes;
+            }
+        }
+        return peak;
+    }
+
+    /** What a node reads: its inputs, and the values of enclosing graphs its bodies read. */
+    private static Set<Tensor> reads(Node node) {
+        Set<Tensor> reads = new LinkedHashSet<>(node.inputs());
+        for (Object attribute : node.attributes().values()) {
+            if (attribute instanceof Subgraph body) {
+                for (Node inner : body.graph().nodes()) {
+                    for (Tensor in : reads(inner)) {
+                        if (!body.graph().defines(in)) {
+                            reads.add(in);
+                        }
+                    }
+                }
+            }
+        }
+        return reads;
+    }
+
+    /** The nodes the outputs depend on, in graph order. */
+    private static List<Node> needed(List<Tensor> outputs) {
+        if (outputs.isEmpty()) {
+            return List.of();
+        }
+        List<Node> all = outputs.get(0).graph().nodes();
+        Set<Tensor> wanted = new HashSet<>(outputs);
+        List<Node> order = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Node n = all.get(i);
+            if (n.outputs().stream().anyMatch(wanted::contains)) {
+                wanted.addAll(reads(n));
+                order.add(n);
+            }
+        }
+        Collections.reverse(order);
+        return order;
+    }
+
+    private static long bytes(Tensor t) {
+        return t.shape().size() * t.dtype().byteSize();
+    }
+}
