@@ -5,6 +5,8 @@ import io.sdtune.contracts.adapter.AdapterAnnouncement;
 import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.DeviceMemory;
+import io.sdtune.diffusion.training.MemoryGuard;
 import io.sdtune.diffusion.training.Trainer;
 import io.sdtune.storage.AdapterShelf;
 import io.sdtune.storage.ArtifactCache;
@@ -67,6 +69,9 @@ public class JobRunner {
     @Inject
     TrainerSettings settings;
 
+    /** The device's bytes for the memory guard; 0 when unknown (no guard). */
+    private long deviceMemory;
+
     private ExecutorService thread;
     private AdapterShelf adapters;
     private ImageShelf images;
@@ -97,6 +102,16 @@ public class JobRunner {
         images = new ImageShelf(objects);
         checkpoints = new JobCheckpoints(artifacts);
         runs = new Runs(objects, "training");
+        Device device = Device.parse(settings.device());
+        deviceMemory = settings.deviceMemory().orElseGet(() -> DeviceMemory.total(device).orElse(0));
+        LOG.infof(deviceMemory == 0 ? "no memory guard: the size of %s is unknown (sdtune.trainer.device-memory)"
+                : "memory guard: %s has %.1f GiB", device, deviceMemory / (double) (1L << 30));
+    }
+
+    /** The check a job's estimated memory must pass before it starts; null without a known device size. */
+    private MemoryGuard memoryGuard(TrainingRequest request) {
+        return deviceMemory == 0 ? null : new MemoryGuard(deviceMemory, settings.memoryOverhead(),
+                Boolean.TRUE.equals(request.withDefaults().hyperParameters().allowMemorySavings()));
     }
 
     /**
@@ -219,7 +234,11 @@ public class JobRunner {
                 settings.progressInterval().toNanos());
         LOG.infof("job %s: training %s on %s for %d steps%s", request.jobId(), request.method(), settings.device(), totalSteps,
                 resumed.map(step -> ", resuming from the checkpoint of step " + step).orElse(""));
-        new Trainer(setup.args(), setup.method()).run(progress);
+        try {
+            new Trainer(setup.args(), setup.method(), memoryGuard(request)).run(progress);
+        } catch (MemoryGuard.InsufficientMemoryException e) {
+            throw new JobFailure(e.getMessage());
+        }
         if (stopping) {
             throw leftForRedelivery(request.jobId());
         }

@@ -1,12 +1,14 @@
 package io.sdtune.trainer;
 
 import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.diffusion.runtime.MemoryEstimate;
 import io.sdtune.diffusion.training.TrainingListener;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * The engine's steps as {@code progress} events: at most one per {@code interval} (a step can take a few
@@ -14,6 +16,9 @@ import java.util.function.LongSupplier;
  * checkpoints and validation images the engine writes on, and tells the engine whether the job was cancelled.
  */
 final class ProgressReporter implements TrainingListener {
+    private static final Logger LOG = Logger.getLogger(ProgressReporter.class);
+    private static final double GIB = 1L << 30;
+
     /** Where the files the engine writes during a job go. */
     interface Outputs {
         void checkpoint(int step, Path folder);
@@ -66,6 +71,13 @@ final class ProgressReporter implements TrainingListener {
     @Override
     public void onValidation(int step, List<Path> images) {
         outputs.validation(step, images);
+    }
+
+    @Override
+    public void onMemorySavings(MemoryEstimate withoutSavings, MemoryEstimate estimate) {
+        LOG.infof("job %s did not fit its device (an estimated %.1f GiB): gradient checkpointing and, where the method"
+                + " takes it, 8-bit AdamW switched on, as it allows (%.1f GiB)", jobId, withoutSavings.total() / GIB,
+                estimate.total() / GIB);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.sdtune.trainer;
 import io.smallrye.config.ConfigMapping;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalLong;
 
 /** {@code sdtune.trainer.*}: how this trainer runs its jobs (README, "Configuration"; defaults in application.properties). */
 @ConfigMapping(prefix = "sdtune.trainer")
@@ -27,6 +28,16 @@ public interface TrainerSettings {
 
     /** A job starts only while the work disk has this many bytes free. */
     long minFreeDisk();
+
+    /**
+     * The device's memory in bytes, against which each job's estimated memory is checked before it starts
+     * (README, "Memory guard"); absent: {@code nvidia-smi}'s for a GPU, the machine's or container's for the CPU;
+     * 0: no check.
+     */
+    OptionalLong deviceMemory();
+
+    /** Bytes the runtime holds besides a job's step: the CUDA context and library workspaces, or the JVM's. */
+    long memoryOverhead();
 
     /** A job silent this long (no phase, no step) makes the trainer unhealthy, to be restarted. */
     Duration stallTimeout();

@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * makes it. Left out on purpose: the scripts' paths
  * and hub options (the trainer supplies those), {@code num_train_epochs} (a job always has a step count,
  * so progress has a total), and the engine's own {@code steps_per_run} and {@code device} (the trainer's
- * deployment decides).
+ * deployment decides). One is the trainer's own, no script's: {@code allow_memory_savings}, whether a job that
+ * would not fit the trainer's device may be run with gradient checkpointing and 8-bit AdamW switched on.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record HyperParameters(
@@ -53,7 +54,8 @@ public record HyperParameters(
         Boolean withPriorPreservation,
         Integer numClassImages,
         Double priorLossWeight,
-        @JsonProperty("use_8bit_adam") Boolean use8bitAdam) {
+        @JsonProperty("use_8bit_adam") Boolean use8bitAdam,
+        Boolean allowMemorySavings) {
 
     /** The schedules of diffusers' {@code get_scheduler} that the engine implements. */
     public static final List<String> LR_SCHEDULERS = List.of("constant", "constant_with_warmup", "linear", "cosine");
@@ -105,6 +107,7 @@ public record HyperParameters(
         onlyFor(p, method, "prior_loss_weight", priorLossWeight, DREAMBOOTH_SCRIPTS);
         p.in("prior_loss_weight", priorLossWeight, Limits.PRIOR_LOSS_WEIGHT);
         onlyFor(p, method, "use_8bit_adam", use8bitAdam, DREAMBOOTH_SCRIPTS);
+        p.required("allow_memory_savings", allowMemorySavings);
     }
 
     /** Required for the methods whose command takes the flag, an error for the others. */

@@ -73,7 +73,9 @@ public final class SeedDefaults {
             entry("gradient_checkpointing", false),
             entry("checkpointing_steps", 500),
             entry("validation_steps", 100),
-            entry("num_validation_images", 4));
+            entry("num_validation_images", 4),
+            // The trainer's own: a job that does not fit is refused rather than changed, unless it asks.
+            entry("allow_memory_savings", false));
 
     /** Converts between the records and flag maps; nulls are left out, so an unset flag never hides a default. */
     private static final ObjectMapper FLAGS = JsonMapper.builder()

@@ -115,7 +115,7 @@ class TrainingRequestTest {
     @Test
     void everyProblemIsReportedAtOnce() {
         HyperParameters wrong = new HyperParameters(500, null, null, null, 5.0, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, 4, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, 4, null, null, null, null, null, null);
         TrainingRequest request = new TrainingRequest("Job 1", "tenant-a", TrainingMethod.TEXTUAL_INVERSION, "sd15", "d1",
                 List.of(Samples.stored("datasets/d1/0.png")), "cat-toy", null, null, null, null, wrong);
 

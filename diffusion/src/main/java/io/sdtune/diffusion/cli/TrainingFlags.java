@@ -2,6 +2,7 @@ package io.sdtune.diffusion.cli;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.MemoryEstimate;
 import io.sdtune.diffusion.training.InstanceImages;
 import io.sdtune.diffusion.training.PriorPreservation;
 import io.sdtune.diffusion.training.TrainingArgs;
@@ -146,11 +147,25 @@ final class TrainingFlags {
 
     /** The progress line: step, loss, lr, s/step, ETA; every 10 steps and at both ends. */
     static TrainingListener progress(PrintStream out) {
-        return (step, total, loss, lr, secondsPerStep) -> {
-            if (step == 1 || step % 10 == 0 || step == total) {
-                out.printf("step %d/%d  loss %.4f  lr %.2e  %.3f s/step  ETA %.0f s%n", step, total, loss, lr,
-                        secondsPerStep, secondsPerStep * (total - step));
+        return new TrainingListener() {
+            @Override
+            public void onMemoryEstimate(MemoryEstimate e) {
+                out.printf("the step holds an estimated %.2f GiB on the device (weights %.2f, inputs %.2f, activations"
+                        + " and gradients %.2f) plus the runtime's own%n", gib(e.total()), gib(e.weights()),
+                        gib(e.inputs()), gib(e.peakComputed()));
+            }
+
+            @Override
+            public void onStep(int step, int total, double loss, double lr, double secondsPerStep) {
+                if (step == 1 || step % 10 == 0 || step == total) {
+                    out.printf("step %d/%d  loss %.4f  lr %.2e  %.3f s/step  ETA %.0f s%n", step, total, loss, lr,
+                            secondsPerStep, secondsPerStep * (total - step));
+                }
             }
         };
+    }
+
+    private static double gib(long bytes) {
+        return bytes / (double) (1L << 30);
     }
 }

@@ -96,6 +96,11 @@ public final class TextualInversionMethod implements TrainingMethod {
     }
 
     @Override
+    public boolean takes8bitAdam() {
+        return false;
+    }
+
+    @Override
     public void prepare(StableDiffusion model) {
         List<String> pieces = model.tokenizer().tokenize(initializerToken);
         if (pieces.size() != 1) {

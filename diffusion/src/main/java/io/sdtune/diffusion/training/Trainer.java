@@ -40,16 +40,27 @@ import java.util.SplittableRandom;
 public final class Trainer {
     private final TrainingArgs args;
     private final TrainingMethod method;
+    private final MemoryGuard guard;
 
     public Trainer(TrainingArgs args, TrainingMethod method) {
+        this(args, method, null);
+    }
+
+    /** With {@code guard} (null: none), a run that would not fit its device is refused before it starts. */
+    public Trainer(TrainingArgs args, TrainingMethod method, MemoryGuard guard) {
         this.args = args;
         this.method = method;
+        this.guard = guard;
     }
 
     /** Trains and writes the artifact; returns the loss of every step. */
     public double[] run(TrainingListener listener) {
         try (StableDiffusion model = StableDiffusion.load(args.pretrainedModelNameOrPath())) {
             method.prepare(model);
+            Built built = buildWithinMemory(model, listener);
+            Graph g = built.graph();
+            TrainingStep step = built.step();
+            Shape latentShape = built.latentShape();
             InstanceImages images = InstanceImages.load(args.instanceDataDir(), args.resolution(), args.crop(),
                     args.randomFlip());
             List<Posterior> latents = encode(model, images);
@@ -60,38 +71,6 @@ public final class Trainer {
                 classLatents = encode(model, InstanceImages.load(prior.classDataDir(), args.resolution(), args.crop(),
                         args.randomFlip(), prior.numClassImages()));
             }
-            int textLength = model.tokenizer().maxLength();
-
-            // With prior preservation each micro-batch is trainBatchSize instance samples, then as many class samples.
-            int batch = args.trainBatchSize() * (prior == null ? 1 : 2);
-            int channels = model.unetConfig().inChannels();
-            int side = args.resolution() / model.vaeConfig().downscale();
-            Shape latentShape = Shape.of(batch, channels, side, side);
-            Graph g = Graph.create();
-            if (args.dtype() != DType.FLOAT32) {
-                // Mixed precision as Accelerate runs it: float32 master copies of what is trained, the rest
-                // in the compute dtype, float32 AdamW; float16 also gets GradScaler's dynamic loss scaling.
-                g.storeWeights(method::trains, DType.FLOAT32);
-            }
-            Tensor noisy = g.input("noisy_latents", DType.FLOAT32, latentShape);
-            Tensor timesteps = g.input("timesteps", DType.FLOAT32, Shape.of(batch));
-            Tensor inputIds = g.input("input_ids", DType.INT64, Shape.of(batch, textLength));
-            Tensor target = g.input("target", DType.FLOAT32, latentShape);
-            Tensor weights = g.input("loss_weights", DType.FLOAT32, Shape.of(batch));
-            Tensor prediction = method.predict(g, model, noisy, timesteps, inputIds).cast(DType.FLOAT32);
-            Tensor perSample = prediction.sub(target).square().mean(false, 1, 2, 3);
-            Tensor loss = perSample.mul(weights).sum();
-
-            TrainingStep.Options options = new TrainingStep.Options(
-                    new AdamW(args.adamBeta1(), args.adamBeta2(), args.adamWeightDecay(), args.adamEpsilon()),
-                    args.maxGradNorm(), args.gradientAccumulationSteps(), args.stepsPerRun(),
-                    args.gradientCheckpointing() ? CheckpointPolicy.modules(
-                            "unet\\.(down_blocks|up_blocks)\\.\\d+\\.(resnets|attentions)\\.\\d+|unet\\.mid_block")
-                            : CheckpointPolicy.none(),
-                    args.dtype() == DType.FLOAT16 ? LossScaling.gradScalerDefaults() : null,
-                    args.use8bitAdam() ? EightBitState.BITSANDBYTES : null);
-            TrainingStep step = TrainingStep.build(loss, method.trainable(g), options);
-            listener.onMemoryEstimate(MemoryEstimate.of(step.program()));
             Map<String, TensorData> initial = method.initialValues(g, new SplittableRandom(args.seed()));
             LearningRateSchedule schedule = new LearningRateSchedule(args.lrScheduler(), args.scaledLearningRate(),
                     args.lrWarmupSteps(), args.maxTrainSteps());
@@ -142,6 +121,67 @@ public final class Trainer {
             }
             return losses;
         }
+    }
+
+    /** The step's graph, the step, and the shape of its latent inputs. */
+    private record Built(Graph graph, TrainingStep step, Shape latentShape) {
+    }
+
+    /**
+     * Builds the step and reports its memory estimate; with a guard, a step that would not fit the device is
+     * built again with gradient checkpointing and 8-bit AdamW when the guard allows it, and refused otherwise.
+     */
+    private Built buildWithinMemory(StableDiffusion model, TrainingListener listener) {
+        boolean checkpointing = args.gradientCheckpointing();
+        boolean eightBit = args.use8bitAdam();
+        Built built = build(model, checkpointing, eightBit);
+        MemoryEstimate estimate = MemoryEstimate.of(built.step().program());
+        boolean savable = !checkpointing || (!eightBit && method.takes8bitAdam());
+        if (guard != null && !guard.fits(estimate) && guard.allowSavings() && savable) {
+            MemoryEstimate without = estimate;
+            built = build(model, true, eightBit || method.takes8bitAdam());
+            estimate = MemoryEstimate.of(built.step().program());
+            listener.onMemorySavings(without, estimate);
+        }
+        listener.onMemoryEstimate(estimate);
+        if (guard != null) {
+            guard.require(estimate, args.device());
+        }
+        return built;
+    }
+
+    private Built build(StableDiffusion model, boolean checkpointing, boolean eightBit) {
+        int textLength = model.tokenizer().maxLength();
+
+        // With prior preservation each micro-batch is trainBatchSize instance samples, then as many class samples.
+        int batch = args.trainBatchSize() * (args.priorPreservation() == null ? 1 : 2);
+        int channels = model.unetConfig().inChannels();
+        int side = args.resolution() / model.vaeConfig().downscale();
+        Shape latentShape = Shape.of(batch, channels, side, side);
+        Graph g = Graph.create();
+        if (args.dtype() != DType.FLOAT32) {
+            // Mixed precision as Accelerate runs it: float32 master copies of what is trained, the rest
+            // in the compute dtype, float32 AdamW; float16 also gets GradScaler's dynamic loss scaling.
+            g.storeWeights(method::trains, DType.FLOAT32);
+        }
+        Tensor noisy = g.input("noisy_latents", DType.FLOAT32, latentShape);
+        Tensor timesteps = g.input("timesteps", DType.FLOAT32, Shape.of(batch));
+        Tensor inputIds = g.input("input_ids", DType.INT64, Shape.of(batch, textLength));
+        Tensor target = g.input("target", DType.FLOAT32, latentShape);
+        Tensor weights = g.input("loss_weights", DType.FLOAT32, Shape.of(batch));
+        Tensor prediction = method.predict(g, model, noisy, timesteps, inputIds).cast(DType.FLOAT32);
+        Tensor perSample = prediction.sub(target).square().mean(false, 1, 2, 3);
+        Tensor loss = perSample.mul(weights).sum();
+
+        TrainingStep.Options options = new TrainingStep.Options(
+                new AdamW(args.adamBeta1(), args.adamBeta2(), args.adamWeightDecay(), args.adamEpsilon()),
+                args.maxGradNorm(), args.gradientAccumulationSteps(), args.stepsPerRun(),
+                checkpointing ? CheckpointPolicy.modules(
+                        "unet\\.(down_blocks|up_blocks)\\.\\d+\\.(resnets|attentions)\\.\\d+|unet\\.mid_block")
+                        : CheckpointPolicy.none(),
+                args.dtype() == DType.FLOAT16 ? LossScaling.gradScalerDefaults() : null,
+                eightBit ? EightBitState.BITSANDBYTES : null);
+        return new Built(g, TrainingStep.build(loss, method.trainable(g), options), latentShape);
     }
 
     private Map<String, TensorData> trained(Graph g, TrainingSession session) {

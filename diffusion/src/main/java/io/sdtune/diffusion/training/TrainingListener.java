@@ -21,6 +21,14 @@ public interface TrainingListener {
     default void onMemoryEstimate(MemoryEstimate estimate) {
     }
 
+    /**
+     * When the run did not fit its device as asked and its {@link MemoryGuard} allowed savings: gradient
+     * checkpointing and (where the method takes it) 8-bit AdamW were switched on, {@code withoutSavings} becoming
+     * {@code estimate}.
+     */
+    default void onMemorySavings(MemoryEstimate withoutSavings, MemoryEstimate estimate) {
+    }
+
     /** After the validation images of {@code step} were drawn into {@code images} ({@code validation_prompt}). */
     default void onValidation(int step, List<Path> images) {
     }

@@ -40,6 +40,11 @@ public interface TrainingMethod {
     /** Whether this method trains the weight named {@code weightName} (e.g. {@code unet.<key>}). */
     boolean trains(String weightName);
 
+    /** Whether the method's script takes {@code --use_8bit_adam} (the DreamBooth scripts; textual_inversion.py not). */
+    default boolean takes8bitAdam() {
+        return true;
+    }
+
     /** The weights of {@code g} this method trains (after {@link #predict}). */
     default List<Tensor> trainable(Graph g) {
         return g.weights().values().stream().filter(t -> trains(t.name())).toList();

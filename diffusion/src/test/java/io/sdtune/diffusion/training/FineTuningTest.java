@@ -15,17 +15,19 @@ import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.TinyModel;
 import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.MemoryEstimate;
 import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensors;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -395,6 +397,49 @@ class FineTuningTest {
             for (String key : a.keys()) {
                 assertThat(b.get(key).toFloatArray()).as(key).containsExactly(a.get(key).toFloatArray());
             }
+        }
+    }
+
+    @Test
+    void aRunThatDoesNotFitItsDeviceIsRefusedBeforeItStartsWithTheEstimate() {
+        Path out = dir.resolve("too-big");
+        TrainingArgs a = args(out, 1e-3, 2, 1, 1, null, 0, "", 1, DType.FLOAT32, false);
+
+        assertThatThrownBy(() -> new Trainer(a, new DreamBoothMethod(DType.FLOAT32), new MemoryGuard(1L << 20, 0, false))
+                .run((s, t, l, lr, sps) -> { }))
+                .isInstanceOf(MemoryGuard.InsufficientMemoryException.class)
+                .hasMessageStartingWith("this training needs an estimated")
+                .hasMessageContaining("on cpu").hasMessageContaining("and the device has 0.0 GiB");
+        assertThat(Files.exists(out)).as("nothing trained, nothing written").isFalse();
+    }
+
+    @Test
+    void aRunThatAllowsSavingsIsTrainedWithCheckpointingAnd8bitAdamWhenThatFits() throws Exception {
+        Path out = dir.resolve("saved-memory");
+        TrainingArgs a = args(out, 1e-3, 2, 1, 1, null, 2, "", 1, DType.FLOAT32, false);
+        List<MemoryEstimate> estimates = new ArrayList<>();
+        TrainingListener listen = new TrainingListener() {
+            @Override
+            public void onStep(int step, int totalSteps, double loss, double learningRate, double secondsPerStep) {
+            }
+
+            @Override
+            public void onMemorySavings(MemoryEstimate withoutSavings, MemoryEstimate estimate) {
+                estimates.addAll(List.of(withoutSavings, estimate));
+            }
+        };
+        assertThatThrownBy(() -> new Trainer(a, new DreamBoothMethod(DType.FLOAT32), new MemoryGuard(1, 0, true))
+                .run(listen)).isInstanceOf(MemoryGuard.InsufficientMemoryException.class);
+        long without = estimates.get(0).total();
+        long with = estimates.get(1).total();
+        assertThat(with).as("checkpointing and 8-bit moments need less").isLessThan(without);
+
+        estimates.clear();
+        new Trainer(a, new DreamBoothMethod(DType.FLOAT32), new MemoryGuard(with + 1000, 1000, true)).run(listen);
+
+        assertThat(estimates).extracting(MemoryEstimate::total).containsExactly(without, with);
+        try (SafeTensors state = SafeTensors.open(out.resolve("checkpoint-2").resolve(Checkpoints.STATE))) {
+            assertThat(state.keys()).anyMatch(key -> key.startsWith("state1."));
         }
     }
 

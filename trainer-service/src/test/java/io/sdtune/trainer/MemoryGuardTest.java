@@ -1,0 +1,53 @@
+package io.sdtune.trainer;
+
+import static io.sdtune.trainer.TrainingFixtures.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.contracts.training.TrainingRequest;
+import io.sdtune.storage.ArtifactStore;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A trainer whose device is said to have 512 MiB, less than the runtime's own 1 GiB: every job is refused. */
+@QuarkusTest
+@TestProfile(MemoryGuardTest.SmallDevice.class)
+@QuarkusTestResource(value = EmbeddedPlatformResource.class, restrictToAnnotatedClass = true)
+class MemoryGuardTest {
+    public static class SmallDevice implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("sdtune.trainer.device-memory", String.valueOf(512L << 20));
+        }
+    }
+
+    @Inject
+    ArtifactStore artifacts;
+
+    @Test
+    void aJobThatDoesNotFitTheDeviceEndsFailedWithTheEstimateAndTheDevicesSize() throws Exception {
+        TrainingFixtures.publishBaseModel(artifacts);
+        TrainingRequest request = TrainingFixtures.lora("too-big", "too-big",
+                TrainingFixtures.publishDataset(artifacts, "too-big"), 4);
+        TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
+
+        List<TrainingEvent> events = TestBroker.await(Topics.TRAINING_EVENTS, "too-big",
+                values -> values.stream().anyMatch(v -> v.contains("\"failed\"")), Duration.ofSeconds(90)).stream()
+                .map(v -> JsonCodec.decode(v.getBytes(StandardCharsets.UTF_8), TrainingEvent.class)).toList();
+
+        assertThat(events).noneMatch(e -> e instanceof TrainingEvent.Progress);
+        assertThat(((TrainingEvent.Failed) events.get(events.size() - 1)).reason())
+                .startsWith("this training needs an estimated 1.0 GiB on cpu")
+                .contains("runtime 1.0)").contains("and the device has 0.5 GiB");
+    }
+}
