@@ -8,12 +8,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.sdtune.contracts.Topics;
-import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.storage.ArtifactStore;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,9 +39,7 @@ class MemoryGuardTest {
                 TrainingFixtures.publishDataset(artifacts, "too-big"), 4);
         TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
 
-        List<TrainingEvent> events = TestBroker.await(Topics.TRAINING_EVENTS, "too-big",
-                values -> values.stream().anyMatch(v -> v.contains("\"failed\"")), Duration.ofSeconds(90)).stream()
-                .map(v -> JsonCodec.decode(v.getBytes(StandardCharsets.UTF_8), TrainingEvent.class)).toList();
+        List<TrainingEvent> events = TestBroker.trainingEvents("too-big", TrainingEvent.Failed.class, Duration.ofSeconds(90));
 
         assertThat(events).noneMatch(e -> e instanceof TrainingEvent.Progress);
         assertThat(((TrainingEvent.Failed) events.get(events.size() - 1)).reason())

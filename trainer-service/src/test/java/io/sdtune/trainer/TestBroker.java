@@ -1,5 +1,9 @@
 package io.sdtune.trainer;
 
+import io.sdtune.contracts.Topics;
+import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.contracts.training.TrainingEvent;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +47,17 @@ final class TestBroker {
     static List<String> await(String topic, String key, Predicate<List<String>> until, Duration timeout) {
         return awaitRecords(topic, key, records -> until.test(values(records)), timeout).stream()
                 .map(ConsumerRecord::value).toList();
+    }
+
+    /** A job's training events, in order, up to the first of type {@code last}; fails after {@code timeout}. */
+    static List<TrainingEvent> trainingEvents(String jobId, Class<? extends TrainingEvent> last, Duration timeout) {
+        return decode(await(Topics.TRAINING_EVENTS, jobId, values -> decode(values).stream().anyMatch(last::isInstance),
+                timeout));
+    }
+
+    static List<TrainingEvent> decode(List<String> values) {
+        return values.stream().map(v -> JsonCodec.decode(v.getBytes(StandardCharsets.UTF_8), TrainingEvent.class))
+                .toList();
     }
 
     /** The same, of the whole records (headers included). */

@@ -9,7 +9,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.sdtune.contracts.Topics;
-import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.storage.ArtifactStore;
@@ -18,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,9 +54,7 @@ class TrainerLimitsTest {
 
         HttpResponse<String> whileRunning = health();
 
-        List<TrainingEvent> events = TestBroker.await(Topics.TRAINING_EVENTS, "too-long",
-                values -> values.stream().anyMatch(v -> v.contains("\"failed\"")), Duration.ofSeconds(90)).stream()
-                .map(v -> JsonCodec.decode(v.getBytes(StandardCharsets.UTF_8), TrainingEvent.class)).toList();
+        List<TrainingEvent> events = TestBroker.trainingEvents("too-long", TrainingEvent.Failed.class, Duration.ofSeconds(90));
         assertThat(whileRunning.statusCode()).isEqualTo(503);
         assertThat(whileRunning.body()).contains("training-job").contains("job too-long has shown no progress for");
         assertThat(events.get(events.size() - 1)).isEqualTo(new TrainingEvent.Failed("too-long",

@@ -35,7 +35,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -120,9 +119,8 @@ class TrainerServiceTest {
 
         TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
 
-        List<TrainingEvent> events = TestBroker.await(Topics.TRAINING_EVENTS, "replayed-job",
-                values -> count(decode(values), TrainingEvent.Succeeded.class) == 2, JOB).stream()
-                .map(TrainerServiceTest::event).toList();
+        List<TrainingEvent> events = TestBroker.decode(TestBroker.await(Topics.TRAINING_EVENTS, "replayed-job",
+                values -> count(TestBroker.decode(values), TrainingEvent.Succeeded.class) == 2, JOB));
         assertThat(count(events, TrainingEvent.Started.class)).as("trained once").isEqualTo(1);
         assertThat(artifacts.manifest(Shelf.ADAPTERS.at(TENANT, "replayed-job"))).contains(first);
         List<AdapterAnnouncement> announced = announcements("replayed-job", 2);
@@ -384,7 +382,7 @@ class TrainerServiceTest {
             }
             Thread.sleep(250);
         }
-        assertThat(count(decode(TestBroker.await(Topics.TRAINING_EVENTS, "long-job", values -> true, JOB)),
+        assertThat(count(TestBroker.decode(TestBroker.await(Topics.TRAINING_EVENTS, "long-job", values -> true, JOB)),
                 TrainingEvent.Progress.class)).as("still training").isGreaterThan(1);
 
         TestBroker.send(Topics.TRAINING_CANCELLATIONS, "long-job", json(new TrainingCancellation("long-job", TENANT)));
@@ -414,8 +412,7 @@ class TrainerServiceTest {
 
     /** The job's events up to the first of type {@code last}. */
     private static List<TrainingEvent> events(String jobId, Class<? extends TrainingEvent> last) {
-        Predicate<List<String>> until = values -> count(decode(values), last) > 0;
-        return decode(TestBroker.await(Topics.TRAINING_EVENTS, jobId, until, JOB));
+        return TestBroker.trainingEvents(jobId, last, JOB);
     }
 
     private static List<AdapterAnnouncement> announcements(String adapterId, int n) {
@@ -423,13 +420,6 @@ class TrainerServiceTest {
                 .map(v -> JsonCodec.decode(v.getBytes(StandardCharsets.UTF_8), AdapterAnnouncement.class)).toList();
     }
 
-    private static List<TrainingEvent> decode(List<String> values) {
-        return values.stream().map(TrainerServiceTest::event).toList();
-    }
-
-    private static TrainingEvent event(String value) {
-        return JsonCodec.decode(value.getBytes(StandardCharsets.UTF_8), TrainingEvent.class);
-    }
 
     private static long count(List<TrainingEvent> events, Class<? extends TrainingEvent> type) {
         return events.stream().filter(type::isInstance).count();
