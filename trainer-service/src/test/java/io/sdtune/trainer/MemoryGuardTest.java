@@ -1,15 +1,12 @@
 package io.sdtune.trainer;
 
-import static io.sdtune.trainer.TrainingFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.training.TrainingEvent;
-import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.storage.ArtifactStore;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -34,10 +31,7 @@ class MemoryGuardTest {
 
     @Test
     void aJobThatDoesNotFitTheDeviceEndsFailedWithTheEstimateAndTheDevicesSize() throws Exception {
-        TrainingFixtures.publishBaseModel(artifacts);
-        TrainingRequest request = TrainingFixtures.lora("too-big", "too-big",
-                TrainingFixtures.publishDataset(artifacts, "too-big"), 4);
-        TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
+        TrainingFixtures.sendLora(artifacts, "too-big", 4);
 
         List<TrainingEvent> events = TestBroker.trainingEvents("too-big", TrainingEvent.Failed.class, Duration.ofSeconds(90));
 

@@ -1,6 +1,5 @@
 package io.sdtune.trainer;
 
-import static io.sdtune.trainer.TrainingFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.common.QuarkusTestResource;
@@ -10,7 +9,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.training.TrainingEvent;
-import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.storage.ArtifactStore;
 import jakarta.inject.Inject;
 import java.net.URI;
@@ -46,10 +44,7 @@ class TrainerLimitsTest {
      */
     @Test
     void aJobPastItsWallClockLimitEndsFailedAndAStalledJobMakesTheTrainerUnhealthy() throws Exception {
-        TrainingFixtures.publishBaseModel(artifacts);
-        TrainingRequest request = TrainingFixtures.lora("too-long", "too-long",
-                TrainingFixtures.publishDataset(artifacts, "too-long"), 5000);
-        TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
+        TrainingFixtures.sendLora(artifacts, "too-long", 5000);
         TestBroker.await(Topics.TRAINING_EVENTS, "too-long", values -> !values.isEmpty(), Duration.ofSeconds(60));
 
         HttpResponse<String> whileRunning = health();

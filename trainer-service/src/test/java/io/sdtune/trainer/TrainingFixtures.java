@@ -1,6 +1,7 @@
 package io.sdtune.trainer;
 
 import io.sdtune.contracts.StoredObject;
+import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.training.HyperParameters;
 import io.sdtune.contracts.training.TrainingMethod;
@@ -82,6 +83,14 @@ final class TrainingFixtures {
     }
 
     /** A LoRA request as the gateway sends it: the seed's defaults, at 64 px and {@code steps} steps. */
+    /** Publishes the base model and a dataset named after the job, and sends a LoRA request of {@code steps}. */
+    static TrainingRequest sendLora(ArtifactStore artifacts, String jobId, int steps) throws Exception {
+        publishBaseModel(artifacts);
+        TrainingRequest request = lora(jobId, jobId, publishDataset(artifacts, jobId), steps);
+        TestBroker.send(Topics.TRAINING_REQUESTS, request.key(), json(request));
+        return request;
+    }
+
     static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps) {
         return lora(jobId, datasetId, images, steps, null);
     }
