@@ -486,15 +486,15 @@ public final class TrainingStep {
         List<Tensor> absmax1 = new ArrayList<>();
         List<Tensor> absmax2 = new ArrayList<>();
         AdamW adamw = options.optimizer();
+        EightBitState eightBit = options.eightBitState();
+        BlockwiseQuantization signed = eightBit == null ? null : BlockwiseQuantization.signed(eightBit.blockSize());
+        BlockwiseQuantization unsigned = eightBit == null ? null : BlockwiseQuantization.unsigned(eightBit.blockSize());
         for (int k = 0; k < state.buckets().size(); k++) {
             Bucket bucket = state.buckets().get(k);
             List<Integer> members = bucket.members();
             List<Tensor> group = members.stream().map(state.params()::get).toList();
             if (bucket.quantized()) {
                 int q = absmax1.size();
-                EightBitState eightBit = options.eightBitState();
-                BlockwiseQuantization signed = BlockwiseQuantization.signed(eightBit.blockSize());
-                BlockwiseQuantization unsigned = BlockwiseQuantization.unsigned(eightBit.blockSize());
                 Tensor expAvg = state.expAvg().get(k);
                 Tensor grad = flatGrads.get(k).cast(DType.FLOAT32);
                 long padding = expAvg.shape().size() - grad.shape().size();
