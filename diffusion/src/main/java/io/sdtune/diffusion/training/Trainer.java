@@ -123,6 +123,14 @@ public final class Trainer {
         }
     }
 
+    /** What the step would hold on the device ({@link MemoryEstimate}), without training: the model is read, the step built. */
+    public MemoryEstimate estimate() {
+        try (StableDiffusion model = StableDiffusion.load(args.pretrainedModelNameOrPath())) {
+            method.prepare(model);
+            return MemoryEstimate.of(build(model, args.gradientCheckpointing(), args.use8bitAdam()).step().program());
+        }
+    }
+
     /** The step's graph, the step, and the shape of its latent inputs. */
     private record Built(Graph graph, TrainingStep step, Shape latentShape) {
     }

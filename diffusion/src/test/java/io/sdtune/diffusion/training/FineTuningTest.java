@@ -433,6 +433,7 @@ class FineTuningTest {
         long without = estimates.get(0).total();
         long with = estimates.get(1).total();
         assertThat(with).as("checkpointing and 8-bit moments need less").isLessThan(without);
+        assertThat(new Trainer(a, new DreamBoothMethod(DType.FLOAT32)).estimate().total()).isEqualTo(without);
 
         estimates.clear();
         new Trainer(a, new DreamBoothMethod(DType.FLOAT32), new MemoryGuard(with + 1000, 1000, true)).run(listen);
