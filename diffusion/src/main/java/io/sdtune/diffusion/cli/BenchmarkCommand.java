@@ -44,7 +44,9 @@ final class BenchmarkCommand implements Main.Command {
                 .option("steps_per_run", "1", "optimisation steps per ONNX Runtime run")
                 .flag("use_8bit_adam", "8-bit AdamW for DreamBooth and LoRA, as their scripts take it (the seed "
                         + "uses it for DreamBooth)")
-                .option("device", "cpu", "cpu, cuda or cuda:N");
+                .option("device", "cpu", "cpu, cuda or cuda:N")
+                .flag("estimate_only", "print each step's memory estimate, built but not run (any machine; "
+                        + "--device is ignored)");
         if (!f.parseUnlessHelp(args, out)) {
             return;
         }
@@ -52,7 +54,10 @@ final class BenchmarkCommand implements Main.Command {
         Path images = syntheticImages(work.resolve("instance-images"), f.integer("resolution"));
         Device device = Device.parse(f.string("device"));
         DType dtype = TrainingFlags.dtype(f);
-        out.println("| method | s/step | 400 steps (min) | peak GPU memory (GiB) | step estimate (GiB) | artifact size |");
+        boolean estimateOnly = f.isSet("estimate_only");
+        out.println(estimateOnly
+                ? "| method | dtype | steps per run | 8-bit | estimate (GiB): weights + inputs + activations/gradients | total |"
+                : "| method | s/step | 400 steps (min) | peak GPU memory (GiB) | step estimate (GiB) | artifact size |");
         out.println("|---|---|---|---|---|---|");
         for (String method : f.string("methods").split(",")) {
             TrainingMethod m = switch (method) {
@@ -71,6 +76,13 @@ final class BenchmarkCommand implements Main.Command {
             TrainingArgs a = new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), images,
                     "a photo of <cat-toy>", null, output, f.integer("resolution"), InstanceImages.Crop.CENTER, ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
                     0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), f.isSet("use_8bit_adam") && !ti, perRun, device, dtype);
+            if (estimateOnly) {
+                MemoryEstimate e = new Trainer(a, m).estimate();
+                out.printf("| %s | %s | %d | %s | %.2f + %.2f + %.2f | %.2f |%n", method, dtype.name().toLowerCase(),
+                        perRun, a.use8bitAdam() ? "yes" : "", gib(e.weights()), gib(e.inputs()), gib(e.peakComputed()),
+                        gib(e.total()));
+                continue;
+            }
             double[] stepSeconds = new double[steps];
             long[] last = {System.nanoTime()};
             MemoryEstimate[] estimate = new MemoryEstimate[1];
@@ -96,9 +108,13 @@ final class BenchmarkCommand implements Main.Command {
                 double perStep = timed[timed.length / 2];
                 out.printf("| %s | %.3f | %.1f | %s | %.2f | %s |%n", method, perStep, perStep * 400 / 60,
                         memory.peakGiB() < 0 ? "n/a" : String.format("%.1f", memory.peakGiB()),
-                        estimate[0].total() / (double) (1L << 30), size(output));
+                        gib(estimate[0].total()), size(output));
             }
         }
+    }
+
+    private static double gib(long bytes) {
+        return bytes / (double) (1L << 30);
     }
 
     private static Path syntheticImages(Path dir, int resolution) {

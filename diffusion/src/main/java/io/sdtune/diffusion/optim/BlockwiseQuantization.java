@@ -106,15 +106,6 @@ public record BlockwiseQuantization(float[] code, int blockSize) {
     public record Quantized(Tensor codes, Tensor absmax) {
     }
 
-    /** The length a vector of {@code n} values is stored at: whole blocks. */
-    public long paddedLength(long n) {
-        return blocks(n) * blockSize;
-    }
-
-    public long blocks(long n) {
-        return (n + blockSize - 1) / blockSize;
-    }
-
     /**
      * Quantizes {@code x}, float32 {@code [L]} with L a whole number of blocks: uint8 codes {@code [L]} and float32
      * {@code absmax [L / blockSize]}. Each value is scaled by its block's {@code 1 / max(absmax, 1e-38)}, clipped

@@ -20,4 +20,9 @@ public record EightBitState(int blockSize, long minSize) {
     boolean quantizes(long parameterSize) {
         return parameterSize >= minSize;
     }
+
+    /** The blocks of a parameter of {@code n} values; its codes are stored at whole blocks. */
+    long blocks(long n) {
+        return (n + blockSize - 1) / blockSize;
+    }
 }

@@ -325,9 +325,8 @@ public final class TrainingStep {
                 int index = perDtype[b.dtype().ordinal()]++;
                 long size = b.size(params);
                 if (b.quantized()) {
-                    BlockwiseQuantization q = BlockwiseQuantization.signed(eightBit.blockSize());
-                    Shape codes = Shape.of(q.paddedLength(size));
-                    Shape blocks = Shape.of(q.blocks(size));
+                    Shape codes = Shape.of(eightBit.blocks(size) * eightBit.blockSize());
+                    Shape blocks = Shape.of(eightBit.blocks(size));
                     m.add(g.input(prefix + TrainingStep.state1(b.dtype(), index), DType.UINT8, codes));
                     v.add(g.input(prefix + TrainingStep.state2(b.dtype(), index), DType.UINT8, codes));
                     absmax1.add(g.input(prefix + TrainingStep.absmax1(b.dtype(), index), DType.FLOAT32, blocks));

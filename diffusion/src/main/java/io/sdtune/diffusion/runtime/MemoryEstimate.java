@@ -40,8 +40,7 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
     public static MemoryEstimate of(Program program) {
         Set<Tensor> leaves = new LinkedHashSet<>();
         long computed = peak(List.copyOf(program.outputs().values()), leaves);
-        long weights = leaves.stream().filter(t -> t.kind() == Tensor.Kind.WEIGHT || t.producer() != null)
-                .mapToLong(MemoryEstimate::bytes).sum();
+        long weights = leaves.stream().mapToLong(MemoryEstimate::bytes).sum();
         long inputs = program.inputs().values().stream().mapToLong(MemoryEstimate::bytes).sum();
         return new MemoryEstimate(weights, inputs, computed);
     }
