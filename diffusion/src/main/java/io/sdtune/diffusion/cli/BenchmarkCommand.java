@@ -26,7 +26,8 @@ import javax.imageio.ImageIO;
 /**
  * {@code sd benchmark}: the seed article's comparison table, measured: each method trained with the
  * seed's settings (batch 1; TI with 4 accumulation steps, lr 5e-4 scaled; DreamBooth with gradient
- * checkpointing, lr 1e-6, and {@code --use_8bit_adam} when given; LoRA rank 4, lr 5e-4) on synthetic images,
+ * checkpointing, lr 1e-6, and {@code --use_8bit_adam} when given; LoRA rank 4, lr 5e-4; checkpointing for all with
+ * {@code --gradient_checkpointing}) on synthetic images,
  * reporting s/step (median after warm-up), the projected time of 400 steps, peak GPU memory and the artifact's
  * size.
  */
@@ -42,6 +43,8 @@ final class BenchmarkCommand implements Main.Command {
                 .option("work_dir", "benchmark-runs", "where images and artifacts go")
                 .option("mixed_precision", "no", "no or fp16")
                 .option("steps_per_run", "1", "optimisation steps per ONNX Runtime run")
+                .flag("gradient_checkpointing", "recompute the UNet's blocks in the backward pass for every method "
+                        + "(DreamBooth always uses it, as the seed does)")
                 .flag("use_8bit_adam", "8-bit AdamW for DreamBooth and LoRA, as their scripts take it (the seed "
                         + "uses it for DreamBooth)")
                 .option("device", "cpu", "cpu, cuda or cuda:N")
@@ -75,7 +78,7 @@ final class BenchmarkCommand implements Main.Command {
             Path output = work.resolve(method);
             TrainingArgs a = new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), images,
                     "a photo of <cat-toy>", null, output, f.integer("resolution"), InstanceImages.Crop.CENTER, ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
-                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth"), f.isSet("use_8bit_adam") && !ti, perRun, device, dtype);
+                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth") || f.isSet("gradient_checkpointing"), f.isSet("use_8bit_adam") && !ti, perRun, device, dtype);
             if (estimateOnly) {
                 MemoryEstimate e = new Trainer(a, m).estimate();
                 out.printf("| %s | %s | %d | %s | %.2f + %.2f + %.2f | %.2f |%n", method, dtype.name().toLowerCase(),

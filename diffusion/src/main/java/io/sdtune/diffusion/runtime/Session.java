@@ -24,6 +24,10 @@ import java.util.function.Function;
  * buffers must stay valid while the session is open.
  */
 public final class Session implements AutoCloseable {
+
+    /** System property naming extra CUDA provider options; see {@link #cudaProviderOptions()}. */
+    public static final String CUDA_PROVIDER_OPTIONS = "sdtune.cuda.provider_options";
+
     private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
     private final OrtSession session;
@@ -79,6 +83,9 @@ public final class Session implements AutoCloseable {
                 // Grow the GPU arena by what is asked, not to the next power of two: a training step
                 // near the card's capacity would otherwise lose up to half of it.
                 cuda.add("arena_extend_strategy", "kSameAsRequested");
+                for (Map.Entry<String, String> o : cudaProviderOptions().entrySet()) {
+                    cuda.add(o.getKey(), o.getValue());
+                }
                 options.addCUDA(cuda);
             }
         }
@@ -89,6 +96,28 @@ public final class Session implements AutoCloseable {
         }
         if (execution.profilePrefix() != null) {
             options.enableProfiling(execution.profilePrefix().toString());
+        }
+        return options;
+    }
+
+    /**
+     * ONNX Runtime CUDA provider options given as {@code -Dsdtune.cuda.provider_options=key=value,...}
+     * (e.g. {@code cudnn_conv_algo_search=HEURISTIC,cudnn_conv_use_max_workspace=0}), applied after the
+     * project's own, for tuning a card's memory against speed without a rebuild.
+     */
+    static Map<String, String> cudaProviderOptions() {
+        String spec = System.getProperty(CUDA_PROVIDER_OPTIONS, "").strip();
+        Map<String, String> options = new LinkedHashMap<>();
+        if (spec.isEmpty()) {
+            return options;
+        }
+        for (String pair : spec.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0 || eq == pair.length() - 1) {
+                throw new IllegalArgumentException(CUDA_PROVIDER_OPTIONS + ": expected key=value pairs separated by "
+                        + "commas, got '" + pair.strip() + "' in '" + spec + "'");
+            }
+            options.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
         }
         return options;
     }

@@ -95,4 +95,25 @@ class SessionTest {
                     .hasMessageContaining("input x is FLOAT32[3] but the graph expects FLOAT32[2]");
         }
     }
+
+    @Test
+    void readsCudaProviderOptionsFromTheSystemProperty() {
+        String before = System.getProperty(Session.CUDA_PROVIDER_OPTIONS);
+        try {
+            System.setProperty(Session.CUDA_PROVIDER_OPTIONS,
+                    "cudnn_conv_algo_search=HEURISTIC, cudnn_conv_use_max_workspace=0");
+            assertThat(Session.cudaProviderOptions()).containsExactly(
+                    Map.entry("cudnn_conv_algo_search", "HEURISTIC"), Map.entry("cudnn_conv_use_max_workspace", "0"));
+
+            System.setProperty(Session.CUDA_PROVIDER_OPTIONS, "cudnn_conv_algo_search");
+            assertThatThrownBy(Session::cudaProviderOptions).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("key=value").hasMessageContaining("'cudnn_conv_algo_search'");
+        } finally {
+            if (before == null) {
+                System.clearProperty(Session.CUDA_PROVIDER_OPTIONS);
+            } else {
+                System.setProperty(Session.CUDA_PROVIDER_OPTIONS, before);
+            }
+        }
+    }
 }
