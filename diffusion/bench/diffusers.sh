@@ -27,16 +27,19 @@ for i in range(5):
                     ).save(f"{sys.argv[1]}/{i}.png")
 PY
 
-# Runs one training script; prints a row of s/step and peak GPU memory.
+# Runs one training script with the method's common flags and the given ones; prints a row of s/step and peak GPU
+# memory, with the given flags.
 train() {
   local name=$1 script=$2
   shift 2
+  local common
+  if [ "$name" = textual_inversion ]; then common=("${ti[@]}"); else common=("${dreambooth[@]}"); fi
   local log=$work/log smi=$work/smi
   nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 50 > "$smi" &
   local poller=$!
   if PYTHONUNBUFFERED=1 python3 "$examples/$script" --pretrained_model_name_or_path "$model" \
       --output_dir "$work/out" --resolution 512 --train_batch_size 1 --lr_scheduler constant --lr_warmup_steps 0 \
-      --max_train_steps "$steps" --seed 0 "$@" > "$log" 2>&1; then
+      --max_train_steps "$steps" --seed 0 "${common[@]}" "$@" > "$log" 2>&1; then
     local rate
     rate=$(tr '\r' '\n' < "$log" | grep -Eo '[0-9.]+(it/s|s/it)' | tail -1)
     local per_step
@@ -58,14 +61,14 @@ ti=(--train_data_dir "$work/images" --learnable_property object --placeholder_to
 
 echo "| method | s/step | peak GPU memory (GiB) | flags |"
 echo "|---|---|---|---|"
-train lora dreambooth/train_dreambooth_lora.py "${dreambooth[@]}" --learning_rate 5e-4 --rank 4 --mixed_precision no
-train lora dreambooth/train_dreambooth_lora.py "${dreambooth[@]}" --learning_rate 5e-4 --rank 4 --mixed_precision fp16
-train textual_inversion textual_inversion/textual_inversion.py "${ti[@]}" --mixed_precision no
-train textual_inversion textual_inversion/textual_inversion.py "${ti[@]}" --mixed_precision fp16
-train dreambooth dreambooth/train_dreambooth.py "${dreambooth[@]}" --learning_rate 1e-6 --gradient_checkpointing \
+train lora dreambooth/train_dreambooth_lora.py --learning_rate 5e-4 --rank 4 --mixed_precision no
+train lora dreambooth/train_dreambooth_lora.py --learning_rate 5e-4 --rank 4 --mixed_precision fp16
+train textual_inversion textual_inversion/textual_inversion.py --mixed_precision no
+train textual_inversion textual_inversion/textual_inversion.py --mixed_precision fp16
+train dreambooth dreambooth/train_dreambooth.py --learning_rate 1e-6 --gradient_checkpointing \
   --mixed_precision no
 if python3 -c 'import bitsandbytes' 2>/dev/null; then
-  train dreambooth dreambooth/train_dreambooth.py "${dreambooth[@]}" --learning_rate 1e-6 --gradient_checkpointing \
+  train dreambooth dreambooth/train_dreambooth.py --learning_rate 1e-6 --gradient_checkpointing \
     --use_8bit_adam --mixed_precision no
 fi
 

@@ -68,7 +68,7 @@ final class ServiceProcess implements AutoCloseable {
                     + "): run `mvn -B package -DskipTests` from the repository root (bin/sdtune does).");
         }
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + maxHeap, "-jar", app.toString());
+                "-Xmx" + maxHeap, "--enable-native-access=ALL-UNNAMED", "-jar", app.toString());
         Map<String, String> environment = new HashMap<>();
         environment.put(environmentName("quarkus.http.port"), String.valueOf(port));
         config.forEach((key, value) -> environment.put(environmentName(key), value));

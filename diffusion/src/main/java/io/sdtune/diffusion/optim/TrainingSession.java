@@ -5,7 +5,9 @@ import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.DeviceTensor;
 import io.sdtune.diffusion.runtime.ExecutionOptions;
+import io.sdtune.diffusion.runtime.IoBinding;
 import io.sdtune.diffusion.runtime.Session;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,21 +19,24 @@ import java.util.function.Function;
  * Runs a {@link TrainingStep} repeatedly: holds the training state (parameters, AdamW moments, step
  * count), feeds it with each batch and takes the updated state from the outputs.
  *
- * <p>The state lives in two sets of host buffers used in turn, one fed to a run while the other
- * receives its outputs, so steps allocate and copy nothing on the host. Values handed out by
- * {@link #parameter} and {@link #state} are therefore views, valid until the next run: copy what
- * you keep.
+ * <p>The state lives on the session's device ({@link DeviceTensor}s, bound in place by an {@link IoBinding}): a run
+ * reads it there and leaves the updated state there, so only the batch goes in and the loss comes out. On a GPU
+ * nothing of the state crosses to the host between steps; it is copied to the host only when asked for
+ * ({@link #parameter}, {@link #state}), and those copies are the caller's.
  */
 public final class TrainingSession implements AutoCloseable {
     private final TrainingStep step;
     private final Session session;
-    private Map<String, TensorData> state = new LinkedHashMap<>();
-    private Map<String, TensorData> spare = new LinkedHashMap<>();
+    private final IoBinding binding;
+    private Map<String, DeviceTensor> state = new LinkedHashMap<>();
+    /** Host copies of state values made since the last run. */
+    private final Map<String, TensorData> copies = new LinkedHashMap<>();
     private final Map<String, TensorData> outputs = new LinkedHashMap<>();
 
     private TrainingSession(TrainingStep step, Session session) {
         this.step = step;
         this.session = session;
+        this.binding = session.bind();
     }
 
     /**
@@ -46,20 +51,21 @@ public final class TrainingSession implements AutoCloseable {
     public static TrainingSession create(TrainingStep step, Function<String, TensorData> weights,
             ExecutionOptions execution) {
         TrainingSession s = new TrainingSession(step, Session.create(step.program(), weights, execution));
-        s.state.put(TrainingStep.STEP, TensorData.scalar(DType.INT64, 0));
-        for (Tensor p : step.trainable()) {
-            TensorData initial = weights.apply(p.name());
-            if (initial == null || initial.dtype() != p.dtype() || !initial.shape().equals(p.shape())) {
-                s.close();
-                throw new IllegalArgumentException("trainable weight " + p + " has no matching initial value");
+        try {
+            s.upload(TrainingStep.STEP, TensorData.scalar(DType.INT64, 0));
+            for (Tensor p : step.trainable()) {
+                TensorData initial = weights.apply(p.name());
+                if (initial == null || initial.dtype() != p.dtype() || !initial.shape().equals(p.shape())) {
+                    throw new IllegalArgumentException("trainable weight " + p + " has no matching initial value");
+                }
+                s.upload(p.name(), initial);
             }
-            s.state.put(p.name(), initial.copy());
-        }
-        for (Tensor value : step.optimizerState()) {
-            s.state.put(value.name(), step.initialValue(value));
-        }
-        for (Map.Entry<String, TensorData> e : s.state.entrySet()) {
-            s.spare.put(e.getKey(), TensorData.allocate(e.getValue().dtype(), e.getValue().shape()));
+            for (Tensor value : step.optimizerState()) {
+                s.upload(value.name(), step.initialValue(value));
+            }
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
         }
         Map<String, Tensor> declared = step.program().outputs();
         for (String name : List.of(TrainingStep.LOSS, TrainingStep.GRAD_NORM)) {
@@ -68,9 +74,14 @@ public final class TrainingSession implements AutoCloseable {
         return s;
     }
 
+    private void upload(String name, TensorData initial) {
+        state.put(name, session.upload(initial));
+    }
+
     /**
      * Takes {@code stepsPerRun} optimisation steps in one run, one batch and learning rate per step;
-     * returns the loss of each step. A batch holds each input in its {@link TrainingStep#stepShape}.
+     * returns the loss of each step. A batch holds each input in its {@link TrainingStep#stepShape}. When the run
+     * fails the state is the one before it.
      */
     public double[] run(List<Map<String, TensorData>> batches, double[] learningRates) {
         int k = step.stepsPerRun();
@@ -78,17 +89,22 @@ public final class TrainingSession implements AutoCloseable {
             throw new IllegalArgumentException("this step runs " + k + " steps per run: got " + batches.size()
                     + " batches and " + learningRates.length + " learning rates");
         }
-        Map<String, TensorData> feeds = new LinkedHashMap<>(state);
-        feeds.put(TrainingStep.LR, k == 1 ? TensorData.scalar(DType.FLOAT64, learningRates[0])
+        binding.clear();
+        state.forEach(binding::input);
+        binding.input(TrainingStep.LR, k == 1 ? TensorData.scalar(DType.FLOAT64, learningRates[0])
                 : TensorData.of(DType.FLOAT64, Shape.of(k), learningRates));
         for (Tensor b : step.batchInputs()) {
-            feeds.put(b.name(), k == 1 ? batches.get(0).get(b.name()) : stack(b.name(), b.dtype(), step.stepShape(b), batches));
+            binding.input(b.name(), k == 1 ? batches.get(0).get(b.name())
+                    : stack(b.name(), b.dtype(), step.stepShape(b), batches));
         }
-        spare.forEach((name, buffer) -> outputs.put(TrainingStep.next(name), buffer));
-        session.run(feeds, outputs);
-        Map<String, TensorData> fed = state;
-        state = spare;
-        spare = fed;
+        state.keySet().forEach(name -> binding.outputOnDevice(TrainingStep.next(name)));
+        outputs.forEach(binding::output);
+        Map<String, DeviceTensor> produced = binding.run();
+        Map<String, DeviceTensor> updated = new LinkedHashMap<>();
+        state.keySet().forEach(name -> updated.put(name, produced.get(TrainingStep.next(name))));
+        state.values().forEach(DeviceTensor::close);
+        state = updated;
+        copies.clear();
         return outputs.get(TrainingStep.LOSS).toDoubleArray();
     }
 
@@ -97,21 +113,27 @@ public final class TrainingSession implements AutoCloseable {
         return run(List.of(batch), new double[] {learningRate})[0];
     }
 
+    /** A trainable parameter's current value, copied to the host. */
     public TensorData parameter(String name) {
-        TensorData p = state.get(name);
-        if (p == null || step.trainable().stream().noneMatch(t -> t.name().equals(name))) {
+        if (step.trainable().stream().noneMatch(t -> t.name().equals(name))) {
             throw new IllegalArgumentException("no trainable parameter " + name);
         }
-        return p;
+        return copy(name);
     }
 
     public long stepsTaken() {
-        return (long) state.get(TrainingStep.STEP).get(0);
+        return (long) copy(TrainingStep.STEP).get(0);
     }
 
-    /** Parameters, moments and step count, by their program input names. */
+    /** Parameters, moments and step count, by their program input names, copied to the host. */
     public Map<String, TensorData> state() {
-        return Collections.unmodifiableMap(state);
+        Map<String, TensorData> all = new LinkedHashMap<>();
+        state.keySet().forEach(name -> all.put(name, copy(name)));
+        return Collections.unmodifiableMap(all);
+    }
+
+    private TensorData copy(String name) {
+        return copies.computeIfAbsent(name, n -> state.get(n).toHost());
     }
 
     /** Ends ONNX Runtime profiling, when the session was created with it; returns the trace file. */
@@ -124,15 +146,16 @@ public final class TrainingSession implements AutoCloseable {
      * step): every value must be present with its type and shape.
      */
     public void restore(Map<String, TensorData> saved) {
-        for (Map.Entry<String, TensorData> e : state.entrySet()) {
+        for (Map.Entry<String, DeviceTensor> e : state.entrySet()) {
             TensorData from = saved.get(e.getKey());
-            TensorData to = e.getValue();
+            DeviceTensor to = e.getValue();
             if (from == null || from.dtype() != to.dtype() || !from.shape().equals(to.shape())) {
                 throw new IllegalArgumentException("the saved state has no " + to.dtype() + to.shape() + " value for "
                         + e.getKey() + (from == null ? "" : " (it has " + from.dtype() + from.shape() + ")"));
             }
-            to.data().duplicate().rewind().put(from.data().duplicate().rewind());
         }
+        state.forEach((name, to) -> to.copyFrom(saved.get(name)));
+        copies.clear();
     }
 
     private static TensorData stack(String name, DType dtype, Shape shape, List<Map<String, TensorData>> batches) {
@@ -151,6 +174,8 @@ public final class TrainingSession implements AutoCloseable {
 
     @Override
     public void close() {
+        state.values().forEach(DeviceTensor::close);
+        binding.close();
         session.close();
     }
 }

@@ -21,9 +21,14 @@ public final class AllocationFailedException extends RuntimeException {
 
     /** {@code e} with {@code context}: an allocation failure when its message reports one, else a plain runtime exception. */
     static RuntimeException of(String context, OrtException e) {
-        String message = context + ": " + e.getMessage();
-        String lower = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-        return SIGNS.stream().anyMatch(lower::contains) ? new AllocationFailedException(message, e)
-                : new RuntimeException(message, e);
+        return of(context, e.getMessage(), e);
+    }
+
+    /** ONNX Runtime's {@code ortMessage} with {@code context}, as {@link #of(String, OrtException)}. */
+    static RuntimeException of(String context, String ortMessage, Throwable cause) {
+        String message = context + ": " + ortMessage;
+        String lower = String.valueOf(ortMessage).toLowerCase(Locale.ROOT);
+        return SIGNS.stream().anyMatch(lower::contains) ? new AllocationFailedException(message, cause)
+                : new RuntimeException(message, cause);
     }
 }

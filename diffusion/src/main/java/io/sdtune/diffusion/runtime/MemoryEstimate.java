@@ -40,6 +40,8 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
     public static MemoryEstimate of(Program program) {
         Set<Tensor> leaves = new LinkedHashSet<>();
         long computed = peak(List.copyOf(program.outputs().values()), leaves);
+        // A weight the program is fed (a trained parameter) is an input of the session, not bound to it.
+        leaves.removeAll(program.inputs().values());
         long weights = leaves.stream().mapToLong(MemoryEstimate::bytes).sum();
         long inputs = program.inputs().values().stream().mapToLong(MemoryEstimate::bytes).sum();
         return new MemoryEstimate(weights, inputs, computed);

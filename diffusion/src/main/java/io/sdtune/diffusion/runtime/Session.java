@@ -9,9 +9,11 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Program;
+import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.onnx.OnnxExporter;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,12 +36,18 @@ public final class Session implements AutoCloseable {
     private final List<OnnxTensor> boundWeights;
     private final Program program;
     private final int modelBytes;
+    private final Device device;
+    /** The C API's view of the session, made on first use of device tensors or bindings. */
+    private OrtCApi api;
+    private MemorySegment deviceMemory;
+    private MemorySegment allocator;
 
-    private Session(OrtSession session, List<OnnxTensor> boundWeights, Program program, int modelBytes) {
+    private Session(OrtSession session, List<OnnxTensor> boundWeights, Program program, int modelBytes, Device device) {
         this.session = session;
         this.boundWeights = boundWeights;
         this.program = program;
         this.modelBytes = modelBytes;
+        this.device = device;
     }
 
     /**
@@ -65,7 +73,7 @@ public final class Session implements AutoCloseable {
                 options.addExternalInitializers(initializers);
             }
             byte[] model = exported.model().toByteArray();
-            return new Session(ENV.createSession(model, options), bound, program, model.length);
+            return new Session(ENV.createSession(model, options), bound, program, model.length, execution.device());
         } catch (OrtException e) {
             bound.forEach(OnnxTensor::close);
             throw AllocationFailedException.of("ONNX Runtime rejected the graph", e);
@@ -135,6 +143,46 @@ public final class Session implements AutoCloseable {
         return program;
     }
 
+    public Device device() {
+        return device;
+    }
+
+    /** A tensor of this session's device (from the allocator its runs use), contents undefined. */
+    public DeviceTensor allocate(DType dtype, Shape shape) {
+        return new DeviceTensor(api(), device, dtype, shape, api().createTensor(allocator, dtype, shape));
+    }
+
+    /** A copy of {@code host} on this session's device. */
+    public DeviceTensor upload(TensorData host) {
+        DeviceTensor t = allocate(host.dtype(), host.shape());
+        try {
+            t.copyFrom(host);
+            return t;
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    /** A binding for runs that read and leave tensors on the device; close it before the session. */
+    public IoBinding bind() {
+        return new IoBinding(this, api(), handle(), deviceMemory);
+    }
+
+    MemorySegment handle() {
+        return OrtCApi.handle(session);
+    }
+
+    private synchronized OrtCApi api() {
+        if (api == null) {
+            OrtCApi c = OrtCApi.get();
+            deviceMemory = c.memoryInfo(device);
+            allocator = c.createAllocator(handle(), deviceMemory);
+            api = c;
+        }
+        return api;
+    }
+
     /** Size of the serialised model handed to ONNX Runtime: graph structure only, no weights. */
     public int modelBytes() {
         return modelBytes;
@@ -179,7 +227,7 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private static TensorData checked(String role, Tensor expected, TensorData data) {
+    static TensorData checked(String role, Tensor expected, TensorData data) {
         if (data == null) {
             throw new IllegalArgumentException("no data for " + role + " " + expected);
         }
@@ -210,6 +258,10 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (api != null) {
+                api.releaseAllocator(allocator);
+                api.releaseMemoryInfo(deviceMemory);
+            }
             session.close();
         } catch (OrtException e) {
             throw new RuntimeException(e);

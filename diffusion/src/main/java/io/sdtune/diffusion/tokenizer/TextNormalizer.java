@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  * {@code &amp;} are not unescaped: only OpenAI's original tokenizer does that.
  *
  * <p>Two differences from Python remain, both from the JDK: character categories come from the JVM's
- * Unicode tables, so a character newer than them (Java 17 knows Unicode 13, so an emoji such as U+1FAE0)
+ * Unicode tables, so a character newer than them (Java 25 knows Unicode 16)
  * counts as unassigned and is removed, where a Python with newer tables keeps it; and Java lower-cases
  * a capital sigma inside a word by word boundaries where Python uses Unicode's final-sigma context,
  * which differs only for a sigma between a letter and a digit or an underscore ({@code ΟΔΟΣ4}).

@@ -30,9 +30,7 @@ final class Checkpoints {
         Path dir = outputDir.resolve("checkpoint-" + step);
         try {
             Files.createDirectories(dir);
-            Map<String, TensorData> state = new LinkedHashMap<>();
-            session.state().forEach((k, v) -> state.put(k, v.copy()));
-            SafeTensors.write(dir.resolve(STATE), state, Map.of("step", String.valueOf(step)));
+            SafeTensors.write(dir.resolve(STATE), session.state(), Map.of("step", String.valueOf(step)));
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);

@@ -195,7 +195,7 @@ public final class Trainer {
     private Map<String, TensorData> trained(Graph g, TrainingSession session) {
         Map<String, TensorData> trained = new LinkedHashMap<>();
         for (Tensor t : method.trainable(g)) {
-            trained.put(t.name(), session.parameter(t.name()).copy());
+            trained.put(t.name(), session.parameter(t.name()));
         }
         return trained;
     }

@@ -45,4 +45,17 @@ class MemoryEstimateTest {
 
         assertThat(m.peakComputed()).isEqualTo(1000 + 4000 + 4);
     }
+
+    @Test
+    void aWeightFedAsAnInputIsCountedOnceAsAnInput() {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(1000));
+        Tensor w = g.weight("w", DType.FLOAT32, Shape.of(1000)); // trained: the step feeds it, as TrainingStep does
+        Tensor y = x.mul(w);
+
+        MemoryEstimate m = MemoryEstimate.of(new Program(Map.of("x", x, "w", w), Map.of("y", y)));
+
+        assertThat(m.inputs()).isEqualTo(8000);
+        assertThat(m.weights()).isZero();
+    }
 }

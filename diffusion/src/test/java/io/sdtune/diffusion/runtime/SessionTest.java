@@ -116,4 +116,49 @@ class SessionTest {
             }
         }
     }
+
+    @Test
+    void aDeviceTensorRoundTripsThroughTheSessionsDevice() {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(3));
+        try (Session s = Session.create(new Program(Map.of("x", x), Map.of("y", x.add(1))), name -> null, Device.CPU);
+                DeviceTensor t = s.upload(TensorData.of(new float[] {1, 2, 3}, 3))) {
+            assertThat(t.toHost().toFloatArray()).containsExactly(1, 2, 3);
+
+            t.copyFrom(TensorData.of(new float[] {4, 5, 6}, 3));
+
+            assertThat(t.toHost().toFloatArray()).containsExactly(4, 5, 6);
+            assertThatThrownBy(() -> t.copyFrom(TensorData.of(new float[] {1, 2}, 2)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2]");
+        }
+    }
+
+    @Test
+    void anOutputLeftOnTheDeviceFeedsTheNextRunInPlace() {
+        // x' = 2x, run three times with the state never copied to the host in between.
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(2));
+        Tensor scale = g.input("scale", DType.FLOAT32, Shape.of(2));
+        Program program = new Program(Map.of("x", x, "scale", scale), Map.of("next", x.mul(scale), "sum", x.sum()));
+        TensorData sum = TensorData.allocate(DType.FLOAT32, Shape.SCALAR);
+        TensorData two = TensorData.of(new float[] {2, 2}, 2);
+        try (Session s = Session.create(program, name -> null, Device.CPU); IoBinding binding = s.bind()) {
+            DeviceTensor state = s.upload(TensorData.of(new float[] {1, 3}, 2));
+            for (int run = 0; run < 3; run++) {
+                Map<String, DeviceTensor> out = binding.input("x", state).input("scale", two)
+                        .outputOnDevice("next").output("sum", sum).run();
+                state.close();
+                state = out.get("next");
+                assertThat(out).containsOnlyKeys("next");
+                assertThat(sum.get(0)).isEqualTo(4.0 * (1 << run));
+            }
+            assertThat(state.toHost().toFloatArray()).containsExactly(8, 24);
+            state.close();
+
+            assertThatThrownBy(() -> binding.input("x", TensorData.of(new float[] {1, 2, 3}, 3)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x");
+            assertThatThrownBy(() -> binding.outputOnDevice("nothing"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no output nothing");
+        }
+    }
 }

@@ -1,0 +1,415 @@
+package io.sdtune.diffusion.runtime;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Shape;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * ONNX Runtime's C API ({@code OrtApi}), reached through the Foreign Function & Memory API, for what its Java
+ * classes lack: tensors in device memory ({@code OrtValue}s made by a session's allocator) and I/O binding, so
+ * that a value can stay on the GPU from one run to the next. Sessions are still created by the Java classes; their
+ * native handles are read from them.
+ *
+ * <p>{@code OrtApi} is a table of function pointers that ONNX Runtime only ever appends to, so each function's
+ * position is fixed from the version that added it (the header's order: {@code onnxruntime_c_api.h}).
+ * {@link #API_VERSION} is the lowest version holding every function used here.
+ */
+final class OrtCApi {
+    /** ORT_API_VERSION 23 (ONNX Runtime 1.23); the project runs 1.29. */
+    static final int API_VERSION = 23;
+
+    // Positions in OrtApi.
+    private static final int GET_ERROR_MESSAGE = 2;
+    private static final int CREATE_TENSOR_AS_ORT_VALUE = 48;
+    private static final int CREATE_TENSOR_WITH_DATA_AS_ORT_VALUE = 49;
+    private static final int GET_TENSOR_MUTABLE_DATA = 51;
+    private static final int CREATE_MEMORY_INFO = 68;
+    private static final int CREATE_CPU_MEMORY_INFO = 69;
+    private static final int ALLOCATOR_FREE = 76;
+    private static final int GET_ALLOCATOR_WITH_DEFAULT_OPTIONS = 78;
+    private static final int RELEASE_STATUS = 93;
+    private static final int RELEASE_MEMORY_INFO = 94;
+    private static final int RELEASE_VALUE = 96;
+    private static final int CREATE_ALLOCATOR = 131;
+    private static final int RELEASE_ALLOCATOR = 132;
+    private static final int RUN_WITH_BINDING = 133;
+    private static final int CREATE_IO_BINDING = 134;
+    private static final int RELEASE_IO_BINDING = 135;
+    private static final int BIND_INPUT = 136;
+    private static final int BIND_OUTPUT = 137;
+    private static final int BIND_OUTPUT_TO_DEVICE = 138;
+    private static final int GET_BOUND_OUTPUT_VALUES = 140;
+    private static final int CLEAR_BOUND_INPUTS = 141;
+    private static final int CLEAR_BOUND_OUTPUTS = 142;
+    private static final int SYNCHRONIZE_BOUND_OUTPUTS = 203;
+
+    // Enum values of the header.
+    private static final int DEVICE_ALLOCATOR = 0;
+    private static final int ARENA_ALLOCATOR = 1;
+    private static final int MEM_TYPE_DEFAULT = 0;
+
+    /** {@code cudaMemcpyDefault}: the direction follows from the pointers (unified addressing). */
+    private static final int CUDA_MEMCPY_DEFAULT = 4;
+    /** The CUDA runtime ONNX Runtime's 1.29 GPU build links (CUDA 12); already loaded by its CUDA provider. */
+    private static final String CUDA_RUNTIME = "libcudart.so.12";
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static volatile OrtCApi instance;
+
+    private final MemorySegment table;
+    private final MethodHandle getErrorMessage;
+    private final MethodHandle releaseStatus;
+    private final MethodHandle createTensorAsOrtValue;
+    private final MethodHandle createTensorWithDataAsOrtValue;
+    private final MethodHandle getTensorMutableData;
+    private final MethodHandle createMemoryInfo;
+    private final MethodHandle createCpuMemoryInfo;
+    private final MethodHandle allocatorFree;
+    private final MethodHandle getAllocatorWithDefaultOptions;
+    private final MethodHandle releaseMemoryInfo;
+    private final MethodHandle releaseValue;
+    private final MethodHandle createAllocator;
+    private final MethodHandle releaseAllocator;
+    private final MethodHandle runWithBinding;
+    private final MethodHandle createIoBinding;
+    private final MethodHandle releaseIoBinding;
+    private final MethodHandle bindInput;
+    private final MethodHandle bindOutput;
+    private final MethodHandle bindOutputToDevice;
+    private final MethodHandle getBoundOutputValues;
+    private final MethodHandle clearBoundInputs;
+    private final MethodHandle clearBoundOutputs;
+    private final MethodHandle synchronizeBoundOutputs;
+    private final MemorySegment cpuMemoryInfo;
+    private final MemorySegment cpuAllocator;
+    private CudaRuntime cuda;
+
+    private OrtCApi(MemorySegment table) {
+        this.table = table;
+        getErrorMessage = function(GET_ERROR_MESSAGE, FunctionDescriptor.of(ADDRESS, ADDRESS));
+        releaseStatus = function(RELEASE_STATUS, FunctionDescriptor.ofVoid(ADDRESS));
+        createTensorAsOrtValue = status(CREATE_TENSOR_AS_ORT_VALUE, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS);
+        createTensorWithDataAsOrtValue = status(CREATE_TENSOR_WITH_DATA_AS_ORT_VALUE, ADDRESS, ADDRESS, JAVA_LONG,
+                ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS);
+        getTensorMutableData = status(GET_TENSOR_MUTABLE_DATA, ADDRESS, ADDRESS);
+        createMemoryInfo = status(CREATE_MEMORY_INFO, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        createCpuMemoryInfo = status(CREATE_CPU_MEMORY_INFO, JAVA_INT, JAVA_INT, ADDRESS);
+        allocatorFree = status(ALLOCATOR_FREE, ADDRESS, ADDRESS);
+        getAllocatorWithDefaultOptions = status(GET_ALLOCATOR_WITH_DEFAULT_OPTIONS, ADDRESS);
+        releaseMemoryInfo = function(RELEASE_MEMORY_INFO, FunctionDescriptor.ofVoid(ADDRESS));
+        releaseValue = function(RELEASE_VALUE, FunctionDescriptor.ofVoid(ADDRESS));
+        createAllocator = status(CREATE_ALLOCATOR, ADDRESS, ADDRESS, ADDRESS);
+        releaseAllocator = function(RELEASE_ALLOCATOR, FunctionDescriptor.ofVoid(ADDRESS));
+        runWithBinding = status(RUN_WITH_BINDING, ADDRESS, ADDRESS, ADDRESS);
+        createIoBinding = status(CREATE_IO_BINDING, ADDRESS, ADDRESS);
+        releaseIoBinding = function(RELEASE_IO_BINDING, FunctionDescriptor.ofVoid(ADDRESS));
+        bindInput = status(BIND_INPUT, ADDRESS, ADDRESS, ADDRESS);
+        bindOutput = status(BIND_OUTPUT, ADDRESS, ADDRESS, ADDRESS);
+        bindOutputToDevice = status(BIND_OUTPUT_TO_DEVICE, ADDRESS, ADDRESS, ADDRESS);
+        getBoundOutputValues = status(GET_BOUND_OUTPUT_VALUES, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+        clearBoundInputs = function(CLEAR_BOUND_INPUTS, FunctionDescriptor.ofVoid(ADDRESS));
+        clearBoundOutputs = function(CLEAR_BOUND_OUTPUTS, FunctionDescriptor.ofVoid(ADDRESS));
+        synchronizeBoundOutputs = status(SYNCHRONIZE_BOUND_OUTPUTS, ADDRESS);
+        cpuMemoryInfo = out(o -> call(createCpuMemoryInfo, DEVICE_ALLOCATOR, MEM_TYPE_DEFAULT, o));
+        cpuAllocator = out(o -> call(getAllocatorWithDefaultOptions, o));
+    }
+
+    /** The C API of the ONNX Runtime library the Java classes loaded. */
+    static OrtCApi get() {
+        OrtCApi api = instance;
+        if (api == null) {
+            synchronized (OrtCApi.class) {
+                if (instance == null) {
+                    instance = load();
+                }
+                api = instance;
+            }
+        }
+        return api;
+    }
+
+    private static OrtCApi load() {
+        OrtEnvironment.getEnvironment(); // loads the native library
+        MemorySegment getApiBase = ortLibrary().find("OrtGetApiBase").orElseThrow(
+                () -> new IllegalStateException("ONNX Runtime's library exports no OrtGetApiBase"));
+        try {
+            MemorySegment base = ((MemorySegment) LINKER.downcallHandle(getApiBase, FunctionDescriptor.of(ADDRESS))
+                    .invokeExact()).reinterpret(2 * ADDRESS.byteSize());
+            MemorySegment getApi = base.getAtIndex(ADDRESS, 0);
+            MemorySegment table = (MemorySegment) LINKER.downcallHandle(getApi, FunctionDescriptor.of(ADDRESS, JAVA_INT))
+                    .invokeExact(API_VERSION);
+            if (table.address() == 0) {
+                throw new IllegalStateException("ONNX Runtime's library is older than API version " + API_VERSION);
+            }
+            return new OrtCApi(table.reinterpret((SYNCHRONIZE_BOUND_OUTPUTS + 1) * ADDRESS.byteSize()));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The library's symbols: through the class loader that loaded it when that is ours, else by the path the
+     * process mapped it from (where the Java classes and this class have different loaders).
+     */
+    private static SymbolLookup ortLibrary() {
+        SymbolLookup loader = SymbolLookup.loaderLookup();
+        if (loader.find("OrtGetApiBase").isPresent()) {
+            return loader;
+        }
+        try {
+            Optional<String> path = Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                    .map(line -> line.substring(line.lastIndexOf(' ') + 1))
+                    .filter(p -> Path.of(p).getFileName() != null
+                            && Path.of(p).getFileName().toString().startsWith("libonnxruntime.so"))
+                    .findFirst();
+            return SymbolLookup.libraryLookup(Path.of(path.orElseThrow(
+                    () -> new IllegalStateException("ONNX Runtime's library is not mapped in this process"))),
+                    Arena.global());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private MethodHandle function(int index, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(table.getAtIndex(ADDRESS, index), descriptor);
+    }
+
+    /** A function returning {@code OrtStatus*}. */
+    private MethodHandle status(int index, MemoryLayout... arguments) {
+        return function(index, FunctionDescriptor.of(ADDRESS, arguments));
+    }
+
+    /** Calls a status-returning function; a non-null status becomes an exception with ONNX Runtime's message. */
+    private void call(MethodHandle function, Object... arguments) {
+        MemorySegment status;
+        try {
+            status = (MemorySegment) function.invokeWithArguments(arguments);
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+        if (status.address() != 0) {
+            String message;
+            try {
+                message = ((MemorySegment) getErrorMessage.invokeExact(status)).reinterpret(Long.MAX_VALUE).getString(0);
+                releaseStatus.invokeExact(status);
+            } catch (Throwable e) {
+                throw new IllegalStateException(e);
+            }
+            throw AllocationFailedException.of("ONNX Runtime", message, null);
+        }
+    }
+
+    private static void callVoid(MethodHandle function, MemorySegment argument) {
+        try {
+            function.invokeExact(argument);
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Calls {@code f} with a pointer-sized out-parameter and returns what it wrote there. */
+    private static MemorySegment out(Consumer<MemorySegment> f) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slot = arena.allocate(ADDRESS);
+            f.accept(slot);
+            return slot.get(ADDRESS, 0);
+        }
+    }
+
+    /** Reads the {@code long nativeHandle} that ONNX Runtime's Java classes keep their C objects in. */
+    static MemorySegment handle(OrtSession session) {
+        try {
+            Field f = OrtSession.class.getDeclaredField("nativeHandle");
+            f.setAccessible(true);
+            return MemorySegment.ofAddress(f.getLong(session));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("this ONNX Runtime's OrtSession keeps no nativeHandle", e);
+        }
+    }
+
+    /** Memory of a device for the session's allocations: its arena on CUDA, the CPU's otherwise. */
+    MemorySegment memoryInfo(Device device) {
+        if (device.kind() == Device.Kind.CPU) {
+            return cpuMemoryInfo;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment name = arena.allocateFrom("Cuda");
+            return out(o -> call(createMemoryInfo, name, ARENA_ALLOCATOR, device.index(), MEM_TYPE_DEFAULT, o));
+        }
+    }
+
+    void releaseMemoryInfo(MemorySegment info) {
+        if (!info.equals(cpuMemoryInfo)) {
+            callVoid(releaseMemoryInfo, info);
+        }
+    }
+
+    /** The session's allocator for {@code memoryInfo}'s device (on CUDA, the arena its runs use). */
+    MemorySegment createAllocator(MemorySegment session, MemorySegment memoryInfo) {
+        return out(o -> call(createAllocator, session, memoryInfo, o));
+    }
+
+    void releaseAllocator(MemorySegment allocator) {
+        callVoid(releaseAllocator, allocator);
+    }
+
+    /** A new tensor of {@code allocator}'s device, contents undefined. */
+    MemorySegment createTensor(MemorySegment allocator, DType dtype, Shape shape) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dims = arena.allocateFrom(JAVA_LONG, shape.dims());
+            return out(o -> call(createTensorAsOrtValue, allocator, dims, (long) shape.rank(), elementType(dtype), o));
+        }
+    }
+
+    /** A tensor over host memory the caller keeps alive while it is in use. */
+    MemorySegment wrapHost(MemorySegment data, DType dtype, Shape shape) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dims = arena.allocateFrom(JAVA_LONG, shape.dims());
+            return out(o -> call(createTensorWithDataAsOrtValue, cpuMemoryInfo, data, data.byteSize(), dims,
+                    (long) shape.rank(), elementType(dtype), o));
+        }
+    }
+
+    /** A tensor's data pointer (device memory for a device tensor), {@code bytes} long. */
+    MemorySegment data(MemorySegment value, long bytes) {
+        return out(o -> call(getTensorMutableData, value, o)).reinterpret(bytes);
+    }
+
+    void releaseValue(MemorySegment value) {
+        callVoid(releaseValue, value);
+    }
+
+    MemorySegment createIoBinding(MemorySegment session) {
+        return out(o -> call(createIoBinding, session, o));
+    }
+
+    void releaseIoBinding(MemorySegment binding) {
+        callVoid(releaseIoBinding, binding);
+    }
+
+    void bindInput(MemorySegment binding, String name, MemorySegment value) {
+        try (Arena arena = Arena.ofConfined()) {
+            call(bindInput, binding, arena.allocateFrom(name), value);
+        }
+    }
+
+    void bindOutput(MemorySegment binding, String name, MemorySegment value) {
+        try (Arena arena = Arena.ofConfined()) {
+            call(bindOutput, binding, arena.allocateFrom(name), value);
+        }
+    }
+
+    void bindOutputToDevice(MemorySegment binding, String name, MemorySegment memoryInfo) {
+        try (Arena arena = Arena.ofConfined()) {
+            call(bindOutputToDevice, binding, arena.allocateFrom(name), memoryInfo);
+        }
+    }
+
+    void clearBindings(MemorySegment binding) {
+        callVoid(clearBoundInputs, binding);
+        callVoid(clearBoundOutputs, binding);
+    }
+
+    /** Runs the session on the binding and waits until its outputs are written. */
+    void run(MemorySegment session, MemorySegment binding) {
+        call(runWithBinding, session, MemorySegment.NULL, binding);
+        call(synchronizeBoundOutputs, binding);
+    }
+
+    /** The binding's output values in the order they were bound; the caller releases each. */
+    MemorySegment[] boundOutputs(MemorySegment binding) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment array = arena.allocate(ADDRESS);
+            MemorySegment count = arena.allocate(JAVA_LONG);
+            call(getBoundOutputValues, binding, cpuAllocator, array, count);
+            long n = count.get(JAVA_LONG, 0);
+            MemorySegment values = array.get(ADDRESS, 0);
+            if (n == 0) {
+                return new MemorySegment[0];
+            }
+            MemorySegment[] result = new MemorySegment[Math.toIntExact(n)];
+            MemorySegment read = values.reinterpret(n * ADDRESS.byteSize());
+            for (int i = 0; i < n; i++) {
+                result[i] = read.getAtIndex(ADDRESS, i);
+            }
+            call(allocatorFree, cpuAllocator, values);
+            return result;
+        }
+    }
+
+    /**
+     * Copies {@code bytes} between two tensors' data on {@code device} (host memory on either side). On CUDA the
+     * copy is complete when this returns: a copy from pageable host memory may otherwise still be in flight when
+     * ONNX Runtime's own stream reads the destination.
+     */
+    void copy(Device device, MemorySegment from, MemorySegment to, long bytes) {
+        if (device.kind() == Device.Kind.CPU) {
+            MemorySegment.copy(from, 0, to, 0, bytes);
+            return;
+        }
+        try {
+            int error = (int) cuda().memcpy().invokeExact(to, from, bytes, CUDA_MEMCPY_DEFAULT);
+            if (error == 0) {
+                error = (int) cuda().synchronize().invokeExact();
+            }
+            if (error != 0) {
+                throw new IllegalStateException("copying " + bytes + " bytes on " + device + " failed with CUDA error "
+                        + error);
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private record CudaRuntime(MethodHandle memcpy, MethodHandle synchronize) {
+    }
+
+    private synchronized CudaRuntime cuda() {
+        if (cuda == null) {
+            SymbolLookup library = SymbolLookup.libraryLookup(CUDA_RUNTIME, Arena.global());
+            cuda = new CudaRuntime(
+                    LINKER.downcallHandle(library.find("cudaMemcpy").orElseThrow(),
+                            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT)),
+                    LINKER.downcallHandle(library.find("cudaDeviceSynchronize").orElseThrow(),
+                            FunctionDescriptor.of(JAVA_INT)));
+        }
+        return cuda;
+    }
+
+    /** ONNXTensorElementDataType. */
+    private static int elementType(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> 1;
+            case UINT8 -> 2;
+            case INT32 -> 6;
+            case INT64 -> 7;
+            case BOOL -> 9;
+            case FLOAT16 -> 10;
+            case FLOAT64 -> 11;
+            case BFLOAT16 -> 16;
+        };
+    }
+}
