@@ -29,6 +29,7 @@ public final class Graph {
     private final int[] counter;
     private final Map<String, Tensor> masterCasts = new HashMap<>();
     private MasterWeights masterWeights;
+    private boolean contribOps;
 
     private Graph(Graph parent) {
         this.parent = parent;
@@ -96,6 +97,27 @@ public final class Graph {
     }
 
     private record MasterWeights(Predicate<String> names, DType dtype) {
+    }
+
+    /**
+     * Lets modules use ONNX Runtime's fused contrib operators ({@code com.microsoft}, e.g. {@code MultiHeadAttention})
+     * where they have them. Those operators have no derivative here: only for graphs that are run, not trained.
+     * Set on the root graph before the model is built.
+     */
+    public void useContribOps() {
+        if (parent != null) {
+            throw new IllegalStateException("contrib ops are chosen on the root graph");
+        }
+        contribOps = true;
+    }
+
+    /** Whether {@link #useContribOps} was called on this graph's root. */
+    public boolean contribOps() {
+        Graph root = this;
+        while (root.parent != null) {
+            root = root.parent;
+        }
+        return root.contribOps;
     }
 
     private Tensor declare(String name, DType dtype, Shape shape) {

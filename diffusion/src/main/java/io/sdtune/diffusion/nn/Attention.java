@@ -1,6 +1,9 @@
 package io.sdtune.diffusion.nn;
 
+import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
+import java.util.List;
+import java.util.Map;
 
 /**
  * diffusers' {@code Attention}: multi-head scaled dot-product attention with projections
@@ -42,13 +45,21 @@ public final class Attention extends Module {
 
     /**
      * {@code softmax(q kᵀ / √d + mask) v} per head, for projected {@code q [B, N, heads·d]} and
-     * {@code k, v [B, M, heads·d]}; {@code mask} (broadcast to {@code [B, heads, N, M]}) may be null.
+     * {@code k, v [B, M, heads·d]}; {@code mask} (broadcast to {@code [B, heads, N, M]}) may be null. Unmasked, in
+     * a graph that {@linkplain io.sdtune.diffusion.graph.Graph#useContribOps uses contrib ops}, it is one ONNX
+     * Runtime {@code MultiHeadAttention}, whose CUDA kernels never hold the {@code N x M} scores of every head
+     * (flash and memory-efficient attention).
      */
     public static Tensor multiHead(Tensor q, Tensor k, Tensor v, int heads, Tensor mask) {
         long b = q.shape().dim(0);
         long n = q.shape().dim(1);
         long inner = q.shape().dim(2);
         long d = inner / heads;
+        if (mask == null && q.graph().contribOps()) {
+            return q.graph().apply("com.microsoft.MultiHeadAttention", List.of(q, k, v),
+                    Map.of("num_heads", (long) heads), List.of(q.dtype()), List.of(Shape.of(b, n, v.shape().dim(2))))
+                    .get(0);
+        }
         Tensor scores = splitHeads(q.mul(1 / Math.sqrt(d)), heads).matmul(splitHeads(k, heads).mT());
         Tensor weights = (mask == null ? scores : scores.add(mask)).softmax(-1);
         return weights.matmul(splitHeads(v, heads)).transpose(0, 2, 1, 3).reshape(b, n, inner);

@@ -35,6 +35,11 @@ import java.util.function.Function;
 public final class OnnxExporter {
     /** ai.onnx opset: Reduce* take axes as an input (18+); ONNX Runtime 1.29 implements 21 fully. */
     public static final int OPSET = 21;
+    /**
+     * ONNX Runtime's contrib operators: an op type {@code com.microsoft.X} is written as op {@code X} of this
+     * domain, version 1.
+     */
+    public static final String MICROSOFT = "com.microsoft";
     public static final int IR_VERSION = 10;
     /** The external-data location written for bound weights; never read from disk. */
     public static final String BOUND_LOCATION = "bound-at-session-creation";
@@ -69,6 +74,7 @@ public final class OnnxExporter {
                 .setIrVersion(IR_VERSION)
                 .setProducerName("sdtune")
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MICROSOFT).setVersion(1))
                 .setGraph(graph)
                 .build();
         return new Exported(model, List.copyOf(exporter.weights));
@@ -164,7 +170,12 @@ public final class OnnxExporter {
     }
 
     private static NodeProto node(Node n, GraphProto body, Function<Tensor, String> nameOf) {
-        NodeProto.Builder b = NodeProto.newBuilder().setOpType(n.opType()).setName(n.output(0).name());
+        NodeProto.Builder b = NodeProto.newBuilder().setName(n.output(0).name());
+        if (n.opType().startsWith(MICROSOFT + ".")) {
+            b.setDomain(MICROSOFT).setOpType(n.opType().substring(MICROSOFT.length() + 1));
+        } else {
+            b.setOpType(n.opType());
+        }
         n.inputs().forEach(t -> b.addInput(nameOf.apply(t)));
         n.outputs().forEach(t -> b.addOutput(nameOf.apply(t)));
         for (Map.Entry<String, Object> a : n.attributes().entrySet()) {

@@ -292,6 +292,7 @@ public final class Txt2Img implements AutoCloseable {
         String key = "unet:" + n + "x" + h + "x" + w + (guided ? ":cfg" : "") + ":lora" + loraCapacity;
         return sessions.get(key, () -> {
             Graph g = Graph.create();
+            g.useContribOps();
             int copies = guided ? 2 : 1;
             int context = model.unetConfig().crossAttentionDim();
             Tensor sample = g.input("sample", DType.FLOAT32, Shape.of(n, model.unetConfig().inChannels(), h, w));
@@ -327,6 +328,7 @@ public final class Txt2Img implements AutoCloseable {
     private Bound vaeSession(int n, int h, int w) {
         return sessions.get("vae:" + n + "x" + h + "x" + w, () -> {
             Graph g = Graph.create();
+            g.useContribOps();
             Tensor latents = g.input("latents", DType.FLOAT32, Shape.of(n, model.vaeConfig().latentChannels(), h, w));
             Tensor scaled = latents.div(model.vaeConfig().scalingFactor()).cast(dtype);
             Tensor image = new AutoencoderKL(g, dtype, "", model.vaeConfig()).decode(scaled).cast(DType.FLOAT32);

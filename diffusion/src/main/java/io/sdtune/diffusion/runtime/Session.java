@@ -29,6 +29,13 @@ public final class Session implements AutoCloseable {
 
     /** System property naming extra CUDA provider options; see {@link #cudaProviderOptions()}. */
     public static final String CUDA_PROVIDER_OPTIONS = "sdtune.cuda.provider_options";
+    /** System property naming session configuration entries; see {@link #sessionConfig()}. */
+    public static final String SESSION_CONFIG = "sdtune.ort.session_config";
+    /**
+     * System property: {@code false} turns off ONNX Runtime's memory pattern (the allocation plan it records on a
+     * session's first run and replays as one block), to measure what that plan costs in device memory.
+     */
+    public static final String MEMORY_PATTERN = "sdtune.ort.memory_pattern";
 
     private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
@@ -86,6 +93,10 @@ public final class Session implements AutoCloseable {
     private static OrtSession.SessionOptions options(ExecutionOptions execution) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        options.setMemoryPatternOptimization(Boolean.parseBoolean(System.getProperty(MEMORY_PATTERN, "true")));
+        for (Map.Entry<String, String> e : sessionConfig().entrySet()) {
+            options.addConfigEntry(e.getKey(), e.getValue());
+        }
         if (execution.device().kind() == Device.Kind.CUDA) {
             try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(execution.device().index())) {
                 // Grow the GPU arena by what is asked, not to the next power of two: a training step
@@ -114,7 +125,20 @@ public final class Session implements AutoCloseable {
      * project's own, for tuning a card's memory against speed without a rebuild.
      */
     static Map<String, String> cudaProviderOptions() {
-        String spec = System.getProperty(CUDA_PROVIDER_OPTIONS, "").strip();
+        return pairs(CUDA_PROVIDER_OPTIONS);
+    }
+
+    /**
+     * ONNX Runtime session configuration entries given as {@code -Dsdtune.ort.session_config=key=value,...} (the
+     * keys of its {@code onnxruntime_session_options_config_keys.h}, e.g.
+     * {@code session.use_device_allocator_for_initializers=1}).
+     */
+    static Map<String, String> sessionConfig() {
+        return pairs(SESSION_CONFIG);
+    }
+
+    private static Map<String, String> pairs(String property) {
+        String spec = System.getProperty(property, "").strip();
         Map<String, String> options = new LinkedHashMap<>();
         if (spec.isEmpty()) {
             return options;
@@ -122,7 +146,7 @@ public final class Session implements AutoCloseable {
         for (String pair : spec.split(",")) {
             int eq = pair.indexOf('=');
             if (eq <= 0 || eq == pair.length() - 1) {
-                throw new IllegalArgumentException(CUDA_PROVIDER_OPTIONS + ": expected key=value pairs separated by "
+                throw new IllegalArgumentException(property + ": expected key=value pairs separated by "
                         + "commas, got '" + pair.strip() + "' in '" + spec + "'");
             }
             options.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());

@@ -97,7 +97,7 @@ class SessionTest {
     }
 
     @Test
-    void readsCudaProviderOptionsFromTheSystemProperty() {
+    void readsCudaProviderOptionsAndSessionConfigFromSystemProperties() {
         String before = System.getProperty(Session.CUDA_PROVIDER_OPTIONS);
         try {
             System.setProperty(Session.CUDA_PROVIDER_OPTIONS,
@@ -105,10 +105,15 @@ class SessionTest {
             assertThat(Session.cudaProviderOptions()).containsExactly(
                     Map.entry("cudnn_conv_algo_search", "HEURISTIC"), Map.entry("cudnn_conv_use_max_workspace", "0"));
 
+            System.setProperty(Session.SESSION_CONFIG, "session.use_device_allocator_for_initializers=1");
+            assertThat(Session.sessionConfig()).containsExactly(
+                    Map.entry("session.use_device_allocator_for_initializers", "1"));
+
             System.setProperty(Session.CUDA_PROVIDER_OPTIONS, "cudnn_conv_algo_search");
             assertThatThrownBy(Session::cudaProviderOptions).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("key=value").hasMessageContaining("'cudnn_conv_algo_search'");
         } finally {
+            System.clearProperty(Session.SESSION_CONFIG);
             if (before == null) {
                 System.clearProperty(Session.CUDA_PROVIDER_OPTIONS);
             } else {

@@ -1,0 +1,71 @@
+package io.sdtune.diffusion.nn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Program;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.onnx.OnnxExporter;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.Session;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class AttentionTest {
+
+    @Test
+    void onnxRuntimesFusedMultiHeadAttentionComputesTheSameAsTheOpByOpGraph() {
+        // Self-attention (M = N) and cross-attention to a shorter context (M = 7), 3 heads of 8.
+        for (long m : new long[] {12, 7}) {
+            Random random = new Random(m);
+            Map<String, TensorData> feeds = Map.of(
+                    "q", TensorData.randn(DType.FLOAT32, Shape.of(2, 12, 24), 1, random),
+                    "k", TensorData.randn(DType.FLOAT32, Shape.of(2, m, 24), 1, random),
+                    "v", TensorData.randn(DType.FLOAT32, Shape.of(2, m, 24), 1, random));
+
+            float[] opByOp = attention(false, m, feeds);
+            float[] fused = attention(true, m, feeds);
+
+            assertThat(fused).hasSameSizeAs(opByOp);
+            for (int i = 0; i < fused.length; i++) {
+                assertThat(fused[i]).isCloseTo(opByOp[i], within(1e-5f));
+            }
+        }
+    }
+
+    @Test
+    void aContribOpIsWrittenInTheMicrosoftDomain() {
+        Graph g = Graph.create();
+        g.useContribOps();
+        Tensor q = g.input("q", DType.FLOAT32, Shape.of(1, 4, 8));
+        Tensor out = Attention.multiHead(q, q, q, 2, null);
+
+        var model = OnnxExporter.export(new Program(Map.of("q", q), Map.of("out", out))).model();
+
+        assertThat(model.getGraph().getNodeList()).anySatisfy(n -> {
+            assertThat(n.getDomain()).isEqualTo(OnnxExporter.MICROSOFT);
+            assertThat(n.getOpType()).isEqualTo("MultiHeadAttention");
+        });
+        assertThat(model.getOpsetImportList()).anySatisfy(o -> assertThat(o.getDomain()).isEqualTo(OnnxExporter.MICROSOFT));
+    }
+
+    private static float[] attention(boolean contribOps, long m, Map<String, TensorData> feeds) {
+        Graph g = Graph.create();
+        if (contribOps) {
+            g.useContribOps();
+        }
+        Tensor q = g.input("q", DType.FLOAT32, Shape.of(2, 12, 24));
+        Tensor k = g.input("k", DType.FLOAT32, Shape.of(2, m, 24));
+        Tensor v = g.input("v", DType.FLOAT32, Shape.of(2, m, 24));
+        Tensor out = Attention.multiHead(q, k, v, 3, null);
+        try (Session s = Session.create(new Program(Map.of("q", q, "k", k, "v", v), Map.of("out", out)), n -> null,
+                Device.CPU)) {
+            return s.run(feeds).get("out").toFloatArray();
+        }
+    }
+}
