@@ -35,6 +35,9 @@ import java.util.TreeMap;
  * with SD 1.5's configs). Weights are memory-mapped; nothing is read until a session binds it.
  */
 public final class StableDiffusion implements AutoCloseable {
+    /** The level transformers 4 puts the CLIP text model's weights under. */
+    private static final String TEXT_MODEL = "text_model.";
+
     private final String name;
     private final UNet2DConditionConfig unetConfig;
     private final AutoencoderKLConfig vaeConfig;
@@ -108,7 +111,7 @@ public final class StableDiffusion implements AutoCloseable {
         List<AutoCloseable> open = new ArrayList<>();
         WeightSource unet = component(dir, "unet", "diffusion_pytorch_model", open);
         WeightSource vae = component(dir, "vae", "diffusion_pytorch_model", open);
-        WeightSource text = component(dir, "text_encoder", "model", open);
+        WeightSource text = textEncoder(component(dir, "text_encoder", "model", open));
         return new StableDiffusion(dir.getFileName().toString(), c.unet(), c.vae(), c.textEncoder(), c.scheduler(),
                 c.tokenizer(), unet, vae, text, () -> {
                     for (AutoCloseable closeable : open) {
@@ -117,12 +120,20 @@ public final class StableDiffusion implements AutoCloseable {
                 });
     }
 
+    /**
+     * The text encoder under transformers 4's keys ({@code text_model.*}, which the engine uses): transformers 5
+     * saves {@code CLIPTextModel} without that level, and such a file is read with the prefix put back.
+     */
+    private static SafeTensorsWeights textEncoder(SafeTensorsWeights file) {
+        return file.keys().stream().anyMatch(k -> k.startsWith(TEXT_MODEL)) ? file : file.withPrefix(TEXT_MODEL);
+    }
+
     /** {@code <dir>/<component>/<stem>.safetensors}, or its {@code .fp16} variant. */
-    private static WeightSource component(Path dir, String component, String stem, List<AutoCloseable> open) {
+    private static SafeTensorsWeights component(Path dir, String component, String stem, List<AutoCloseable> open) {
         Path folder = dir.resolve(component);
         for (String file : List.of(stem + ".safetensors", stem + ".fp16.safetensors")) {
             if (Files.isRegularFile(folder.resolve(file))) {
-                WeightSource w = SafeTensorsWeights.open(folder.resolve(file));
+                SafeTensorsWeights w = SafeTensorsWeights.open(folder.resolve(file));
                 open.add(w);
                 return w;
             }

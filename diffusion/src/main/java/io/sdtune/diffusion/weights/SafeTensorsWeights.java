@@ -32,6 +32,16 @@ public final class SafeTensorsWeights implements WeightSource {
     }
 
     /**
+     * These tensors under {@code prefix} followed by their names, e.g. a CLIP text model saved by transformers 5
+     * ({@code final_layer_norm.bias}) read under transformers 4's names ({@code text_model.final_layer_norm.bias}).
+     * The view shares this source's file: closing either closes both.
+     */
+    public SafeTensorsWeights withPrefix(String prefix) {
+        Set<String> prefixed = keys.stream().map(k -> prefix + k).collect(Collectors.toSet());
+        return new SafeTensorsWeights(file, origin, k -> storedKey.apply(k.substring(prefix.length())), prefixed);
+    }
+
+    /**
      * The tensors of {@code file} that {@code storedKey} names, under the names in {@code wanted} (the
      * model's keys); a wanted key whose stored key is absent is left out, so loading reports it.
      */

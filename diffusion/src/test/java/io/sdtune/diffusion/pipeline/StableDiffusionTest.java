@@ -56,6 +56,39 @@ class StableDiffusionTest {
     }
 
     @Test
+    void aTextEncoderSavedByTransformers5OrInBfloat16DrawsTheSameImage() throws Exception {
+        // transformers 5 writes CLIPTextModel's keys without "text_model." (final_layer_norm.bias); a bfloat16
+        // file is widened on load, so its image differs by the weights' rounding only.
+        Path transformers5 = dir.resolve("transformers5");
+        Path bfloat16 = dir.resolve("bfloat16");
+        copyTree(modelDir, transformers5);
+        copyTree(modelDir, bfloat16);
+        try (StableDiffusion model = StableDiffusion.load(modelDir)) {
+            Map<String, TensorData> unprefixed = new LinkedHashMap<>();
+            Map<String, TensorData> halved = new LinkedHashMap<>();
+            all(model.textEncoder()).forEach((key, value) -> {
+                unprefixed.put(key.substring("text_model.".length()), value);
+                halved.put(key, value.to(DType.BFLOAT16));
+            });
+            SafeTensors.write(transformers5.resolve("text_encoder/model.safetensors"), unprefixed, Map.of());
+            SafeTensors.write(bfloat16.resolve("text_encoder/model.safetensors"), halved, Map.of());
+
+            try (StableDiffusion t5 = StableDiffusion.load(transformers5); StableDiffusion bf16 = StableDiffusion.load(bfloat16)) {
+                assertThat(t5.textEncoder().keys()).isEqualTo(model.textEncoder().keys());
+                assertThat(image(t5)).isEqualTo(image(model));
+                assertThat(bf16.textEncoder().get("text_model.final_layer_norm.weight").dtype()).isEqualTo(DType.BFLOAT16);
+                byte[] exact = image(model);
+                byte[] rounded = image(bf16);
+                double diff = 0;
+                for (int i = 0; i < exact.length; i++) {
+                    diff += Math.abs((exact[i] & 0xff) - (rounded[i] & 0xff));
+                }
+                assertThat(diff / exact.length).isLessThan(1.0); // 0.16 of 255 per channel on 2026-12-05
+            }
+        }
+    }
+
+    @Test
     void aSingleFileCheckpointInTheOriginalNamingGivesTheSameImages() throws Exception {
         Path checkpoint = dir.resolve("tiny-sd.safetensors");
         try (StableDiffusion model = StableDiffusion.load(modelDir)) {
