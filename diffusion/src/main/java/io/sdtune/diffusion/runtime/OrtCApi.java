@@ -8,8 +8,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -18,25 +16,19 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Field;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * ONNX Runtime's C API ({@code OrtApi}), reached through the Foreign Function & Memory API, for what its Java
  * classes lack: tensors in device memory ({@code OrtValue}s made by a session's allocator) and I/O binding, so
  * that a value can stay on the GPU from one run to the next. Sessions are still created by the Java classes; their
- * native handles are read from them.
+ * native handles, and the table of functions, are read from them.
  *
  * <p>{@code OrtApi} is a table of function pointers that ONNX Runtime only ever appends to, so each function's
- * position is fixed from the version that added it (the header's order: {@code onnxruntime_c_api.h}).
- * {@link #API_VERSION} is the lowest version holding every function used here.
+ * position is fixed from the version that added it (the header's order: {@code onnxruntime_c_api.h}); every one
+ * used here is in API version 10 (ONNX Runtime 1.10) and after.
  */
 final class OrtCApi {
-    /** ORT_API_VERSION 23 (ONNX Runtime 1.23); the project runs 1.29. */
-    static final int API_VERSION = 23;
-
     // Positions in OrtApi.
     private static final int GET_ERROR_MESSAGE = 2;
     private static final int CREATE_TENSOR_AS_ORT_VALUE = 48;
@@ -147,47 +139,25 @@ final class OrtCApi {
         return api;
     }
 
+    /**
+     * The table ONNX Runtime's Java classes use ({@code OnnxRuntime.ortApiHandle}, from the library those classes
+     * loaded): a process can hold two copies of the library (one per class loader that loaded the classes, as in
+     * Quarkus tests), and a session's values must come from its own.
+     */
     private static OrtCApi load() {
         OrtEnvironment.getEnvironment(); // loads the native library
-        MemorySegment getApiBase = ortLibrary().find("OrtGetApiBase").orElseThrow(
-                () -> new IllegalStateException("ONNX Runtime's library exports no OrtGetApiBase"));
         try {
-            MemorySegment base = ((MemorySegment) LINKER.downcallHandle(getApiBase, FunctionDescriptor.of(ADDRESS))
-                    .invokeExact()).reinterpret(2 * ADDRESS.byteSize());
-            MemorySegment getApi = base.getAtIndex(ADDRESS, 0);
-            MemorySegment table = (MemorySegment) LINKER.downcallHandle(getApi, FunctionDescriptor.of(ADDRESS, JAVA_INT))
-                    .invokeExact(API_VERSION);
-            if (table.address() == 0) {
-                throw new IllegalStateException("ONNX Runtime's library is older than API version " + API_VERSION);
+            Class<?> runtime = Class.forName("ai.onnxruntime.OnnxRuntime", true, OrtSession.class.getClassLoader());
+            Field handle = runtime.getDeclaredField("ortApiHandle");
+            handle.setAccessible(true);
+            long table = handle.getLong(null);
+            if (table == 0) {
+                throw new IllegalStateException("ONNX Runtime's Java classes hold no OrtApi table");
             }
-            return new OrtCApi(table.reinterpret((SYNCHRONIZE_BOUND_OUTPUTS + 1) * ADDRESS.byteSize()));
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * The library's symbols: through the class loader that loaded it when that is ours, else by the path the
-     * process mapped it from (where the Java classes and this class have different loaders).
-     */
-    private static SymbolLookup ortLibrary() {
-        SymbolLookup loader = SymbolLookup.loaderLookup();
-        if (loader.find("OrtGetApiBase").isPresent()) {
-            return loader;
-        }
-        try {
-            Optional<String> path = Files.readAllLines(Path.of("/proc/self/maps")).stream()
-                    .map(line -> line.substring(line.lastIndexOf(' ') + 1))
-                    .filter(p -> Path.of(p).getFileName() != null
-                            && Path.of(p).getFileName().toString().startsWith("libonnxruntime.so"))
-                    .findFirst();
-            return SymbolLookup.libraryLookup(Path.of(path.orElseThrow(
-                    () -> new IllegalStateException("ONNX Runtime's library is not mapped in this process"))),
-                    Arena.global());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            long used = (SYNCHRONIZE_BOUND_OUTPUTS + 1) * ADDRESS.byteSize();
+            return new OrtCApi(MemorySegment.ofAddress(table).reinterpret(used));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("this ONNX Runtime's Java classes keep no OrtApi table", e);
         }
     }
 
@@ -211,7 +181,8 @@ final class OrtCApi {
         if (status.address() != 0) {
             String message;
             try {
-                message = ((MemorySegment) getErrorMessage.invokeExact(status)).reinterpret(Long.MAX_VALUE).getString(0);
+                MemorySegment text = (MemorySegment) getErrorMessage.invokeExact(status);
+                message = text.reinterpret(Long.MAX_VALUE).getString(0);
                 releaseStatus.invokeExact(status);
             } catch (Throwable e) {
                 throw new IllegalStateException(e);

@@ -5,20 +5,22 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The CLIP text tokenizer of Stable Diffusion 1.x, token for token what transformers' (slow)
- * {@code CLIPTokenizer} gives when ftfy is not installed, as diffusers uses it:
+ * The CLIP text tokenizer of Stable Diffusion, token for token what transformers' {@code CLIPTokenizer} gives as
+ * the tokenizers library runs it (transformers 5's only CLIP tokenizer, {@code CLIPTokenizerFast} in 4):
  * <ol>
- *   <li>special and added tokens (a Textual Inversion placeholder such as {@code <cat-toy>}) are
- *       taken whole from the raw prompt;</li>
- *   <li>the text between them is cleaned and lower-cased ({@link TextNormalizer});</li>
- *   <li>split into words by CLIP's pattern: English contractions, runs of letters, single digits,
- *       runs of other characters that are not spaces;</li>
+ *   <li>special tokens ({@code <|endoftext|>}) are taken whole from the raw prompt;</li>
+ *   <li>the text between them is composed, its whitespace collapsed and lower-cased ({@link TextNormalizer});</li>
+ *   <li>added tokens (a Textual Inversion placeholder such as {@code <cat-toy>}) are taken whole from that text,
+ *       so {@code <CAT-TOY>} is the placeholder too;</li>
+ *   <li>the rest is split into words by CLIP's pattern: English contractions, runs of letters (a run of
+ *       Chinese or Japanese characters is one word), single digits, runs of other characters that are not
+ *       spaces;</li>
  *   <li>each word, as UTF-8 bytes ({@link ByteAlphabet}), is byte-pair encoded with the ranks of
  *       {@code merges.txt}, its last token ending in {@code </w>}.</li>
  * </ol>
@@ -31,12 +33,9 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class ClipTokenizer {
-    /** CLIP's pre-tokenizer pattern; case-insensitive as in CLIP, though the text is already lower-cased. */
-    private static final Pattern WORDS = Pattern.compile(
-            "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^\\s\\p{L}\\p{N}]+",
-            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
-    /** Words that are tokens as they stand, in CLIP's pattern and in transformers' BPE cache. */
-    private static final Set<String> CLIP_SPECIAL_WORDS = Set.of("<|startoftext|>", "<|endoftext|>");
+    /** CLIP's pre-tokenizer pattern, on normalized (lower-cased) text. */
+    private static final Pattern WORDS = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^\\s\\p{L}\\p{N}]+",
+            Pattern.UNICODE_CHARACTER_CLASS);
 
     private final Vocab vocab;
     private final BytePairEncoder bpe;
@@ -141,6 +140,11 @@ public final class ClipTokenizer {
             throw new IllegalArgumentException("cannot add token \"" + token + "\": the tokenizer already has it, id "
                     + existing.getAsInt() + "; Textual Inversion needs a new token, pick another placeholder");
         }
+        Optional<String> alike = addedTokens.byNormalizedForm(TextNormalizer.normalize(token));
+        if (alike.isPresent()) {
+            throw new IllegalArgumentException("cannot add token \"" + token + "\": prompts could not tell it from \""
+                    + alike.get() + "\" (added tokens match whatever their case); pick another placeholder");
+        }
         int id = vocabSize();
         addedTokens = addedTokens.with(token, id);
         return id;
@@ -174,26 +178,32 @@ public final class ClipTokenizer {
 
     private List<String> tokenize(String text, AddedTokens added) {
         List<String> tokens = new ArrayList<>();
-        Matcher whole = added.matcher(text);
+        Matcher special = added.specialMatcher(text);
         int start = 0;
-        while (whole.find()) {
-            tokenizeWords(text.substring(start, whole.start()), tokens);
-            tokens.add(whole.group());
-            start = whole.end();
+        while (special.find()) {
+            tokenizeNormalized(TextNormalizer.normalize(text.substring(start, special.start())), added, tokens);
+            tokens.add(special.group());
+            start = special.end();
         }
-        tokenizeWords(text.substring(start), tokens);
+        tokenizeNormalized(TextNormalizer.normalize(text.substring(start)), added, tokens);
         return tokens;
     }
 
+    private void tokenizeNormalized(String text, AddedTokens added, List<String> tokens) {
+        Matcher whole = added.addedMatcher(text);
+        int start = 0;
+        while (whole.find()) {
+            tokenizeWords(text.substring(start, whole.start()), tokens);
+            tokens.add(added.byNormalizedForm(whole.group()).orElseThrow());
+            start = whole.end();
+        }
+        tokenizeWords(text.substring(start), tokens);
+    }
+
     private void tokenizeWords(String text, List<String> tokens) {
-        Matcher words = WORDS.matcher(TextNormalizer.normalize(text));
+        Matcher words = WORDS.matcher(text);
         while (words.find()) {
-            String word = words.group();
-            if (CLIP_SPECIAL_WORDS.contains(word)) {
-                tokens.add(word);
-            } else {
-                tokens.addAll(bpe.encode(ByteAlphabet.encode(word)));
-            }
+            tokens.addAll(bpe.encode(ByteAlphabet.encode(words.group())));
         }
     }
 

@@ -1,76 +1,31 @@
 package io.sdtune.diffusion.tokenizer;
 
 import java.text.Normalizer;
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.stream.Collectors;
+import java.util.regex.Pattern;
 
 /**
- * The cleaning transformers' {@code CLIPTokenizer} does when ftfy is not installed (its
- * {@code BasicTokenizer} with accents kept and no punctuation splitting): control and format
- * characters (zero-width spaces and joiners among them), NUL and U+FFFD are removed; every kind of
- * whitespace becomes a word break; CJK ideographs become words of their own; the text is composed
- * (NFC), lower-cased, and its words joined by single spaces. Accents stay, and HTML entities such as
- * {@code &amp;} are not unescaped: only OpenAI's original tokenizer does that.
+ * The normalizer of transformers' {@code CLIPTokenizer} as the tokenizers library runs it (transformers 5's only
+ * CLIP tokenizer, {@code CLIPTokenizerFast} in 4): the text is composed (NFC), every run of whitespace becomes one
+ * space, and each character is lower-cased on its own. Nothing is removed: control and format characters (a
+ * zero-width space) stay and are byte-encoded like any other; accents stay; HTML entities such as {@code &amp;} are
+ * not unescaped (only OpenAI's original tokenizer does that).
  *
- * <p>Two differences from Python remain, both from the JDK: character categories come from the JVM's
- * Unicode tables, so a character newer than them (Java 25 knows Unicode 16)
- * counts as unassigned and is removed, where a Python with newer tables keeps it; and Java lower-cases
- * a capital sigma inside a word by word boundaries where Python uses Unicode's final-sigma context,
- * which differs only for a sigma between a letter and a digit or an underscore ({@code ΟΔΟΣ4}).
+ * <p>Character properties come from the JVM's Unicode tables (Java 25 knows Unicode 16), the library's from its
+ * own; they differ only for characters assigned since.
  */
 final class TextNormalizer {
+    /** Unicode's White_Space, as the library's regex engine reads {@code \s}. */
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
 
     private TextNormalizer() {
     }
 
     static String normalize(String text) {
-        StringBuilder cleaned = new StringBuilder(text.length());
-        text.codePoints().forEach(c -> {
-            if (isWordBreak(c)) {
-                cleaned.append(' ');
-            } else if (isCjkIdeograph(c)) {
-                cleaned.append(' ').appendCodePoint(c).append(' ');
-            } else if (!isRemoved(c)) {
-                cleaned.appendCodePoint(c);
-            }
-        });
-        String composed = Normalizer.normalize(cleaned, Normalizer.Form.NFC);
-        return Arrays.stream(composed.split(" "))
-                .filter(word -> !word.isEmpty())
-                .map(word -> word.toLowerCase(Locale.ROOT))
-                .collect(Collectors.joining(" "));
-    }
-
-    /**
-     * Tab, newline, carriage return and the space separators, which transformers turns into spaces,
-     * and the line and paragraph separators, at which Python's {@code str.split()} breaks words too.
-     */
-    private static boolean isWordBreak(int c) {
-        return switch (Character.getType(c)) {
-            case Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> true;
-            default -> c == '\t' || c == '\n' || c == '\r';
-        };
-    }
-
-    /** Every character of Unicode's "other" categories (Cc, Cf, Cn, Co, Cs), and U+FFFD. */
-    private static boolean isRemoved(int c) {
-        return switch (Character.getType(c)) {
-            case Character.CONTROL, Character.FORMAT, Character.UNASSIGNED, Character.PRIVATE_USE,
-                    Character.SURROGATE -> true;
-            default -> c == 0xFFFD;
-        };
-    }
-
-    /** The CJK Unified Ideographs blocks and their extensions and compatibility blocks, as BERT's list has them. */
-    private static boolean isCjkIdeograph(int c) {
-        return (c >= 0x4E00 && c <= 0x9FFF)
-                || (c >= 0x3400 && c <= 0x4DBF)
-                || (c >= 0x20000 && c <= 0x2A6DF)
-                || (c >= 0x2A700 && c <= 0x2B73F)
-                || (c >= 0x2B740 && c <= 0x2B81F)
-                || (c >= 0x2B820 && c <= 0x2CEAF)
-                || (c >= 0xF900 && c <= 0xFAFF)
-                || (c >= 0x2F800 && c <= 0x2FA1F);
+        String spaced = WHITESPACE.matcher(Normalizer.normalize(text, Normalizer.Form.NFC)).replaceAll(" ");
+        StringBuilder lower = new StringBuilder(spaced.length());
+        // Character by character, as the library does: a capital sigma is always σ, never the final ς.
+        spaced.codePoints().forEach(c -> lower.append(Character.toString(c).toLowerCase(Locale.ROOT)));
+        return lower.toString();
     }
 }

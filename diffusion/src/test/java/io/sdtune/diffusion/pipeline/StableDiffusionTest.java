@@ -73,10 +73,12 @@ class StableDiffusionTest {
             SafeTensors.write(transformers5.resolve("text_encoder/model.safetensors"), unprefixed, Map.of());
             SafeTensors.write(bfloat16.resolve("text_encoder/model.safetensors"), halved, Map.of());
 
-            try (StableDiffusion t5 = StableDiffusion.load(transformers5); StableDiffusion bf16 = StableDiffusion.load(bfloat16)) {
+            try (StableDiffusion t5 = StableDiffusion.load(transformers5);
+                    StableDiffusion bf16 = StableDiffusion.load(bfloat16)) {
                 assertThat(t5.textEncoder().keys()).isEqualTo(model.textEncoder().keys());
                 assertThat(image(t5)).isEqualTo(image(model));
-                assertThat(bf16.textEncoder().get("text_model.final_layer_norm.weight").dtype()).isEqualTo(DType.BFLOAT16);
+                assertThat(bf16.textEncoder().get("text_model.final_layer_norm.weight").dtype())
+                        .isEqualTo(DType.BFLOAT16);
                 byte[] exact = image(model);
                 byte[] rounded = image(bf16);
                 double diff = 0;

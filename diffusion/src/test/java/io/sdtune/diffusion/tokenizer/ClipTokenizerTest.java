@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -69,10 +70,52 @@ class ClipTokenizerTest {
     }
 
     @Test
-    void removesInvisibleCharactersAndBreaksWordsAtAnySpace() {
-        // A zero-width space is a format character: removed, it joins the words ("sk" + "s" + "dog</w>").
-        assertThat(prompt("sks\u200Bdog")).isEqualTo(prompt("sksdog")).containsExactly(909, 82, 1929);
+    void keepsInvisibleCharactersAsTokensAndBreaksWordsAtAnySpace() {
+        // A zero-width space is not whitespace: it stays, a word of its own in the byte alphabet ("âĢĭ</w>").
+        assertThat(CLIP.tokenize("sks\u200Bdog")).containsExactly("sks</w>", "âĢĭ</w>", "dog</w>");
+        assertThat(prompt("sks\u200Bdog")).containsExactly(48136, 9844, 1929);
         assertThat(prompt("a\u00A0dog\u2028")).isEqualTo(prompt("a dog"));
+    }
+
+    /**
+     * Prompts as transformers 5's {@code CLIPTokenizer} splits them (normalize, then added tokens, then CLIP's
+     * pattern): the ids come from this tokenizer's tables, the splits from the library's pipeline.
+     */
+    @Test
+    void aTableOfPromptsSplitAsTheTokenizersLibrarySplitsThem() {
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        tokenizer.addToken("<cat-toy>"); // 49408
+        tokenizer.addToken("<sks>"); // 49409
+        Map<String, long[]> table = new LinkedHashMap<>();
+        // Added tokens match whatever their case, repeated, adjacent, or inside a word.
+        table.put("A <CAT-TOY> backpack", new long[] {320, 49408, 14894});
+        table.put("<cat-toy><cat-toy> on <Cat-Toy>", new long[] {49408, 49408, 525, 49408});
+        table.put("a<sks>dog", new long[] {320, 49409, 1929});
+        // A run of Chinese or Japanese characters is one word: one </w>, at its end.
+        table.put("一只猫 on the beach", new long[] {19759, 222, 34517, 103, 163, 234, 360, 525, 518, 2117});
+        table.put("猫の写真", new long[] {163, 234, 104, 21575, 44653, 33440, 509});
+        // Punctuation and emoji runs are words; a capital sigma lower-cases to σ wherever it stands.
+        table.put("Hello!!! 😊👍", new long[] {3306, 995, 4692, 4201});
+        table.put("ΟΔΟΣ", new long[] {138, 123, 138, 112, 138, 123, 139, 481});
+        // Special tokens only as written; a control character is a token.
+        table.put("<|endoftext|>dog", new long[] {49407, 1929});
+        table.put("<|ENDOFTEXT|>", new long[] {27, 347, 40786, 4160, 91, 285});
+        table.put("a\u0000b", new long[] {320, 444, 321});
+
+        table.forEach((text, ids) -> {
+            Encoding e = tokenizer.encode(text);
+            assertThat(Arrays.copyOfRange(e.inputIds(), 1, e.tokenCount() - 1)).as(text).containsExactly(ids);
+        });
+        assertThat(tokenizer.tokenize("一只猫")).filteredOn(t -> t.endsWith("</w>")).hasSize(1);
+    }
+
+    @Test
+    void refusesAnAddedTokenThatPromptsCouldNotTellFromAnother() {
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        tokenizer.addToken("<cat-toy>");
+
+        assertThatThrownBy(() -> tokenizer.addToken("<Cat-Toy>")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"<cat-toy>\"").hasMessageContaining("whatever their case");
     }
 
     @Test
@@ -92,7 +135,7 @@ class ClipTokenizerTest {
     }
 
     @Test
-    void anAddedTokenIsMatchedWholeInTheRawPrompt() {
+    void anAddedTokenIsMatchedWholeInThePrompt() {
         ClipTokenizer tokenizer = ClipTokenizer.bundled();
 
         int id = tokenizer.addToken("<cat-toy>");

@@ -1,0 +1,19 @@
+"""transformers' CLIPTokenizer on ClipTokenizerTest's table, for checking the Java tokenizer against it.
+
+Reads the tokenizer tables bundled with the engine, adds the table's two tokens as diffusers' Textual Inversion
+script adds a placeholder, and prints each prompt's ids between BOS and EOS, as the test's table lists them:
+
+    python3 diffusion/bench/tokenizer_reference.py
+"""
+from pathlib import Path
+
+from transformers import CLIPTokenizer
+
+TABLES = Path(__file__).resolve().parents[1] / "src/main/resources/io/sdtune/diffusion/tokenizer/clip"
+PROMPTS = ["A <CAT-TOY> backpack", "<cat-toy><cat-toy> on <Cat-Toy>", "a<sks>dog", "一只猫 on the beach", "猫の写真",
+           "Hello!!! 😊👍", "ΟΔΟΣ", "<|endoftext|>dog", "<|ENDOFTEXT|>", "a\u0000b", "sks\u200bdog"]
+
+tokenizer = CLIPTokenizer(vocab_file=str(TABLES / "vocab.json"), merges_file=str(TABLES / "merges.txt"))
+tokenizer.add_tokens(["<cat-toy>", "<sks>"])
+for prompt in PROMPTS:
+    print(repr(prompt), tokenizer(prompt).input_ids[1:-1])
