@@ -32,8 +32,9 @@ public final class Session implements AutoCloseable {
     /** System property naming session configuration entries; see {@link #sessionConfig()}. */
     public static final String SESSION_CONFIG = "sdtune.ort.session_config";
     /**
-     * System property: {@code false} turns off ONNX Runtime's memory pattern (the allocation plan it records on a
-     * session's first run and replays as one block), to measure what that plan costs in device memory.
+     * System property: {@code true} turns on ONNX Runtime's memory pattern (the allocation plan it records on a
+     * session's first run and replays as one block), which is off here: with an arena it held a second copy of a
+     * step's activations (BENCHMARKS.md, "Memory estimate").
      */
     public static final String MEMORY_PATTERN = "sdtune.ort.memory_pattern";
 
@@ -93,7 +94,7 @@ public final class Session implements AutoCloseable {
     private static OrtSession.SessionOptions options(ExecutionOptions execution) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        options.setMemoryPatternOptimization(Boolean.parseBoolean(System.getProperty(MEMORY_PATTERN, "true")));
+        options.setMemoryPatternOptimization(Boolean.getBoolean(MEMORY_PATTERN));
         for (Map.Entry<String, String> e : sessionConfig().entrySet()) {
             options.addConfigEntry(e.getKey(), e.getValue());
         }
