@@ -5,7 +5,8 @@ import io.sdtune.diffusion.graph.Tensor;
 /**
  * {@code torch.nn.Linear}: {@code y = x Wᵀ + b} with {@code weight [out, in]}; with a LoRA branch when the
  * model's {@link Lora} targets this layer: {@code y += (α/r) · (x Aᵀ) Bᵀ}, per sample when the branch is
- * ({@code x [n, tokens, in]}, each sample times its own {@code A} and {@code B}: two batched matmuls).
+ * ({@code x [n, tokens, in]} or {@code [n, in]}, each sample times its own {@code A} and {@code B}: two batched
+ * matmuls).
  */
 public final class Linear extends Module {
     private final Tensor weight;
@@ -31,9 +32,14 @@ public final class Linear extends Module {
             if (loraA == null) {
                 return y;
             }
-            Tensor branch = lora().batch() == 0 ? x.linear(loraA, null).linear(loraB, null)
-                    : x.matmul(loraA.transpose(0, 2, 1)).matmul(loraB.transpose(0, 2, 1));
-            return y.add(branch.mul(lora().scale()));
+            if (lora().batch() == 0) {
+                return y.add(x.linear(loraA, null).linear(loraB, null).mul(lora().scale()));
+            }
+            // Per sample: x [n, tokens, in], or [n, in] (the time embedding) taken as one token.
+            boolean flat = x.shape().rank() == 2;
+            Tensor tokens = flat ? x.reshape(x.shape().dim(0), 1, x.shape().dim(1)) : x;
+            Tensor branch = tokens.matmul(loraA.transpose(0, 2, 1)).matmul(loraB.transpose(0, 2, 1));
+            return y.add((flat ? branch.reshape(y.shape()) : branch).mul(lora().scale()));
         }
     }
 }

@@ -4,11 +4,17 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.nn.Lora;
 import io.sdtune.diffusion.weights.LoraFile;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.UUID;
 
 /**
  * Several LoRAs applied at once, each with its strength, as one LoRA branch of a fixed capacity per
@@ -44,9 +50,31 @@ public record LoraStack(List<Applied> adapters) {
         return (total + 7) / 8 * 8;
     }
 
-    /** The capacity a batch of rows needs in {@code component}: the largest of its stacks'. */
-    public static int capacity(List<LoraStack> rows, LoraFile.Component component) {
-        return rows.stream().mapToInt(stack -> stack.capacity(component)).max().orElse(0);
+    /**
+     * The LoRA branches a graph of {@code component} needs to draw a batch of rows: on every layer one of their
+     * adapters adapts (attention, feed-forward, time embedding, CLIP's MLP: whatever linear layers the files name),
+     * of the capacity the largest stack needs. Every layer a file names is drawn with its update.
+     */
+    public static Branches branches(List<LoraStack> rows, LoraFile.Component component) {
+        int capacity = rows.stream().mapToInt(stack -> stack.capacity(component)).max().orElse(0);
+        SortedSet<String> layers = new TreeSet<>();
+        rows.forEach(stack -> stack.adapters.forEach(a -> layers.addAll(a.lora().layers(component).keySet())));
+        return new Branches(capacity, Collections.unmodifiableSortedSet(layers));
+    }
+
+    /** A graph's LoRA branches: their capacity (0: none) and the layers that have one. */
+    public record Branches(int capacity, SortedSet<String> layers) {
+
+        /** Part of a session's cache key: graphs with equal keys take the same LoRA inputs. */
+        public String key() {
+            return capacity == 0 ? "lora0" : "lora" + capacity + ":"
+                    + UUID.nameUUIDFromBytes(String.join(",", layers).getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** The graph's {@link Lora}, a branch per sample (the strengths are in the fed matrices); null for none. */
+        public Lora lora(int samples) {
+            return capacity == 0 ? null : new Lora(layers::contains, capacity, capacity).perSample(samples);
+        }
     }
 
     /**

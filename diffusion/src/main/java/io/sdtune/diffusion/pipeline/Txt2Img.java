@@ -119,7 +119,7 @@ public final class Txt2Img implements AutoCloseable {
         scheduler.setTimesteps(p.numInferenceSteps());
         float[] latents = initialLatents(batch, n * channels * h * w, scheduler.initNoiseSigma());
         NoiseSource noise = new SeededNoise(p.seed());
-        Bound unet = unetSession(n, h, w, guided, LoraStack.capacity(rows, LoraFile.Component.UNET));
+        Bound unet = unetSession(n, h, w, guided, LoraStack.branches(rows, LoraFile.Component.UNET));
         Map<String, TensorData> loraFeeds = LoraStack.feeds(rows, LoraFile.Component.UNET, unet.loraInputs(), dtype);
         Shape latentShape = Shape.of(n, channels, h, w);
         float[] timesteps = scheduler.timesteps();
@@ -182,7 +182,7 @@ public final class Txt2Img implements AutoCloseable {
         }
         int added = addedRows == null ? 0 : (int) addedRows.shape().dim(0);
         Bound encoder = textEncoderSession(rows.size(), length, added,
-                LoraStack.capacity(loras, LoraFile.Component.TEXT_ENCODER));
+                LoraStack.branches(loras, LoraFile.Component.TEXT_ENCODER));
         Map<String, TensorData> feeds = new LinkedHashMap<>(Map.of("input_ids", TensorData.ofLongs(ids, rows.size(), length)));
         if (addedRows != null) {
             feeds.put(ClipTextModel.ADDED_TOKENS, addedRows);
@@ -266,11 +266,11 @@ public final class Txt2Img implements AutoCloseable {
         return latents;
     }
 
-    private Bound textEncoderSession(int batch, int length, int addedRows, int loraCapacity) {
-        return sessions.get("text_encoder:" + batch + ":added" + addedRows + ":lora" + loraCapacity, () -> {
+    private Bound textEncoderSession(int batch, int length, int addedRows, LoraStack.Branches branches) {
+        return sessions.get("text_encoder:" + batch + ":added" + addedRows + ":" + branches.key(), () -> {
             Graph g = Graph.create();
             Tensor ids = g.input("input_ids", DType.INT64, Shape.of(batch, length));
-            Lora lora = loraCapacity > 0 ? Lora.textEncoderAttention(loraCapacity).perSample(batch) : null;
+            Lora lora = branches.lora(batch);
             Tensor hidden = new ClipTextModel(g, dtype, "", model.textEncoderConfig(), addedRows, lora).forward(ids);
             Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("input_ids", ids));
             if (addedRows > 0) {
@@ -288,8 +288,8 @@ public final class Txt2Img implements AutoCloseable {
         }
     }
 
-    private Bound unetSession(int n, int h, int w, boolean guided, int loraCapacity) {
-        String key = "unet:" + n + "x" + h + "x" + w + (guided ? ":cfg" : "") + ":lora" + loraCapacity;
+    private Bound unetSession(int n, int h, int w, boolean guided, LoraStack.Branches branches) {
+        String key = "unet:" + n + "x" + h + "x" + w + (guided ? ":cfg" : "") + ":" + branches.key();
         return sessions.get(key, () -> {
             Graph g = Graph.create();
             g.useContribOps();
@@ -301,7 +301,7 @@ public final class Txt2Img implements AutoCloseable {
             Tensor text = g.input("encoder_hidden_states", dtype, textShape);
             Tensor x = sample.cast(dtype);
             Tensor batch = guided ? Tensor.concat(0, List.of(x, x)) : x;
-            Lora lora = loraCapacity > 0 ? Lora.unetAttention(loraCapacity).perSample(copies * n) : null;
+            Lora lora = branches.lora(copies * n);
             Tensor eps = new UNet2DConditionModel(g, dtype, "", model.unetConfig(), lora)
                     .forward(batch, timestep.expand(Shape.of(copies * n)), text).cast(DType.FLOAT32);
             Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("sample", sample, "timestep", timestep,

@@ -127,6 +127,59 @@ class LoraGenerationTest {
     }
 
     @Test
+    void aLoraOnFeedForwardAndTimeEmbeddingLayersDrawsAsTheirMergedWeights() throws Exception {
+        // kohya's LoRAs also adapt the feed-forward layers and the time embedding: each branch must draw exactly as
+        // W + B A in the layer's place.
+        Random random = new Random(4);
+        Map<String, TensorData> lora = new LinkedHashMap<>();
+        Map<String, TensorData> merged = new LinkedHashMap<>();
+        model.unet().keys().forEach(k -> merged.put(k, model.unet().get(k)));
+        for (String layer : layers.get(LoraFile.Component.UNET).keySet()) {
+            if (!layer.matches(".*\\.ff\\.net\\.(0\\.proj|2)|time_embedding\\.linear_[12]")) {
+                continue;
+            }
+            TensorData w = model.unet().get(layer + ".weight");
+            long out = w.shape().dim(0);
+            long in = w.shape().dim(1);
+            TensorData a = TensorData.randn(DType.FLOAT32, Shape.of(4, in), 0.5, random);
+            TensorData b = TensorData.randn(DType.FLOAT32, Shape.of(out, 4), 0.5, random);
+            lora.put("unet." + layer + ".lora_A.weight", a);
+            lora.put("unet." + layer + ".lora_B.weight", b);
+            TensorData updated = w.copy();
+            for (long o = 0; o < out; o++) {
+                for (long i = 0; i < in; i++) {
+                    double delta = 0;
+                    for (int r = 0; r < 4; r++) {
+                        delta += b.get(o * 4 + r) * a.get(r * in + i);
+                    }
+                    updated.set(o * in + i, w.get(o * in + i) + delta);
+                }
+            }
+            merged.put(layer + ".weight", updated);
+        }
+        assertThat(lora).hasSizeGreaterThanOrEqualTo(4 * 2);
+        Path file = dir.resolve("ff-time.safetensors");
+        SafeTensors.write(file, lora, Map.of());
+        Path mergedModel = dir.resolve("merged");
+        TinyModel.write(mergedModel, false, DType.FLOAT32, 0, f -> { });
+        SafeTensors.write(mergedModel.resolve("unet/diffusion_pytorch_model.safetensors"), merged, Map.of());
+
+        byte[] branched = image(stack(file, 1));
+        byte[] expected;
+        try (StableDiffusion m = StableDiffusion.load(mergedModel); Txt2Img p = new Txt2Img(m, Device.CPU, DType.FLOAT32)) {
+            expected = p.generate(GenerationParams.of("a <cat-toy> backpack", 5).withSize(64, 64).withSteps(4, "ddim"),
+                    null).get(0).rgb();
+        }
+
+        assertThat(branched).isNotEqualTo(image(LoraStack.none()));
+        int worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs((branched[i] & 0xff) - (expected[i] & 0xff)));
+        }
+        assertThat(worst).isLessThanOrEqualTo(1); // float32 rounding of W x + B (A x) against (W + B A) x
+    }
+
+    @Test
     void aTextEncoderLoraWhoseBIsZeroReproducesTheBaseModelExactly() throws Exception {
         Path lora = writeLora("te-zero-b.safetensors", true, Keys.DIFFUSERS, LoraFile.Component.TEXT_ENCODER);
 
