@@ -92,10 +92,12 @@ public final class Session implements AutoCloseable {
     }
 
     private static OrtSession.SessionOptions options(ExecutionOptions execution) throws OrtException {
+        Map<String, String> config = sessionConfig();
+        Map<String, String> cudaOptions = cudaProviderOptions();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         options.setMemoryPatternOptimization(Boolean.getBoolean(MEMORY_PATTERN));
-        for (Map.Entry<String, String> e : sessionConfig().entrySet()) {
+        for (Map.Entry<String, String> e : config.entrySet()) {
             options.addConfigEntry(e.getKey(), e.getValue());
         }
         if (execution.device().kind() == Device.Kind.CUDA) {
@@ -103,7 +105,7 @@ public final class Session implements AutoCloseable {
                 // Grow the GPU arena by what is asked, not to the next power of two: a training step
                 // near the card's capacity would otherwise lose up to half of it.
                 cuda.add("arena_extend_strategy", "kSameAsRequested");
-                for (Map.Entry<String, String> o : cudaProviderOptions().entrySet()) {
+                for (Map.Entry<String, String> o : cudaOptions.entrySet()) {
                     cuda.add(o.getKey(), o.getValue());
                 }
                 options.addCUDA(cuda);
