@@ -102,7 +102,8 @@ public class AdapterLibrary {
                     }
                     return new Resolved(models.dreamBooth(at, manifest), Adapters.none());
                 }
-                case LORA -> loras.add(new LoraStack.Applied((LoraFile) parsed(at, manifest, kind), a.scale()));
+                case LORA -> loras.add(new LoraStack.Applied((LoraFile) parsed(at, manifest, kind), a.scale(),
+                        a.adapterId()));
                 case EMBEDDING -> embeddings.add((TextualInversionFile) parsed(at, manifest, kind));
             }
         }

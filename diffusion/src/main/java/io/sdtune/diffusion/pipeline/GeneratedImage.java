@@ -18,14 +18,17 @@ public record GeneratedImage(int width, int height, byte[] rgb, Map<String, Stri
      * Decoder output {@code [n, 3, H, W]} in [-1, 1] to images, as diffusers' {@code (x / 2 + 0.5).clamp(0, 1)},
      * rounded: each prompt's of the batch in turn.
      */
-    static List<List<GeneratedImage>> fromDecoded(TensorData decoded, List<GenerationParams> batch, String modelName) {
+    static List<List<GeneratedImage>> fromDecoded(TensorData decoded, List<GenerationParams> batch,
+            List<Adapters> adapters, String modelName) {
         int h = (int) decoded.shape().dim(2);
         int w = (int) decoded.shape().dim(3);
         float[] x = decoded.toFloatArray();
         int plane = h * w;
         List<List<GeneratedImage>> all = new ArrayList<>();
         int image = 0;
-        for (GenerationParams p : batch) {
+        for (int prompt = 0; prompt < batch.size(); prompt++) {
+            GenerationParams p = batch.get(prompt);
+            LoraStack loras = adapters.get(prompt).loras();
             List<GeneratedImage> images = new ArrayList<>();
             for (int i = 0; i < p.numImages(); i++, image++) {
                 byte[] rgb = new byte[3 * plane];
@@ -35,7 +38,7 @@ public record GeneratedImage(int width, int height, byte[] rgb, Map<String, Stri
                         rgb[p2 * 3 + c] = (byte) Math.round(v * 255);
                     }
                 }
-                images.add(new GeneratedImage(w, h, rgb, Map.of("parameters", p.infotext(i, modelName))));
+                images.add(new GeneratedImage(w, h, rgb, Map.of("parameters", p.infotext(i, modelName, loras))));
             }
             all.add(images);
         }

@@ -1,7 +1,9 @@
 package io.sdtune.diffusion.pipeline;
 
 import io.sdtune.diffusion.graph.TensorData;
+import java.math.BigDecimal;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * What to generate, with the defaults of diffusers' {@code StableDiffusionPipeline} where it has them.
@@ -61,9 +63,15 @@ public record GenerationParams(
                 numImages, latents);
     }
 
-    /** AUTOMATIC1111's "parameters" text for image {@code index} of the batch. */
-    String infotext(int index, String modelName) {
+    /**
+     * AUTOMATIC1111's "parameters" text for image {@code index} of the batch drawn with {@code loras}: each as
+     * {@code <lora:NAME:SCALE>} after the prompt, and {@code Lora hashes} for the web UI to find them.
+     */
+    String infotext(int index, String modelName, LoraStack loras) {
         StringBuilder b = new StringBuilder(prompt);
+        for (LoraStack.Applied a : loras.adapters()) {
+            b.append(" <lora:").append(a.name()).append(':').append(decimal(a.scale())).append('>');
+        }
         if (!negativePrompt.isEmpty()) {
             b.append("\nNegative prompt: ").append(negativePrompt);
         }
@@ -73,6 +81,16 @@ public record GenerationParams(
                 .append(", Seed: ").append(latents == null ? seed + index : seed)
                 .append(", Size: ").append(width).append('x').append(height)
                 .append(", Model: ").append(modelName);
+        if (!loras.isEmpty()) {
+            // Quoted, as the web UI quotes a value holding ':' or ',' (JSON string).
+            b.append(", Lora hashes: \"").append(loras.adapters().stream()
+                    .map(a -> a.name() + ": " + a.lora().webUiHash()).distinct()
+                    .collect(Collectors.joining(", "))).append('"');
+        }
         return b.toString();
+    }
+
+    private static String decimal(double value) {
+        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 }

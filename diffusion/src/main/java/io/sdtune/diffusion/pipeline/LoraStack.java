@@ -7,6 +7,7 @@ import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.Lora;
 import io.sdtune.diffusion.weights.LoraFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -25,8 +26,25 @@ import java.util.UUID;
  */
 public record LoraStack(List<Applied> adapters) {
 
-    /** One adapter and its strength ({@code --lora FILE:scale}, default 1). */
-    public record Applied(LoraFile lora, double scale) {
+    /**
+     * One adapter, its strength ({@code --lora FILE:scale}, default 1) and the name an image's parameters give it
+     * (AUTOMATIC1111's {@code <lora:NAME:SCALE>}; by default the file's name without its extension).
+     */
+    public record Applied(LoraFile lora, double scale, String name) {
+
+        public Applied {
+            name = name.replace(":", "").replace(",", ""); // as the web UI writes names into the parameters
+        }
+
+        public Applied(LoraFile lora, double scale) {
+            this(lora, scale, stem(lora.file()));
+        }
+
+        private static String stem(Path file) {
+            String name = file.getFileName().toString();
+            int dot = name.lastIndexOf('.');
+            return dot > 0 ? name.substring(0, dot) : name;
+        }
     }
 
     public LoraStack {

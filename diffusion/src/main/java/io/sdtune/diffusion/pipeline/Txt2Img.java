@@ -137,7 +137,7 @@ public final class Txt2Img implements AutoCloseable {
             }
         }
         TensorData images = vaeSession(n, h, w).session().run(Map.of("latents", floats(latentShape, latents))).get("image");
-        return GeneratedImage.fromDecoded(images, batch, model.name());
+        return GeneratedImage.fromDecoded(images, batch, adapters, model.name());
     }
 
     /**

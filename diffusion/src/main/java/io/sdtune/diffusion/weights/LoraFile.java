@@ -101,6 +101,7 @@ public final class LoraFile {
     }
 
     private final Path file;
+    private volatile String webUiHash;
     private final Map<Component, Map<String, Layer>> layers;
 
     private LoraFile(Path file, Map<Component, Map<String, Layer>> layers) {
@@ -259,6 +260,16 @@ public final class LoraFile {
 
     public Path file() {
         return file;
+    }
+
+    /** AUTOMATIC1111's short hash of the file ({@link WebUiHashes#lora}), computed once. */
+    public String webUiHash() {
+        String h = webUiHash;
+        if (h == null) {
+            h = WebUiHashes.lora(file);
+            webUiHash = h;
+        }
+        return h;
     }
 
     /** The adapted layers of {@code component}, by module path (none when the file does not adapt it). */

@@ -11,7 +11,13 @@ import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensors;
 import io.sdtune.diffusion.weights.TextualInversionFile;
 import io.sdtune.diffusion.weights.WeightSource;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,6 +183,23 @@ class LoraGenerationTest {
             worst = Math.max(worst, Math.abs((branched[i] & 0xff) - (expected[i] & 0xff)));
         }
         assertThat(worst).isLessThanOrEqualTo(1); // float32 rounding of W x + B (A x) against (W + B A) x
+    }
+
+    @Test
+    void theImagesParametersNameEachLoraAndItsHashAsTheWebUiWritesThem() throws Exception {
+        Path file = writeLora("catStyle.safetensors", false, Keys.KOHYA);
+        GenerationParams p = GenerationParams.of("a <cat-toy> backpack", 5).withSize(64, 64).withSteps(2, "ddim");
+
+        String parameters = pipeline.generate(p, new Adapters(stack(file, 0.8), List.of()), null).get(0).text()
+                .get("parameters");
+
+        // The web UI's hash of a safetensors LoRA: SHA-256 of the bytes after the header, 12 hex digits.
+        byte[] bytes = Files.readAllBytes(file);
+        long header = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        byte[] data = Arrays.copyOfRange(bytes, (int) (8 + header), bytes.length);
+        String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)).substring(0, 12);
+        assertThat(parameters).startsWith("a <cat-toy> backpack <lora:catStyle:0.8>\nSteps: 2")
+                .endsWith(", Lora hashes: \"catStyle: " + hash + "\"");
     }
 
     @Test
