@@ -3,9 +3,11 @@ package io.sdtune.diffusion.cli;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.image.Png;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.diffusion.pipeline.Adapters;
 import io.sdtune.diffusion.pipeline.GenerationParams;
+import io.sdtune.diffusion.pipeline.Infotext;
 import io.sdtune.diffusion.pipeline.LoraStack;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.Txt2Img;
@@ -29,7 +31,10 @@ final class GenerateCommand implements Main.Command {
     static Flags flags() {
         return new Flags("sd generate")
                 .required("pretrained_model_name_or_path", "diffusers model folder or single-file .safetensors checkpoint")
-                .required("prompt", "what to draw")
+                .option("prompt", "", "what to draw (required unless --from_png)")
+                .option("from_png", "", "redraw a PNG from its parameters (AUTOMATIC1111's infotext): prompt, negative "
+                        + "prompt, steps, sampler, CFG scale, seed and size; its <lora:NAME:SCALE> tags take the "
+                        + "--lora file named NAME")
                 .option("negative_prompt", "", "what to steer away from")
                 .option("num_inference_steps", "50", "denoising steps")
                 .option("guidance_scale", "7.5", "classifier-free guidance scale (1 or less: no guidance)")
@@ -59,6 +64,17 @@ final class GenerateCommand implements Main.Command {
         if (!output.toString().endsWith(".png")) {
             throw f.usage("--output must name a .png file, got '" + output + "'");
         }
+        Infotext infotext = null;
+        if (!f.string("from_png").isEmpty()) {
+            for (String own : List.of("prompt", "negative_prompt", "seed", "scheduler", "height", "width", "latents")) {
+                if (!f.string(own).isEmpty()) {
+                    throw f.usage("--from_png gives the " + own + " itself: drop --" + own);
+                }
+            }
+            infotext = infotext(Path.of(f.string("from_png")));
+        } else if (f.string("prompt").isEmpty()) {
+            throw f.usage("the following argument is required: --prompt (or --from_png)");
+        }
         long seed = f.string("seed").isEmpty() ? ThreadLocalRandom.current().nextLong(1L << 32) : Long.parseLong(f.string("seed"));
         TensorData latents = f.string("latents").isEmpty() ? null : readLatents(Path.of(f.string("latents")));
 
@@ -67,15 +83,20 @@ final class GenerateCommand implements Main.Command {
             int defaultSize = model.unetConfig().sampleSize() * model.vaeConfig().downscale();
             String scheduler = f.string("scheduler").isEmpty() ? Schedulers.defaultName(model.schedulerConfig())
                     : f.string("scheduler");
-            GenerationParams params = new GenerationParams(f.string("prompt"), f.string("negative_prompt"),
-                    f.integer("num_inference_steps"), f.number("guidance_scale"), scheduler, seed,
-                    f.string("height").isEmpty() ? defaultSize : f.integer("height"),
-                    f.string("width").isEmpty() ? defaultSize : f.integer("width"),
-                    f.integer("num_images_per_prompt"), latents);
+            GenerationParams params = infotext != null
+                    ? infotext.params().withNumImages(f.integer("num_images_per_prompt"))
+                    : new GenerationParams(f.string("prompt"), f.string("negative_prompt"),
+                            f.integer("num_inference_steps"), f.number("guidance_scale"), scheduler, seed,
+                            f.string("height").isEmpty() ? defaultSize : f.integer("height"),
+                            f.string("width").isEmpty() ? defaultSize : f.integer("width"),
+                            f.integer("num_images_per_prompt"), latents);
+            scheduler = params.scheduler();
+            seed = params.seed();
             out.printf("generating %d image(s) %dx%d, %d steps of %s, seed %d, on %s (%s)%n", params.numImages(),
                     params.width(), params.height(), params.numInferenceSteps(), scheduler, seed, device, f.string("dtype"));
             long start = System.nanoTime();
-            Adapters adapters = new Adapters(loras(f.all("lora"), model),
+            LoraStack loras = loras(f.all("lora"), model);
+            Adapters adapters = new Adapters(infotext == null ? loras : named(loras, infotext),
                     f.all("textual_inversion").stream().map(file -> TextualInversionFile.read(Path.of(file))).toList());
             List<GeneratedImage> images = pipeline.generate(params, adapters, (step, total) -> {
                 if (step == total || step % 10 == 0) {
@@ -89,6 +110,30 @@ final class GenerateCommand implements Main.Command {
                 out.println("saved " + file);
             }
         }
+    }
+
+    private static Infotext infotext(Path png) {
+        String parameters = Png.readText(png).get("parameters");
+        if (parameters == null) {
+            throw new IllegalArgumentException(png + " has no 'parameters' text to redraw it from");
+        }
+        return Infotext.parse(parameters);
+    }
+
+    /** The LoRAs the image's prompt names, each from the {@code --lora} file of that name, at the tag's scale. */
+    private static LoraStack named(LoraStack given, Infotext infotext) {
+        List<LoraStack.Applied> applied = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (Infotext.LoraTag tag : infotext.loras()) {
+            given.adapters().stream().filter(a -> a.name().equals(tag.name())).findFirst().ifPresentOrElse(
+                    a -> applied.add(new LoraStack.Applied(a.lora(), tag.scale(), a.name())), () -> missing.add(tag.name()));
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("the image was drawn with LoRA(s) " + missing + " (Lora hashes: "
+                    + infotext.parameters().getOrDefault("Lora hashes", "none given") + "): pass each with --lora "
+                    + "FILE, its file named NAME.safetensors");
+        }
+        return new LoraStack(applied);
     }
 
     /** {@code FILE[:scale]} for each {@code --lora}. */

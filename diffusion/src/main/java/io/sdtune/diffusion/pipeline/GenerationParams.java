@@ -58,6 +58,11 @@ public record GenerationParams(
                 newWidth, numImages, latents);
     }
 
+    public GenerationParams withNumImages(int count) {
+        return new GenerationParams(prompt, negativePrompt, numInferenceSteps, guidanceScale, scheduler, seed, height,
+                width, count, latents);
+    }
+
     public GenerationParams withSteps(int steps, String newScheduler) {
         return new GenerationParams(prompt, negativePrompt, steps, guidanceScale, newScheduler, seed, height, width,
                 numImages, latents);

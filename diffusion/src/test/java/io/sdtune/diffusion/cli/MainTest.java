@@ -45,6 +45,31 @@ class MainTest {
     }
 
     @Test
+    void redrawsAnImageFromTheParametersInItsPng(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("tiny");
+        Path first = dir.resolve("first.png");
+        Path again = dir.resolve("again.png");
+        assertThat(sd("make-tiny-model", model.toString())).isZero();
+        assertThat(sd("generate", "--pretrained_model_name_or_path", model.toString(), "--prompt", "a red fox, snow",
+                "--negative_prompt", "blurry", "--num_inference_steps", "3", "--scheduler", "dpmpp_2m",
+                "--guidance_scale", "5", "--seed", "123", "--height", "128", "--width", "64", "--output",
+                first.toString())).as(err.toString()).isZero();
+
+        assertThat(sd("generate", "--pretrained_model_name_or_path", model.toString(), "--from_png", first.toString(),
+                "--output", again.toString())).as(err.toString()).isZero();
+
+        assertThat(Png.readText(again)).isEqualTo(Png.readText(first));
+        assertThat(pixels(again)).isEqualTo(pixels(first));
+        assertThat(sd("generate", "--pretrained_model_name_or_path", model.toString(), "--from_png", first.toString(),
+                "--seed", "1", "--output", again.toString())).isEqualTo(2);
+    }
+
+    private static int[] pixels(Path png) throws Exception {
+        BufferedImage image = ImageIO.read(png.toFile());
+        return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+    }
+
+    @Test
     void trainsWithTrainTextEncoderAndGeneratesWithTheResult(@TempDir Path dir) throws Exception {
         // With gradient accumulation and (for DreamBooth) prior preservation, which run the text encoder too.
         Path model = dir.resolve("tiny");
