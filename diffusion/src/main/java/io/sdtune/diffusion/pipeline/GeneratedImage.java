@@ -28,7 +28,7 @@ public record GeneratedImage(int width, int height, byte[] rgb, Map<String, Stri
         int image = 0;
         for (int prompt = 0; prompt < batch.size(); prompt++) {
             GenerationParams p = batch.get(prompt);
-            LoraStack loras = adapters.get(prompt).loras();
+            Adapters used = adapters.get(prompt);
             List<GeneratedImage> images = new ArrayList<>();
             for (int i = 0; i < p.numImages(); i++, image++) {
                 byte[] rgb = new byte[3 * plane];
@@ -38,7 +38,7 @@ public record GeneratedImage(int width, int height, byte[] rgb, Map<String, Stri
                         rgb[p2 * 3 + c] = (byte) Math.round(v * 255);
                     }
                 }
-                images.add(new GeneratedImage(w, h, rgb, Map.of("parameters", p.infotext(i, modelName, loras))));
+                images.add(new GeneratedImage(w, h, rgb, Map.of("parameters", p.infotext(i, modelName, used))));
             }
             all.add(images);
         }

@@ -2,6 +2,7 @@ package io.sdtune.diffusion.pipeline;
 
 import io.sdtune.diffusion.graph.TensorData;
 import java.math.BigDecimal;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -69,10 +70,12 @@ public record GenerationParams(
     }
 
     /**
-     * AUTOMATIC1111's "parameters" text for image {@code index} of the batch drawn with {@code loras}: each as
-     * {@code <lora:NAME:SCALE>} after the prompt, and {@code Lora hashes} for the web UI to find them.
+     * AUTOMATIC1111's "parameters" text for image {@code index} of the batch drawn with {@code adapters}: each LoRA
+     * as {@code <lora:NAME:SCALE>} after the prompt, and {@code Lora hashes} and {@code TI hashes} (the embeddings
+     * the prompts use, read from files) for the web UI to find them.
      */
-    String infotext(int index, String modelName, LoraStack loras) {
+    String infotext(int index, String modelName, Adapters adapters) {
+        LoraStack loras = adapters.loras();
         StringBuilder b = new StringBuilder(prompt);
         for (LoraStack.Applied a : loras.adapters()) {
             b.append(" <lora:").append(a.name()).append(':').append(decimal(a.scale())).append('>');
@@ -91,6 +94,14 @@ public record GenerationParams(
             b.append(", Lora hashes: \"").append(loras.adapters().stream()
                     .map(a -> a.name() + ": " + a.lora().webUiHash()).distinct()
                     .collect(Collectors.joining(", "))).append('"');
+        }
+        String used = (prompt + " " + negativePrompt).toLowerCase(Locale.ROOT);
+        String embeddings = adapters.embeddings().stream()
+                .filter(e -> e.webUiHash() != null && used.contains(e.token().toLowerCase(Locale.ROOT)))
+                .map(e -> e.token().replace(":", "").replace(",", "") + ": " + e.webUiHash()).distinct()
+                .collect(Collectors.joining(", "));
+        if (!embeddings.isEmpty()) {
+            b.append(", TI hashes: \"").append(embeddings).append('"');
         }
         return b.toString();
     }

@@ -15,10 +15,18 @@ import java.util.List;
  * or AUTOMATIC1111's safetensors embedding ({@code {"emb_params": [n, hidden]}}, the token being the file
  * name, as A1111 uses it). A multi-vector embedding stands for the tokens {@code <t>}, {@code <t>_1}, ...
  * as diffusers' {@code load_textual_inversion} registers them.
+ *
+ * @param webUiHash the web UI's short hash of the file it was read from ({@link WebUiHashes#embedding}), for an
+ *        image's {@code TI hashes}; null for one made in memory
  */
-public record TextualInversionFile(String token, TensorData vectors) {
+public record TextualInversionFile(String token, TensorData vectors, String webUiHash) {
     /** The text encoder's token embedding, whose rows the vectors join. */
     public static final String TOKEN_EMBEDDING = "text_model.embeddings.token_embedding.weight";
+
+    /** An embedding not read from a file: it has no hash for an image's parameters. */
+    public TextualInversionFile(String token, TensorData vectors) {
+        this(token, vectors, null);
+    }
 
     public static TextualInversionFile read(Path file) {
         try (SafeTensors st = SafeTensors.open(file)) {
@@ -36,7 +44,7 @@ public record TextualInversionFile(String token, TensorData vectors) {
                 throw new IllegalArgumentException(file + ": embedding '" + key + "' must be [vectors, hidden], found "
                         + v.shape());
             }
-            return new TextualInversionFile(token, v);
+            return new TextualInversionFile(token, v, WebUiHashes.embedding(file));
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }

@@ -8,7 +8,10 @@ import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.weights.SafeTensors;
 import io.sdtune.diffusion.weights.TextualInversionFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,10 +41,15 @@ class TextualInversionGenerationTest {
             byte[] expected = pipeline.generate(word, null).get(0).rgb();
             byte[] diffusers = pipeline.generate(placeholder, adapters(dir.resolve("learned_embeds.safetensors")), null)
                     .get(0).rgb();
-            byte[] automatic = pipeline.generate(a1111, adapters(dir.resolve("toy-a1111.safetensors")), null).get(0).rgb();
+            GeneratedImage automatic = pipeline.generate(a1111, adapters(dir.resolve("toy-a1111.safetensors")), null)
+                    .get(0);
 
             assertThat(diffusers).isEqualTo(expected);
-            assertThat(automatic).isEqualTo(expected);
+            assertThat(automatic.rgb()).isEqualTo(expected);
+            // The web UI's TI hash: SHA-256 of the whole embedding file, 12 hex digits.
+            String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(dir.resolve("toy-a1111.safetensors")))).substring(0, 12);
+            assertThat(automatic.text().get("parameters")).endsWith(", TI hashes: \"toy-a1111: " + hash + "\"");
             assertThat(TextualInversionFile.read(dir.resolve("toy-a1111.safetensors")).token()).isEqualTo("toy-a1111");
         }
     }
