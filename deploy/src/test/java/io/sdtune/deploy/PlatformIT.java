@@ -20,6 +20,7 @@ import io.sdtune.storage.Manifest;
 import io.sdtune.storage.Shelf;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -141,10 +142,14 @@ class PlatformIT {
         assertThat(refused.get("reason").asText()).isEqualTo("unknown adapter " + copy);
     }
 
-    private static byte[] drawWith(String adapterId) {
+    /** The pixels drawn with the adapter; its PNG's parameters name it (AUTOMATIC1111's {@code <lora:ID:1>}). */
+    private static int[] drawWith(String adapterId) throws IOException {
         JsonNode status = PLATFORM.gateway().awaitGeneration(PLATFORM.gateway().generate(generation(adapterId)), TIMEOUT);
         assertThat(status.get("state").asText()).as(status.toString()).isEqualTo("succeeded");
-        return PLATFORM.gateway().image(status.get("images").get(0).asText());
+        byte[] png = PLATFORM.gateway().image(status.get("images").get(0).asText());
+        assertThat(new String(png, StandardCharsets.ISO_8859_1)).contains("<lora:" + adapterId + ":1>");
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+        return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
     }
 
     private static ObjectNode generation(String adapterId) {
