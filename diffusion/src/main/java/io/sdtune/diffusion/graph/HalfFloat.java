@@ -1,16 +1,8 @@
 package io.sdtune.diffusion.graph;
 
-/** IEEE binary16 (the JDK's, round to nearest even) and bfloat16 conversions (the JDK has none for bfloat16). */
+/** bfloat16 conversions, which the JDK lacks (IEEE binary16 is its {@code Float.floatToFloat16}). */
 final class HalfFloat {
     private HalfFloat() {
-    }
-
-    static float fp16ToFloat(short h) {
-        return Float.float16ToFloat(h);
-    }
-
-    static short floatToFp16(float f) {
-        return Float.floatToFloat16(f);
     }
 
     static float bf16ToFloat(short b) {

@@ -80,7 +80,7 @@ public record TensorData(DType dtype, Shape shape, ByteBuffer data) {
         return switch (dtype) {
             case FLOAT32 -> data.getFloat(at);
             case FLOAT64 -> data.getDouble(at);
-            case FLOAT16 -> HalfFloat.fp16ToFloat(data.getShort(at));
+            case FLOAT16 -> Float.float16ToFloat(data.getShort(at));
             case BFLOAT16 -> HalfFloat.bf16ToFloat(data.getShort(at));
             case INT64 -> data.getLong(at);
             case INT32 -> data.getInt(at);
@@ -94,7 +94,7 @@ public record TensorData(DType dtype, Shape shape, ByteBuffer data) {
         switch (dtype) {
             case FLOAT32 -> data.putFloat(at, (float) value);
             case FLOAT64 -> data.putDouble(at, value);
-            case FLOAT16 -> data.putShort(at, HalfFloat.floatToFp16((float) value));
+            case FLOAT16 -> data.putShort(at, Float.floatToFloat16((float) value));
             case BFLOAT16 -> data.putShort(at, HalfFloat.floatToBf16((float) value));
             case INT64 -> data.putLong(at, (long) value);
             case INT32 -> data.putInt(at, (int) value);
@@ -135,7 +135,7 @@ public record TensorData(DType dtype, Shape shape, ByteBuffer data) {
             boolean fp16 = target == DType.FLOAT16;
             while (from.hasRemaining()) {
                 float f = from.get();
-                to.put(fp16 ? HalfFloat.floatToFp16(f) : HalfFloat.floatToBf16(f));
+                to.put(fp16 ? Float.floatToFloat16(f) : HalfFloat.floatToBf16(f));
             }
             return t;
         }

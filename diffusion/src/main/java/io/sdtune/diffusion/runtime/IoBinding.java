@@ -17,6 +17,7 @@ import java.util.Map;
 public final class IoBinding implements AutoCloseable {
     private final Session session;
     private final OrtCApi api;
+    private final MemorySegment sessionHandle;
     private final MemorySegment binding;
     private final MemorySegment deviceMemory;
     /** Outputs in the order bound: ONNX Runtime returns their values in that order. */
@@ -28,6 +29,7 @@ public final class IoBinding implements AutoCloseable {
     IoBinding(Session session, OrtCApi api, MemorySegment sessionHandle, MemorySegment deviceMemory) {
         this.session = session;
         this.api = api;
+        this.sessionHandle = sessionHandle;
         this.binding = api.createIoBinding(sessionHandle);
         this.deviceMemory = deviceMemory;
     }
@@ -71,7 +73,7 @@ public final class IoBinding implements AutoCloseable {
      */
     public Map<String, DeviceTensor> run() {
         try {
-            api.run(session.handle(), binding);
+            api.run(sessionHandle, binding);
             MemorySegment[] values = api.boundOutputs(binding);
             Map<String, DeviceTensor> produced = new LinkedHashMap<>();
             for (int i = 0; i < values.length; i++) {

@@ -65,6 +65,7 @@ final class OrtCApi {
     private static final String CUDA_RUNTIME = "libcudart.so.12";
 
     private static final Linker LINKER = Linker.nativeLinker();
+    private static final Field SESSION_HANDLE = sessionHandleField();
     private static volatile OrtCApi instance;
 
     private final MemorySegment table;
@@ -211,10 +212,18 @@ final class OrtCApi {
     /** Reads the {@code long nativeHandle} that ONNX Runtime's Java classes keep their C objects in. */
     static MemorySegment handle(OrtSession session) {
         try {
+            return MemorySegment.ofAddress(SESSION_HANDLE.getLong(session));
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Field sessionHandleField() {
+        try {
             Field f = OrtSession.class.getDeclaredField("nativeHandle");
             f.setAccessible(true);
-            return MemorySegment.ofAddress(f.getLong(session));
-        } catch (ReflectiveOperationException e) {
+            return f;
+        } catch (NoSuchFieldException e) {
             throw new IllegalStateException("this ONNX Runtime's OrtSession keeps no nativeHandle", e);
         }
     }

@@ -47,6 +47,7 @@ public final class Session implements AutoCloseable {
     private final Device device;
     /** The C API's view of the session, made on first use of device tensors or bindings. */
     private OrtCApi api;
+    private MemorySegment nativeHandle;
     private MemorySegment deviceMemory;
     private MemorySegment allocator;
 
@@ -193,18 +194,15 @@ public final class Session implements AutoCloseable {
 
     /** A binding for runs that read and leave tensors on the device; close it before the session. */
     public IoBinding bind() {
-        return new IoBinding(this, api(), handle(), deviceMemory);
-    }
-
-    MemorySegment handle() {
-        return OrtCApi.handle(session);
+        return new IoBinding(this, api(), nativeHandle, deviceMemory);
     }
 
     private synchronized OrtCApi api() {
         if (api == null) {
             OrtCApi c = OrtCApi.get();
+            nativeHandle = OrtCApi.handle(session);
             deviceMemory = c.memoryInfo(device);
-            allocator = c.createAllocator(handle(), deviceMemory);
+            allocator = c.createAllocator(nativeHandle, deviceMemory);
             api = c;
         }
         return api;
