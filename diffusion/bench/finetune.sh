@@ -10,7 +10,6 @@ device=${2:-cpu}
 java=${3:-java}
 cp=${CP:-"diffusion/target/diffusion-0.1.0-SNAPSHOT.jar:diffusion/target/lib/*"}
 configs=${CONFIGS:-"--methods dreambooth --steps 4 --use_8bit_adam
---methods dreambooth --steps 8 --steps_per_run 8 --use_8bit_adam
 --methods lora --steps 12
 --methods lora --steps 12 --mixed_precision fp16
 --methods lora --steps 12 --gradient_checkpointing

@@ -13,16 +13,15 @@ while read -r args; do
       --work_dir "$work" --estimate_only $args | tail -n +$(( first ? 1 : 3 ))
   first=0
 done <<'CONFIGS'
---methods lora --steps_per_run 1
---methods lora --steps_per_run 8
---methods textual_inversion --steps_per_run 1
---methods dreambooth --steps_per_run 1
---methods dreambooth --steps_per_run 4
---methods dreambooth --steps_per_run 50
+--methods lora
 --methods lora --mixed_precision fp16
+--methods lora --gradient_checkpointing
+--methods lora --mixed_precision fp16 --gradient_checkpointing
+--methods textual_inversion
 --methods textual_inversion --mixed_precision fp16
---methods dreambooth --mixed_precision fp16 --steps_per_run 50
---methods dreambooth --steps_per_run 1 --use_8bit_adam
---methods dreambooth --steps_per_run 50 --use_8bit_adam
+--methods textual_inversion --mixed_precision fp16 --gradient_checkpointing
+--methods dreambooth
+--methods dreambooth --mixed_precision fp16
+--methods dreambooth --use_8bit_adam
 CONFIGS
 rm -rf "$work"

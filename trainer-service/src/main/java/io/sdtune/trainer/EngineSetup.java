@@ -31,12 +31,7 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
     /** As the scripts' {@code --sample_batch_size} default, for class images of prior preservation. */
     private static final int SAMPLE_BATCH_SIZE = 4;
 
-    /**
-     * {@code maxStepsPerRun}: the deployment's {@code steps_per_run}; a job takes the largest number of steps
-     * per run that divides it, {@code max_train_steps}, {@code checkpointing_steps} and (with a validation
-     * prompt) {@code validation_steps}, as the engine requires.
-     */
-    static EngineSetup of(TrainingRequest request, Path model, JobWorkspace workspace, Device device, int maxStepsPerRun) {
+    static EngineSetup of(TrainingRequest request, Path model, JobWorkspace workspace, Device device) {
         HyperParameters h = request.withDefaults().hyperParameters();
         DType dtype = "fp16".equals(h.mixedPrecision()) ? DType.FLOAT16 : DType.FLOAT32;
         boolean textualInversion = request.method() == io.sdtune.contracts.training.TrainingMethod.TEXTUAL_INVERSION;
@@ -45,7 +40,6 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
                         h.priorLossWeight(), SAMPLE_BATCH_SIZE, device.kind() == Device.Kind.CUDA ? DType.FLOAT16 : DType.FLOAT32)
                 : null;
         String validationPrompt = request.validationPrompt() == null ? "" : request.validationPrompt();
-        int validationSteps = validationPrompt.isEmpty() ? 0 : h.validationSteps();
         // Resumes from the checkpoint JobRunner restored from the store, if any.
         TrainingArgs args = new TrainingArgs(model, workspace.images(), textualInversion ? "" : request.instancePrompt(),
                 prior, workspace.output(), h.resolution(),
@@ -55,7 +49,7 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
                 h.maxGradNorm(), h.seed(), h.noiseOffset(), h.snrGamma(), h.checkpointingSteps(),
                 Files.isDirectory(workspace.checkpoint()) ? workspace.checkpoint().toString() : "", validationPrompt,
                 h.validationSteps(), h.numValidationImages(), h.gradientCheckpointing(), Boolean.TRUE.equals(h.use8bitAdam()),
-                stepsPerRun(maxStepsPerRun, h.maxTrainSteps(), h.checkpointingSteps(), validationSteps), device, dtype);
+                device, dtype);
         return switch (request.method()) {
             case LORA -> new EngineSetup(args, new LoraMethod(h.rank(), Boolean.TRUE.equals(h.trainTextEncoder()), dtype),
                     AdapterKind.LORA, placeholdersOf(request.instancePrompt()));
@@ -67,19 +61,6 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
                 yield new EngineSetup(args, method, AdapterKind.EMBEDDING, method.tokens());
             }
         };
-    }
-
-    /** The largest divisor of {@code max} that divides each of {@code intervals} (0: an interval not used). */
-    static int stepsPerRun(int max, int... intervals) {
-        int k = max;
-        for (int interval : intervals) {
-            k = gcd(k, interval);
-        }
-        return k;
-    }
-
-    private static int gcd(int a, int b) {
-        return b == 0 ? a : gcd(b, a % b);
     }
 
     /** The {@code <token>}s a LoRA or DreamBooth prompt names its subject with: what a user writes to call it up. */

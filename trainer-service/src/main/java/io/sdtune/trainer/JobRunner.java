@@ -223,8 +223,7 @@ public class JobRunner {
         heartbeat.beat();
         Path model = baseModel(request.baseModelId());
         heartbeat.beat();
-        EngineSetup setup = EngineSetup.of(request, model, workspace, Device.parse(settings.device()),
-                settings.stepsPerRun());
+        EngineSetup setup = EngineSetup.of(request, model, workspace, Device.parse(settings.device()));
         heartbeat.beat();
         int totalSteps = setup.args().maxTrainSteps();
         BooleanSupplier overTime = () -> System.nanoTime() - started > settings.maxJobDuration().toNanos();

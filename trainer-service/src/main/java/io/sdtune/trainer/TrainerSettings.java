@@ -14,9 +14,6 @@ public interface TrainerSettings {
     /** Where the jobs' folders are. */
     Path workDir();
 
-    /** Optimisation steps per ONNX Runtime run (a job takes the largest divisor of its counts). */
-    int stepsPerRun();
-
     /** At most one {@code progress} event per this interval. */
     Duration progressInterval();
 

@@ -23,7 +23,7 @@ class EngineSetupTest {
     void aLoraRequestRunsAsTrainDreamboothLoraWithTheSeedsSettings() throws Exception {
         try (JobWorkspace workspace = JobWorkspace.create(dir, "j")) {
             EngineSetup setup = EngineSetup.of(TrainingFixtures.lora("j", "d", IMAGES, 40), dir.resolve("model"),
-                    workspace, Device.CPU, 1);
+                    workspace, Device.CPU);
 
             assertThat(setup.method()).isInstanceOf(LoraMethod.class);
             assertThat(setup.kind()).isEqualTo(AdapterKind.LORA);
@@ -41,7 +41,7 @@ class EngineSetupTest {
     void aTextualInversionRequestTrainsItsPlaceholder() throws Exception {
         try (JobWorkspace workspace = JobWorkspace.create(dir, "j")) {
             EngineSetup setup = EngineSetup.of(TrainingFixtures.textualInversion("j", "d", IMAGES, 40), dir.resolve("model"),
-                    workspace, Device.CPU, 1);
+                    workspace, Device.CPU);
 
             assertThat(setup.method()).isInstanceOf(TextualInversionMethod.class);
             assertThat(setup.kind()).isEqualTo(AdapterKind.EMBEDDING);
@@ -49,17 +49,6 @@ class EngineSetupTest {
             assertThat(setup.args().scaledLearningRate()).as("5e-4, scaled by the batch of 1 x 4").isEqualTo(2e-3);
             assertThat(setup.args().crop()).isEqualTo(InstanceImages.Crop.RESIZE);
         }
-    }
-
-    @Test
-    void stepsPerRunDivideTheStepAndCheckpointCounts() {
-        assertThat(EngineSetup.stepsPerRun(50, 400, 500, 0)).isEqualTo(50);
-        assertThat(EngineSetup.stepsPerRun(50, 1000, 0, 0)).isEqualTo(50);
-        assertThat(EngineSetup.stepsPerRun(50, 430, 500, 0)).isEqualTo(10);
-        assertThat(EngineSetup.stepsPerRun(50, 400, 500, 100)).isEqualTo(50);
-        assertThat(EngineSetup.stepsPerRun(50, 400, 500, 25)).isEqualTo(25);
-        assertThat(EngineSetup.stepsPerRun(50, 401, 500, 0)).isEqualTo(1);
-        assertThat(EngineSetup.stepsPerRun(1, 400, 500, 0)).isEqualTo(1);
     }
 
     @Test

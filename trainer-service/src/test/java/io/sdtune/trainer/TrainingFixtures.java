@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
-import org.eclipse.microprofile.config.ConfigProvider;
 
 /** What a user would have uploaded before asking for training: the tiny base model and a few images. */
 final class TrainingFixtures {
@@ -74,7 +73,7 @@ final class TrainingFixtures {
                         workspace.images().resolve(String.format("%03d-%s", i, name)));
             }
             EngineSetup setup = EngineSetup.of(request, models.fetch(Shelf.MODELS.at(request.baseModelId())), workspace,
-                    Device.CPU, ConfigProvider.getConfig().getValue("sdtune.trainer.steps-per-run", Integer.class));
+                    Device.CPU);
             new Trainer(setup.args(), setup.method()).run((step, total, loss, lr, secondsPerStep) -> { });
             int steps = setup.args().maxTrainSteps();
             new JobCheckpoints(artifacts).publish(request.tenant(), request.jobId(), steps, workspace.output().resolve("checkpoint-" + steps));

@@ -20,8 +20,7 @@ import java.util.stream.Collectors;
  * out and gets {@link SeedDefaults}; a flag that the method's command does not take is an error, as argparse
  * makes it. Left out on purpose: the scripts' paths
  * and hub options (the trainer supplies those), {@code num_train_epochs} (a job always has a step count,
- * so progress has a total), and the engine's own {@code steps_per_run} and {@code device} (the trainer's
- * deployment decides). One is the trainer's own, no script's: {@code allow_memory_savings}, whether a job that
+ * so progress has a total), and the engine's own {@code device} (the trainer's deployment decides). One is the trainer's own, no script's: {@code allow_memory_savings}, whether a job that
  * would not fit the trainer's device may be run with gradient checkpointing and 8-bit AdamW switched on.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -8,7 +8,6 @@ import io.sdtune.diffusion.optim.TrainingStep;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.runtime.ExecutionOptions;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,7 @@ import java.util.Map;
  * <pre>
  *   java -cp ... io.sdtune.diffusion.benchmark.EngineBenchmark [--device cpu|cuda] [--mode MODE]
  *        [--steps N] [--dtype float32|float16] [--batch N] [--profile FILE_PREFIX]
- *   MODE: plain (one step per run) | loop4 (4 steps per run, ONNX Loop) | checkpointed (blocks recomputed)
+ *   MODE: plain | checkpointed (blocks recomputed)
  * </pre>
  */
 public final class EngineBenchmark {
@@ -51,10 +50,9 @@ public final class EngineBenchmark {
         }
         TrainingStep.Options options = switch (mode) {
             case "plain" -> TrainingStep.Options.defaults();
-            case "loop4" -> TrainingStep.Options.defaults().withStepsPerRun(4);
             case "checkpointed" -> TrainingStep.Options.defaults()
                     .withCheckpointing(CheckpointPolicy.modules("blocks\\.\\d+\\.(resnet|attention)"));
-            default -> throw new IllegalArgumentException("unknown mode " + mode + " (plain, loop4, checkpointed)");
+            default -> throw new IllegalArgumentException("unknown mode " + mode + " (plain, checkpointed)");
         };
         ConvAttentionNet.Config base = ConvAttentionNet.Config.midSize();
         ConvAttentionNet.Config config = new ConvAttentionNet.Config(batch, base.inChannels(), base.channels(),
@@ -65,25 +63,20 @@ public final class EngineBenchmark {
         TrainingStep step = TrainingStep.build(net.loss(), List.copyOf(net.graph().weights().values()), options);
         long t1 = System.nanoTime();
         Map<String, TensorData> weights = net.initialWeights(1);
-        List<Map<String, TensorData>> batches = new ArrayList<>();
-        for (int i = 0; i < options.stepsPerRun(); i++) {
-            batches.add(net.batch(10 + i));
-        }
-        double[] lrs = new double[options.stepsPerRun()];
-        Arrays.fill(lrs, 1e-4);
+        Map<String, TensorData> data = net.batch(10);
 
         ExecutionOptions execution = ExecutionOptions.on(device);
         try (TrainingSession session = TrainingSession.create(step, weights::get,
                 profile == null ? execution : execution.withProfiling(profile))) {
             long t2 = System.nanoTime();
             for (int i = 0; i < 2; i++) {
-                session.run(batches, lrs);
+                session.run(data, 1e-4);
             }
-            double[] perStep = new double[Math.max(1, steps / options.stepsPerRun())];
+            double[] perStep = new double[Math.max(1, steps)];
             for (int i = 0; i < perStep.length; i++) {
                 long s = System.nanoTime();
-                session.run(batches, lrs);
-                perStep[i] = (System.nanoTime() - s) / 1e6 / options.stepsPerRun();
+                session.run(data, 1e-4);
+                perStep[i] = (System.nanoTime() - s) / 1e6;
             }
             Arrays.sort(perStep);
             System.out.printf("| %s | %s | %s | %d | %.2f M | %.0f | %.0f | %.1f | %d |%n", mode, device,

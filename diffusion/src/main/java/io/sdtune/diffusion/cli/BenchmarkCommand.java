@@ -42,7 +42,6 @@ final class BenchmarkCommand implements Main.Command {
                 .option("methods", "textual_inversion,dreambooth,lora", "which methods, comma-separated")
                 .option("work_dir", "benchmark-runs", "where images and artifacts go")
                 .option("mixed_precision", "no", "no or fp16")
-                .option("steps_per_run", "1", "optimisation steps per ONNX Runtime run")
                 .flag("gradient_checkpointing", "recompute the UNet's blocks in the backward pass for every method "
                         + "(DreamBooth always uses it, as the seed does)")
                 .flag("use_8bit_adam", "8-bit AdamW for DreamBooth and LoRA, as their scripts take it (the seed "
@@ -58,10 +57,11 @@ final class BenchmarkCommand implements Main.Command {
         Device device = Device.parse(f.string("device"));
         DType dtype = TrainingFlags.dtype(f);
         boolean estimateOnly = f.isSet("estimate_only");
-        out.println(estimateOnly
-                ? "| method | dtype | steps per run | 8-bit | estimate (GiB): weights + inputs + activations/gradients | total |"
-                : "| method | s/step | 400 steps (min) | peak GPU memory (GiB) | step estimate (GiB) | artifact size |");
-        out.println("|---|---|---|---|---|---|");
+        String header = estimateOnly
+                ? "| method | dtype | 8-bit | estimate (GiB): weights + inputs + activations/gradients | total |"
+                : "| method | s/step | 400 steps (min) | peak GPU memory (GiB) | step estimate (GiB) | artifact size |";
+        out.println(header);
+        out.println("|---".repeat((int) header.chars().filter(c -> c == '|').count() - 1) + "|");
         for (String method : f.string("methods").split(",")) {
             TrainingMethod m = switch (method) {
                 case "textual_inversion" -> new TextualInversionMethod("<cat-toy>", "toy", 1, "object", dtype);
@@ -71,18 +71,16 @@ final class BenchmarkCommand implements Main.Command {
             };
             boolean ti = method.equals("textual_inversion");
             double lr = ti ? 5e-4 * 4 : method.equals("dreambooth") ? 1e-6 : 5e-4;
-            int perRun = f.integer("steps_per_run");
-            // Warm-up and timed steps, each a whole number of runs.
-            int warmup = (3 + perRun - 1) / perRun * perRun;
-            int steps = warmup + (f.integer("steps") + perRun - 1) / perRun * perRun;
+            int warmup = 3;
+            int steps = warmup + f.integer("steps");
             Path output = work.resolve(method);
             TrainingArgs a = new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), images,
                     "a photo of <cat-toy>", null, output, f.integer("resolution"), InstanceImages.Crop.CENTER, ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
-                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth") || f.isSet("gradient_checkpointing"), f.isSet("use_8bit_adam") && !ti, perRun, device, dtype);
+                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth") || f.isSet("gradient_checkpointing"), f.isSet("use_8bit_adam") && !ti, device, dtype);
             if (estimateOnly) {
                 MemoryEstimate e = new Trainer(a, m).estimate();
-                out.printf("| %s | %s | %d | %s | %.2f + %.2f + %.2f | %.2f |%n", method, dtype.name().toLowerCase(),
-                        perRun, a.use8bitAdam() ? "yes" : "", gib(e.weights()), gib(e.inputs()), gib(e.peakComputed()),
+                out.printf("| %s | %s | %s | %.2f + %.2f + %.2f | %.2f |%n", method, dtype.name().toLowerCase(),
+                        a.use8bitAdam() ? "yes" : "", gib(e.weights()), gib(e.inputs()), gib(e.peakComputed()),
                         gib(e.total()));
                 continue;
             }
@@ -93,12 +91,9 @@ final class BenchmarkCommand implements Main.Command {
                 new Trainer(a, m).run(new TrainingListener() {
                     @Override
                     public void onStep(int step, int total, double loss, double rate, double secondsPerStep) {
-                        // A run's steps are reported together as it ends: each is a 1/perRun share of its run.
-                        if ((step - 1) % perRun == 0) {
-                            long now = System.nanoTime();
-                            Arrays.fill(stepSeconds, step - 1, step - 1 + perRun, (now - last[0]) / 1e9 / perRun);
-                            last[0] = now;
-                        }
+                        long now = System.nanoTime();
+                        stepSeconds[step - 1] = (now - last[0]) / 1e9;
+                        last[0] = now;
                     }
 
                     @Override

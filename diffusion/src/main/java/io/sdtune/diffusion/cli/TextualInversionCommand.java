@@ -31,10 +31,6 @@ final class TextualInversionCommand implements Main.Command {
         }
         TrainingArgs a = TrainingFlags.args(f, "train_data_dir", "", null, InstanceImages.Crop.RESIZE, true,
                 f.integer("repeats"));
-        if (f.integer("save_steps") % a.stepsPerRun() != 0) {
-            throw f.usage("--save_steps (" + f.integer("save_steps") + ") must be a multiple of --steps_per_run ("
-                    + a.stepsPerRun() + ")");
-        }
         TextualInversionMethod method = new TextualInversionMethod(f.string("placeholder_token"),
                 f.string("initializer_token"), f.integer("num_vectors"), f.string("learnable_property"), a.dtype(), f.integer("save_steps"));
         out.printf("training %s (%d vector(s), from '%s') on %s: %s%n", f.string("placeholder_token"),

@@ -51,8 +51,6 @@ final class TrainingFlags {
                 .flag("gradient_checkpointing", "recompute UNet blocks in the backward pass to save memory")
                 .option("mixed_precision", "no", "no or fp16 (float16 compute, float32 trained weights and AdamW, "
                         + "dynamic loss scaling, as Accelerate)")
-                .option("steps_per_run", "1", "optimisation steps per ONNX Runtime run: the training state stays on the "
-                        + "device between them (faster on GPUs; step intervals must be multiples of it)")
                 .option("device", "cpu", "cpu, cuda or cuda:N");
     }
 
@@ -133,7 +131,7 @@ final class TrainingFlags {
                 f.integer("seed"), f.number("noise_offset"), f.number("snr_gamma"), f.integer("checkpointing_steps"),
                 f.string("resume_from_checkpoint"), f.string("validation_prompt"), f.integer("validation_steps"),
                 f.integer("num_validation_images"), f.isSet("gradient_checkpointing"), f.has("use_8bit_adam"),
-                f.integer("steps_per_run"), Device.parse(f.string("device")), dtype(f));
+                Device.parse(f.string("device")), dtype(f));
     }
 
     /** What a run will do, for its first line: steps, batch, learning rate and the options that change the step. */

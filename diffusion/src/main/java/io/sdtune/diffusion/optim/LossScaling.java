@@ -3,7 +3,6 @@ package io.sdtune.diffusion.optim;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Tensor;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,24 +27,14 @@ public record LossScaling(double initScale, double growthFactor, double backoffF
         return new LossScaling(65536, 2, 0.5, 2000);
     }
 
-    /** The state after a step: {@code updated} when {@code finite}, else {@code before}; the scaler moved on. */
-    TrainingStep.State apply(TrainingStep.State before, TrainingStep.State updated, Tensor finite) {
+    /** The scale and growth tracker after a step whose gradients were {@code finite} or not. */
+    List<Tensor> next(Tensor scale, Tensor tracker, Tensor finite) {
         Graph g = finite.graph();
-        Tensor scale = before.scaler().get(0);
-        Tensor tracker = before.scaler().get(1);
         Tensor counted = tracker.add(1);
         Tensor grow = counted.greaterOrEqual(g.scalar(growthInterval, DType.INT64));
         Tensor zero = g.scalar(0, DType.INT64);
         Tensor nextScale = Tensor.where(finite, Tensor.where(grow, scale.mul(growthFactor), scale), scale.mul(backoffFactor));
         Tensor nextTracker = Tensor.where(finite, Tensor.where(grow, zero, counted), zero);
-
-        List<Tensor> kept = new ArrayList<>();
-        List<Tensor> previous = before.values();
-        List<Tensor> next = updated.values();
-        for (int i = 0; i < next.size(); i++) {
-            kept.add(Tensor.where(finite, next.get(i), previous.get(i)));
-        }
-        kept.addAll(List.of(nextScale, nextTracker));
-        return before.withValues(kept);
+        return List.of(nextScale, nextTracker);
     }
 }

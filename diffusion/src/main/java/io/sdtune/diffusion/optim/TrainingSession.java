@@ -1,7 +1,7 @@
 package io.sdtune.diffusion.optim;
 
 import io.sdtune.diffusion.graph.DType;
-import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.Program;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.Device;
@@ -9,7 +9,9 @@ import io.sdtune.diffusion.runtime.DeviceTensor;
 import io.sdtune.diffusion.runtime.ExecutionOptions;
 import io.sdtune.diffusion.runtime.IoBinding;
 import io.sdtune.diffusion.runtime.Session;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,29 +21,34 @@ import java.util.function.Function;
  * Runs a {@link TrainingStep} repeatedly: holds the training state (parameters, AdamW moments, step
  * count), feeds it with each batch and takes the updated state from the outputs.
  *
- * <p>The state lives on the session's device ({@link DeviceTensor}s, bound in place by an {@link IoBinding}): a run
- * reads it there and leaves the updated state there, so only the batch goes in and the loss comes out. On a GPU
- * nothing of the state crosses to the host between steps; it is copied to the host only when asked for
+ * <p>The state lives on the session's device ({@link DeviceTensor}s, bound in place by {@link IoBinding}s): the
+ * gradient run reads it there and leaves the gradients there, each update run reads its group there and leaves the
+ * group's next values there, which replace the old ones at once; only the batch goes in and the loss comes out. On a
+ * GPU nothing of the state crosses to the host between steps; it is copied to the host only when asked for
  * ({@link #parameter}, {@link #state}), and those copies are the caller's.
  */
 public final class TrainingSession implements AutoCloseable {
     private final TrainingStep step;
-    private final Session session;
-    private final IoBinding binding;
-    private Map<String, DeviceTensor> state = new LinkedHashMap<>();
+    private final Session gradient;
+    private final IoBinding gradientBinding;
+    private final List<Session> updates = new ArrayList<>();
+    private final List<IoBinding> updateBindings = new ArrayList<>();
+    private final Map<String, DeviceTensor> state = new LinkedHashMap<>();
     /** Host copies of state values made since the last run. */
     private final Map<String, TensorData> copies = new LinkedHashMap<>();
     private final Map<String, TensorData> outputs = new LinkedHashMap<>();
+    /** False after an update run failed: part of the state moved on, part did not, until {@link #restore}. */
+    private boolean consistent = true;
 
-    private TrainingSession(TrainingStep step, Session session) {
+    private TrainingSession(TrainingStep step, Session gradient) {
         this.step = step;
-        this.session = session;
-        this.binding = session.bind();
+        this.gradient = gradient;
+        this.gradientBinding = gradient.bind();
     }
 
     /**
      * Compiles the step. {@code weights} supplies every weight by name: the frozen ones are bound to the
-     * session, the trainable ones are copied as the initial parameters. Moments start at zero, a loss
+     * gradient session, the trainable ones are copied as the initial parameters. Moments start at zero, a loss
      * scale at its initial value.
      */
     public static TrainingSession create(TrainingStep step, Function<String, TensorData> weights, Device device) {
@@ -50,8 +57,13 @@ public final class TrainingSession implements AutoCloseable {
 
     public static TrainingSession create(TrainingStep step, Function<String, TensorData> weights,
             ExecutionOptions execution) {
-        TrainingSession s = new TrainingSession(step, Session.create(step.program(), weights, execution));
+        TrainingSession s = new TrainingSession(step, Session.create(step.gradient(), weights, execution));
         try {
+            for (Program update : step.updates()) {
+                Session u = Session.create(update, name -> null, execution);
+                s.updates.add(u);
+                s.updateBindings.add(u.bind());
+            }
             s.upload(TrainingStep.STEP, TensorData.scalar(DType.INT64, 0));
             for (Tensor p : step.trainable()) {
                 TensorData initial = weights.apply(p.name());
@@ -67,7 +79,7 @@ public final class TrainingSession implements AutoCloseable {
             s.close();
             throw e;
         }
-        Map<String, Tensor> declared = step.program().outputs();
+        Map<String, Tensor> declared = step.gradient().outputs();
         for (String name : List.of(TrainingStep.LOSS, TrainingStep.GRAD_NORM)) {
             s.outputs.put(name, TensorData.allocate(declared.get(name).dtype(), declared.get(name).shape()));
         }
@@ -75,42 +87,73 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     private void upload(String name, TensorData initial) {
-        state.put(name, session.upload(initial));
+        state.put(name, gradient.upload(initial));
     }
 
     /**
-     * Takes {@code stepsPerRun} optimisation steps in one run, one batch and learning rate per step;
-     * returns the loss of each step. A batch holds each input in its {@link TrainingStep#stepShape}. When the run
-     * fails the state is the one before it.
+     * Takes one optimisation step on {@code batch} (each input in its {@link TrainingStep#stepShape}); returns its
+     * loss. When the gradient run fails (it holds the step's activations) the state is the one before the step; when
+     * an update run fails (it holds one group's next values) the session refuses to run until a saved state is
+     * {@link #restore}d.
      */
-    public double[] run(List<Map<String, TensorData>> batches, double[] learningRates) {
-        int k = step.stepsPerRun();
-        if (batches.size() != k || learningRates.length != k) {
-            throw new IllegalArgumentException("this step runs " + k + " steps per run: got " + batches.size()
-                    + " batches and " + learningRates.length + " learning rates");
+    public double run(Map<String, TensorData> batch, double learningRate) {
+        if (!consistent) {
+            throw new IllegalStateException("an earlier update failed part-way, so the training state is mixed; "
+                    + "restore a saved state before running again");
         }
-        binding.clear();
-        state.forEach(binding::input);
-        binding.input(TrainingStep.LR, k == 1 ? TensorData.scalar(DType.FLOAT64, learningRates[0])
-                : TensorData.of(DType.FLOAT64, Shape.of(k), learningRates));
-        for (Tensor b : step.batchInputs()) {
-            binding.input(b.name(), k == 1 ? batches.get(0).get(b.name())
-                    : stack(b.name(), b.dtype(), step.stepShape(b), batches));
+        Program program = gradient.program();
+        gradientBinding.clear();
+        for (String name : program.inputs().keySet()) {
+            DeviceTensor value = state.get(name);
+            if (value != null) {
+                gradientBinding.input(name, value);
+            }
         }
-        state.keySet().forEach(name -> binding.outputOnDevice(TrainingStep.next(name)));
-        outputs.forEach(binding::output);
-        Map<String, DeviceTensor> produced = binding.run();
-        Map<String, DeviceTensor> updated = new LinkedHashMap<>();
-        state.keySet().forEach(name -> updated.put(name, produced.get(TrainingStep.next(name))));
-        state.values().forEach(DeviceTensor::close);
-        state = updated;
+        step.batchInputs().forEach(b -> gradientBinding.input(b.name(), batch.get(b.name())));
+        outputs.forEach(gradientBinding::output);
+        program.outputs().keySet().stream().filter(name -> !outputs.containsKey(name))
+                .forEach(gradientBinding::outputOnDevice);
+        // Gradients, and the next step count and scaler under their state names, as the updates read them.
+        Map<String, DeviceTensor> produced = new HashMap<>();
+        gradientBinding.run().forEach((name, value) -> produced.put(stateName(name), value));
         copies.clear();
-        return outputs.get(TrainingStep.LOSS).toDoubleArray();
+        try {
+            TensorData lr = TensorData.scalar(DType.FLOAT64, learningRate);
+            for (int u = 0; u < updates.size(); u++) {
+                update(updateBindings.get(u), updates.get(u).program(), produced, lr);
+            }
+            for (String name : List.copyOf(produced.keySet())) {
+                if (state.containsKey(name)) {
+                    state.put(name, produced.remove(name)).close();
+                }
+            }
+        } catch (RuntimeException e) {
+            consistent = false;
+            throw e;
+        } finally {
+            produced.values().forEach(DeviceTensor::close);
+        }
+        return outputs.get(TrainingStep.LOSS).get(0);
     }
 
-    /** One step with one batch (for {@code stepsPerRun == 1}). */
-    public double run(Map<String, TensorData> batch, double learningRate) {
-        return run(List.of(batch), new double[] {learningRate})[0];
+    /** Runs one update and puts its group's next values in place of the old ones. */
+    private void update(IoBinding binding, Program program, Map<String, DeviceTensor> produced, TensorData lr) {
+        binding.clear();
+        for (String name : program.inputs().keySet()) {
+            if (name.equals(TrainingStep.LR)) {
+                binding.input(name, lr);
+            } else {
+                binding.input(name, produced.containsKey(name) ? produced.get(name) : state.get(name));
+            }
+        }
+        program.outputs().keySet().forEach(binding::outputOnDevice);
+        binding.run().forEach((name, value) -> state.put(stateName(name), value).close());
+    }
+
+    /** The state value an output moves on ({@code next.<name>}), else the output's own name. */
+    private static String stateName(String output) {
+        String prefix = TrainingStep.next("");
+        return output.startsWith(prefix) ? output.substring(prefix.length()) : output;
     }
 
     /** A trainable parameter's current value, copied to the host. */
@@ -138,7 +181,7 @@ public final class TrainingSession implements AutoCloseable {
 
     /** Ends ONNX Runtime profiling, when the session was created with it; returns the trace file. */
     public String endProfiling() {
-        return session.endProfiling();
+        return gradient.endProfiling();
     }
 
     /**
@@ -156,26 +199,15 @@ public final class TrainingSession implements AutoCloseable {
         }
         state.forEach((name, to) -> to.copyFrom(saved.get(name)));
         copies.clear();
-    }
-
-    private static TensorData stack(String name, DType dtype, Shape shape, List<Map<String, TensorData>> batches) {
-        TensorData stacked = TensorData.allocate(dtype, Shape.of(batches.size()).concat(shape));
-        for (Map<String, TensorData> batch : batches) {
-            TensorData one = batch.get(name);
-            if (one == null || !one.shape().equals(shape) || one.dtype() != dtype) {
-                throw new IllegalArgumentException("batch input " + name + " must be " + dtype + shape + ", got "
-                        + (one == null ? "nothing" : one.dtype() + "" + one.shape()));
-            }
-            stacked.data().put(one.data().duplicate().rewind());
-        }
-        stacked.data().rewind();
-        return stacked;
+        consistent = true;
     }
 
     @Override
     public void close() {
         state.values().forEach(DeviceTensor::close);
-        binding.close();
-        session.close();
+        updateBindings.forEach(IoBinding::close);
+        updates.forEach(Session::close);
+        gradientBinding.close();
+        gradient.close();
     }
 }

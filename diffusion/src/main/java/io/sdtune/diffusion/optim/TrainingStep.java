@@ -9,6 +9,7 @@ import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Subgraph;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.runtime.MemoryEstimate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -19,10 +20,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A whole optimisation step as one graph: forward pass, backward pass, optional gradient clipping and
- * the AdamW update. The program maps (parameters, moments, step count, learning rate, batch) to the
- * loss and the next parameters, moments and step count, so a step is repeated by feeding outputs
- * back as inputs ({@link TrainingSession} does that).
+ * An optimisation step as programs run one after another on the training state: a <em>gradient</em> program (forward
+ * pass, backward pass, gradient clipping) and one <em>update</em> program per group of parameters (AdamW). The
+ * gradient program maps (parameters, step count, batch) to the loss and the flat gradients, clipped; each update
+ * maps its group's parameters, moments and gradients to their next values. {@link TrainingSession} runs them with the
+ * state kept on the device, so the state is never copied whole: a step holds the state, the gradients and one
+ * group's next values at once, as PyTorch's optimizers hold the parameters, their gradients and one foreach
+ * group's temporaries.
  *
  * <p>With {@code gradientAccumulationSteps = A > 1} the loss is built for one micro-batch and its
  * gradient is summed over A micro-batches by an ONNX {@code Loop} before one clipped AdamW update with
@@ -30,19 +34,16 @@ import java.util.Set;
  * time. Each batch input is then fed as {@code [A, ...]} and the loss reported is the micro-batches'
  * mean.
  *
- * <p>With {@code stepsPerRun = K > 1} the step becomes the body of an ONNX {@code Loop} that runs K
- * times in one {@code session.run}: parameters and moments stay on the device between those steps,
- * each batch input is fed stacked as {@code [K, ...]} (outside the accumulation axis), the learning
- * rate as {@code [K]}, and the loss comes back as {@code [K]}.
- *
  * <p>Names: parameters keep their own names; the AdamW moments are flat vectors over buckets of
  * parameters of one dtype, in the order of the trainable list, {@code exp_avg.<dtype>.<bucket>} and
- * {@code exp_avg_sq.<dtype>.<bucket>} (PyTorch's state names). Small parameters share buckets of at
- * most 2^28 values (one Java buffer each); a parameter of {@link #SHARED_BELOW} values or more is a
- * bucket of its own, updated without {@code Concat}/{@code Split}, whose CUDA kernels move about
- * 0.5 GB/s on an H100 (a shared bucket of a full SD UNet took seconds to concatenate and split;
- * BENCHMARKS.md). The step count is {@code step}. Each state value comes back as output
- * {@code next.<name>}.
+ * {@code exp_avg_sq.<dtype>.<bucket>} (PyTorch's state names), and a bucket's gradient is
+ * {@code grad.<dtype>.<bucket>}. Small parameters share buckets of at most 2^28 values (one Java buffer each); a
+ * parameter of {@link #SHARED_BELOW} values or more is a bucket of its own, updated without {@code Concat}/
+ * {@code Split}, whose CUDA kernels move about 0.5 GB/s on an H100 (a shared bucket of a full SD UNet took seconds
+ * to concatenate and split; BENCHMARKS.md). Consecutive buckets of up to {@link #GROUP_VALUES} parameter values
+ * form an update group. The step count is {@code step}. Each state value comes back as output
+ * {@code next.<name>} of the program that moves it on: the step count and the loss scaler from the gradient
+ * program, parameters and moments from their update.
  */
 public final class TrainingStep {
     public static final String STEP = "step";
@@ -51,77 +52,68 @@ public final class TrainingStep {
     public static final String GRAD_NORM = "grad_norm";
     public static final String GRAD_SCALE = "grad_scale";
     public static final String GROWTH_TRACKER = "growth_tracker";
+    /** With loss scaling: whether the step's gradients are finite; an update keeps its values when they are not. */
+    public static final String FINITE = "finite";
 
     /**
-     * How to train: optimizer, clipping ({@code maxGradNorm <= 0}: off), micro-batches per step, steps
-     * per run, recomputation, dynamic loss scaling for float16 compute ({@code null}: none), and 8-bit
+     * How to train: optimizer, clipping ({@code maxGradNorm <= 0}: off), micro-batches per step, recomputation, dynamic loss scaling for float16 compute ({@code null}: none), and 8-bit
      * moments ({@code null}: float moments in the parameters' dtype).
      */
-    public record Options(AdamW optimizer, double maxGradNorm, int gradientAccumulationSteps, int stepsPerRun,
+    public record Options(AdamW optimizer, double maxGradNorm, int gradientAccumulationSteps,
             CheckpointPolicy checkpointing, LossScaling lossScaling, EightBitState eightBitState) {
         public Options {
-            if (gradientAccumulationSteps < 1 || stepsPerRun < 1) {
-                throw new IllegalArgumentException("gradientAccumulationSteps and stepsPerRun must be at least 1, got "
-                        + gradientAccumulationSteps + " and " + stepsPerRun);
+            if (gradientAccumulationSteps < 1) {
+                throw new IllegalArgumentException("gradientAccumulationSteps must be at least 1, got "
+                        + gradientAccumulationSteps);
             }
         }
 
         /** The diffusers scripts' defaults: AdamW defaults, {@code --max_grad_norm 1.0}, no accumulation. */
         public static Options defaults() {
-            return new Options(AdamW.defaults(), 1.0, 1, 1, CheckpointPolicy.none(), null, null);
-        }
-
-        public Options withStepsPerRun(int k) {
-            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, k, checkpointing, lossScaling,
-                    eightBitState);
+            return new Options(AdamW.defaults(), 1.0, 1, CheckpointPolicy.none(), null, null);
         }
 
         public Options withGradientAccumulationSteps(int a) {
-            return new Options(optimizer, maxGradNorm, a, stepsPerRun, checkpointing, lossScaling, eightBitState);
+            return new Options(optimizer, maxGradNorm, a, checkpointing, lossScaling, eightBitState);
         }
 
         public Options withMaxGradNorm(double norm) {
-            return new Options(optimizer, norm, gradientAccumulationSteps, stepsPerRun, checkpointing, lossScaling,
-                    eightBitState);
+            return new Options(optimizer, norm, gradientAccumulationSteps, checkpointing, lossScaling, eightBitState);
         }
 
         public Options withOptimizer(AdamW adamw) {
-            return new Options(adamw, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing, lossScaling,
-                    eightBitState);
+            return new Options(adamw, maxGradNorm, gradientAccumulationSteps, checkpointing, lossScaling, eightBitState);
         }
 
         public Options withLossScaling(LossScaling scaling) {
-            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing, scaling,
-                    eightBitState);
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, checkpointing, scaling, eightBitState);
         }
 
         public Options withCheckpointing(CheckpointPolicy policy) {
-            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, policy, lossScaling,
-                    eightBitState);
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, policy, lossScaling, eightBitState);
         }
 
         public Options withEightBitState(EightBitState state) {
-            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, stepsPerRun, checkpointing,
-                    lossScaling, state);
+            return new Options(optimizer, maxGradNorm, gradientAccumulationSteps, checkpointing, lossScaling, state);
         }
     }
 
-    private final Program program;
+    private final Program gradient;
+    private final List<Program> updates;
     private final List<Tensor> trainable;
     private final List<Tensor> optimizerState;
     private final List<Tensor> batchInputs;
     private final int gradientAccumulationSteps;
-    private final int stepsPerRun;
     private final LossScaling lossScaling;
 
-    private TrainingStep(Program program, List<Tensor> trainable, List<Tensor> optimizerState, List<Tensor> batchInputs,
-            Options options) {
-        this.program = program;
+    private TrainingStep(Program gradient, List<Program> updates, List<Tensor> trainable, List<Tensor> optimizerState,
+            List<Tensor> batchInputs, Options options) {
+        this.gradient = gradient;
+        this.updates = updates;
         this.trainable = trainable;
         this.optimizerState = optimizerState;
         this.batchInputs = batchInputs;
         this.gradientAccumulationSteps = options.gradientAccumulationSteps();
-        this.stepsPerRun = options.stepsPerRun();
         this.lossScaling = options.lossScaling();
     }
 
@@ -133,6 +125,12 @@ public final class TrainingStep {
      * each; larger ones are cheaper updated alone than copied through {@code Concat} and {@code Split}.
      */
     static final long SHARED_BELOW = 1L << 14;
+
+    /**
+     * Parameter values one update program moves on at most (or one larger bucket): the part of the state a step
+     * holds twice. 2^26 float32 values are 256 MiB, a fifteenth of an SD 1.5 UNet, in a dozen runs a step.
+     */
+    static final long GROUP_VALUES = 1L << 26;
 
     public static String expAvg(DType dtype, int bucket) {
         return "exp_avg." + dtype.name().toLowerCase() + "." + bucket;
@@ -159,6 +157,11 @@ public final class TrainingStep {
         return "absmax2." + dtype.name().toLowerCase() + "." + bucket;
     }
 
+    /** A bucket's flat gradient, an output of the gradient program and an input of the bucket's update. */
+    public static String grad(DType dtype, int bucket) {
+        return "grad." + dtype.name().toLowerCase() + "." + bucket;
+    }
+
     public static String next(String state) {
         return "next." + state;
     }
@@ -168,6 +171,11 @@ public final class TrainingStep {
      * weights {@code trainable}. Every input the loss depends on becomes a batch input of the step.
      */
     public static TrainingStep build(Tensor loss, List<Tensor> trainable, Options options) {
+        return build(loss, trainable, options, GROUP_VALUES);
+    }
+
+    /** {@link #build} with update groups of {@code groupValues} parameter values at most. */
+    static TrainingStep build(Tensor loss, List<Tensor> trainable, Options options, long groupValues) {
         Graph g = loss.graph();
         if (g.parent() != null) {
             throw new IllegalArgumentException("the loss must be built in a root graph");
@@ -178,36 +186,88 @@ public final class TrainingStep {
             }
         }
         List<Tensor> batch = inputsOf(loss);
-        Objective objective = new Objective(loss, trainable, batch, options);
-        State state = State.inputs(g, "", trainable, options);
-        int k = options.stepsPerRun();
-        Tensor lr = g.input(LR, DType.FLOAT64, k == 1 ? Shape.SCALAR : Shape.of(k));
+        List<Bucket> buckets = buckets(trainable, options.eightBitState());
+        Program gradient = gradientProgram(new Objective(loss, trainable, batch, options), buckets);
+        List<Tensor> optimizerState = new ArrayList<>();
+        List<Program> updates = new ArrayList<>();
+        for (List<Bucket> group : groups(buckets, trainable, groupValues)) {
+            Update update = Update.build(group, trainable, options);
+            updates.add(update.program());
+            optimizerState.addAll(update.moments());
+        }
+        gradient.inputs().values().stream().filter(t -> t.name().equals(GRAD_SCALE) || t.name().equals(GROWTH_TRACKER))
+                .forEach(optimizerState::add);
+        return new TrainingStep(gradient, List.copyOf(updates), List.copyOf(trainable), List.copyOf(optimizerState),
+                batch, options);
+    }
 
+    /**
+     * The gradient program: inputs {@code step}, the parameters, the loss scaler and the batch; outputs the loss,
+     * the gradient norm (before clipping), each bucket's clipped gradient, the next step count and, with loss
+     * scaling, the next scaler and whether the gradients are finite.
+     */
+    private static Program gradientProgram(Objective objective, List<Bucket> buckets) {
+        Options options = objective.options();
+        Graph g = objective.loss().graph();
+        Tensor step = g.input(STEP, DType.INT64, Shape.SCALAR);
+        LossScaling scaling = options.lossScaling();
+        List<Tensor> scaler = scaling == null ? List.of()
+                : List.of(g.input(GRAD_SCALE, DType.FLOAT32, Shape.SCALAR), g.input(GROWTH_TRACKER, DType.INT64, Shape.SCALAR));
         Map<String, Tensor> inputs = new LinkedHashMap<>();
-        put(inputs, List.of(state.step(), lr));
-        put(inputs, state.values().subList(1, state.values().size()));
+        put(inputs, List.of(step));
+        put(inputs, objective.trainable());
+        put(inputs, scaler);
         Map<Tensor, Tensor> data = new LinkedHashMap<>();
-        for (Tensor b : batch) {
-            Shape perStep = objective.stepShape(b);
-            Shape fed = k == 1 ? perStep : Shape.of(k).concat(perStep);
+        for (Tensor b : objective.batch()) {
+            Shape fed = objective.stepShape(b);
             Tensor input = fed.equals(b.shape()) ? b : g.input(b.name(), b.dtype(), fed);
             inputs.put(b.name(), input);
             data.put(b, input);
         }
-        Result result = k == 1 ? update(objective, data, state, lr, options) : loop(objective, data, state, lr, options);
-        Map<String, Tensor> outputs = new LinkedHashMap<>();
-        outputs.put(LOSS, result.loss());
-        outputs.put(GRAD_NORM, result.gradNorm());
-        List<Tensor> names = state.values();
-        List<Tensor> values = result.next().values();
-        for (int i = 0; i < names.size(); i++) {
-            outputs.put(next(names.get(i).name()), values.get(i));
+        Tensor scale = scaler.isEmpty() ? null : scaler.get(0);
+        Gradient gradient = objective.gradient(data, objective.trainable(), buckets, scale);
+        List<Tensor> flat = gradient.flat();
+        if (scale != null) {
+            Tensor inverse = g.scalar(1, DType.FLOAT32).div(scale);
+            flat = flat.stream().map(grad -> grad.mul(inverse.cast(grad.dtype()))).toList();
         }
-        return new TrainingStep(new Program(inputs, outputs), List.copyOf(trainable), state.optimizerState(), batch, options);
+        Tensor norm = GradientClipping.globalNorm(flat);
+        if (options.maxGradNorm() > 0) {
+            flat = GradientClipping.clip(flat, norm, options.maxGradNorm());
+        }
+        Map<String, Tensor> outputs = new LinkedHashMap<>();
+        outputs.put(LOSS, gradient.loss());
+        outputs.put(GRAD_NORM, norm);
+        for (int k = 0; k < buckets.size(); k++) {
+            outputs.put(buckets.get(k).gradName(), flat.get(k));
+        }
+        Tensor taken = step.add(1);
+        if (scaling == null) {
+            outputs.put(next(STEP), taken);
+        } else {
+            // A step whose gradients overflow is skipped: the count stays, the updates keep their values.
+            Tensor finite = norm.isFinite();
+            List<Tensor> nextScaler = scaling.next(scaler.get(0), scaler.get(1), finite);
+            outputs.put(next(STEP), Tensor.where(finite, taken, step));
+            outputs.put(next(GRAD_SCALE), nextScaler.get(0));
+            outputs.put(next(GROWTH_TRACKER), nextScaler.get(1));
+            outputs.put(FINITE, finite);
+        }
+        return new Program(inputs, outputs);
     }
 
-    public Program program() {
-        return program;
+    /** The program that computes the loss, its gradients and the step count (see the class comment). */
+    public Program gradient() {
+        return gradient;
+    }
+
+    /**
+     * The update programs, one per group of parameters: inputs {@code step} (the count with this step), {@code lr},
+     * with loss scaling {@link #FINITE}, and the group's gradients, parameters and moments; outputs their next
+     * values.
+     */
+    public List<Program> updates() {
+        return updates;
     }
 
     public List<Tensor> trainable() {
@@ -215,8 +275,8 @@ public final class TrainingStep {
     }
 
     /**
-     * The AdamW moment inputs (flat, one pair per bucket; with 8-bit state, codes and block maxima for the large
-     * parameters) and, with loss scaling, the scaler's state.
+     * The AdamW moment inputs of the updates (flat, one pair per bucket; with 8-bit state, codes and block maxima
+     * for the large parameters) and, with loss scaling, the scaler's state of the gradient program.
      */
     public List<Tensor> optimizerState() {
         return optimizerState;
@@ -232,9 +292,26 @@ public final class TrainingStep {
     }
 
     /**
-     * The data inputs of one micro-batch. One step's value of each is {@link #stepShape}d; several steps
-     * per run are fed stacked as {@code [stepsPerRun, ...]}.
+     * The device memory a step holds at its peak, before any session exists: the state, the frozen weights and the
+     * batch throughout; at once, the gradient program's computed values (its gradients included) or the
+     * gradients with the largest update's computed values.
      */
+    public MemoryEstimate memoryEstimate() {
+        MemoryEstimate forward = MemoryEstimate.of(gradient);
+        long grads = gradient.outputs().entrySet().stream().filter(e -> e.getKey().startsWith("grad."))
+                .mapToLong(e -> bytes(e.getValue())).sum();
+        long update = updates.stream().mapToLong(u -> MemoryEstimate.of(u).peakComputed()).max().orElse(0);
+        long moments = optimizerState.stream().filter(t -> !gradient.inputs().containsKey(t.name()))
+                .mapToLong(TrainingStep::bytes).sum();
+        return new MemoryEstimate(forward.weights(), forward.inputs() + moments,
+                Math.max(forward.peakComputed(), grads + update));
+    }
+
+    private static long bytes(Tensor t) {
+        return t.shape().size() * t.dtype().byteSize();
+    }
+
+    /** The data inputs of one micro-batch; one step's value of each is {@link #stepShape}d. */
     public List<Tensor> batchInputs() {
         return batchInputs;
     }
@@ -252,17 +329,18 @@ public final class TrainingStep {
         return gradientAccumulationSteps;
     }
 
-    public int stepsPerRun() {
-        return stepsPerRun;
-    }
-
     /**
-     * Parameters (indices into the trainable list) that share one flat pair of moments; a quantized bucket
-     * holds one parameter, as bitsandbytes quantizes each parameter's moments in blocks of its own.
+     * Parameters (indices into the trainable list) that share one flat pair of moments, the {@code index}-th bucket
+     * of its dtype; a quantized bucket holds one parameter, as bitsandbytes quantizes each parameter's moments in
+     * blocks of its own.
      */
-    private record Bucket(DType dtype, List<Integer> members, boolean quantized) {
+    private record Bucket(DType dtype, int index, List<Integer> members, boolean quantized) {
         long size(List<Tensor> params) {
             return members.stream().mapToLong(i -> params.get(i).shape().size()).sum();
+        }
+
+        String gradName() {
+            return grad(dtype, index);
         }
     }
 
@@ -274,109 +352,134 @@ public final class TrainingStep {
     private static List<Bucket> buckets(List<Tensor> params, EightBitState eightBit) {
         List<Bucket> buckets = new ArrayList<>();
         for (DType dtype : params.stream().map(Tensor::dtype).distinct().toList()) {
-            List<Integer> shared = new ArrayList<>();
+            List<List<Integer>> shared = new ArrayList<>();
+            List<Integer> filling = new ArrayList<>();
             long filled = 0;
+            int index = 0;
             for (int i = 0; i < params.size(); i++) {
                 long size = params.get(i).shape().size();
                 if (params.get(i).dtype() != dtype) {
                     continue;
                 }
                 if (eightBit != null && eightBit.quantizes(size)) {
-                    buckets.add(new Bucket(dtype, List.of(i), true));
+                    buckets.add(new Bucket(dtype, index++, List.of(i), true));
                     continue;
                 }
                 if (size >= SHARED_BELOW) {
-                    buckets.add(new Bucket(dtype, List.of(i), false));
+                    buckets.add(new Bucket(dtype, index++, List.of(i), false));
                     continue;
                 }
-                if (!shared.isEmpty() && filled + size > BUCKET_VALUES) {
-                    buckets.add(new Bucket(dtype, shared, false));
-                    shared = new ArrayList<>();
+                if (!filling.isEmpty() && filled + size > BUCKET_VALUES) {
+                    shared.add(filling);
+                    filling = new ArrayList<>();
                     filled = 0;
                 }
-                shared.add(i);
+                filling.add(i);
                 filled += size;
             }
-            if (!shared.isEmpty()) {
-                buckets.add(new Bucket(dtype, shared, false));
+            if (!filling.isEmpty()) {
+                shared.add(filling);
+            }
+            for (List<Integer> members : shared) {
+                buckets.add(new Bucket(dtype, index++, members, false));
             }
         }
         return buckets;
     }
 
-    /**
-     * What a step hands to the next: the step count, the parameters, for each bucket the flat first and
-     * second moments (an 8-bit bucket's codes), for each 8-bit bucket the two moments' block maxima, and with
-     * loss scaling the scale and the count of finite steps since it changed.
-     */
-    record State(Tensor step, List<Tensor> params, List<Bucket> buckets, List<Tensor> expAvg, List<Tensor> expAvgSq,
-            List<Tensor> absmax1, List<Tensor> absmax2, List<Tensor> scaler) {
-
-        /** The state as inputs of {@code g}, names prefixed by {@code prefix}. */
-        static State inputs(Graph g, String prefix, List<Tensor> params, Options options) {
-            EightBitState eightBit = options.eightBitState();
-            List<Bucket> buckets = TrainingStep.buckets(params, eightBit);
-            List<Tensor> m = new ArrayList<>();
-            List<Tensor> v = new ArrayList<>();
-            List<Tensor> absmax1 = new ArrayList<>();
-            List<Tensor> absmax2 = new ArrayList<>();
-            int[] perDtype = new int[DType.values().length];
-            for (Bucket b : buckets) {
-                int index = perDtype[b.dtype().ordinal()]++;
-                long size = b.size(params);
-                if (b.quantized()) {
-                    Shape codes = Shape.of(eightBit.blocks(size) * eightBit.blockSize());
-                    Shape blocks = Shape.of(eightBit.blocks(size));
-                    m.add(g.input(prefix + TrainingStep.state1(b.dtype(), index), DType.UINT8, codes));
-                    v.add(g.input(prefix + TrainingStep.state2(b.dtype(), index), DType.UINT8, codes));
-                    absmax1.add(g.input(prefix + TrainingStep.absmax1(b.dtype(), index), DType.FLOAT32, blocks));
-                    absmax2.add(g.input(prefix + TrainingStep.absmax2(b.dtype(), index), DType.FLOAT32, blocks));
-                } else {
-                    m.add(g.input(prefix + TrainingStep.expAvg(b.dtype(), index), b.dtype(), Shape.of(size)));
-                    v.add(g.input(prefix + TrainingStep.expAvgSq(b.dtype(), index), b.dtype(), Shape.of(size)));
-                }
+    /** Consecutive buckets of at most {@code groupValues} parameter values together (a larger bucket alone). */
+    private static List<List<Bucket>> groups(List<Bucket> buckets, List<Tensor> params, long groupValues) {
+        List<List<Bucket>> groups = new ArrayList<>();
+        List<Bucket> group = new ArrayList<>();
+        long values = 0;
+        for (Bucket b : buckets) {
+            long size = b.size(params);
+            if (!group.isEmpty() && values + size > groupValues) {
+                groups.add(group);
+                group = new ArrayList<>();
+                values = 0;
             }
-            List<Tensor> own = prefix.isEmpty() ? params
-                    : params.stream().map(p -> g.input(prefix + p.name(), p.dtype(), p.shape())).toList();
-            List<Tensor> scaler = options.lossScaling() != null
-                    ? List.of(g.input(prefix + GRAD_SCALE, DType.FLOAT32, Shape.SCALAR),
-                            g.input(prefix + GROWTH_TRACKER, DType.INT64, Shape.SCALAR))
-                    : List.of();
-            return new State(g.input(prefix + STEP, DType.INT64, Shape.SCALAR), own, buckets, m, v, absmax1, absmax2,
-                    scaler);
+            group.add(b);
+            values += size;
         }
-
-        /** The inputs that start at zero or a set value rather than from the parameters. */
-        List<Tensor> optimizerState() {
-            List<Tensor> all = new ArrayList<>(expAvg);
-            all.addAll(expAvgSq);
-            all.addAll(absmax1);
-            all.addAll(absmax2);
-            all.addAll(scaler);
-            return all;
+        if (!group.isEmpty()) {
+            groups.add(group);
         }
-
-        /** [step, params..., exp_avg per bucket..., exp_avg_sq per bucket..., absmax1..., absmax2..., scaler...]. */
-        List<Tensor> values() {
-            List<Tensor> all = new ArrayList<>(List.of(step));
-            all.addAll(params);
-            all.addAll(optimizerState());
-            return all;
-        }
-
-        /** A state of this one's layout holding {@code values}, in the order of {@link #values}. */
-        State withValues(List<Tensor> values) {
-            int n = params.size();
-            int k = buckets.size();
-            int q = absmax1.size();
-            int at = 1 + n;
-            return new State(values.get(0), values.subList(1, at), buckets, values.subList(at, at + k),
-                    values.subList(at + k, at + 2 * k), values.subList(at + 2 * k, at + 2 * k + q),
-                    values.subList(at + 2 * k + q, at + 2 * k + 2 * q), values.subList(at + 2 * k + 2 * q, values.size()));
-        }
+        return groups;
     }
 
-    private record Result(Tensor loss, Tensor gradNorm, State next) {
+    /** An update program and the moments it reads, the inputs that start at zero. */
+    private record Update(Program program, List<Tensor> moments) {
+
+        /** AdamW for the buckets of {@code group}, in a graph of their own. */
+        static Update build(List<Bucket> group, List<Tensor> trainable, Options options) {
+            Graph g = Graph.create();
+            Tensor t = g.input(STEP, DType.INT64, Shape.SCALAR);
+            Tensor lr = g.input(LR, DType.FLOAT64, Shape.SCALAR);
+            Tensor finite = options.lossScaling() == null ? null : g.input(FINITE, DType.BOOL, Shape.SCALAR);
+            Map<String, Tensor> inputs = new LinkedHashMap<>();
+            put(inputs, finite == null ? List.of(t, lr) : List.of(t, lr, finite));
+            List<Tensor> moments = new ArrayList<>();
+            Map<String, Tensor> outputs = new LinkedHashMap<>();
+            for (Bucket b : group) {
+                List<Tensor> params = b.members().stream().map(trainable::get)
+                        .map(p -> g.input(p.name(), p.dtype(), p.shape())).toList();
+                Tensor grad = g.input(b.gradName(), b.dtype(), Shape.of(b.size(trainable)));
+                List<Tensor> state = momentInputs(g, b, grad.shape().size(), options.eightBitState());
+                put(inputs, List.of(grad));
+                put(inputs, params);
+                put(inputs, state);
+                moments.addAll(state);
+                List<Tensor> before = new ArrayList<>(params);
+                before.addAll(state);
+                List<Tensor> after = adamw(b, params, grad, state, lr, t.cast(DType.FLOAT64), options);
+                for (int i = 0; i < before.size(); i++) {
+                    Tensor value = finite == null ? after.get(i) : Tensor.where(finite, after.get(i), before.get(i));
+                    outputs.put(next(before.get(i).name()), value);
+                }
+            }
+            return new Update(new Program(inputs, outputs), moments);
+        }
+
+        /** A bucket's moments as inputs: two flat vectors, or for a quantized one its codes and block maxima. */
+        private static List<Tensor> momentInputs(Graph g, Bucket b, long size, EightBitState eightBit) {
+            if (!b.quantized()) {
+                return List.of(g.input(expAvg(b.dtype(), b.index()), b.dtype(), Shape.of(size)),
+                        g.input(expAvgSq(b.dtype(), b.index()), b.dtype(), Shape.of(size)));
+            }
+            Shape codes = Shape.of(eightBit.blocks(size) * eightBit.blockSize());
+            Shape blocks = Shape.of(eightBit.blocks(size));
+            return List.of(g.input(state1(b.dtype(), b.index()), DType.UINT8, codes),
+                    g.input(state2(b.dtype(), b.index()), DType.UINT8, codes),
+                    g.input(absmax1(b.dtype(), b.index()), DType.FLOAT32, blocks),
+                    g.input(absmax2(b.dtype(), b.index()), DType.FLOAT32, blocks));
+        }
+
+        /** The bucket's next parameters and moments, in the order of its parameters and {@code state}. */
+        private static List<Tensor> adamw(Bucket b, List<Tensor> params, Tensor grad, List<Tensor> state, Tensor lr,
+                Tensor tf, Options options) {
+            AdamW adamw = options.optimizer();
+            List<Tensor> next = new ArrayList<>();
+            if (!b.quantized()) {
+                AdamW.Update u = adamw.apply(params, grad, state.get(0), state.get(1), lr, tf);
+                next.addAll(u.params());
+                next.addAll(List.of(u.expAvg(), u.expAvgSq()));
+                return next;
+            }
+            int blockSize = options.eightBitState().blockSize();
+            BlockwiseQuantization signed = BlockwiseQuantization.signed(blockSize);
+            BlockwiseQuantization unsigned = BlockwiseQuantization.unsigned(blockSize);
+            Tensor g32 = grad.cast(DType.FLOAT32);
+            long padding = state.get(0).shape().size() - g32.shape().size();
+            g32 = padding == 0 ? g32 : g32.pad(0, padding);
+            Tensor m1 = adamw.firstMoment(g32, signed.dequantize(state.get(0), state.get(2)));
+            Tensor m2 = adamw.secondMoment(g32, unsigned.dequantize(state.get(1), state.get(3)));
+            next.addAll(adamw.step(params, adamw.direction(m1, m2, lr, tf), lr));
+            BlockwiseQuantization.Quantized q1 = signed.quantize(m1);
+            BlockwiseQuantization.Quantized q2 = unsigned.quantize(m2);
+            next.addAll(List.of(q1.codes(), q2.codes(), q1.absmax(), q2.absmax()));
+            return next;
+        }
     }
 
     /** A step's loss and its gradient (of the loss times the loss scale, if any), one flat vector per bucket. */
@@ -462,101 +565,6 @@ public final class TrainingStep {
             }
             return new Gradient(l, flat);
         }
-    }
-
-    private static Result update(Objective objective, Map<Tensor, Tensor> data, State state, Tensor lr, Options options) {
-        LossScaling scaling = options.lossScaling();
-        Tensor scale = scaling == null ? null : state.scaler().get(0);
-        Gradient gradient = objective.gradient(data, state.params(), state.buckets(), scale);
-        List<Tensor> flatGrads = gradient.flat();
-        if (scale != null) {
-            Tensor inverse = scale.graph().scalar(1, DType.FLOAT32).div(scale);
-            flatGrads = flatGrads.stream().map(g -> g.mul(inverse.cast(g.dtype()))).toList();
-        }
-        Tensor norm = GradientClipping.globalNorm(flatGrads);
-        if (options.maxGradNorm() > 0) {
-            flatGrads = GradientClipping.clip(flatGrads, norm, options.maxGradNorm());
-        }
-        Tensor t = state.step().add(1);
-        Tensor tf = t.cast(DType.FLOAT64);
-        Tensor[] nextParams = new Tensor[state.params().size()];
-        List<Tensor> m = new ArrayList<>();
-        List<Tensor> v = new ArrayList<>();
-        List<Tensor> absmax1 = new ArrayList<>();
-        List<Tensor> absmax2 = new ArrayList<>();
-        AdamW adamw = options.optimizer();
-        EightBitState eightBit = options.eightBitState();
-        BlockwiseQuantization signed = eightBit == null ? null : BlockwiseQuantization.signed(eightBit.blockSize());
-        BlockwiseQuantization unsigned = eightBit == null ? null : BlockwiseQuantization.unsigned(eightBit.blockSize());
-        for (int k = 0; k < state.buckets().size(); k++) {
-            Bucket bucket = state.buckets().get(k);
-            List<Integer> members = bucket.members();
-            List<Tensor> group = members.stream().map(state.params()::get).toList();
-            if (bucket.quantized()) {
-                int q = absmax1.size();
-                Tensor expAvg = state.expAvg().get(k);
-                Tensor grad = flatGrads.get(k).cast(DType.FLOAT32);
-                long padding = expAvg.shape().size() - grad.shape().size();
-                grad = padding == 0 ? grad : grad.pad(0, padding);
-                Tensor m1 = adamw.firstMoment(grad, signed.dequantize(expAvg, state.absmax1().get(q)));
-                Tensor m2 = adamw.secondMoment(grad, unsigned.dequantize(state.expAvgSq().get(k), state.absmax2().get(q)));
-                nextParams[members.get(0)] = adamw.step(group, adamw.direction(m1, m2, lr, tf), lr).get(0);
-                BlockwiseQuantization.Quantized q1 = signed.quantize(m1);
-                BlockwiseQuantization.Quantized q2 = unsigned.quantize(m2);
-                m.add(q1.codes());
-                v.add(q2.codes());
-                absmax1.add(q1.absmax());
-                absmax2.add(q2.absmax());
-                continue;
-            }
-            AdamW.Update u = adamw.apply(group, flatGrads.get(k), state.expAvg().get(k), state.expAvgSq().get(k), lr, tf);
-            for (int i = 0; i < members.size(); i++) {
-                nextParams[members.get(i)] = u.params().get(i);
-            }
-            m.add(u.expAvg());
-            v.add(u.expAvgSq());
-        }
-        State next = new State(t, List.of(nextParams), state.buckets(), m, v, absmax1, absmax2, List.of());
-        if (scaling != null) {
-            next = scaling.apply(state, next, norm.isFinite());
-        }
-        return new Result(gradient.loss(), norm, next);
-    }
-
-    /** The step as a {@code Loop} body run K times; the loss and gradient norm come back as [K]. */
-    private static Result loop(Objective objective, Map<Tensor, Tensor> data, State state, Tensor lr, Options options) {
-        Graph g = lr.graph();
-        int k = options.stepsPerRun();
-        Graph body = g.subgraph();
-        Tensor iter = body.input("loop.iter", DType.INT64, Shape.SCALAR);
-        Tensor cond = body.input("loop.cond", DType.BOOL, Shape.SCALAR);
-        State carried = State.inputs(body, "loop.", state.params(), options);
-        Map<Tensor, Tensor> stepData = new LinkedHashMap<>();
-        data.forEach((input, stacked) -> stepData.put(input, stacked.gather(iter, 0)));
-        Result step = update(objective, stepData, carried, lr.gather(iter, 0), options);
-
-        List<Tensor> formals = new ArrayList<>(List.of(iter, cond));
-        formals.addAll(carried.values());
-        List<Tensor> results = new ArrayList<>(List.of(cond));
-        results.addAll(step.next().values());
-        results.add(step.loss());
-        results.add(step.gradNorm());
-
-        List<Tensor> loopInputs = new ArrayList<>(List.of(g.scalar(k, DType.INT64), g.constant(TensorData.scalar(DType.BOOL, 1))));
-        loopInputs.addAll(state.values());
-        List<DType> dtypes = new ArrayList<>();
-        List<Shape> shapes = new ArrayList<>();
-        for (Tensor value : state.values()) {
-            dtypes.add(value.dtype());
-            shapes.add(value.shape());
-        }
-        for (Tensor scanned : List.of(step.loss(), step.gradNorm())) {
-            dtypes.add(scanned.dtype());
-            shapes.add(Shape.of(k).concat(scanned.shape()));
-        }
-        List<Tensor> outs = g.apply("Loop", loopInputs, Map.of("body", new Subgraph(body, formals, results)), dtypes, shapes);
-        State next = state.withValues(outs.subList(0, outs.size() - 2));
-        return new Result(outs.get(outs.size() - 2), outs.get(outs.size() - 1), next);
     }
 
     private static void put(Map<String, Tensor> inputs, List<Tensor> tensors) {

@@ -16,6 +16,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Field;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -26,7 +28,7 @@ import java.util.function.Consumer;
  *
  * <p>{@code OrtApi} is a table of function pointers that ONNX Runtime only ever appends to, so each function's
  * position is fixed from the version that added it (the header's order: {@code onnxruntime_c_api.h}); every one
- * used here is in API version 10 (ONNX Runtime 1.10) and after.
+ * used here is in API version 16 (ONNX Runtime 1.16) and after.
  */
 final class OrtCApi {
     // Positions in OrtApi.
@@ -52,7 +54,11 @@ final class OrtCApi {
     private static final int GET_BOUND_OUTPUT_VALUES = 140;
     private static final int CLEAR_BOUND_INPUTS = 141;
     private static final int CLEAR_BOUND_OUTPUTS = 142;
+    private static final int RELEASE_ARENA_CFG = 157;
+    private static final int CREATE_ARENA_CFG_V2 = 164;
     private static final int SYNCHRONIZE_BOUND_OUTPUTS = 203;
+    private static final int CREATE_AND_REGISTER_ALLOCATOR_V2 = 259;
+    private static final int LAST_USED = CREATE_AND_REGISTER_ALLOCATOR_V2;
 
     // Enum values of the header.
     private static final int DEVICE_ALLOCATOR = 0;
@@ -65,7 +71,8 @@ final class OrtCApi {
     private static final String CUDA_RUNTIME = "libcudart.so.12";
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final Field SESSION_HANDLE = sessionHandleField();
+    private static final Field SESSION_HANDLE = handleField(OrtSession.class);
+    private static final Field ENVIRONMENT_HANDLE = handleField(OrtEnvironment.class);
     private static volatile OrtCApi instance;
 
     private final MemorySegment table;
@@ -92,6 +99,11 @@ final class OrtCApi {
     private final MethodHandle clearBoundInputs;
     private final MethodHandle clearBoundOutputs;
     private final MethodHandle synchronizeBoundOutputs;
+    private final MethodHandle createArenaCfgV2;
+    private final MethodHandle releaseArenaCfg;
+    private final MethodHandle createAndRegisterAllocatorV2;
+    /** CUDA devices whose arena is registered with the environment. */
+    private final Set<Integer> sharedArenas = new HashSet<>();
     private final MemorySegment cpuMemoryInfo;
     private final MemorySegment cpuAllocator;
     private CudaRuntime cuda;
@@ -122,6 +134,10 @@ final class OrtCApi {
         clearBoundInputs = function(CLEAR_BOUND_INPUTS, FunctionDescriptor.ofVoid(ADDRESS));
         clearBoundOutputs = function(CLEAR_BOUND_OUTPUTS, FunctionDescriptor.ofVoid(ADDRESS));
         synchronizeBoundOutputs = status(SYNCHRONIZE_BOUND_OUTPUTS, ADDRESS);
+        createArenaCfgV2 = status(CREATE_ARENA_CFG_V2, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
+        releaseArenaCfg = function(RELEASE_ARENA_CFG, FunctionDescriptor.ofVoid(ADDRESS));
+        createAndRegisterAllocatorV2 = status(CREATE_AND_REGISTER_ALLOCATOR_V2, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS, JAVA_LONG);
         cpuMemoryInfo = out(o -> call(createCpuMemoryInfo, DEVICE_ALLOCATOR, MEM_TYPE_DEFAULT, o));
         cpuAllocator = out(o -> call(getAllocatorWithDefaultOptions, o));
     }
@@ -155,7 +171,7 @@ final class OrtCApi {
             if (table == 0) {
                 throw new IllegalStateException("ONNX Runtime's Java classes hold no OrtApi table");
             }
-            long used = (SYNCHRONIZE_BOUND_OUTPUTS + 1) * ADDRESS.byteSize();
+            long used = (LAST_USED + 1) * ADDRESS.byteSize();
             return new OrtCApi(MemorySegment.ofAddress(table).reinterpret(used));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("this ONNX Runtime's Java classes keep no OrtApi table", e);
@@ -211,21 +227,53 @@ final class OrtCApi {
 
     /** Reads the {@code long nativeHandle} that ONNX Runtime's Java classes keep their C objects in. */
     static MemorySegment handle(OrtSession session) {
+        return handle(SESSION_HANDLE, session);
+    }
+
+    private static MemorySegment handle(Field field, Object owner) {
         try {
-            return MemorySegment.ofAddress(SESSION_HANDLE.getLong(session));
+            return MemorySegment.ofAddress(field.getLong(owner));
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private static Field sessionHandleField() {
+    private static Field handleField(Class<?> owner) {
         try {
-            Field f = OrtSession.class.getDeclaredField("nativeHandle");
+            Field f = owner.getDeclaredField("nativeHandle");
             f.setAccessible(true);
             return f;
         } catch (NoSuchFieldException e) {
-            throw new IllegalStateException("this ONNX Runtime's OrtSession keeps no nativeHandle", e);
+            throw new IllegalStateException("this ONNX Runtime's " + owner.getSimpleName() + " keeps no nativeHandle", e);
         }
+    }
+
+    /**
+     * Registers one arena for a CUDA device with the environment (once), for every session that asks for the
+     * environment's allocators: what one session frees, another reuses. It grows by what is asked
+     * ({@code kSameAsRequested}), as each session's own arena did.
+     */
+    synchronized void shareArena(Device device) {
+        if (device.kind() != Device.Kind.CUDA || sharedArenas.contains(device.index())) {
+            return;
+        }
+        MemorySegment info = memoryInfo(device);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment arenaKeys = arena.allocateFrom(ADDRESS, arena.allocateFrom("arena_extend_strategy"));
+            MemorySegment arenaValues = arena.allocateFrom(JAVA_LONG, 1L);
+            MemorySegment config = out(o -> call(createArenaCfgV2, arenaKeys, arenaValues, 1L, o));
+            try {
+                MemorySegment keys = arena.allocateFrom(ADDRESS, arena.allocateFrom("device_id"));
+                MemorySegment values = arena.allocateFrom(ADDRESS, arena.allocateFrom(Integer.toString(device.index())));
+                call(createAndRegisterAllocatorV2, handle(ENVIRONMENT_HANDLE, OrtEnvironment.getEnvironment()),
+                        arena.allocateFrom("CUDAExecutionProvider"), info, config, keys, values, 1L);
+            } finally {
+                callVoid(releaseArenaCfg, config);
+            }
+        } finally {
+            releaseMemoryInfo(info);
+        }
+        sharedArenas.add(device.index());
     }
 
     /** Memory of a device for the session's allocations: its arena on CUDA, the CPU's otherwise. */

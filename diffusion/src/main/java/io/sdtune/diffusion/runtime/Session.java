@@ -38,6 +38,9 @@ public final class Session implements AutoCloseable {
      */
     public static final String MEMORY_PATTERN = "sdtune.ort.memory_pattern";
 
+    /** ONNX Runtime's session configuration key for using the allocators registered with the environment. */
+    private static final String USE_ENV_ALLOCATORS = "session.use_env_allocators";
+
     private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
     private final OrtSession session;
@@ -102,6 +105,10 @@ public final class Session implements AutoCloseable {
             options.addConfigEntry(e.getKey(), e.getValue());
         }
         if (execution.device().kind() == Device.Kind.CUDA) {
+            // One arena per device for all sessions: a training step's gradient and update sessions, and a
+            // generator's sessions of each size, reuse what the others freed instead of each keeping its own.
+            OrtCApi.get().shareArena(execution.device());
+            options.addConfigEntry(USE_ENV_ALLOCATORS, "1");
             try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(execution.device().index())) {
                 // Grow the GPU arena by what is asked, not to the next power of two: a training step
                 // near the card's capacity would otherwise lose up to half of it.

@@ -34,8 +34,8 @@ import java.util.SplittableRandom;
  * The fine-tuning loop the three methods share, as the diffusers scripts run it: the training images'
  * latents are encoded once (posterior mean and standard deviation; a fresh sample is drawn each
  * step), then each step draws timesteps and noise, noises the latents on the host, and runs one
- * training-step graph (text encoder, UNet, MSE loss, backward, AdamW) on ONNX Runtime; with
- * {@code stepsPerRun > 1}, that many steps per run, the training state staying on the device between them.
+ * training step (text encoder, UNet, MSE loss, backward, AdamW) on ONNX Runtime, the training state staying on
+ * the device from one step to the next.
  */
 public final class Trainer {
     private final TrainingArgs args;
@@ -80,28 +80,17 @@ public final class Trainer {
                     name -> initial.containsKey(name) ? initial.get(name) : baseWeight(model, g.weights().get(name)),
                     args.device())) {
                 int first = Checkpoints.resume(args, session);
-                int k = args.stepsPerRun();
-                if (first % k != 0) {
-                    throw new IllegalArgumentException("the checkpoint is at step " + first
-                            + ", not a multiple of steps_per_run " + k);
-                }
                 long start = System.nanoTime();
-                for (int s = first; s < args.maxTrainSteps(); s += k) {
-                    List<Map<String, TensorData>> feeds = new ArrayList<>();
-                    double[] lrs = new double[k];
-                    for (int j = 0; j < k; j++) {
-                        // Randomness derives from (seed, step), so a resumed run draws what the uninterrupted one did.
-                        long stepSeed = args.seed() * 1_000_003L + s + j;
-                        feeds.add(batch(step, latents, classLatents, latentShape, noiseSchedule, model,
-                                new SeededNoise(stepSeed), new SplittableRandom(stepSeed)));
-                        lrs[j] = schedule.at(s + j);
-                    }
-                    System.arraycopy(session.run(feeds, lrs), 0, losses, s, k);
-                    int done = s + k;
+                for (int s = first; s < args.maxTrainSteps(); s++) {
+                    // Randomness derives from (seed, step), so a resumed run draws what the uninterrupted one did.
+                    long stepSeed = args.seed() * 1_000_003L + s;
+                    Map<String, TensorData> feed = batch(step, latents, classLatents, latentShape, noiseSchedule, model,
+                            new SeededNoise(stepSeed), new SplittableRandom(stepSeed));
+                    double lr = schedule.at(s);
+                    losses[s] = session.run(feed, lr);
+                    int done = s + 1;
                     double secondsPerStep = (System.nanoTime() - start) / 1e9 / (done - first);
-                    for (int j = 0; j < k; j++) {
-                        listener.onStep(s + j + 1, args.maxTrainSteps(), losses[s + j], lrs[j], secondsPerStep);
-                    }
+                    listener.onStep(done, args.maxTrainSteps(), losses[s], lr, secondsPerStep);
                     method.afterStep(done, args.outputDir(), model, () -> trained(g, session));
                     if (args.checkpointingSteps() > 0 && done % args.checkpointingSteps() == 0) {
                         listener.onCheckpoint(done, Checkpoints.save(args.outputDir(), done, session));
@@ -127,7 +116,7 @@ public final class Trainer {
     public MemoryEstimate estimate() {
         try (StableDiffusion model = StableDiffusion.load(args.pretrainedModelNameOrPath())) {
             method.prepare(model);
-            return MemoryEstimate.of(build(model, args.gradientCheckpointing(), args.use8bitAdam()).step().program());
+            return build(model, args.gradientCheckpointing(), args.use8bitAdam()).step().memoryEstimate();
         }
     }
 
@@ -143,12 +132,12 @@ public final class Trainer {
         boolean checkpointing = args.gradientCheckpointing();
         boolean eightBit = args.use8bitAdam();
         Built built = build(model, checkpointing, eightBit);
-        MemoryEstimate estimate = MemoryEstimate.of(built.step().program());
+        MemoryEstimate estimate = built.step().memoryEstimate();
         boolean savable = !checkpointing || (!eightBit && method.takes8bitAdam());
         if (guard != null && !guard.fits(estimate) && guard.allowSavings() && savable) {
             MemoryEstimate without = estimate;
             built = build(model, true, eightBit || method.takes8bitAdam());
-            estimate = MemoryEstimate.of(built.step().program());
+            estimate = built.step().memoryEstimate();
             listener.onMemorySavings(without, estimate);
         }
         listener.onMemoryEstimate(estimate);
@@ -183,7 +172,7 @@ public final class Trainer {
 
         TrainingStep.Options options = new TrainingStep.Options(
                 new AdamW(args.adamBeta1(), args.adamBeta2(), args.adamWeightDecay(), args.adamEpsilon()),
-                args.maxGradNorm(), args.gradientAccumulationSteps(), args.stepsPerRun(),
+                args.maxGradNorm(), args.gradientAccumulationSteps(),
                 checkpointing ? CheckpointPolicy.modules(
                         "unet\\.(down_blocks|up_blocks)\\.\\d+\\.(resnets|attentions)\\.\\d+|unet\\.mid_block")
                         : CheckpointPolicy.none(),

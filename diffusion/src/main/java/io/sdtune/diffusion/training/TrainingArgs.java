@@ -3,7 +3,6 @@ package io.sdtune.diffusion.training;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.runtime.Device;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * The settings the three methods share, named and defaulted as the diffusers training scripts'
@@ -12,10 +11,7 @@ import java.util.Map;
  * is null when the class prior is not preserved.
  * {@code checkpointingSteps} 0 saves no checkpoints; {@code resumeFromCheckpoint} is a checkpoint folder,
  * {@code "latest"}, or empty. With a {@code validationPrompt}, every {@code validationSteps} steps and at
- * the end {@code numValidationImages} images are drawn with the weights so far. {@code stepsPerRun} steps
- * run in one ONNX Runtime call, so the training state crosses between host and device once per that many
- * steps; checkpoints, validations and method hooks happen between runs, so their intervals and
- * {@code maxTrainSteps} must be multiples of it.
+ * the end {@code numValidationImages} images are drawn with the weights so far.
  */
 public record TrainingArgs(
         Path pretrainedModelNameOrPath,
@@ -48,7 +44,6 @@ public record TrainingArgs(
         int numValidationImages,
         boolean gradientCheckpointing,
         boolean use8bitAdam,
-        int stepsPerRun,
         Device device,
         DType dtype) {
 
@@ -58,16 +53,6 @@ public record TrainingArgs(
         }
         if (trainBatchSize < 1 || gradientAccumulationSteps < 1 || maxTrainSteps < 1) {
             throw new IllegalArgumentException("train_batch_size, gradient_accumulation_steps and max_train_steps must be >= 1");
-        }
-        if (stepsPerRun < 1) {
-            throw new IllegalArgumentException("steps_per_run must be at least 1, got " + stepsPerRun);
-        }
-        for (Map.Entry<String, Integer> interval : Map.of("max_train_steps", maxTrainSteps, "checkpointing_steps", checkpointingSteps,
-                "validation_steps", validationPrompt == null || validationPrompt.isEmpty() ? 0 : validationSteps).entrySet()) {
-            if (interval.getValue() % stepsPerRun != 0) {
-                throw new IllegalArgumentException(interval.getKey() + " (" + interval.getValue()
-                        + ") must be a multiple of steps_per_run (" + stepsPerRun + ")");
-            }
         }
         if (!(learningRate > 0)) {
             throw new IllegalArgumentException("learning_rate must be > 0, got " + learningRate);

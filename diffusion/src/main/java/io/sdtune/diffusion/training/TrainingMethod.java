@@ -57,8 +57,8 @@ public interface TrainingMethod {
     void save(Path outputDir, StableDiffusion model, Map<String, TensorData> trained);
 
     /**
-     * Called after each run of {@link TrainingArgs#stepsPerRun} optimisation steps (after each step by
-     * default) with the steps taken and the trained values so far (computed on demand).
+     * Called after each optimisation step with the steps taken and the trained values so far (computed on
+     * demand).
      */
     default void afterStep(int step, Path outputDir, StableDiffusion model, Supplier<Map<String, TensorData>> trained) {
     }

@@ -34,7 +34,7 @@ class AdamWTest {
                 "b", TensorData.of(DType.FLOAT64, Shape.of(2, 2), b.clone()));
         AdamW adamw = new AdamW(0.9, 0.999, 0.1, 1e-8);
         TrainingStep step = quadratic(Graph.create(), TrainingStep.Options.defaults().withMaxGradNorm(0)
-                .withStepsPerRun(1).withOptimizer(adamw));
+                .withOptimizer(adamw));
         double[] lrs = {0.1, 0.05, 0.2};
 
         double[][] params = {a, b};

@@ -31,7 +31,7 @@ class LossScalingTest {
         TrainingStep step = linear(1, null);
 
         assertThat(step.trainable()).singleElement().satisfies(w -> assertThat(w.dtype()).isEqualTo(DType.FLOAT32));
-        assertThat(step.program().outputs().get(TrainingStep.next("w")).dtype()).isEqualTo(DType.FLOAT32);
+        assertThat(step.updates().get(0).outputs().get(TrainingStep.next("w")).dtype()).isEqualTo(DType.FLOAT32);
     }
 
     @Test

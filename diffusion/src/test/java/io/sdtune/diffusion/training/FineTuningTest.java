@@ -66,23 +66,23 @@ class FineTuningTest {
 
     private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
             int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume) {
-        return args(output, learningRate, steps, trainBatchSize, gradientAccumulationSteps, prior, checkpointingSteps, resume, 1,
+        return args(output, learningRate, steps, trainBatchSize, gradientAccumulationSteps, prior, checkpointingSteps, resume,
                 DType.FLOAT32, false);
     }
 
     private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
-            int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume, int stepsPerRun,
-            DType dtype, boolean use8bitAdam) {
+            int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume, DType dtype,
+            boolean use8bitAdam) {
         return new TrainingArgs(model, images, "a photo of <cat-toy>", prior, output, 64, InstanceImages.Crop.CENTER, false, trainBatchSize,
                 gradientAccumulationSteps, steps, learningRate, false, "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0,
-                checkpointingSteps, resume, "", 0, 0, false, use8bitAdam, stepsPerRun, Device.CPU, dtype);
+                checkpointingSteps, resume, "", 0, 0, false, use8bitAdam, Device.CPU, dtype);
     }
 
     @Test
     void validationImagesAreDrawnWithTheWeightsSoFar() {
         Path out = dir.resolve("validated");
         TrainingArgs validated = new TrainingArgs(model, images, "a photo of <cat-toy>", null, out, 64, InstanceImages.Crop.CENTER, false, 1, 1, 4, 1e-3, false,
-                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, false, 1, Device.CPU,
+                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, false, Device.CPU,
                 DType.FLOAT32);
 
         Map<Integer, List<Path>> drawn = new TreeMap<>();
@@ -147,28 +147,12 @@ class FineTuningTest {
     }
 
     @Test
-    void severalStepsPerRunTrainAsOneStepPerRunAndCheckpointBetweenRuns() throws Exception {
-        Path one = dir.resolve("per-run-1");
-        Path four = dir.resolve("per-run-4");
-        double[] oneLosses = new Trainer(args(one, 1e-3, 8, 1, 2, null, 4, "", 1, DType.FLOAT32, false), new LoraMethod(4, DType.FLOAT32))
-                .run((s, t, l, lr, sps) -> { });
-        double[] fourLosses = new Trainer(args(four, 1e-3, 8, 1, 2, null, 4, "", 4, DType.FLOAT32, false), new LoraMethod(4, DType.FLOAT32))
-                .run((s, t, l, lr, sps) -> { });
-
-        assertThat(fourLosses).containsExactly(oneLosses, within(1e-6));
-        assertThat(loraWeights(four)).containsExactly(loraWeights(one), within(1e-6f));
-        assertThat(four.resolve("checkpoint-4")).isDirectory();
-        assertThatThrownBy(() -> args(four, 1e-3, 8, 1, 1, null, 3, "", 4, DType.FLOAT32, false))
-                .hasMessage("checkpointing_steps (3) must be a multiple of steps_per_run (4)");
-    }
-
-    @Test
     void float16TrainingKeepsFloat32MastersAndFollowsTheFloat32Run() throws Exception {
         Path half = dir.resolve("lora-fp16");
         Path full = dir.resolve("lora-fp32");
-        double[] halfLosses = new Trainer(args(half, 1e-3, 6, 1, 1, null, 0, "", 1, DType.FLOAT16, false),
+        double[] halfLosses = new Trainer(args(half, 1e-3, 6, 1, 1, null, 0, "", DType.FLOAT16, false),
                 new LoraMethod(4, DType.FLOAT16)).run((s, t, l, lr, sps) -> { });
-        double[] fullLosses = new Trainer(args(full, 1e-3, 6, 1, 1, null, 0, "", 1, DType.FLOAT32, false),
+        double[] fullLosses = new Trainer(args(full, 1e-3, 6, 1, 1, null, 0, "", DType.FLOAT32, false),
                 new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
 
         // Float16 AdamW would turn the zero gradients of A (B starts at zero) into 0/0: the masters avoid it.
@@ -189,7 +173,7 @@ class FineTuningTest {
         TrainingArgs a = args(random, 1e-3, 3);
         TrainingArgs randomCrops = new TrainingArgs(a.pretrainedModelNameOrPath(), a.instanceDataDir(), a.instancePrompt(),
                 null, random, a.resolution(), InstanceImages.Crop.RANDOM, false, 1, 1, 3, 1e-3, false, "constant", 0, 0.9,
-                0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "", 0, 0, false, false, 1, Device.CPU, DType.FLOAT32);
+                0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "", 0, 0, false, false, Device.CPU, DType.FLOAT32);
         new Trainer(randomCrops, new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
 
         assertThat(loraWeights(random)).isNotEqualTo(loraWeights(centered));
@@ -378,11 +362,11 @@ class FineTuningTest {
     void dreamBoothWith8bitAdamCheckpointsItsCodesAndResumesToTheUninterruptedWeights() throws Exception {
         Path straight = dir.resolve("db-8bit");
         Path interrupted = dir.resolve("db-8bit-interrupted");
-        new Trainer(args(straight, 1e-3, 4, 1, 1, null, 0, "", 1, DType.FLOAT32, true), new DreamBoothMethod(DType.FLOAT32))
+        new Trainer(args(straight, 1e-3, 4, 1, 1, null, 0, "", DType.FLOAT32, true), new DreamBoothMethod(DType.FLOAT32))
                 .run((s, t, l, lr, sps) -> { });
-        new Trainer(args(interrupted, 1e-3, 2, 1, 1, null, 2, "", 1, DType.FLOAT32, true),
+        new Trainer(args(interrupted, 1e-3, 2, 1, 1, null, 2, "", DType.FLOAT32, true),
                 new DreamBoothMethod(DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
-        new Trainer(args(interrupted, 1e-3, 4, 1, 1, null, 2, "latest", 1, DType.FLOAT32, true),
+        new Trainer(args(interrupted, 1e-3, 4, 1, 1, null, 2, "latest", DType.FLOAT32, true),
                 new DreamBoothMethod(DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
 
         try (SafeTensors state = SafeTensors.open(interrupted.resolve("checkpoint-2").resolve(Checkpoints.STATE))) {
@@ -403,7 +387,7 @@ class FineTuningTest {
     @Test
     void aRunThatDoesNotFitItsDeviceIsRefusedBeforeItStartsWithTheEstimate() {
         Path out = dir.resolve("too-big");
-        TrainingArgs a = args(out, 1e-3, 2, 1, 1, null, 0, "", 1, DType.FLOAT32, false);
+        TrainingArgs a = args(out, 1e-3, 2, 1, 1, null, 0, "", DType.FLOAT32, false);
 
         assertThatThrownBy(() -> new Trainer(a, new DreamBoothMethod(DType.FLOAT32), new MemoryGuard(1L << 20, 0, false))
                 .run((s, t, l, lr, sps) -> { }))
@@ -416,7 +400,7 @@ class FineTuningTest {
     @Test
     void aRunThatAllowsSavingsIsTrainedWithCheckpointingAnd8bitAdamWhenThatFits() throws Exception {
         Path out = dir.resolve("saved-memory");
-        TrainingArgs a = args(out, 1e-3, 2, 1, 1, null, 2, "", 1, DType.FLOAT32, false);
+        TrainingArgs a = args(out, 1e-3, 2, 1, 1, null, 2, "", DType.FLOAT32, false);
         List<MemoryEstimate> estimates = new ArrayList<>();
         TrainingListener listen = new TrainingListener() {
             @Override
