@@ -16,19 +16,24 @@ import java.util.List;
  * requests come at other sizes: each size needs its own UNet and VAE decoder sessions, of which the pipeline keeps
  * at most {@code --max-sessions} (least recently used closed first). One image per size, seed 0, few steps; after
  * each size it prints the process's resident memory ({@code VmRSS}; "n/a" where not Linux) and the sessions kept,
- * built and closed. One setting per process, so that the peak it reports belongs to that setting alone.
+ * built and closed, and on a GPU the peak of its memory in use so far ({@code nvidia-smi}). One setting per process,
+ * so that the peak it reports belongs to that setting alone.
  *
  * <pre>
  *   java -cp ... io.sdtune.diffusion.benchmark.SessionMemoryBenchmark --model DIR [--max-sessions 6]
  *        [--sizes 64,128,192,256,320,384] [--steps 2] [--scheduler ddim] [--device cpu|cuda] [--dtype float32|float16]
  * </pre>
  * Its last line is one Markdown row: max sessions, VmRSS MiB after each size, peak VmRSS ({@code VmHWM}) MiB,
- * sessions kept / built / closed at the end.
+ * sessions kept / built / closed at the end, and on a GPU its peak memory in use in MiB.
  */
 public final class SessionMemoryBenchmark {
     private static final String PROMPT = "a photo of an astronaut riding a horse on mars";
 
     private SessionMemoryBenchmark() {
+    }
+
+    private static String gpuMiB(GpuMemoryMonitor gpu) {
+        return gpu.peakGiB() < 0 ? "n/a" : String.format("%.0f MiB", gpu.peakGiB() * 1024);
     }
 
     public static void main(String[] args) {
@@ -49,7 +54,8 @@ public final class SessionMemoryBenchmark {
                 .toArray();
         int steps = flags.integer("steps");
         String scheduler = flags.string("scheduler");
-        try (StableDiffusion sd = StableDiffusion.load(model); Txt2Img pipeline = new Txt2Img(sd, device, dtype, maxSessions)) {
+        try (GpuMemoryMonitor gpu = GpuMemoryMonitor.start(device); StableDiffusion sd = StableDiffusion.load(model);
+                Txt2Img pipeline = new Txt2Img(sd, device, dtype, maxSessions)) {
             System.out.printf("%s, %s %s, max sessions %d, %d %s steps, 1 image per size; VmRSS at start %s MiB%n", sd.name(),
                     device, dtype.name().toLowerCase(), maxSessions, steps, scheduler, ProcessMemory.format(ProcessMemory.residentMiB()));
             List<String> resident = new ArrayList<>();
@@ -61,11 +67,13 @@ public final class SessionMemoryBenchmark {
                 String rss = ProcessMemory.format(ProcessMemory.residentMiB());
                 resident.add(rss);
                 stats = pipeline.sessionStats();
-                System.out.printf("after %dx%d: VmRSS %s MiB, sessions kept %d (built %d, closed %d), %.1f s%n", size, size, rss,
-                        stats.open(), stats.builds(), stats.evictions(), seconds);
+                System.out.printf("after %dx%d: VmRSS %s MiB, sessions kept %d (built %d, closed %d), weights %.0f MiB, "
+                        + "GPU peak so far %s, %.1f s%n", size, size, rss, stats.open(), stats.builds(), stats.evictions(),
+                        pipeline.weightBytes() / 1048576.0, gpuMiB(gpu), seconds);
             }
-            System.out.printf("| %d | %s | %s | %d / %d / %d |%n", maxSessions, String.join(" | ", resident),
-                    ProcessMemory.format(ProcessMemory.peakResidentMiB()), stats.open(), stats.builds(), stats.evictions());
+            System.out.printf("| %d | %s | %s | %d / %d / %d |%s%n", maxSessions, String.join(" | ", resident),
+                    ProcessMemory.format(ProcessMemory.peakResidentMiB()), stats.open(), stats.builds(), stats.evictions(),
+                    device.kind() == Device.Kind.CPU ? "" : " " + gpuMiB(gpu) + " |");
         }
     }
 }

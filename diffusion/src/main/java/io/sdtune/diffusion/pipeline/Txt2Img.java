@@ -11,8 +11,10 @@ import io.sdtune.diffusion.nn.clip.ClipTextModel;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
 import io.sdtune.diffusion.nn.vae.AutoencoderKL;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.ExecutionOptions;
 import io.sdtune.diffusion.runtime.Session;
 import io.sdtune.diffusion.runtime.SessionCache;
+import io.sdtune.diffusion.runtime.SharedWeights;
 import io.sdtune.diffusion.scheduler.NoiseSource;
 import io.sdtune.diffusion.scheduler.Scheduler;
 import io.sdtune.diffusion.scheduler.Schedulers;
@@ -23,6 +25,7 @@ import io.sdtune.diffusion.weights.TextualInversionFile;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +35,8 @@ import java.util.Map;
  * prompt, denoise seeded latents with classifier-free guidance under the chosen scheduler, decode
  * with the VAE. Sessions for the text encoder, the UNet (with the guidance combination inside its
  * graph) and the VAE decoder are built per size, batch and LoRA capacity and kept, the least recently
- * used closed beyond {@code maxSessions}; the model's weights are bound to them without copies.
+ * used closed beyond {@code maxSessions}; each component's weights are on the device once ({@link SharedWeights}),
+ * however many sessions read them.
  */
 public final class Txt2Img implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Txt2Img.class.getName());
@@ -41,6 +45,8 @@ public final class Txt2Img implements AutoCloseable {
     private final Device device;
     private final DType dtype;
     private final SessionCache<Bound> sessions;
+    /** Each component's weights on the device, by the source they come from. */
+    private final Map<WeightSource, SharedWeights> weights = new IdentityHashMap<>();
 
     /**
      * Sessions kept when none is given: one drawing uses three (text encoder, UNet, VAE decoder), and the text
@@ -338,7 +344,9 @@ public final class Txt2Img implements AutoCloseable {
 
     private Session bind(Program program, WeightSource weights) {
         try {
-            return Session.create(program, key -> weights.get(key, dtype), device);
+            SharedWeights shared = this.weights.computeIfAbsent(weights,
+                    source -> new SharedWeights(key -> source.get(key, dtype), device));
+            return Session.create(program, shared, ExecutionOptions.on(device));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(weights.origin() + ": " + e.getMessage(), e);
         }
@@ -364,9 +372,16 @@ public final class Txt2Img implements AutoCloseable {
         return new SessionStats(sessions.size(), sessions.builds(), sessions.evictions());
     }
 
-    /** Closes every session, giving their memory back; the next drawing builds the ones it needs. */
+    /** Closes every session and frees the weights, giving their memory back; the next drawing builds what it needs. */
     public void closeSessions() {
         sessions.close();
+        weights.values().forEach(SharedWeights::close);
+        weights.clear();
+    }
+
+    /** Bytes of the weights on the device, each once however many sessions read it. */
+    public long weightBytes() {
+        return weights.values().stream().mapToLong(SharedWeights::bytes).sum();
     }
 
     @Override

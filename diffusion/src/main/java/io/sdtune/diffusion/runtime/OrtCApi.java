@@ -17,6 +17,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Field;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -57,6 +58,7 @@ final class OrtCApi {
     private static final int RELEASE_ARENA_CFG = 157;
     private static final int CREATE_ARENA_CFG_V2 = 164;
     private static final int SYNCHRONIZE_BOUND_OUTPUTS = 203;
+    private static final int ADD_EXTERNAL_INITIALIZERS = 210;
     private static final int CREATE_AND_REGISTER_ALLOCATOR_V2 = 259;
     private static final int LAST_USED = CREATE_AND_REGISTER_ALLOCATOR_V2;
 
@@ -67,12 +69,14 @@ final class OrtCApi {
 
     /** {@code cudaMemcpyDefault}: the direction follows from the pointers (unified addressing). */
     private static final int CUDA_MEMCPY_DEFAULT = 4;
+    private static final int CUDA_ERROR_MEMORY_ALLOCATION = 2;
     /** The CUDA runtime ONNX Runtime's 1.29 GPU build links (CUDA 12); already loaded by its CUDA provider. */
     private static final String CUDA_RUNTIME = "libcudart.so.12";
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Field SESSION_HANDLE = handleField(OrtSession.class);
     private static final Field ENVIRONMENT_HANDLE = handleField(OrtEnvironment.class);
+    private static final Field OPTIONS_HANDLE = handleField(OrtSession.SessionOptions.class);
     private static volatile OrtCApi instance;
 
     private final MemorySegment table;
@@ -102,6 +106,7 @@ final class OrtCApi {
     private final MethodHandle createArenaCfgV2;
     private final MethodHandle releaseArenaCfg;
     private final MethodHandle createAndRegisterAllocatorV2;
+    private final MethodHandle addExternalInitializers;
     /** CUDA devices whose arena is registered with the environment. */
     private final Set<Integer> sharedArenas = new HashSet<>();
     private final MemorySegment cpuMemoryInfo;
@@ -138,6 +143,7 @@ final class OrtCApi {
         releaseArenaCfg = function(RELEASE_ARENA_CFG, FunctionDescriptor.ofVoid(ADDRESS));
         createAndRegisterAllocatorV2 = status(CREATE_AND_REGISTER_ALLOCATOR_V2, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
                 ADDRESS, ADDRESS, JAVA_LONG);
+        addExternalInitializers = status(ADD_EXTERNAL_INITIALIZERS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG);
         cpuMemoryInfo = out(o -> call(createCpuMemoryInfo, DEVICE_ALLOCATOR, MEM_TYPE_DEFAULT, o));
         cpuAllocator = out(o -> call(getAllocatorWithDefaultOptions, o));
     }
@@ -319,6 +325,70 @@ final class OrtCApi {
         }
     }
 
+    /**
+     * A tensor over memory of {@code device} (host memory on the CPU) that the caller keeps alive while it is in use.
+     */
+    MemorySegment wrap(Device device, MemorySegment data, DType dtype, Shape shape) {
+        if (device.kind() == Device.Kind.CPU) {
+            return wrapHost(data, dtype, shape);
+        }
+        MemorySegment info = memoryInfo(device);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dims = arena.allocateFrom(JAVA_LONG, shape.dims());
+            return out(o -> call(createTensorWithDataAsOrtValue, info, data, data.byteSize(), dims,
+                    (long) shape.rank(), elementType(dtype), o));
+        } finally {
+            releaseMemoryInfo(info);
+        }
+    }
+
+    /**
+     * Hands {@code values} (by {@code names}) to sessions made with {@code options} as the graph's external
+     * initializers: ONNX Runtime uses a value in place when it lives where the initializer is planned (host memory
+     * on the CPU; device memory on a GPU since ONNX Runtime 1.29, PR #29013) and copies it otherwise.
+     */
+    void addExternalInitializers(OrtSession.SessionOptions options, List<String> names, List<MemorySegment> values) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment nameArray = arena.allocate(ADDRESS, names.size());
+            MemorySegment valueArray = arena.allocate(ADDRESS, values.size());
+            for (int i = 0; i < names.size(); i++) {
+                nameArray.setAtIndex(ADDRESS, i, arena.allocateFrom(names.get(i)));
+                valueArray.setAtIndex(ADDRESS, i, values.get(i));
+            }
+            call(addExternalInitializers, handle(OPTIONS_HANDLE, options), nameArray, valueArray, (long) names.size());
+        }
+    }
+
+    /** {@code bytes} of device memory (for the CPU, a caller uses host buffers instead); see {@link #free}. */
+    MemorySegment malloc(Device device, long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slot = arena.allocate(ADDRESS);
+            cudaCheck((int) cuda().malloc().invokeExact(slot, bytes), "allocating " + bytes + " bytes on " + device);
+            return slot.get(ADDRESS, 0).reinterpret(bytes);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void free(MemorySegment deviceMemory) {
+        try {
+            cudaCheck((int) cuda().free().invokeExact(deviceMemory), "freeing device memory");
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void cudaCheck(int error, String what) {
+        if (error != 0) {
+            throw AllocationFailedException.of("CUDA", what + " failed: "
+                    + (error == CUDA_ERROR_MEMORY_ALLOCATION ? "out of memory" : "CUDA error " + error), null);
+        }
+    }
+
     /** A tensor's data pointer (device memory for a device tensor), {@code bytes} long. */
     MemorySegment data(MemorySegment value, long bytes) {
         return out(o -> call(getTensorMutableData, value, o)).reinterpret(bytes);
@@ -397,14 +467,9 @@ final class OrtCApi {
             return;
         }
         try {
-            int error = (int) cuda().memcpy().invokeExact(to, from, bytes, CUDA_MEMCPY_DEFAULT);
-            if (error == 0) {
-                error = (int) cuda().synchronize().invokeExact();
-            }
-            if (error != 0) {
-                throw new IllegalStateException("copying " + bytes + " bytes on " + device + " failed with CUDA error "
-                        + error);
-            }
+            String what = "copying " + bytes + " bytes on " + device;
+            cudaCheck((int) cuda().memcpy().invokeExact(to, from, bytes, CUDA_MEMCPY_DEFAULT), what);
+            cudaCheck((int) cuda().synchronize().invokeExact(), what);
         } catch (RuntimeException e) {
             throw e;
         } catch (Throwable e) {
@@ -412,7 +477,7 @@ final class OrtCApi {
         }
     }
 
-    private record CudaRuntime(MethodHandle memcpy, MethodHandle synchronize) {
+    private record CudaRuntime(MethodHandle memcpy, MethodHandle synchronize, MethodHandle malloc, MethodHandle free) {
     }
 
     private synchronized CudaRuntime cuda() {
@@ -422,7 +487,11 @@ final class OrtCApi {
                     LINKER.downcallHandle(library.find("cudaMemcpy").orElseThrow(),
                             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT)),
                     LINKER.downcallHandle(library.find("cudaDeviceSynchronize").orElseThrow(),
-                            FunctionDescriptor.of(JAVA_INT)));
+                            FunctionDescriptor.of(JAVA_INT)),
+                    LINKER.downcallHandle(library.find("cudaMalloc").orElseThrow(),
+                            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG)),
+                    LINKER.downcallHandle(library.find("cudaFree").orElseThrow(),
+                            FunctionDescriptor.of(JAVA_INT, ADDRESS)));
         }
         return cuda;
     }

@@ -2,7 +2,6 @@ package io.sdtune.diffusion.runtime;
 
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -21,9 +20,9 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * A compiled {@link Program} on ONNX Runtime. Weights are handed to ONNX Runtime as external
- * initializers wrapping the caller's direct buffers (no copy on the CPU; one upload to the GPU); the
- * buffers must stay valid while the session is open.
+ * A compiled {@link Program} on ONNX Runtime. Weights are handed to ONNX Runtime as external initializers from
+ * {@link SharedWeights}, used in place: the caller's direct buffers on the CPU, one upload to a GPU shared by every
+ * session made from the same {@code SharedWeights}; the buffers must stay valid while the session is open.
  */
 public final class Session implements AutoCloseable {
 
@@ -44,7 +43,8 @@ public final class Session implements AutoCloseable {
     private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
     private final OrtSession session;
-    private final List<OnnxTensor> boundWeights;
+    /** The weights made for this session alone (closed with it), or null when they are shared. */
+    private final SharedWeights ownWeights;
     private final Program program;
     private final int modelBytes;
     private final Device device;
@@ -54,9 +54,9 @@ public final class Session implements AutoCloseable {
     private MemorySegment deviceMemory;
     private MemorySegment allocator;
 
-    private Session(OrtSession session, List<OnnxTensor> boundWeights, Program program, int modelBytes, Device device) {
+    private Session(OrtSession session, SharedWeights ownWeights, Program program, int modelBytes, Device device) {
         this.session = session;
-        this.boundWeights = boundWeights;
+        this.ownWeights = ownWeights;
         this.program = program;
         this.modelBytes = modelBytes;
         this.device = device;
@@ -72,26 +72,41 @@ public final class Session implements AutoCloseable {
     }
 
     public static Session create(Program program, Function<String, TensorData> weights, ExecutionOptions execution) {
+        SharedWeights own = new SharedWeights(weights, execution.device());
+        try {
+            return create(program, own, execution, own);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Compiles {@code program} with the weights of {@code weights}, which every session made from it shares; close
+     * it after them.
+     *
+     * @throws IllegalArgumentException when a weight is missing or its type or shape differs
+     */
+    public static Session create(Program program, SharedWeights weights, ExecutionOptions execution) {
+        return create(program, weights, execution, null);
+    }
+
+    private static Session create(Program program, SharedWeights weights, ExecutionOptions execution,
+            SharedWeights own) {
+        if (!weights.device().equals(execution.device())) {
+            throw new IllegalArgumentException("weights on " + weights.device() + " for a session on "
+                    + execution.device());
+        }
         OnnxExporter.Exported exported = OnnxExporter.export(program);
-        List<OnnxTensor> bound = new ArrayList<>();
         try (OrtSession.SessionOptions options = options(execution)) {
-            Map<String, OnnxTensorLike> initializers = new LinkedHashMap<>();
-            for (Tensor w : exported.weights()) {
-                OnnxTensor t = wrap(checked("weight", w, weights.apply(w.name())));
-                bound.add(t);
-                initializers.put(w.name(), t);
-            }
-            if (!initializers.isEmpty()) {
-                options.addExternalInitializers(initializers);
+            if (!exported.weights().isEmpty()) {
+                List<String> names = exported.weights().stream().map(Tensor::name).toList();
+                OrtCApi.get().addExternalInitializers(options, names, weights.values(exported.weights()));
             }
             byte[] model = exported.model().toByteArray();
-            return new Session(ENV.createSession(model, options), bound, program, model.length, execution.device());
+            return new Session(ENV.createSession(model, options), own, program, model.length, execution.device());
         } catch (OrtException e) {
-            bound.forEach(OnnxTensor::close);
             throw AllocationFailedException.of("ONNX Runtime rejected the graph", e);
-        } catch (RuntimeException e) {
-            bound.forEach(OnnxTensor::close);
-            throw e;
         }
     }
 
@@ -298,7 +313,9 @@ public final class Session implements AutoCloseable {
         } catch (OrtException e) {
             throw new RuntimeException(e);
         } finally {
-            boundWeights.forEach(OnnxTensor::close);
+            if (ownWeights != null) {
+                ownWeights.close();
+            }
         }
     }
 }

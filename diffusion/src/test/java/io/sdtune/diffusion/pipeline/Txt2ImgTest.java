@@ -116,16 +116,21 @@ class Txt2ImgTest {
         try (StableDiffusion sd = StableDiffusion.load(modelDir); Txt2Img pipeline = new Txt2Img(sd, Device.CPU, DType.FLOAT32, 4)) {
             byte[] first = pipeline.generate(small, null).get(0).rgb();
             assertThat(pipeline.sessionStats()).isEqualTo(new Txt2Img.SessionStats(3, 3, 0));
+            long weights = pipeline.weightBytes();
+            assertThat(weights).isPositive();
 
             pipeline.generate(small.withSize(64, 128), null);
             // The text encoder's session serves both sizes; the first size's UNet and VAE are the least recently used.
             assertThat(pipeline.sessionStats()).isEqualTo(new Txt2Img.SessionStats(4, 5, 1));
+            // The second size's sessions read the weights the first size's did: one copy for both.
+            assertThat(pipeline.weightBytes()).isEqualTo(weights);
             byte[] again = pipeline.generate(small, null).get(0).rgb();
 
             assertThat(pipeline.sessionStats()).isEqualTo(new Txt2Img.SessionStats(4, 7, 3));
             assertThat(again).isEqualTo(first);
             pipeline.closeSessions();
             assertThat(pipeline.sessionStats().open()).isZero();
+            assertThat(pipeline.weightBytes()).isZero();
             assertThat(pipeline.generate(small, null).get(0).rgb()).isEqualTo(first);
         }
     }
