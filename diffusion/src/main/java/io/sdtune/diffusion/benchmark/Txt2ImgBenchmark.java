@@ -10,6 +10,8 @@ import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.weights.LoraFile;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,7 +44,7 @@ public final class Txt2ImgBenchmark {
     private Txt2ImgBenchmark() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
         Path model = null;
         Device device = Device.CPU;
         DType dtype = DType.FLOAT32;
@@ -106,7 +108,7 @@ public final class Txt2ImgBenchmark {
     }
 
     /** Prompt i's adapters: LoRA i mod {@code loras}, each rank 4 on every UNet attention projection. */
-    private static List<Adapters> adapters(StableDiffusion sd, int prompts, int loras) {
+    private static List<Adapters> adapters(StableDiffusion sd, int prompts, int loras) throws IOException {
         Map<LoraFile.Component, Map<String, Shape>> layers = sd.linearLayers();
         List<Adapters> distinct = new ArrayList<>();
         for (int l = 0; l < loras; l++) {
@@ -120,7 +122,11 @@ public final class Txt2ImgBenchmark {
                             Shape.of(weight.dim(0), 4), 0.1, random));
                 }
             });
-            LoraFile lora = LoraFile.of(Path.of("random-" + l + ".safetensors"), tensors, layers);
+            // Written out, as an adapter comes: the images' parameters name it by its file's hash.
+            Path file = Files.createTempFile("random-" + l + "-", ".safetensors");
+            file.toFile().deleteOnExit();
+            LoraFile lora = LoraFile.of(file, tensors, layers);
+            lora.write(file, LoraFile.Layout.DIFFUSERS);
             distinct.add(new Adapters(new LoraStack(List.of(new LoraStack.Applied(lora, 1))), List.of()));
         }
         List<Adapters> perPrompt = new ArrayList<>();

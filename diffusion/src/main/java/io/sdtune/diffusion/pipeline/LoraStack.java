@@ -16,13 +16,16 @@ import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 /**
  * Several LoRAs applied at once, each with its strength, as one LoRA branch of a fixed capacity per
  * layer: {@code Σᵢ sᵢ Bᵢ Aᵢ = [B₁ … Bₙ 0] [s₁A₁; …; sₙAₙ; 0]}. The UNet and text-encoder graphs take
  * these matrices as inputs, one pair per sample of the batch, so a different set of adapters (of no more
  * total rank) is a different feed, not a new session, and the requests of one batch may each bring their
- * own (S-LoRA's and Punica's batching of adapters): the base model's weights stay bound.
+ * own (S-LoRA's and Punica's batching of adapters): the base model's weights stay bound. When a whole batch shares
+ * one stack, its update can instead be merged into the weights ({@link #merged}), as diffusers' {@code fuse_lora}
+ * does, so that drawing costs what the base model costs.
  */
 public record LoraStack(List<Applied> adapters) {
 
@@ -85,8 +88,12 @@ public record LoraStack(List<Applied> adapters) {
 
         /** Part of a session's cache key: graphs with equal keys take the same LoRA inputs. */
         public String key() {
-            return capacity == 0 ? "lora0" : "lora" + capacity + ":"
-                    + UUID.nameUUIDFromBytes(String.join(",", layers).getBytes(StandardCharsets.UTF_8));
+            return capacity == 0 ? "lora0" : "lora" + capacity + ":" + layersKey();
+        }
+
+        /** Part of a session's cache key for graphs that take these layers' weights as inputs (merged updates). */
+        public String layersKey() {
+            return UUID.nameUUIDFromBytes(String.join(",", layers).getBytes(StandardCharsets.UTF_8)).toString();
         }
 
         /** The graph's {@link Lora}, a branch per sample (the strengths are in the fed matrices); null for none. */
@@ -120,6 +127,50 @@ public record LoraStack(List<Applied> adapters) {
             feeds.put(input.name(), t);
         }
         return feeds;
+    }
+
+    /**
+     * A stable name of this stack (its files and strengths), for caches of what is made from it: equal stacks read
+     * from the same files have equal keys.
+     */
+    public String key() {
+        StringBuilder key = new StringBuilder();
+        for (Applied a : adapters) {
+            key.append(a.lora().file().toAbsolutePath()).append('@').append(a.scale()).append(';');
+        }
+        return key.toString();
+    }
+
+    /**
+     * The weight {@code [out, in]} of the linear layer {@code layer} of {@code component} with this stack's update
+     * merged in: {@code W + Σᵢ sᵢ (αᵢ/rᵢ) Bᵢ Aᵢ}, summed in float32 and stored in {@code base}'s dtype (diffusers'
+     * {@code fuse_lora}); {@code base} itself when no adapter adapts the layer.
+     */
+    public TensorData merged(LoraFile.Component component, String layer, TensorData base) {
+        List<Applied> adapting = adapters.stream().filter(a -> a.lora().layers(component).containsKey(layer)).toList();
+        if (adapting.isEmpty()) {
+            return base;
+        }
+        int out = (int) base.shape().dim(0);
+        int in = (int) base.shape().dim(1);
+        float[] w = base.toFloatArray();
+        for (Applied a : adapting) {
+            LoraFile.Layer l = a.lora().layers(component).get(layer);
+            int r = l.rank();
+            float[] down = l.down().toFloatArray();
+            float[] up = l.up().toFloatArray();
+            float scale = (float) (a.scale() * l.scale());
+            IntStream.range(0, out).parallel().forEach(o -> {
+                for (int k = 0; k < r; k++) {
+                    float b = scale * up[o * r + k];
+                    for (int i = 0; i < in; i++) {
+                        w[o * in + i] += b * down[k * in + i];
+                    }
+                }
+            });
+        }
+        TensorData merged = TensorData.of(w, out, in);
+        return base.dtype() == DType.FLOAT32 ? merged : merged.to(base.dtype());
     }
 
     /** One row's value of the LoRA input {@code name}: this stack's matrices along the rank, zero after them. */

@@ -11,7 +11,9 @@ import io.sdtune.diffusion.nn.clip.ClipTextModel;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
 import io.sdtune.diffusion.nn.vae.AutoencoderKL;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.DeviceTensor;
 import io.sdtune.diffusion.runtime.ExecutionOptions;
+import io.sdtune.diffusion.runtime.IoBinding;
 import io.sdtune.diffusion.runtime.Session;
 import io.sdtune.diffusion.runtime.SessionCache;
 import io.sdtune.diffusion.runtime.SharedWeights;
@@ -47,12 +49,20 @@ public final class Txt2Img implements AutoCloseable {
     private final SessionCache<Bound> sessions;
     /** Each component's weights on the device, by the source they come from. */
     private final Map<WeightSource, SharedWeights> weights = new IdentityHashMap<>();
+    /** The UNet weights merged with recent LoRA stacks, by {@link LoraStack#key}: switching back costs a binding. */
+    private final SessionCache<SharedWeights> merged = new SessionCache<>(MERGED_LORA_STACKS);
 
     /**
      * Sessions kept when none is given: one drawing uses three (text encoder, UNet, VAE decoder), and the text
      * encoder's depends on the batch only, so two sizes drawn in turn keep theirs.
      */
     public static final int DEFAULT_MAX_SESSIONS = 6;
+
+    /**
+     * LoRA stacks whose merged UNet weights are kept: each holds a copy of the layers it adapts (for the attention
+     * LoRAs of {@code train_dreambooth_lora.py}, a tenth of SD 1.5's UNet).
+     */
+    public static final int MERGED_LORA_STACKS = 4;
 
     public Txt2Img(StableDiffusion model, Device device, DType dtype) {
         this(model, device, dtype, DEFAULT_MAX_SESSIONS);
@@ -125,21 +135,39 @@ public final class Txt2Img implements AutoCloseable {
         scheduler.setTimesteps(p.numInferenceSteps());
         float[] latents = initialLatents(batch, n * channels * h * w, scheduler.initNoiseSigma());
         NoiseSource noise = new SeededNoise(p.seed());
-        Bound unet = unetSession(n, h, w, guided, LoraStack.branches(rows, LoraFile.Component.UNET));
+        LoraStack.Branches branches = LoraStack.branches(rows, LoraFile.Component.UNET);
+        // A batch on one set of LoRAs draws on their merged weights (the base model's cost); a batch that mixes
+        // sets gives each sample its own branch.
+        LoraStack shared = branches.capacity() > 0 && rows.stream().distinct().count() == 1 ? rows.get(0) : null;
+        Bound unet = unetSession(n, h, w, guided, branches, shared != null);
+        SharedWeights merged = shared == null ? null : mergedWeights(shared);
         Map<String, TensorData> loraFeeds = LoraStack.feeds(rows, LoraFile.Component.UNET, unet.loraInputs(), dtype);
         Shape latentShape = Shape.of(n, channels, h, w);
         float[] timesteps = scheduler.timesteps();
-        for (int i = 0; i < timesteps.length; i++) {
-            Map<String, TensorData> feeds = new LinkedHashMap<>();
-            feeds.put("sample", floats(latentShape, scheduler.scaleModelInput(latents, i)));
-            feeds.put("timestep", TensorData.of(DType.FLOAT32, Shape.of(1), timesteps[i]));
-            feeds.put("encoder_hidden_states", text);
-            feeds.put("guidance_scale", TensorData.scalar(DType.FLOAT32, p.guidanceScale()));
-            feeds.putAll(loraFeeds);
-            float[] noisePred = unet.session().run(guided ? feeds : withoutGuidance(feeds)).get("noise_pred").toFloatArray();
-            latents = scheduler.step(noisePred, i, latents, noise);
-            if (listener != null) {
-                listener.onStep(i + 1, timesteps.length);
+        Session session = unet.session();
+        // Every run reads and writes the same device memory, so that a step moves only the latents in and out.
+        try (IoBinding binding = session.bind();
+                DeviceTensor sample = session.allocate(DType.FLOAT32, latentShape);
+                DeviceTensor timestep = session.allocate(DType.FLOAT32, Shape.of(1));
+                DeviceTensor hidden = session.upload(text);
+                DeviceTensor guidance = session.upload(TensorData.scalar(DType.FLOAT32, p.guidanceScale()));
+                DeviceTensor noisePred = session.allocate(DType.FLOAT32, latentShape)) {
+            for (int i = 0; i < timesteps.length; i++) {
+                sample.copyFrom(floats(latentShape, scheduler.scaleModelInput(latents, i)));
+                timestep.copyFrom(TensorData.of(DType.FLOAT32, Shape.of(1), timesteps[i]));
+                binding.input("sample", sample).input("timestep", timestep).input("encoder_hidden_states", hidden);
+                if (guided) {
+                    binding.input("guidance_scale", guidance);
+                }
+                loraFeeds.forEach(binding::input);
+                if (merged != null) {
+                    merged.bind(binding, unet.mergedWeights());
+                }
+                binding.output("noise_pred", noisePred).run();
+                latents = scheduler.step(noisePred.toHost().toFloatArray(), i, latents, noise);
+                if (listener != null) {
+                    listener.onStep(i + 1, timesteps.length);
+                }
             }
         }
         TensorData images = vaeSession(n, h, w).session().run(Map.of("latents", floats(latentShape, latents))).get("image");
@@ -286,16 +314,24 @@ public final class Txt2Img implements AutoCloseable {
         });
     }
 
-    /** A session and the LoRA inputs its graph takes (none without a LoRA capacity). */
-    private record Bound(Session session, List<Tensor> loraInputs) implements AutoCloseable {
+    /**
+     * A session, the LoRA inputs its graph takes (none without a LoRA capacity) and the weights it takes as inputs
+     * to read them merged with a LoRA's update (none unless built for merged weights).
+     */
+    private record Bound(Session session, List<Tensor> loraInputs, List<Tensor> mergedWeights) implements AutoCloseable {
         @Override
         public void close() {
             session.close();
         }
     }
 
-    private Bound unetSession(int n, int h, int w, boolean guided, LoraStack.Branches branches) {
-        String key = "unet:" + n + "x" + h + "x" + w + (guided ? ":cfg" : "") + ":" + branches.key();
+    /**
+     * The UNet for a batch: with a LoRA branch per sample for {@code branches}, or with {@code merged}, no branch and
+     * the weights of the branches' layers as inputs, which a batch on one set of LoRAs binds merged.
+     */
+    private Bound unetSession(int n, int h, int w, boolean guided, LoraStack.Branches branches, boolean merged) {
+        String key = "unet:" + n + "x" + h + "x" + w + (guided ? ":cfg" : "") + ":"
+                + (merged ? "merged:" + branches.layersKey() : branches.key());
         return sessions.get(key, () -> {
             Graph g = Graph.create();
             g.useContribOps();
@@ -307,7 +343,7 @@ public final class Txt2Img implements AutoCloseable {
             Tensor text = g.input("encoder_hidden_states", dtype, textShape);
             Tensor x = sample.cast(dtype);
             Tensor batch = guided ? Tensor.concat(0, List.of(x, x)) : x;
-            Lora lora = branches.lora(copies * n);
+            Lora lora = merged ? null : branches.lora(copies * n);
             Tensor eps = new UNet2DConditionModel(g, dtype, "", model.unetConfig(), lora)
                     .forward(batch, timestep.expand(Shape.of(copies * n)), text).cast(DType.FLOAT32);
             Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("sample", sample, "timestep", timestep,
@@ -318,8 +354,19 @@ public final class Txt2Img implements AutoCloseable {
                 eps = halves.get(0).add(scale.mul(halves.get(1).sub(halves.get(0))));
                 inputs.put("guidance_scale", scale);
             }
-            return bindWithLoraInputs(g, inputs, Map.of("noise_pred", eps), model.unet());
+            if (!merged) {
+                return bindWithLoraInputs(g, inputs, Map.of("noise_pred", eps), model.unet());
+            }
+            List<Tensor> weights = branches.layers().stream().map(layer -> g.weights().get(layer + ".weight")).toList();
+            weights.forEach(t -> inputs.put(t.name(), t));
+            return new Bound(bind(new Program(inputs, Map.of("noise_pred", eps)), model.unet()), List.of(), weights);
         });
+    }
+
+    /** The UNet weights of the layers {@code stack} adapts, with its update merged in: made once, kept a while. */
+    private SharedWeights mergedWeights(LoraStack stack) {
+        return merged.get(stack.key(), () -> new SharedWeights(name -> stack.merged(LoraFile.Component.UNET,
+                name.substring(0, name.length() - ".weight".length()), model.unet().get(name, dtype)), device));
     }
 
     /** Binds the graph with its LoRA tensors as inputs, not weights: adapters are fed at each run. */
@@ -328,7 +375,7 @@ public final class Txt2Img implements AutoCloseable {
         List<Tensor> loraInputs = g.weights().values().stream().filter(t -> t.name().contains(".lora_")).toList();
         Map<String, Tensor> all = new LinkedHashMap<>(inputs);
         loraInputs.forEach(t -> all.put(t.name(), t));
-        return new Bound(bind(new Program(all, outputs), weights), loraInputs);
+        return new Bound(bind(new Program(all, outputs), weights), loraInputs, List.of());
     }
 
     private Bound vaeSession(int n, int h, int w) {
@@ -338,7 +385,8 @@ public final class Txt2Img implements AutoCloseable {
             Tensor latents = g.input("latents", DType.FLOAT32, Shape.of(n, model.vaeConfig().latentChannels(), h, w));
             Tensor scaled = latents.div(model.vaeConfig().scalingFactor()).cast(dtype);
             Tensor image = new AutoencoderKL(g, dtype, "", model.vaeConfig()).decode(scaled).cast(DType.FLOAT32);
-            return new Bound(bind(new Program(Map.of("latents", latents), Map.of("image", image)), model.vae()), List.of());
+            return new Bound(bind(new Program(Map.of("latents", latents), Map.of("image", image)), model.vae()), List.of(),
+                    List.of());
         });
     }
 
@@ -350,12 +398,6 @@ public final class Txt2Img implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(weights.origin() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Map<String, TensorData> withoutGuidance(Map<String, TensorData> feeds) {
-        Map<String, TensorData> f = new LinkedHashMap<>(feeds);
-        f.remove("guidance_scale");
-        return f;
     }
 
     private static TensorData floats(Shape shape, float[] values) {
@@ -375,13 +417,22 @@ public final class Txt2Img implements AutoCloseable {
     /** Closes every session and frees the weights, giving their memory back; the next drawing builds what it needs. */
     public void closeSessions() {
         sessions.close();
+        merged.close();
         weights.values().forEach(SharedWeights::close);
         weights.clear();
     }
 
-    /** Bytes of the weights on the device, each once however many sessions read it. */
+    /** Bytes of the base weights on the device, each once however many sessions read it. */
     public long weightBytes() {
         return weights.values().stream().mapToLong(SharedWeights::bytes).sum();
+    }
+
+    /** LoRA stacks whose merged weights are kept, and how many were merged since this pipeline was made. */
+    public record MergedStats(int kept, long merges) {
+    }
+
+    public MergedStats mergedStats() {
+        return new MergedStats(merged.size(), merged.builds());
     }
 
     @Override

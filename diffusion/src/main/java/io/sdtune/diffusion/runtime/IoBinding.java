@@ -45,6 +45,13 @@ public final class IoBinding implements AutoCloseable {
         return this;
     }
 
+    /** Binds an {@code OrtValue} the caller checked against the graph's input {@code name} and keeps alive. */
+    IoBinding input(String name, MemorySegment value) {
+        declared(session.program().inputs(), "input", name);
+        api.bindInput(binding, name, value);
+        return this;
+    }
+
     public IoBinding input(String name, TensorData value) {
         api.bindInput(binding, name, wrap("input", session.program().inputs(), name, value));
         return this;
@@ -53,6 +60,22 @@ public final class IoBinding implements AutoCloseable {
     /** Binds an output to a host buffer that the run writes. */
     public IoBinding output(String name, TensorData value) {
         api.bindOutput(binding, name, wrap("output", session.program().outputs(), name, value));
+        outputs.add(new BoundOutput(name, false));
+        return this;
+    }
+
+    /**
+     * Binds an output to a device tensor that the run writes in place: a loop that runs a graph many times then
+     * reads and writes the same device memory each time (what CUDA graphs replay).
+     */
+    public IoBinding output(String name, DeviceTensor value) {
+        Tensor expected = declared(session.program().outputs(), "output", name);
+        if (value.dtype() != expected.dtype() || !value.shape().equals(expected.shape())
+                || !value.device().equals(session.device())) {
+            throw new IllegalArgumentException("output " + name + " is " + value + " but the graph gives "
+                    + expected.dtype() + expected.shape() + " on " + session.device());
+        }
+        api.bindOutput(binding, name, value.value());
         outputs.add(new BoundOutput(name, false));
         return this;
     }

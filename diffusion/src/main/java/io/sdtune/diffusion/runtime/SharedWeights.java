@@ -70,6 +70,17 @@ public final class SharedWeights implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Binds the values of {@code weights}, inputs of the binding's graph (made where missing), so that a session
+     * whose graph takes some weights as inputs reads them from here, in place; keep this open until the run ends.
+     */
+    public void bind(IoBinding binding, List<Tensor> weights) {
+        List<MemorySegment> made = values(weights);
+        for (int i = 0; i < weights.size(); i++) {
+            binding.input(weights.get(i).name(), made.get(i));
+        }
+    }
+
     private Value make(TensorData host) {
         MemorySegment data = MemorySegment.ofBuffer(host.data().duplicate().rewind());
         if (device.kind() == Device.Kind.CPU) {

@@ -108,6 +108,25 @@ class LoraGenerationTest {
     }
 
     @Test
+    void aBatchOnOneLoraDrawsOnMergedWeightsKeptForTheNextSwitch() throws Exception {
+        LoraStack first = stack(writeLora("switch-1.safetensors", false, Keys.DIFFUSERS), 1);
+        LoraStack second = stack(writeLora("switch-2.safetensors", false, Keys.KOHYA), 0.5);
+        GenerationParams p = GenerationParams.of("a <cat-toy> backpack", 5).withSize(64, 64).withSteps(4, "ddim");
+        try (Txt2Img own = new Txt2Img(model, Device.CPU, DType.FLOAT32)) {
+            byte[] a = own.generate(p, new Adapters(first, List.of()), null).get(0).rgb();
+            long sessions = own.sessionStats().builds();
+            byte[] b = own.generate(p, new Adapters(second, List.of()), null).get(0).rgb();
+            byte[] again = own.generate(p, new Adapters(first, List.of()), null).get(0).rgb();
+
+            assertThat(b).isNotEqualTo(a);
+            assertThat(again).isEqualTo(a);
+            // Both adapt the same layers, so one UNet session serves both; each stack was merged once and kept.
+            assertThat(own.sessionStats().builds()).isEqualTo(sessions);
+            assertThat(own.mergedStats()).isEqualTo(new Txt2Img.MergedStats(2, 2));
+        }
+    }
+
+    @Test
     void aLoraWhoseBIsZeroReproducesTheBaseModelExactly() throws Exception {
         Path lora = writeLora("zero-b.safetensors", true, Keys.DIFFUSERS);
 
@@ -258,8 +277,10 @@ class LoraGenerationTest {
         for (int i = 0; i < prompts.size(); i++) {
             List<GeneratedImage> alone = pipeline.generate(List.of(prompts.get(i)), adapters.get(i), null).get(0);
             for (int image = 0; image < alone.size(); image++) {
-                assertThat(Txt2ImgTest.differingPixels(batch.get(i).get(image), alone.get(image)))
-                        .as("prompt %d image %d", i, image).isZero();
+                // Alone, the prompt on a UNet LoRA is drawn on merged weights, in the batch on a branch of its own:
+                // the same image but for float32 rounding ((W + BA) x against W x + B (A x)).
+                assertThat(Txt2ImgTest.maxDifference(batch.get(i).get(image), alone.get(image)))
+                        .as("prompt %d image %d", i, image).isLessThanOrEqualTo(i == 0 ? 2 : 0);
             }
         }
         assertThat(batch.get(0).get(0).rgb()).as("the LoRA is applied to its prompt").isNotEqualTo(

@@ -136,10 +136,19 @@ class Txt2ImgTest {
     }
 
     /** Pixels whose channels differ by more than rounding. */
+    /** The largest difference of a channel value, 0 to 255. */
+    static int maxDifference(GeneratedImage a, GeneratedImage b) {
+        int max = 0;
+        for (int i = 0; i < a.rgb().length; i++) {
+            max = Math.max(max, Math.abs((a.rgb()[i] & 0xff) - (b.rgb()[i] & 0xff)));
+        }
+        return max;
+    }
+
     static int differingPixels(GeneratedImage a, GeneratedImage b) {
         int differing = 0;
         for (int i = 0; i < a.rgb().length; i++) {
-            differing += Math.abs(a.rgb()[i] - b.rgb()[i]) > 1 ? 1 : 0;
+            differing += Math.abs((a.rgb()[i] & 0xff) - (b.rgb()[i] & 0xff)) > 1 ? 1 : 0;
         }
         return differing;
     }

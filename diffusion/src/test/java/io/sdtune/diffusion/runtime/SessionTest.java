@@ -166,4 +166,25 @@ class SessionTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no output nothing");
         }
     }
+
+    @Test
+    void anOutputBoundToADeviceTensorIsWrittenThereEachRun() {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(2));
+        Program program = new Program(Map.of("x", x), Map.of("y", x.mul(3)));
+        try (Session s = Session.create(program, name -> null, Device.CPU); IoBinding binding = s.bind();
+                DeviceTensor in = s.allocate(DType.FLOAT32, Shape.of(2));
+                DeviceTensor out = s.allocate(DType.FLOAT32, Shape.of(2))) {
+            for (float v : new float[] {1, 5}) {
+                in.copyFrom(TensorData.of(new float[] {v, -v}, 2));
+
+                assertThat(binding.input("x", in).output("y", out).run()).isEmpty();
+                assertThat(out.toHost().toFloatArray()).containsExactly(3 * v, -3 * v);
+            }
+            try (DeviceTensor wrong = s.allocate(DType.FLOAT32, Shape.of(3))) {
+                assertThatThrownBy(() -> binding.output("y", wrong)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("the graph gives");
+            }
+        }
+    }
 }
