@@ -54,7 +54,7 @@ public record BaseModel(String id, int resolution, Path folder) {
         progress.accept("Writing the tiny base model " + id + " into the store");
         Path dir = Files.createTempDirectory(id);
         try {
-            TinyModel.write(dir, false, DType.FLOAT32, TINY_SEED, component -> { });
+            TinyModel.write(dir, TinyModel.Architecture.TINY, DType.FLOAT32, TINY_SEED, component -> { });
             models.publishIfAbsent(id, dir);
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {

@@ -67,7 +67,7 @@ class BaseModelJobIT {
     void publishesTheMountedModelOnceThenFindsItThere() throws Exception {
         Path dir = TestDirectories.create("base-model-job");
         Path model = dir.resolve("model");
-        TinyModel.write(model, false, DType.FLOAT32, 7, component -> { });
+        TinyModel.write(model, TinyModel.Architecture.TINY, DType.FLOAT32, 7, component -> { });
         String modelId = environment.get("MODEL_ID");
         try (LocalS3 s3 = LocalS3.start(ACCESS_KEY, SECRET_KEY)) {
             Run first = run(s3, model, dir.resolve("first.log"));

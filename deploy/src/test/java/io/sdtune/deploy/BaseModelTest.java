@@ -25,7 +25,7 @@ class BaseModelTest {
     @Test
     void aDiffusersFolderIsNamedAfterItAndSizedByItsConfig() {
         Path folder = dir.resolve("My Model v1.5");
-        TinyModel.write(folder, false, DType.FLOAT32, 1, component -> { });
+        TinyModel.write(folder, TinyModel.Architecture.TINY, DType.FLOAT32, 1, component -> { });
 
         BaseModel model = BaseModel.of(folder);
 
@@ -46,7 +46,7 @@ class BaseModelTest {
     @Test
     void aModelIsPublishedOnceUnderItsId() throws Exception {
         Path folder = dir.resolve("sd-test");
-        TinyModel.write(folder, false, DType.FLOAT32, 1, component -> { });
+        TinyModel.write(folder, TinyModel.Architecture.TINY, DType.FLOAT32, 1, component -> { });
         BaseModel model = BaseModel.of(folder);
         List<String> said = new ArrayList<>();
         try (LocalS3 s3 = LocalS3.start("key", "secret-key");

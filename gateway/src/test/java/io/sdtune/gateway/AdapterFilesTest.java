@@ -249,7 +249,7 @@ class AdapterFilesTest {
     @Test
     void aDreamBoothModelAsOneCheckpointAndAsAZip() throws Exception {
         Path model = dir.resolve("dreambooth");
-        TinyModel.write(model, false, DType.FLOAT32, 9, component -> { });
+        TinyModel.write(model, TinyModel.Architecture.TINY, DType.FLOAT32, 9, component -> { });
         AdapterAnnouncement dreamBooth = trained(TENANT, AdapterKind.FULL_UNET, List.of("<sks>"), ArtifactFile.allIn(model));
         String id = dreamBooth.adapterId();
 

@@ -42,7 +42,7 @@ public class Platform implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>(platform.config());
         try {
             Path model = Files.createTempDirectory("sdtune-gateway-test").resolve(TINY);
-            TinyModel.write(model, false, DType.FLOAT32, 0, component -> { });
+            TinyModel.write(model, TinyModel.Architecture.TINY, DType.FLOAT32, 0, component -> { });
             try (ObjectStore objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
                     config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
                     config.get("sdtune.store.bucket")))) {

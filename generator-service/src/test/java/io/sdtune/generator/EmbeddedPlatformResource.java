@@ -30,7 +30,7 @@ public class EmbeddedPlatformResource implements QuarkusTestResourceLifecycleMan
         Map<String, String> config = new HashMap<>(platform.config());
         try {
             Path dir = Files.createTempDirectory("sdtune-generator-test");
-            TinyModel.write(dir.resolve("model"), false, DType.FLOAT32, 0, component -> { });
+            TinyModel.write(dir.resolve("model"), TinyModel.Architecture.TINY, DType.FLOAT32, 0, component -> { });
             try (ObjectStore objects = ObjectStore.open(new StoreConfig(config.get("sdtune.store.endpoint"),
                     config.get("sdtune.store.access-key"), config.get("sdtune.store.secret-key"),
                     config.get("sdtune.store.bucket")))) {

@@ -42,7 +42,7 @@ final class TrainingFixtures {
             return;
         }
         Path dir = Files.createTempDirectory("tiny-sd");
-        TinyModel.write(dir, false, DType.FLOAT32, 7, component -> { });
+        TinyModel.write(dir, TinyModel.Architecture.TINY, DType.FLOAT32, 7, component -> { });
         artifacts.publish(Shelf.MODELS.at(BASE_MODEL), "BASE_MODEL", ArtifactFile.allIn(dir), Map.of());
     }
 

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Writes a Stable Diffusion pipeline in the diffusers folder layout: {@code model_index.json}, each
- * component's {@code config.json} and safetensors weights, SD 1.5's scheduler config and the CLIP
+ * component's {@code config.json} and safetensors weights, the scheduler's config and the CLIP
  * tokenizer files. {@code diffusers.StableDiffusionPipeline.from_pretrained} and {@link StableDiffusion#load}
  * both read it.
  */
@@ -27,7 +27,7 @@ public final class DiffusersFolder {
               "feature_extractor": [null, null],
               "requires_safety_checker": false,
               "safety_checker": [null, null],
-              "scheduler": ["diffusers", "PNDMScheduler"],
+              "scheduler": ["diffusers", "%s"],
               "text_encoder": ["transformers", "CLIPTextModel"],
               "tokenizer": ["transformers", "CLIPTokenizer"],
               "unet": ["diffusers", "UNet2DConditionModel"],
@@ -42,7 +42,7 @@ public final class DiffusersFolder {
     private DiffusersFolder() {
     }
 
-    public static void write(Path dir, Component unet, Component vae, Component textEncoder) {
+    public static void write(Path dir, Component unet, Component vae, Component textEncoder, SchedulerConfig scheduler) {
         try {
             for (String sub : List.of("unet", "vae", "text_encoder", "tokenizer", "scheduler")) {
                 Files.createDirectories(dir.resolve(sub));
@@ -50,14 +50,15 @@ public final class DiffusersFolder {
             writeComponent(dir.resolve("unet"), "diffusion_pytorch_model.safetensors", unet);
             writeComponent(dir.resolve("vae"), "diffusion_pytorch_model.safetensors", vae);
             writeComponent(dir.resolve("text_encoder"), "model.safetensors", textEncoder);
-            Files.writeString(dir.resolve("scheduler/scheduler_config.json"), SchedulerConfig.SD15_JSON);
+            Files.writeString(dir.resolve("scheduler/scheduler_config.json"), scheduler.toJson());
             for (String file : List.of("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json")) {
                 try (InputStream in = DiffusersFolder.class.getResourceAsStream(TOKENIZER_RESOURCES + file)) {
                     Files.copy(in, dir.resolve("tokenizer").resolve(file), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
             // Written last: a folder without model_index.json is not a model yet.
-            Files.writeString(dir.resolve("model_index.json"), MODEL_INDEX);
+            Files.writeString(dir.resolve("model_index.json"),
+                    MODEL_INDEX.formatted(scheduler.className().orElse("PNDMScheduler")));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the model to " + dir + ": " + e.getMessage(), e);
         }

@@ -10,6 +10,7 @@ import io.sdtune.diffusion.nn.unet.UNet2DConditionConfig;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
 import io.sdtune.diffusion.nn.vae.AutoencoderKL;
 import io.sdtune.diffusion.nn.vae.AutoencoderKLConfig;
+import io.sdtune.diffusion.scheduler.SchedulerConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,21 +18,48 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * Writes a Stable Diffusion model in the diffusers folder layout with seeded random weights: the
- * tiny configuration (SD 1.5's block types at a few channels, VAE factor 8, the real CLIP tokenizer;
- * runs on a CPU in seconds) or SD 1.5's full shapes (for speed and memory measurements). The files are
- * the ones a real SD 1.5 download has, loaded by the same code.
+ * Writes a Stable Diffusion model in the diffusers folder layout with seeded random weights, of one of the
+ * {@link Architecture}s: tiny ones (a few channels, VAE factor 8, the real CLIP tokenizer; run on a CPU in seconds)
+ * or the full shapes of SD 1.5 or 2.1 (for speed and memory measurements). The files are the ones a real download
+ * has, loaded by the same code.
  */
 public final class TinyModel {
+
+    /** What is written. */
+    public enum Architecture {
+        /** SD 1.5's block types at a few channels. */
+        TINY,
+        /** SD 1.5's full shapes (860M-parameter UNet). */
+        SD15,
+        /**
+         * The tiny layout with SD 2.1's features: v-prediction (DDIM), linear projections, a head count per block,
+         * upcast attention, a gelu text encoder.
+         */
+        TINY_SD2,
+        /** SD 2.1's full shapes (the 768 px v-prediction model; OpenCLIP ViT-H text encoder as diffusers keeps it). */
+        SD21
+    }
 
     private TinyModel() {
     }
 
     /** Writes the model into {@code dir} (created if needed); {@code progress} hears each component generated. */
-    public static void write(Path dir, boolean sd15Shapes, DType dtype, long seed, Consumer<String> progress) {
-        ClipTextConfig text = sd15Shapes ? ClipTextConfig.sd15() : ClipTextConfig.tiny();
-        UNet2DConditionConfig unet = sd15Shapes ? UNet2DConditionConfig.sd15() : UNet2DConditionConfig.tiny(text.hiddenSize());
-        AutoencoderKLConfig vae = sd15Shapes ? AutoencoderKLConfig.sd15() : AutoencoderKLConfig.tiny();
+    public static void write(Path dir, Architecture architecture, DType dtype, long seed, Consumer<String> progress) {
+        ClipTextConfig text = switch (architecture) {
+            case TINY -> ClipTextConfig.tiny();
+            case SD15 -> ClipTextConfig.sd15();
+            case TINY_SD2 -> ClipTextConfig.tinySd2();
+            case SD21 -> ClipTextConfig.sd2();
+        };
+        UNet2DConditionConfig unet = switch (architecture) {
+            case TINY -> UNet2DConditionConfig.tiny(text.hiddenSize());
+            case SD15 -> UNet2DConditionConfig.sd15();
+            case TINY_SD2 -> UNet2DConditionConfig.tinySd2(text.hiddenSize());
+            case SD21 -> UNet2DConditionConfig.sd21();
+        };
+        boolean tiny = architecture == Architecture.TINY || architecture == Architecture.TINY_SD2;
+        AutoencoderKLConfig vae = tiny ? AutoencoderKLConfig.tiny() : AutoencoderKLConfig.sd15();
+        boolean sd2 = architecture == Architecture.TINY_SD2 || architecture == Architecture.SD21;
         Graph u = Graph.create();
         new UNet2DConditionModel(u, dtype, "", unet);
         Graph v = Graph.create();
@@ -41,7 +69,8 @@ public final class TinyModel {
         DiffusersFolder.write(dir,
                 new DiffusersFolder.Component(unet.toJson(), randomWeights(u, seed, "unet", progress)),
                 new DiffusersFolder.Component(vae.toJson(), randomWeights(v, seed + 1, "vae", progress)),
-                new DiffusersFolder.Component(text.toJson(), randomWeights(t, seed + 2, "text_encoder", progress)));
+                new DiffusersFolder.Component(text.toJson(), randomWeights(t, seed + 2, "text_encoder", progress)),
+                sd2 ? SchedulerConfig.sd21() : SchedulerConfig.sd15());
     }
 
     /**

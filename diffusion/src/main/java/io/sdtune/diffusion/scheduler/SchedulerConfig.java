@@ -2,8 +2,10 @@ package io.sdtune.diffusion.scheduler;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -62,6 +64,7 @@ public record SchedulerConfig(
     /** Non-finite numbers are allowed: diffusers writes {@code lambda_min_clipped} as {@code -Infinity}. */
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
             .build();
 
     /** {@code beta_schedule}: how the training betas are laid out. */
@@ -217,7 +220,7 @@ public record SchedulerConfig(
     }
 
     /** SD 1.5's {@code scheduler_config.json}, as diffusers writes it back when saving the pipeline. */
-    public static final String SD15_JSON = """
+    private static final String SD15_JSON = """
             {
               "_class_name": "PNDMScheduler",
               "beta_end": 0.012,
@@ -233,6 +236,69 @@ public record SchedulerConfig(
               "trained_betas": null
             }
             """;
+
+    /**
+     * Stable Diffusion 2.1's {@code scheduler_config.json} (the 768 px model): DDIM, v-prediction, SD 1.5's betas.
+     */
+    public static SchedulerConfig sd21() {
+        return parse("""
+                {
+                  "_class_name": "DDIMScheduler",
+                  "beta_end": 0.012,
+                  "beta_schedule": "scaled_linear",
+                  "beta_start": 0.00085,
+                  "clip_sample": false,
+                  "num_train_timesteps": 1000,
+                  "prediction_type": "v_prediction",
+                  "set_alpha_to_one": false,
+                  "skip_prk_steps": true,
+                  "steps_offset": 1,
+                  "trained_betas": null
+                }
+                """, "the built-in SD 2.1 scheduler config");
+    }
+
+    /**
+     * This config as a {@code scheduler_config.json} that {@link #read} and diffusers read back to it: every key this
+     * record holds, the absent optional ones left out.
+     */
+    public String toJson() {
+        ObjectNode n = JSON.createObjectNode();
+        className.ifPresent(c -> n.put("_class_name", c));
+        n.put("num_train_timesteps", numTrainTimesteps);
+        n.put("beta_start", betaStart);
+        n.put("beta_end", betaEnd);
+        n.put("beta_schedule", betaSchedule.jsonName());
+        if (trainedBetas.isEmpty()) {
+            n.putNull("trained_betas");
+        } else {
+            trainedBetas.forEach(n.putArray("trained_betas")::add);
+        }
+        n.put("rescale_betas_zero_snr", rescaleBetasZeroSnr);
+        n.put("prediction_type", predictionType.jsonName());
+        timestepSpacing.ifPresent(t -> n.put("timestep_spacing", t.jsonName()));
+        n.put("steps_offset", stepsOffset);
+        n.put("clip_sample", clipSample);
+        n.put("clip_sample_range", clipSampleRange);
+        n.put("thresholding", thresholding);
+        setAlphaToOne.ifPresent(b -> n.put("set_alpha_to_one", b));
+        n.put("skip_prk_steps", skipPrkSteps);
+        n.put("solver_order", solverOrder);
+        n.put("algorithm_type", algorithmType.jsonName());
+        n.put("solver_type", solverType.jsonName());
+        n.put("lower_order_final", lowerOrderFinal);
+        n.put("euler_at_final", eulerAtFinal);
+        n.put("final_sigmas_type", finalSigmasType.jsonName());
+        n.put("lambda_min_clipped", lambdaMinClipped);
+        if (sigmaSpacing.jsonKey() != null) {
+            n.put(sigmaSpacing.jsonKey(), true);
+        }
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /**
      * Stable Diffusion 1.5's scheduler config ({@code scheduler/scheduler_config.json} of the

@@ -66,7 +66,7 @@ public final class DreamBoothMethod implements TrainingMethod {
         DiffusersFolder.write(outputDir,
                 new DiffusersFolder.Component(model.unetConfig().toJson(), component(trained, UNET)),
                 new DiffusersFolder.Component(model.vaeConfig().toJson(), all(model.vae())),
-                new DiffusersFolder.Component(model.textEncoderConfig().toJson(), textEncoder));
+                new DiffusersFolder.Component(model.textEncoderConfig().toJson(), textEncoder), model.schedulerConfig());
     }
 
     @Override

@@ -43,7 +43,7 @@ class AttentionTest {
         Graph g = Graph.create();
         g.useContribOps();
         Tensor q = g.input("q", DType.FLOAT32, Shape.of(1, 4, 8));
-        Tensor out = Attention.multiHead(q, q, q, 2, null);
+        Tensor out = Attention.multiHead(q, q, q, 2, null, false);
 
         var model = OnnxExporter.export(new Program(Map.of("q", q), Map.of("out", out))).model();
 
@@ -54,6 +54,40 @@ class AttentionTest {
         assertThat(model.getOpsetImportList()).anySatisfy(o -> assertThat(o.getDomain()).isEqualTo(OnnxExporter.MICROSOFT));
     }
 
+    @Test
+    void upcastAttentionComputesHalfPrecisionScoresInFloat32() {
+        // Per head q·k/√d = 8 · 300² / √8 ≈ 2.5e5, beyond float16's 65504: without upcasting the scores overflow.
+        TensorData large = TensorData.allocate(DType.FLOAT32, Shape.of(1, 4, 16));
+        for (long i = 0; i < large.size(); i++) {
+            large.set(i, 300);
+        }
+        TensorData v = TensorData.randn(DType.FLOAT32, Shape.of(1, 4, 16), 1, new Random(5));
+        Map<String, TensorData> feeds = Map.of("q", large.to(DType.FLOAT16), "v", v.to(DType.FLOAT16));
+
+        float[] plain = halfPrecisionSelfAttention(false, feeds);
+        float[] upcast = halfPrecisionSelfAttention(true, feeds);
+
+        assertThat(plain).satisfiesAnyOf(p -> assertThat(p).contains(Float.NaN),
+                p -> assertThat(p).contains(Float.POSITIVE_INFINITY));
+        // Equal scores: every token attends to all four alike, so each output is the mean of v over the tokens.
+        float[] values = v.toFloatArray();
+        for (int i = 0; i < upcast.length; i++) {
+            int channel = i % 16;
+            double mean = (values[channel] + values[16 + channel] + values[32 + channel] + values[48 + channel]) / 4;
+            assertThat((double) upcast[i]).isCloseTo(mean, within(2e-3));
+        }
+    }
+
+    private static float[] halfPrecisionSelfAttention(boolean upcast, Map<String, TensorData> feeds) {
+        Graph g = Graph.create();
+        Tensor q = g.input("q", DType.FLOAT16, Shape.of(1, 4, 16));
+        Tensor v = g.input("v", DType.FLOAT16, Shape.of(1, 4, 16));
+        Tensor out = Attention.multiHead(q, q, v, 2, null, upcast).cast(DType.FLOAT32);
+        try (Session s = Session.create(new Program(Map.of("q", q, "v", v), Map.of("out", out)), n -> null, Device.CPU)) {
+            return s.run(feeds).get("out").toFloatArray();
+        }
+    }
+
     private static float[] attention(boolean contribOps, long m, Map<String, TensorData> feeds) {
         Graph g = Graph.create();
         if (contribOps) {
@@ -62,7 +96,7 @@ class AttentionTest {
         Tensor q = g.input("q", DType.FLOAT32, Shape.of(2, 12, 24));
         Tensor k = g.input("k", DType.FLOAT32, Shape.of(2, m, 24));
         Tensor v = g.input("v", DType.FLOAT32, Shape.of(2, m, 24));
-        Tensor out = Attention.multiHead(q, k, v, 3, null);
+        Tensor out = Attention.multiHead(q, k, v, 3, null, false);
         try (Session s = Session.create(new Program(Map.of("q", q, "k", k, "v", v), Map.of("out", out)), n -> null,
                 Device.CPU)) {
             return s.run(feeds).get("out").toFloatArray();

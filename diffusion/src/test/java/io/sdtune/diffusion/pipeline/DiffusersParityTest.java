@@ -36,7 +36,7 @@ class DiffusersParityTest {
 
     @BeforeAll
     static void loadTinyModel() {
-        TinyModel.write(dir.resolve("tiny"), false, DType.FLOAT32, 0, file -> { });
+        TinyModel.write(dir.resolve("tiny"), TinyModel.Architecture.TINY, DType.FLOAT32, 0, file -> { });
         model = StableDiffusion.load(dir.resolve("tiny"));
     }
 

@@ -37,7 +37,7 @@ class LoraGenerationTest {
 
     @BeforeAll
     static void tinyModel() {
-        TinyModel.write(dir.resolve("tiny"), false, DType.FLOAT32, 0, file -> { });
+        TinyModel.write(dir.resolve("tiny"), TinyModel.Architecture.TINY, DType.FLOAT32, 0, file -> { });
         model = StableDiffusion.load(dir.resolve("tiny"));
         pipeline = new Txt2Img(model, Device.CPU, DType.FLOAT32);
         layers = model.linearLayers();
@@ -186,7 +186,7 @@ class LoraGenerationTest {
         Path file = dir.resolve("ff-time.safetensors");
         SafeTensors.write(file, lora, Map.of());
         Path mergedModel = dir.resolve("merged");
-        TinyModel.write(mergedModel, false, DType.FLOAT32, 0, f -> { });
+        TinyModel.write(mergedModel, TinyModel.Architecture.TINY, DType.FLOAT32, 0, f -> { });
         SafeTensors.write(mergedModel.resolve("unet/diffusion_pytorch_model.safetensors"), merged, Map.of());
 
         byte[] branched = image(stack(file, 1));

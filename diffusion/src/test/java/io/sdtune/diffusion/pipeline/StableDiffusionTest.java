@@ -28,7 +28,7 @@ class StableDiffusionTest {
     @BeforeAll
     static void writeTinyModel() {
         modelDir = dir.resolve("tiny-sd");
-        TinyModel.write(modelDir, false, DType.FLOAT32, 3, file -> { });
+        TinyModel.write(modelDir, TinyModel.Architecture.TINY, DType.FLOAT32, 3, file -> { });
     }
 
     private static byte[] image(StableDiffusion model) {

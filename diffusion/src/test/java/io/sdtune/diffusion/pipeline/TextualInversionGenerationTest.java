@@ -22,7 +22,7 @@ class TextualInversionGenerationTest {
 
     @Test
     void aPlaceholderWhoseEmbeddingIsAWordsRowDrawsThatWord(@TempDir Path dir) throws Exception {
-        TinyModel.write(dir.resolve("tiny"), false, DType.FLOAT32, 0, c -> { });
+        TinyModel.write(dir.resolve("tiny"), TinyModel.Architecture.TINY, DType.FLOAT32, 0, c -> { });
         try (StableDiffusion model = StableDiffusion.load(dir.resolve("tiny"));
                 Txt2Img pipeline = new Txt2Img(model, Device.CPU, DType.FLOAT32)) {
             long toy = model.tokenizer().encode("toy").inputIds()[1];

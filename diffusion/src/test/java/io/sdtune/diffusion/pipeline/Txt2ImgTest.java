@@ -24,7 +24,7 @@ class Txt2ImgTest {
     @BeforeAll
     static void writeTinyModel() {
         modelDir = dir.resolve("tiny-sd");
-        TinyModel.write(modelDir, false, DType.FLOAT32, 0, file -> { });
+        TinyModel.write(modelDir, TinyModel.Architecture.TINY, DType.FLOAT32, 0, file -> { });
     }
 
     private static GenerationParams params(long seed, String scheduler) {

@@ -13,6 +13,7 @@ import io.sdtune.diffusion.scheduler.SchedulerConfig.SolverType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,6 +116,19 @@ class SchedulerConfigTest {
         assertThat(config.finalSigmasType()).isEqualTo(FinalSigmasType.SIGMA_MIN);
         assertThat(config.timestepSpacing()).isEqualTo(Optional.of(TimestepSpacing.TRAILING));
         assertThat(config.predictionType()).isEqualTo(PredictionType.V_PREDICTION);
+    }
+
+    @Test
+    void aConfigWrittenOutReadsBackToItself() {
+        SchedulerConfig dpm = SchedulerConfig.parse("""
+                {"_class_name": "DPMSolverMultistepScheduler", "algorithm_type": "sde-dpmsolver++",
+                 "lambda_min_clipped": -Infinity, "use_karras_sigmas": true, "timestep_spacing": "trailing",
+                 "trained_betas": [0.1, 0.2], "num_train_timesteps": 2}""", "dpm");
+        for (SchedulerConfig config : List.of(SchedulerConfig.sd15(), SchedulerConfig.sd21(), dpm)) {
+            assertThat(SchedulerConfig.parse(config.toJson(), "written")).isEqualTo(config);
+        }
+        assertThat(SchedulerConfig.sd21().predictionType()).isEqualTo(PredictionType.V_PREDICTION);
+        assertThat(SchedulerConfig.sd21().className()).contains("DDIMScheduler");
     }
 
     @Test

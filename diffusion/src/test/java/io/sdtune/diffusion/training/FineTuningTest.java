@@ -43,7 +43,7 @@ class FineTuningTest {
     @BeforeAll
     static void tinyModelAndImages() throws Exception {
         model = dir.resolve("tiny-sd");
-        TinyModel.write(model, false, DType.FLOAT32, 0, file -> { });
+        TinyModel.write(model, TinyModel.Architecture.TINY, DType.FLOAT32, 0, file -> { });
         images = Files.createDirectories(dir.resolve("cat-toy"));
         for (int i = 0; i < 3; i++) {
             BufferedImage image = new BufferedImage(80 + 8 * i, 64, BufferedImage.TYPE_INT_RGB);

@@ -39,7 +39,7 @@ class LdmCheckpointWriterTest {
     @BeforeAll
     static void writeTinyModel() {
         model = dir.resolve("tiny-sd");
-        TinyModel.write(model, false, DType.FLOAT32, 5, c -> { });
+        TinyModel.write(model, TinyModel.Architecture.TINY, DType.FLOAT32, 5, c -> { });
     }
 
     @Test

@@ -30,6 +30,19 @@ public record ClipTextConfig(
         return new ClipTextConfig(49408, 768, 3072, 12, 12, 77, "quick_gelu", 1e-5);
     }
 
+    /**
+     * SD 2.x's OpenCLIP ViT-H text encoder as diffusers stores it: 23 of its 24 layers (the pipelines read the
+     * penultimate layer's states, so the last is not kept), gelu.
+     */
+    public static ClipTextConfig sd2() {
+        return new ClipTextConfig(49408, 1024, 4096, 23, 16, 77, "gelu", 1e-5);
+    }
+
+    /** The tiny text encoder with SD 2.x's activation. */
+    public static ClipTextConfig tinySd2() {
+        return new ClipTextConfig(49408, 32, 64, 2, 4, 77, "gelu", 1e-5);
+    }
+
     /** The real vocabulary at a few channels: the tiny model still reads real prompts. */
     public static ClipTextConfig tiny() {
         return new ClipTextConfig(49408, 32, 64, 2, 4, 77, "quick_gelu", 1e-5);

@@ -140,7 +140,7 @@ public final class ClipTextModel extends Module {
 
         Tensor forward(Tensor h, Tensor mask) {
             try (var scope = enter()) {
-                return outProj.forward(Attention.multiHead(qProj.forward(h), kProj.forward(h), vProj.forward(h), heads, mask));
+                return outProj.forward(Attention.multiHead(qProj.forward(h), kProj.forward(h), vProj.forward(h), heads, mask, false));
             }
         }
     }

@@ -14,12 +14,13 @@ final class BasicTransformerBlock extends Module {
     private final LayerNorm norm3;
     private final FeedForward ff;
 
-    BasicTransformerBlock(Module parent, String name, long dim, int heads, long dimHead, long crossAttentionDim) {
+    BasicTransformerBlock(Module parent, String name, long dim, int heads, long dimHead, long crossAttentionDim,
+            boolean upcastAttention) {
         super(parent, name);
         norm1 = new LayerNorm(this, "norm1", dim, 1e-5);
-        attn1 = new Attention(this, "attn1", dim, dim, heads, dimHead, false, 0, 0);
+        attn1 = new Attention(this, "attn1", dim, dim, heads, dimHead, false, 0, 0, upcastAttention);
         norm2 = new LayerNorm(this, "norm2", dim, 1e-5);
-        attn2 = new Attention(this, "attn2", dim, crossAttentionDim, heads, dimHead, false, 0, 0);
+        attn2 = new Attention(this, "attn2", dim, crossAttentionDim, heads, dimHead, false, 0, 0, upcastAttention);
         norm3 = new LayerNorm(this, "norm3", dim, 1e-5);
         ff = new FeedForward(this, "ff", dim);
     }

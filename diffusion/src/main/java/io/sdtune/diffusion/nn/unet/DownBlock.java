@@ -23,8 +23,7 @@ final class DownBlock extends Module {
             resnets.add(new ResnetBlock2D(this, "resnets." + j, j == 0 ? in : out, out, c.timeEmbedDim(), c.normNumGroups(),
                     c.normEps()));
             if (crossAttention) {
-                attentions.add(new Transformer2DModel(this, "attentions." + j, out, c.attentionHeads().get(index),
-                        c.crossAttentionDim(), c.normNumGroups(), c.useLinearProjection()));
+                attentions.add(new Transformer2DModel(this, "attentions." + j, out, c.attentionHeads().get(index), c));
             }
         }
         boolean last = index == c.blockOutChannels().size() - 1;

@@ -15,8 +15,7 @@ final class MidBlock extends Module {
         long channels = c.blockOutChannels().get(c.blockOutChannels().size() - 1);
         int heads = c.attentionHeads().get(c.attentionHeads().size() - 1);
         resnet0 = new ResnetBlock2D(this, "resnets.0", channels, channels, c.timeEmbedDim(), c.normNumGroups(), c.normEps());
-        attention = new Transformer2DModel(this, "attentions.0", channels, heads, c.crossAttentionDim(), c.normNumGroups(),
-                c.useLinearProjection());
+        attention = new Transformer2DModel(this, "attentions.0", channels, heads, c);
         resnet1 = new ResnetBlock2D(this, "resnets.1", channels, channels, c.timeEmbedDim(), c.normNumGroups(), c.normEps());
     }
 

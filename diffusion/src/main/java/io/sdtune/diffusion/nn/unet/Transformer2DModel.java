@@ -9,7 +9,7 @@ import io.sdtune.diffusion.nn.Module;
 /**
  * diffusers' {@code Transformer2DModel} for continuous inputs: group norm, {@code proj_in} (1x1 conv, or
  * linear with {@code use_linear_projection} as in SD 2), one {@link BasicTransformerBlock} over the
- * spatial tokens, {@code proj_out} back, and the residual.
+ * spatial tokens, {@code proj_out} back, and the residual. The rest of its configuration is the UNet's.
  */
 final class Transformer2DModel extends Module {
     private final GroupNorm norm;
@@ -19,14 +19,15 @@ final class Transformer2DModel extends Module {
     private final Conv2d projOutConv;
     private final Linear projOutLinear;
 
-    Transformer2DModel(Module parent, String name, long channels, int heads, long crossAttentionDim, int groups,
-            boolean linearProjection) {
+    Transformer2DModel(Module parent, String name, long channels, int heads, UNet2DConditionConfig c) {
         super(parent, name);
         long dimHead = channels / heads;
-        norm = new GroupNorm(this, "norm", groups, channels, 1e-6);
+        boolean linearProjection = c.useLinearProjection();
+        norm = new GroupNorm(this, "norm", c.normNumGroups(), channels, 1e-6);
         projInConv = linearProjection ? null : new Conv2d(this, "proj_in", channels, channels, 1, 1, 0);
         projInLinear = linearProjection ? new Linear(this, "proj_in", channels, channels, true) : null;
-        block = new BasicTransformerBlock(this, "transformer_blocks.0", channels, heads, dimHead, crossAttentionDim);
+        block = new BasicTransformerBlock(this, "transformer_blocks.0", channels, heads, dimHead, c.crossAttentionDim(),
+                c.upcastAttention());
         projOutConv = linearProjection ? null : new Conv2d(this, "proj_out", channels, channels, 1, 1, 0);
         projOutLinear = linearProjection ? new Linear(this, "proj_out", channels, channels, true) : null;
     }

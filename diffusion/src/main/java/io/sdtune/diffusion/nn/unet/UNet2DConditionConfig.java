@@ -12,7 +12,8 @@ import java.util.Set;
  * The {@code config.json} of a diffusers {@code UNet2DConditionModel}, for the architectures of SD 1.x
  * and 2.x. {@code attentionHeads} is the number of heads per down block: SD's configs call it
  * {@code attention_head_dim}, which diffusers reads as the head count when {@code num_attention_heads}
- * is absent.
+ * is absent. SD 2.x sets {@code use_linear_projection}, heads per block of 64 channels each and, for 2.1,
+ * {@code upcast_attention}.
  */
 public record UNet2DConditionConfig(
         int sampleSize,
@@ -29,7 +30,8 @@ public record UNet2DConditionConfig(
         double normEps,
         int crossAttentionDim,
         List<Integer> attentionHeads,
-        boolean useLinearProjection) {
+        boolean useLinearProjection,
+        boolean upcastAttention) {
 
     static final String CROSS_ATTN_DOWN = "CrossAttnDownBlock2D";
     static final String DOWN = "DownBlock2D";
@@ -53,14 +55,29 @@ public record UNet2DConditionConfig(
         return new UNet2DConditionConfig(64, 4, 4, true, 0,
                 List.of(CROSS_ATTN_DOWN, CROSS_ATTN_DOWN, CROSS_ATTN_DOWN, DOWN),
                 List.of(UP, CROSS_ATTN_UP, CROSS_ATTN_UP, CROSS_ATTN_UP),
-                List.of(320, 640, 1280, 1280), 2, 1, 32, 1e-5, 768, List.of(8, 8, 8, 8), false);
+                List.of(320, 640, 1280, 1280), 2, 1, 32, 1e-5, 768, List.of(8, 8, 8, 8), false, false);
+    }
+
+    /** Stable Diffusion 2.1's UNet (768 px, v-prediction): SD 1.5's blocks, 64-channel heads, linear projections. */
+    public static UNet2DConditionConfig sd21() {
+        return new UNet2DConditionConfig(96, 4, 4, true, 0,
+                List.of(CROSS_ATTN_DOWN, CROSS_ATTN_DOWN, CROSS_ATTN_DOWN, DOWN),
+                List.of(UP, CROSS_ATTN_UP, CROSS_ATTN_UP, CROSS_ATTN_UP),
+                List.of(320, 640, 1280, 1280), 2, 1, 32, 1e-5, 1024, List.of(5, 10, 20, 20), true, true);
     }
 
     /** SD 1.5's block layout at a few channels: every block type, seconds on a CPU. */
     public static UNet2DConditionConfig tiny(int crossAttentionDim) {
         return new UNet2DConditionConfig(8, 4, 4, true, 0,
                 List.of(CROSS_ATTN_DOWN, DOWN), List.of(UP, CROSS_ATTN_UP),
-                List.of(32, 64), 1, 1, 8, 1e-5, crossAttentionDim, List.of(2, 2), false);
+                List.of(32, 64), 1, 1, 8, 1e-5, crossAttentionDim, List.of(2, 2), false, false);
+    }
+
+    /** The tiny layout with SD 2.1's features: linear projections, a head count per block, upcast attention. */
+    public static UNet2DConditionConfig tinySd2(int crossAttentionDim) {
+        return new UNet2DConditionConfig(8, 4, 4, true, 0,
+                List.of(CROSS_ATTN_DOWN, DOWN), List.of(UP, CROSS_ATTN_UP),
+                List.of(32, 64), 1, 1, 8, 1e-5, crossAttentionDim, List.of(2, 4), true, true);
     }
 
     public static UNet2DConditionConfig read(ConfigFile f) {
@@ -114,7 +131,8 @@ public record UNet2DConditionConfig(
                 f.number("norm_eps", 1e-5),
                 f.integer("cross_attention_dim", 1280),
                 heads,
-                f.bool("use_linear_projection", false));
+                f.bool("use_linear_projection", false),
+                f.bool("upcast_attention", false));
     }
 
     /** The config as diffusers writes it ({@code attention_head_dim} in SD's legacy meaning). */
@@ -139,6 +157,7 @@ public record UNet2DConditionConfig(
         n.put("cross_attention_dim", crossAttentionDim);
         attentionHeads.forEach(n.putArray("attention_head_dim")::add);
         n.put("use_linear_projection", useLinearProjection);
+        n.put("upcast_attention", upcastAttention);
         return n.toPrettyString();
     }
 

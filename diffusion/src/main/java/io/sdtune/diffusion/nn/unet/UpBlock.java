@@ -32,8 +32,7 @@ final class UpBlock extends Module {
             resnets.add(new ResnetBlock2D(this, "resnets." + j, resIn + skip, out, c.timeEmbedDim(), c.normNumGroups(),
                     c.normEps()));
             if (crossAttention) {
-                attentions.add(new Transformer2DModel(this, "attentions." + j, out, heads, c.crossAttentionDim(),
-                        c.normNumGroups(), c.useLinearProjection()));
+                attentions.add(new Transformer2DModel(this, "attentions." + j, out, heads, c));
             }
         }
         boolean last = index == c.blockOutChannels().size() - 1;

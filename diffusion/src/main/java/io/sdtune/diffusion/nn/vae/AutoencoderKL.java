@@ -153,7 +153,7 @@ public final class AutoencoderKL extends Module {
         MidBlock(Module parent, String name, long channels, int groups) {
             super(parent, name);
             resnet0 = new ResnetBlock2D(this, "resnets.0", channels, channels, 0, groups, EPS);
-            attention = new Attention(this, "attentions.0", channels, channels, 1, channels, true, groups, EPS);
+            attention = new Attention(this, "attentions.0", channels, channels, 1, channels, true, groups, EPS, false);
             resnet1 = new ResnetBlock2D(this, "resnets.1", channels, channels, 0, groups, EPS);
         }
 

@@ -38,7 +38,7 @@ class ClipTextModelLoraTest {
 
     @Test
     void withBZeroTheOutputIsTheBaseModelsExactlyAndWithBNonZeroItDiffers(@TempDir Path dir) {
-        TinyModel.write(dir, false, DType.FLOAT32, 0, file -> { });
+        TinyModel.write(dir, TinyModel.Architecture.TINY, DType.FLOAT32, 0, file -> { });
         try (StableDiffusion model = StableDiffusion.load(dir)) {
             long[] ids = model.tokenizer().encode("a photo of <cat-toy>").inputIds();
             float[] base = encode(model, null, false, ids);
