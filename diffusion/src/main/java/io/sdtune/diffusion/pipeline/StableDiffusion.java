@@ -31,8 +31,8 @@ import java.util.TreeMap;
  * A Stable Diffusion model as loaded from disk: the configs of its components, its tokenizer, its
  * scheduler's config and where each component's weights are. Either a diffusers folder
  * ({@code model_index.json}, {@code unet/}, {@code vae/}, {@code text_encoder/}, {@code tokenizer/},
- * {@code scheduler/}) or a single-file SD 1.x checkpoint ({@code .safetensors} in the original naming,
- * with SD 1.5's configs). Weights are memory-mapped; nothing is read until a session binds it.
+ * {@code scheduler/}) or a single-file SD 1.x or 2.x checkpoint ({@code .safetensors} in the original naming,
+ * with SD 1.5's or SD 2.1's configs, told apart by the cross-attention width, or a folder's). Weights are memory-mapped; nothing is read until a session binds it.
  */
 public final class StableDiffusion implements AutoCloseable {
     /** The level transformers 4 puts the CLIP text model's weights under. */
@@ -70,7 +70,7 @@ public final class StableDiffusion implements AutoCloseable {
             return loadFolder(path);
         }
         if (Files.isRegularFile(path) && path.toString().endsWith(".safetensors")) {
-            return loadSingleFile(path, Configs.sd15());
+            return loadSingleFile(path, null);
         }
         throw new IllegalArgumentException(path + " is neither a diffusers model folder nor a .safetensors checkpoint"
                 + (Files.exists(path) ? "" : " (it does not exist)"));
@@ -103,6 +103,12 @@ public final class StableDiffusion implements AutoCloseable {
         static Configs sd15() {
             return new Configs(UNet2DConditionConfig.sd15(), AutoencoderKLConfig.sd15(), ClipTextConfig.sd15(),
                     SchedulerConfig.sd15(), ClipTokenizer.bundled());
+        }
+
+        /** SD 2.1's (the 768 px v-prediction model); SD 2.x's 512 px epsilon models need their folder's configs. */
+        static Configs sd21() {
+            return new Configs(UNet2DConditionConfig.sd21(), AutoencoderKLConfig.sd15(), ClipTextConfig.sd2(),
+                    SchedulerConfig.sd21(), ClipTokenizer.bundledSd2());
         }
     }
 
@@ -145,10 +151,14 @@ public final class StableDiffusion implements AutoCloseable {
         throw new IllegalArgumentException("missing model file " + folder.resolve(stem + ".safetensors"));
     }
 
-    private static StableDiffusion loadSingleFile(Path file, Configs c) {
+    /** With {@code given} null, SD 2.1's configs for SD 2.x's cross-attention width (1024), else SD 1.5's. */
+    private static StableDiffusion loadSingleFile(Path file, Configs given) {
         LdmCheckpoint checkpoint = LdmCheckpoint.open(file);
         Shape crossAttention = checkpoint.storedShape(
                 LdmKeys.UNET_PREFIX + "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight");
+        Configs c = given != null ? given
+                : crossAttention != null && crossAttention.dim(1) == UNet2DConditionConfig.sd21().crossAttentionDim()
+                        ? Configs.sd21() : Configs.sd15();
         if (crossAttention == null || crossAttention.dim(1) != c.unet().crossAttentionDim()) {
             checkpoint.close();
             throw new IllegalArgumentException(file + ": not a Stable Diffusion checkpoint of this architecture (its "

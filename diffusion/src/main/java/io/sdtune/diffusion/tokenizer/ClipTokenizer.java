@@ -77,6 +77,16 @@ public final class ClipTokenizer {
         return read(TokenizerFiles.onClassPath(ClipTokenizer.class, "clip"));
     }
 
+    /** SD 2.x's tokenizer: SD 1.5's tables, padding with {@code "!"} (id 0, as OpenCLIP pads). */
+    public static ClipTokenizer bundledSd2() {
+        TokenizerFiles files = TokenizerFiles.onClassPath(ClipTokenizer.class, "clip");
+        Vocab vocab = files.vocab();
+        TokenizerConfig c = files.config(vocab);
+        return new ClipTokenizer(vocab, new BytePairEncoder(files.merges()),
+                new TokenizerConfig(c.modelMaxLength(), c.bosToken(), c.eosToken(), "!", c.unkToken()),
+                files.addedTokens(vocab));
+    }
+
     private static ClipTokenizer read(TokenizerFiles files) {
         Vocab vocab = files.vocab();
         return new ClipTokenizer(vocab, new BytePairEncoder(files.merges()), files.config(vocab),

@@ -8,7 +8,9 @@ import java.util.regex.Pattern;
 /**
  * The names of Stable Diffusion's original single-file checkpoints (CompVis' latent-diffusion code,
  * "LDM"), computed from the diffusers names. UNet keys live under {@code model.diffusion_model.}, the
- * VAE's under {@code first_stage_model.}, the text encoder's under {@code cond_stage_model.transformer.}.
+ * VAE's under {@code first_stage_model.}, the text encoder's under {@code cond_stage_model.transformer.} (SD 1.x's
+ * OpenAI CLIP, in transformers' names) or {@code cond_stage_model.model.} (SD 2.x's OpenCLIP, in its own names,
+ * {@link #openClip}).
  * The UNet's LDM blocks are numbered sequentially ({@code input_blocks.N}, {@code output_blocks.N}),
  * so the mapping depends on {@code layers_per_block} and the block types.
  */
@@ -16,11 +18,14 @@ public final class LdmKeys {
     public static final String UNET_PREFIX = "model.diffusion_model.";
     public static final String VAE_PREFIX = "first_stage_model.";
     public static final String TEXT_ENCODER_PREFIX = "cond_stage_model.transformer.";
+    public static final String OPEN_CLIP_PREFIX = "cond_stage_model.model.";
 
     private static final Pattern DOWN = Pattern.compile("down_blocks\\.(\\d+)\\.(resnets|attentions|downsamplers)\\.(\\d+)\\.(.+)");
     private static final Pattern UP = Pattern.compile("up_blocks\\.(\\d+)\\.(resnets|attentions|upsamplers)\\.(\\d+)\\.(.+)");
     private static final Pattern MID = Pattern.compile("mid_block\\.(resnets|attentions)\\.(\\d+)\\.(.+)");
     private static final Pattern VAE_LEVEL = Pattern.compile("(encoder|decoder)\\.(down|up)_blocks\\.(\\d+)\\.(resnets|downsamplers|upsamplers)\\.(\\d+)\\.(.+)");
+    private static final Pattern CLIP_LAYER = Pattern.compile("text_model\\.encoder\\.layers\\.(\\d+)\\.(.+)");
+    private static final Pattern CLIP_QKV = Pattern.compile("self_attn\\.([qkv])_proj\\.(weight|bias)");
     private static final Pattern VAE_MID = Pattern.compile("(encoder|decoder)\\.mid_block\\.(resnets|attentions)\\.(\\d+)\\.(.+)");
 
     private LdmKeys() {
@@ -39,6 +44,34 @@ public final class LdmKeys {
     /** The LDM key of a transformers CLIP text-model key ({@code text_model.*}). */
     public static String textEncoder(String key) {
         return TEXT_ENCODER_PREFIX + key;
+    }
+
+    /**
+     * Where SD 2.x's OpenCLIP text encoder keeps a transformers CLIP text-model tensor: its key and, for the q, k and
+     * v projections, which third (0, 1, 2) of the fused {@code attn.in_proj_weight}/{@code in_proj_bias} it is
+     * ({@code -1}: all of the stored tensor).
+     */
+    public record OpenClipKey(String key, int third) {
+    }
+
+    /** The OpenCLIP key of a transformers CLIP text-model key ({@code text_model.*}). */
+    public static OpenClipKey openClip(String key) {
+        Matcher m = CLIP_LAYER.matcher(key);
+        if (m.matches()) {
+            String block = OPEN_CLIP_PREFIX + "transformer.resblocks." + m.group(1) + ".";
+            Matcher qkv = CLIP_QKV.matcher(m.group(2));
+            if (qkv.matches()) {
+                return new OpenClipKey(block + "attn.in_proj_" + qkv.group(2), "qkv".indexOf(qkv.group(1)));
+            }
+            return new OpenClipKey(block + m.group(2).replaceFirst("^self_attn\\.out_proj\\.", "attn.out_proj.")
+                    .replaceFirst("^layer_norm1\\.", "ln_1.").replaceFirst("^layer_norm2\\.", "ln_2.")
+                    .replaceFirst("^mlp\\.fc1\\.", "mlp.c_fc.").replaceFirst("^mlp\\.fc2\\.", "mlp.c_proj."), -1);
+        }
+        return new OpenClipKey(OPEN_CLIP_PREFIX + switch (key) {
+            case "text_model.embeddings.token_embedding.weight" -> "token_embedding.weight";
+            case "text_model.embeddings.position_embedding.weight" -> "positional_embedding";
+            default -> key.replaceFirst("^text_model\\.final_layer_norm\\.", "ln_final.");
+        }, -1);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.weights.LdmKeys;
 import io.sdtune.diffusion.weights.SafeTensors;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.io.IOException;
@@ -104,6 +105,38 @@ class StableDiffusionTest {
     }
 
     @Test
+    void anSd2CheckpointWithTheOpenClipTextEncoderGivesTheImagesOfItsFolder() throws Exception {
+        // OpenCLIP's layout: q, k and v fused in attn.in_proj, its own names, a last layer and keys diffusers drops.
+        Path folder = dir.resolve("tiny-sd2");
+        TinyModel.write(folder, TinyModel.Architecture.TINY_SD2, DType.FLOAT32, 4, file -> { });
+        Path checkpoint = dir.resolve("tiny-sd2.safetensors");
+        try (StableDiffusion model = StableDiffusion.load(folder)) {
+            Map<String, TensorData> tensors = new LinkedHashMap<>();
+            all(model.unet()).forEach((k, t) -> tensors.put(LdmKeys.unet(k, model.unetConfig()), t));
+            all(model.vae()).forEach((k, t) -> tensors.put(LdmKeys.vae(k, model.vaeConfig()), t));
+            Map<String, TensorData> text = all(model.textEncoder());
+            text.forEach((k, t) -> {
+                LdmKeys.OpenClipKey stored = LdmKeys.openClip(k);
+                if (stored.third() < 0) {
+                    tensors.put(stored.key(), t);
+                } else if (stored.third() == 0) {
+                    tensors.put(stored.key(), rows(text.get(k), text.get(k.replace("q_proj", "k_proj")),
+                            text.get(k.replace("q_proj", "v_proj"))));
+                }
+            });
+            int layers = model.textEncoderConfig().numHiddenLayers();
+            tensors.put(LdmKeys.OPEN_CLIP_PREFIX + "transformer.resblocks." + layers + ".ln_1.weight",
+                    TensorData.allocate(DType.FLOAT32, Shape.of(model.textEncoderConfig().hiddenSize())));
+            tensors.put(LdmKeys.OPEN_CLIP_PREFIX + "logit_scale", TensorData.scalar(DType.FLOAT32, 4.6));
+            SafeTensors.write(checkpoint, tensors, Map.of());
+
+            try (StableDiffusion single = StableDiffusion.load(checkpoint, folder)) {
+                assertThat(image(single)).isEqualTo(image(model));
+            }
+        }
+    }
+
+    @Test
     void aMissingPathOrFileIsNamed() {
         assertThatThrownBy(() -> StableDiffusion.load(dir.resolve("nowhere")))
                 .hasMessageContaining("nowhere is neither a diffusers model folder nor a .safetensors checkpoint")
@@ -156,6 +189,17 @@ class StableDiffusionTest {
             assertThat(images).hasSize(1);
             assertThat(model.tokenizer().encode(longPrompt).truncated()).isTrue();
         }
+    }
+
+    /** The tensors stacked along their first axis, as OpenCLIP fuses q, k and v. */
+    private static TensorData rows(TensorData... parts) {
+        Shape shape = parts[0].shape();
+        TensorData fused = TensorData.allocate(parts[0].dtype(), shape.with(0, shape.dim(0) * parts.length));
+        for (TensorData part : parts) {
+            fused.data().put(part.data().duplicate().rewind());
+        }
+        fused.data().rewind();
+        return fused;
     }
 
     private static Map<String, TensorData> all(WeightSource source) {
