@@ -15,16 +15,21 @@ import io.sdtune.contracts.StoredObject;
 import io.sdtune.contracts.Topics;
 import io.sdtune.contracts.adapter.AdapterAnnouncement;
 import io.sdtune.contracts.adapter.AdapterKind;
+import io.sdtune.contracts.generation.AppliedAdapter;
 import io.sdtune.contracts.generation.GenerationRequest;
 import io.sdtune.contracts.generation.GenerationResult;
 import io.sdtune.contracts.json.JsonCodec;
+import io.sdtune.diffusion.image.Png;
 import io.sdtune.storage.ImageShelf;
 import io.sdtune.storage.ObjectStore;
 import io.sdtune.storage.StoredFile;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -106,6 +111,46 @@ class GenerationResourceTest {
                 .getBytes(StandardCharsets.UTF_8), GenerationRequest.class);
         assertThat(List.of(forDefault.width(), forDefault.height())).containsExactly(256, 256);
         assertThat(List.of(forOther.width(), forOther.height())).containsExactly(512, 512);
+    }
+
+    @Test
+    void aPngsParametersAreDrawnAgainWithTheAdaptersItsPromptNames() throws IOException {
+        // As the generator and AUTOMATIC1111 write them: <lora:ID:SCALE> after the prompt, then the settings line.
+        Path file = Files.createTempFile("redraw", ".png");
+        Png.write(file, 8, 8, new byte[8 * 8 * 3], Map.of("parameters", "A <cat-toy> backpack <lora:redraw-lora:0.7>\n"
+                + "Negative prompt: blurry\nSteps: 12, Sampler: DDIM, Schedule type: Automatic, CFG scale: 6.5, "
+                + "Seed: 1234, Size: 128x64, Model: stable-diffusion-v1-5"));
+
+        String requestId = given().contentType("image/png").body(Files.readAllBytes(file))
+                .when().post("/api/generations/from-png").then().statusCode(202).extract().path("request_id");
+
+        GenerationRequest published = JsonCodec.decode(Broker.await(Topics.GENERATION_REQUESTS, "redraw-lora").value()
+                .getBytes(StandardCharsets.UTF_8), GenerationRequest.class);
+        assertThat(published.requestId()).isEqualTo(requestId);
+        assertThat(published.prompt()).isEqualTo("A <cat-toy> backpack");
+        assertThat(published.negativePrompt()).isEqualTo("blurry");
+        assertThat(List.of(published.numInferenceSteps(), published.width(), published.height()))
+                .containsExactly(12, 128, 64);
+        assertThat(published.guidanceScale()).isEqualTo(6.5);
+        assertThat(published.scheduler()).isEqualTo("ddim");
+        assertThat(published.seed()).isEqualTo(1234L);
+        assertThat(published.adapters()).containsExactly(new AppliedAdapter("redraw-lora", 0.7));
+    }
+
+    @Test
+    void aPngWithoutParametersOrAnUnknownSamplerIsRefusedWithTheReason() throws IOException {
+        Path bare = Files.createTempFile("bare", ".png");
+        Png.write(bare, 8, 8, new byte[8 * 8 * 3], Map.of());
+        Path karras = Files.createTempFile("karras", ".png");
+        Png.write(karras, 8, 8, new byte[8 * 8 * 3], Map.of("parameters", "a cat\nSteps: 20, Sampler: DPM++ 2M, "
+                + "Schedule type: Karras, CFG scale: 7, Seed: 1, Size: 64x64"));
+
+        given().contentType("image/png").body(Files.readAllBytes(bare)).when().post("/api/generations/from-png")
+                .then().statusCode(400).body("detail", containsString("no 'parameters' text"));
+        given().contentType("image/png").body(Files.readAllBytes(karras)).when().post("/api/generations/from-png")
+                .then().statusCode(400).body("detail", containsString("schedule type 'Karras'"));
+        given().contentType("image/png").body(new byte[] {1, 2, 3}).when().post("/api/generations/from-png")
+                .then().statusCode(400).body("detail", containsString("not a PNG"));
     }
 
     @Test

@@ -175,7 +175,7 @@ public class AdapterLibrary {
     private Object read(String adapterId, Path file, AdapterKind kind) {
         var base = models.base().model();
         try {
-            return kind == AdapterKind.LORA ? LoraFile.read(file, base.linearLayers())
+            return kind == AdapterKind.LORA ? LoraFile.read(file, base.loraLayers())
                     : TextualInversionFile.read(file).requireFits(base.textEncoderConfig());
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new Rejected("adapter " + adapterId + " does not fit base model " + models.baseModelId() + ": "

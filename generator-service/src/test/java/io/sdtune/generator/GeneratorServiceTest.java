@@ -303,7 +303,7 @@ class GeneratorServiceTest {
         String layer = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
         Shape weight;
         try (StableDiffusion model = StableDiffusion.load(cache.fetch(Shelf.MODELS.at(BASE)))) {
-            weight = model.linearLayers().get(LoraFile.Component.UNET).get(layer);
+            weight = model.loraLayers().get(LoraFile.Component.UNET).get(layer);
         }
         long wider = weight.dim(1) + 1;
         publishLora(Files.createTempDirectory("sdtune-misfit"), "lora-misfit", Map.of(
@@ -517,7 +517,7 @@ class GeneratorServiceTest {
     private void publishLora(Path dir, String id, StableDiffusion model, long seed) throws Exception {
         Random random = new Random(seed);
         Map<String, TensorData> tensors = new LinkedHashMap<>();
-        for (var layer : model.linearLayers().get(LoraFile.Component.UNET).entrySet()) {
+        for (var layer : model.loraLayers().get(LoraFile.Component.UNET).entrySet()) {
             if (layer.getKey().matches(".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)")) {
                 Shape weight = layer.getValue();
                 tensors.put("unet." + layer.getKey() + ".lora.down.weight",

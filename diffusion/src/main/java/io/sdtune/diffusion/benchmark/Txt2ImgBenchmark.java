@@ -109,7 +109,7 @@ public final class Txt2ImgBenchmark {
 
     /** Prompt i's adapters: LoRA i mod {@code loras}, each rank 4 on every UNet attention projection. */
     static List<Adapters> adapters(StableDiffusion sd, int prompts, int loras) throws IOException {
-        Map<LoraFile.Component, Map<String, Shape>> layers = sd.linearLayers();
+        Map<LoraFile.Component, Map<String, Shape>> layers = sd.loraLayers();
         List<Adapters> distinct = new ArrayList<>();
         for (int l = 0; l < loras; l++) {
             Random random = new Random(l);

@@ -42,10 +42,10 @@ final class ConvertLoraCommand implements Main.Command {
 
     private static Map<LoraFile.Component, Map<String, Shape>> layers(String model) {
         if (model.isEmpty()) {
-            return StableDiffusion.linearLayers(UNet2DConditionConfig.sd15(), ClipTextConfig.sd15());
+            return StableDiffusion.loraLayers(UNet2DConditionConfig.sd15(), ClipTextConfig.sd15());
         }
         try (StableDiffusion sd = StableDiffusion.load(Path.of(model))) {
-            return sd.linearLayers();
+            return sd.loraLayers();
         }
     }
 }

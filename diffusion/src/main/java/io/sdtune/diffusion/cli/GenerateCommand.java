@@ -138,7 +138,7 @@ final class GenerateCommand implements Main.Command {
 
     /** {@code FILE[:scale]} for each {@code --lora}. */
     private static LoraStack loras(List<String> specs, StableDiffusion model) {
-        Map<LoraFile.Component, Map<String, Shape>> layers = specs.isEmpty() ? Map.of() : model.linearLayers();
+        Map<LoraFile.Component, Map<String, Shape>> layers = specs.isEmpty() ? Map.of() : model.loraLayers();
         List<LoraStack.Applied> applied = new ArrayList<>();
         for (String spec : specs) {
             int colon = spec.lastIndexOf(':');

@@ -53,30 +53,42 @@ public final class Png {
     /** The {@code tEXt} chunks of a PNG file, in file order. */
     public static Map<String, String> readText(Path file) {
         try {
-            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
-            for (byte s : SIGNATURE) {
-                if (!b.hasRemaining() || b.get() != s) {
-                    throw new IllegalArgumentException(file + " is not a PNG file");
-                }
-            }
-            Map<String, String> text = new LinkedHashMap<>();
-            while (b.remaining() >= 12) {
-                int length = b.getInt();
-                byte[] type = new byte[4];
-                b.get(type);
-                byte[] data = new byte[length];
-                b.get(data);
-                b.getInt();
-                if (new String(type, StandardCharsets.US_ASCII).equals("tEXt")) {
-                    String s = new String(data, StandardCharsets.ISO_8859_1);
-                    int nul = s.indexOf('\0');
-                    text.put(s.substring(0, nul), s.substring(nul + 1));
-                }
-            }
-            return text;
+            return readText(Files.readAllBytes(file), file.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The {@code tEXt} chunks of a PNG's bytes, in file order; {@code source} names them in errors.
+     *
+     * @throws IllegalArgumentException when the bytes are not a PNG or a chunk is cut short
+     */
+    public static Map<String, String> readText(byte[] png, String source) {
+        ByteBuffer b = ByteBuffer.wrap(png);
+        for (byte s : SIGNATURE) {
+            if (!b.hasRemaining() || b.get() != s) {
+                throw new IllegalArgumentException(source + " is not a PNG file");
+            }
+        }
+        Map<String, String> text = new LinkedHashMap<>();
+        while (b.remaining() >= 12) {
+            int length = b.getInt();
+            if (length < 0 || length > b.remaining() - 8) {
+                throw new IllegalArgumentException(source + ": a PNG chunk of " + length + " bytes is cut short");
+            }
+            byte[] type = new byte[4];
+            b.get(type);
+            byte[] data = new byte[length];
+            b.get(data);
+            b.getInt();
+            String s = new String(data, StandardCharsets.ISO_8859_1);
+            int nul = s.indexOf('\0');
+            if (new String(type, StandardCharsets.US_ASCII).equals("tEXt") && nul > 0) {
+                text.put(s.substring(0, nul), s.substring(nul + 1));
+            }
+        }
+        return text;
     }
 
     /** Scanlines with filter type 0 (none), zlib-compressed. */

@@ -141,10 +141,17 @@ public record LoraStack(List<Applied> adapters) {
         return key.toString();
     }
 
+    /** Whether an adapter of this stack adapts a convolution of {@code component} (LoCon), which has no branch. */
+    public boolean adaptsConvolutions(LoraFile.Component component) {
+        return adapters.stream().anyMatch(a -> a.lora().layers(component).values().stream()
+                .anyMatch(LoraFile.Layer::convolution));
+    }
+
     /**
-     * The weight {@code [out, in]} of the linear layer {@code layer} of {@code component} with this stack's update
-     * merged in: {@code W + Σᵢ sᵢ (αᵢ/rᵢ) Bᵢ Aᵢ}, summed in float32 and stored in {@code base}'s dtype (diffusers'
-     * {@code fuse_lora}); {@code base} itself when no adapter adapts the layer.
+     * The weight of the layer {@code layer} of {@code component} ({@code [out, in]}, or a convolution's
+     * {@code [out, in, kh, kw]}) with this stack's update merged in: {@code W + Σᵢ sᵢ (αᵢ/rᵢ) Bᵢ Aᵢ}, summed in float32
+     * and stored in {@code base}'s dtype (diffusers' {@code fuse_lora}); {@code base} itself when no adapter adapts
+     * the layer.
      */
     public TensorData merged(LoraFile.Component component, String layer, TensorData base) {
         List<Applied> adapting = adapters.stream().filter(a -> a.lora().layers(component).containsKey(layer)).toList();
@@ -152,7 +159,7 @@ public record LoraStack(List<Applied> adapters) {
             return base;
         }
         int out = (int) base.shape().dim(0);
-        int in = (int) base.shape().dim(1);
+        int in = Math.toIntExact(base.shape().size() / out);
         float[] w = base.toFloatArray();
         for (Applied a : adapting) {
             LoraFile.Layer l = a.lora().layers(component).get(layer);
@@ -169,7 +176,7 @@ public record LoraStack(List<Applied> adapters) {
                 }
             });
         }
-        TensorData merged = TensorData.of(w, out, in);
+        TensorData merged = TensorData.of(w, base.shape().dims());
         return base.dtype() == DType.FLOAT32 ? merged : merged.to(base.dtype());
     }
 

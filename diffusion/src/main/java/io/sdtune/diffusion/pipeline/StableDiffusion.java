@@ -190,22 +190,29 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /**
-     * Each component's linear layers (where LoRA branches can attach) by module path, with the shape of their
-     * weight {@code [out, in]}.
+     * Each component's layers a LoRA may adapt, by module path, with the shape of their weight: every linear layer
+     * ({@code [out, in]}, where LoRA branches can attach) and the UNet's convolutions ({@code [out, in, kh, kw]},
+     * kohya's LoCon).
      */
-    public Map<LoraFile.Component, Map<String, Shape>> linearLayers() {
-        return linearLayers(unetConfig, textEncoderConfig);
+    public Map<LoraFile.Component, Map<String, Shape>> loraLayers() {
+        return loraLayers(unetConfig, textEncoderConfig);
     }
 
-    /** The linear layers of a UNet and a text encoder of these configurations, with their weights' shapes. */
-    public static Map<LoraFile.Component, Map<String, Shape>> linearLayers(UNet2DConditionConfig unet,
+    /** The layers a LoRA may adapt in a UNet and a text encoder of these configurations, with their weights' shapes. */
+    public static Map<LoraFile.Component, Map<String, Shape>> loraLayers(UNet2DConditionConfig unet,
             ClipTextConfig textEncoder) {
         Lora everywhere = new Lora(path -> true, 1, 1);
         Graph u = Graph.create();
         new UNet2DConditionModel(u, DType.FLOAT32, "", unet, everywhere);
         Graph t = Graph.create();
         new ClipTextModel(t, DType.FLOAT32, "", textEncoder, 0, everywhere);
-        return Map.of(LoraFile.Component.UNET, adaptedLayers(u), LoraFile.Component.TEXT_ENCODER, adaptedLayers(t));
+        Map<String, Shape> unetLayers = adaptedLayers(u);
+        u.weights().forEach((name, w) -> {
+            if (w.rank() == 4 && name.endsWith(".weight")) {
+                unetLayers.put(name.substring(0, name.length() - ".weight".length()), w.shape());
+            }
+        });
+        return Map.of(LoraFile.Component.UNET, unetLayers, LoraFile.Component.TEXT_ENCODER, adaptedLayers(t));
     }
 
     /** The layers that took a LoRA branch (with every layer targeted, exactly the linear ones) and their weights' shapes. */

@@ -100,7 +100,8 @@ public final class Txt2Img implements AutoCloseable {
      * scheduler and size, and the Textual Inversion embeddings; each keeps its prompt, negative prompt, seed,
      * image count and LoRAs ({@code adapters}, one per prompt: each sample's LoRA branch is its own), and gets the
      * images it would get alone - except with Euler a, whose ancestral noise is drawn for the whole batch from
-     * the first seed. Returns each one's images, in order.
+     * the first seed. Prompts on different LoRA stacks of which one adapts convolutions (LoCon: no per-sample branch)
+     * are drawn as one batch per stack. Returns each one's images, in order.
      */
     public List<List<GeneratedImage>> generate(List<GenerationParams> batch, List<Adapters> adapters,
             StepListener listener) {
@@ -121,6 +122,10 @@ public final class Txt2Img implements AutoCloseable {
             if (other.latents() != null && batch.size() > 1) {
                 throw new IllegalArgumentException("given latents are for a single prompt, not a batch");
             }
+        }
+        boolean mixed = adapters.stream().map(Adapters::loras).distinct().count() > 1;
+        if (mixed && adapters.stream().anyMatch(a -> a.loras().adaptsConvolutions(LoraFile.Component.UNET))) {
+            return drawnPerStack(batch, adapters, listener);
         }
         int factor = model.vaeConfig().downscale();
         int h = p.height() / factor;
@@ -172,6 +177,24 @@ public final class Txt2Img implements AutoCloseable {
         }
         TensorData images = vaeSession(n, h, w).session().run(Map.of("latents", floats(latentShape, latents))).get("image");
         return GeneratedImage.fromDecoded(images, batch, adapters, model.name());
+    }
+
+    /** The prompts drawn as one batch per LoRA stack, each on its merged weights; their images in the prompts' order. */
+    private List<List<GeneratedImage>> drawnPerStack(List<GenerationParams> batch, List<Adapters> adapters,
+            StepListener listener) {
+        Map<LoraStack, List<Integer>> byStack = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            byStack.computeIfAbsent(adapters.get(i).loras(), stack -> new ArrayList<>()).add(i);
+        }
+        List<List<GeneratedImage>> images = new ArrayList<>(Collections.nCopies(batch.size(), null));
+        for (List<Integer> prompts : byStack.values()) {
+            List<List<GeneratedImage>> drawn = generate(prompts.stream().map(batch::get).toList(),
+                    prompts.stream().map(adapters::get).toList(), listener);
+            for (int j = 0; j < prompts.size(); j++) {
+                images.set(prompts.get(j), drawn.get(j));
+            }
+        }
+        return images;
     }
 
     /**

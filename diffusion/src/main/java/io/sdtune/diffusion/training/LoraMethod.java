@@ -87,13 +87,13 @@ public final class LoraMethod implements TrainingMethod {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + artifact + ": " + e.getMessage(), e);
         }
-        LoraFile.of(artifact, trained, model.linearLayers()).write(artifact, LoraFile.Layout.DIFFUSERS);
+        LoraFile.of(artifact, trained, model.loraLayers()).write(artifact, LoraFile.Layout.DIFFUSERS);
     }
 
     @Override
     public List<GeneratedImage> sample(Path saved, StableDiffusion model, GenerationParams params, Device device,
             DType runDtype) {
-        LoraFile file = LoraFile.read(saved.resolve(ARTIFACT), model.linearLayers());
+        LoraFile file = LoraFile.read(saved.resolve(ARTIFACT), model.loraLayers());
         Adapters adapters = new Adapters(new LoraStack(List.of(new LoraStack.Applied(file, 1))), List.of());
         try (Txt2Img pipeline = new Txt2Img(model, device, runDtype)) {
             return pipeline.generate(params, adapters, null);

@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  * attention processors ({@code <block>.processor.to_q_lora.down.weight}; {@code self_attn.to_q_lora.down.weight})
  * and kohya/AUTOMATIC1111's ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_te_...},
  * {@code lora_up}, {@code .alpha}), with {@code <component>.<layer>.alpha} where given. Keys without a component
- * prefix belong to the component that has the layer. Layers are module paths within their component.
+ * prefix belong to the component that has the layer. Layers are module paths within their component: linear layers,
+ * and the UNet's convolutions for kohya's LoCon ({@code lora_down} {@code [r, in, kh, kw]}, {@code lora_up}
+ * {@code [out, r, 1, 1]}). LyCORIS's other factorizations (LoHa, LoKr) and DoRA are refused by name.
  */
 public final class LoraFile {
     private static final Pattern KOHYA = Pattern.compile("(lora_[a-z0-9]+_[^.]+)\\.(lora_down\\.weight|lora_up\\.weight|alpha)");
@@ -72,11 +74,17 @@ public final class LoraFile {
 
     /**
      * One adapted layer: {@code down [r, in]} (A), {@code up [out, r]} (B), as stored, and the stored
-     * alpha, or null when the file has none (then alpha = r).
+     * alpha, or null when the file has none (then alpha = r). A convolution's (LoCon) are {@code down [r, in, kh, kw]}
+     * and {@code up [out, r, 1, 1]}: its update {@code B A} is a weight {@code [out, in, kh, kw]} all the same.
      */
     public record Layer(TensorData down, TensorData up, TensorData alpha) {
         public int rank() {
             return (int) down.shape().dim(0);
+        }
+
+        /** Whether it adapts a convolution (LoCon), which takes no LoRA branch but a merged update. */
+        public boolean convolution() {
+            return down.shape().rank() == 4;
         }
 
         /** {@code alpha / r}: the factor on {@code B A}. */
@@ -110,16 +118,16 @@ public final class LoraFile {
     }
 
     /**
-     * Reads {@code file}; {@code linearLayers} are each component's linear layers, by path, with the shape of their
-     * weight {@code [out, in]} (to resolve kohya's underscored names, to check that every adapted layer exists and
-     * that its matrices fit it).
+     * Reads {@code file}; {@code loraLayers} are each component's layers a LoRA may adapt, by path, with the shape of
+     * their weight {@code [out, in]} or {@code [out, in, kh, kw]} (to resolve kohya's underscored names, to check that
+     * every adapted layer exists and that its matrices fit it).
      *
      * @throws IllegalArgumentException listing the keys that match no layer of this model, or naming a key whose
      *         matrix does not fit its layer with both shapes
      */
-    public static LoraFile read(Path file, Map<Component, Map<String, Shape>> linearLayers) {
+    public static LoraFile read(Path file, Map<Component, Map<String, Shape>> loraLayers) {
         try (SafeTensors st = SafeTensors.open(file)) {
-            return parse(file, st.keys(), st::get, linearLayers);
+            return parse(file, st.keys(), st::get, loraLayers);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
@@ -129,8 +137,8 @@ public final class LoraFile {
      * The LoRA that {@code tensors} hold, named in any layout {@link #read} takes (a training graph's as
      * {@link io.sdtune.diffusion.nn.Lora} names them), to be written to {@code file}.
      */
-    public static LoraFile of(Path file, Map<String, TensorData> tensors, Map<Component, Map<String, Shape>> linearLayers) {
-        return parse(file, tensors.keySet(), tensors::get, linearLayers);
+    public static LoraFile of(Path file, Map<String, TensorData> tensors, Map<Component, Map<String, Shape>> loraLayers) {
+        return parse(file, tensors.keySet(), tensors::get, loraLayers);
     }
 
     /** Gets the tensor of a key; only keys that name a layer are got, so others may have any dtype. */
@@ -139,15 +147,16 @@ public final class LoraFile {
     }
 
     private static <E extends Exception> LoraFile parse(Path file, Set<String> keys, Tensors<E> tensors,
-            Map<Component, Map<String, Shape>> linearLayers) throws E {
+            Map<Component, Map<String, Shape>> loraLayers) throws E {
         Map<String, Target> kohyaNames = new HashMap<>();
-        linearLayers.forEach((c, paths) -> paths.keySet().forEach(p -> kohyaNames.put(c.kohyaName(p), new Target(c, p))));
+        loraLayers.forEach((c, paths) -> paths.keySet().forEach(p -> kohyaNames.put(c.kohyaName(p), new Target(c, p))));
         Map<Target, Stored> down = new LinkedHashMap<>();
         Map<Target, Stored> up = new LinkedHashMap<>();
         Map<Target, Stored> alphas = new LinkedHashMap<>();
+        refuseLycoris(file, keys);
         Set<String> unmatched = new TreeSet<>();
         for (String key : keys) {
-            Entry e = entry(key, linearLayers, kohyaNames);
+            Entry e = entry(key, loraLayers, kohyaNames);
             if (e == null) {
                 unmatched.add(key);
                 continue;
@@ -181,31 +190,52 @@ public final class LoraFile {
                 throw new IllegalArgumentException(file + ": LoRA tensor '" + d.key() + "' has no up/B matrix");
             }
             Stored alpha = alphas.get(target);
-            requireFit(file, target, linearLayers.get(target.component()).get(target.layer()), d, u, alpha);
+            requireFit(file, target, loraLayers.get(target.component()).get(target.layer()), d, u, alpha);
             layers.get(target.component()).put(target.layer(),
                     new Layer(d.tensor(), u.tensor(), alpha == null ? null : alpha.tensor()));
         }
         return new LoraFile(file, layers);
     }
 
+    /** LyCORIS keys of the factorizations this reader does not apply: the file is refused, not applied in part. */
+    private static final Map<String, String> LYCORIS = Map.of(".hada_", "LoHa (hada_w1_a, ...)", ".lokr_",
+            "LoKr (lokr_w1, ...)", ".dora_scale", "DoRA (dora_scale)");
+
+    private static void refuseLycoris(Path file, Set<String> keys) {
+        for (Map.Entry<String, String> kind : LYCORIS.entrySet()) {
+            List<String> found = keys.stream().filter(k -> k.contains(kind.getKey())).sorted().limit(3).toList();
+            if (!found.isEmpty()) {
+                throw new IllegalArgumentException(file + ": a LyCORIS " + kind.getValue() + " file, e.g. " + found
+                        + "; LoRA and LoCon (lora_down/lora_up) files are read, this factorization is not yet");
+            }
+        }
+    }
+
     /**
      * Checks a layer's matrices against its weight {@code [out, in]}: {@code down [r, in]}, {@code up [out, r]},
-     * {@code 1 <= r <= min(in, out)} (a greater rank adds nothing), a one-value alpha. Indexed with the model's
-     * sizes, a matrix of another shape would be read out of bounds or as wrong weights.
+     * {@code 1 <= r <= min(in, out)} (a greater rank adds nothing), a one-value alpha; for a convolution's weight
+     * {@code [out, in, kh, kw]}, {@code down [r, in, kh, kw]} and {@code up [out, r, 1, 1]}, the rank at most
+     * {@code min(out, in kh kw)}. Indexed with the model's sizes, a matrix of another shape would be read out of bounds
+     * or as wrong weights.
      */
     private static void requireFit(Path file, Target target, Shape weight, Stored down, Stored up, Stored alpha) {
         long out = weight.dim(0);
-        long in = weight.dim(1);
-        String layer = "layer " + target.component().prefix + target.layer() + " has weight " + weight + " [out, in]";
-        if (down.shape().rank() != 2 || down.shape().dim(1) != in) {
-            throw misfit(file, down, layer + ": its down/A matrix must be [rank, " + in + "]");
+        long in = weight.size() / out;
+        boolean conv = weight.rank() == 4;
+        Shape kernel = weight.slice(1, weight.rank());
+        String layer = "layer " + target.component().prefix + target.layer() + " has weight " + weight
+                + (conv ? " [out, in, kh, kw]" : " [out, in]");
+        if (down.shape().rank() != weight.rank() || !down.shape().slice(1, weight.rank()).equals(kernel)) {
+            String dims = kernel.toString().substring(1);
+            throw misfit(file, down, layer + ": its down/A matrix must be [rank, " + dims);
         }
         long rank = down.shape().dim(0);
         if (rank < 1 || rank > Math.min(in, out)) {
             throw misfit(file, down, layer + ": the rank must be 1 to min(out, in) = " + Math.min(in, out));
         }
-        if (up.shape().rank() != 2 || up.shape().dim(0) != out || up.shape().dim(1) != rank) {
-            throw misfit(file, up, layer + " and rank " + rank + ": its up/B matrix must be [" + out + ", " + rank + "]");
+        Shape expectedUp = conv ? Shape.of(out, rank, 1, 1) : Shape.of(out, rank);
+        if (!up.shape().equals(expectedUp)) {
+            throw misfit(file, up, layer + " and rank " + rank + ": its up/B matrix must be " + expectedUp);
         }
         if (alpha != null && alpha.shape().size() != 1) {
             throw misfit(file, alpha, "an alpha is one value");
@@ -218,7 +248,7 @@ public final class LoraFile {
     }
 
     /** The layer and part {@code key} holds, or null when it names no linear layer of the model. */
-    private static Entry entry(String key, Map<Component, Map<String, Shape>> linearLayers, Map<String, Target> kohyaNames) {
+    private static Entry entry(String key, Map<Component, Map<String, Shape>> loraLayers, Map<String, Target> kohyaNames) {
         Matcher m = KOHYA.matcher(key);
         if (m.matches()) {
             Target target = kohyaNames.get(m.group(1));
@@ -228,12 +258,12 @@ public final class LoraFile {
         for (Component c : Component.values()) {
             if (key.startsWith(c.prefix)) {
                 Entry e = diffusersEntry(c, key.substring(c.prefix.length()));
-                return e != null && linearLayers.get(c).containsKey(e.target().layer()) ? e : null;
+                return e != null && loraLayers.get(c).containsKey(e.target().layer()) ? e : null;
             }
         }
         for (Component c : Component.values()) {
             Entry e = diffusersEntry(c, key);
-            if (e != null && linearLayers.get(c).containsKey(e.target().layer())) {
+            if (e != null && loraLayers.get(c).containsKey(e.target().layer())) {
                 return e;
             }
         }

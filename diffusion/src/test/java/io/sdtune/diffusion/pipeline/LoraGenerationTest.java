@@ -40,7 +40,7 @@ class LoraGenerationTest {
         TinyModel.write(dir.resolve("tiny"), TinyModel.Architecture.TINY, DType.FLOAT32, 0, file -> { });
         model = StableDiffusion.load(dir.resolve("tiny"));
         pipeline = new Txt2Img(model, Device.CPU, DType.FLOAT32);
-        layers = model.linearLayers();
+        layers = model.loraLayers();
     }
 
     @AfterAll
@@ -202,6 +202,100 @@ class LoraGenerationTest {
             worst = Math.max(worst, Math.abs((branched[i] & 0xff) - (expected[i] & 0xff)));
         }
         assertThat(worst).isLessThanOrEqualTo(1); // float32 rounding of W x + B (A x) against (W + B A) x
+    }
+
+    @Test
+    void aLoConAdaptsTheUNetsConvolutionsAsTheirMergedWeightsDo() throws Exception {
+        // kohya's LoCon: lora_down [r, in, kh, kw], lora_up [out, r, 1, 1], alpha 2 (scale 0.5), on every ResNet
+        // convolution; the same model with W + 0.5 B A in those weights draws the same image.
+        Path file = writeLoCon("locon.safetensors", 4);
+        Map<String, TensorData> merged = new LinkedHashMap<>();
+        model.unet().keys().forEach(k -> merged.put(k, model.unet().get(k).copy()));
+        try (SafeTensors locon = SafeTensors.open(file)) {
+            for (String key : locon.keys()) {
+                if (!key.endsWith(".lora_down.weight")) {
+                    continue;
+                }
+                String kohya = key.substring(0, key.length() - ".lora_down.weight".length());
+                String layer = layers.get(LoraFile.Component.UNET).keySet().stream()
+                        .filter(l -> ("lora_unet_" + l.replace('.', '_')).equals(kohya)).findFirst().orElseThrow();
+                TensorData down = locon.get(key);
+                TensorData up = locon.get(kohya + ".lora_up.weight");
+                TensorData w = merged.get(layer + ".weight");
+                long out = w.shape().dim(0);
+                long in = w.shape().size() / out;
+                for (long o = 0; o < out; o++) {
+                    for (long j = 0; j < in; j++) {
+                        double delta = 0;
+                        for (int r = 0; r < 4; r++) {
+                            delta += up.get(o * 4 + r) * down.get(r * in + j);
+                        }
+                        w.set(o * in + j, w.get(o * in + j) + 0.5 * delta);
+                    }
+                }
+            }
+        }
+        Path mergedModel = dir.resolve("merged-locon");
+        TinyModel.write(mergedModel, TinyModel.Architecture.TINY, DType.FLOAT32, 0, f -> { });
+        SafeTensors.write(mergedModel.resolve("unet/diffusion_pytorch_model.safetensors"), merged, Map.of());
+
+        GeneratedImage adapted = pipeline.generate(backpack(), new Adapters(stack(file, 1), List.of()), null).get(0);
+        GeneratedImage expected;
+        try (StableDiffusion m = StableDiffusion.load(mergedModel); Txt2Img p = new Txt2Img(m, Device.CPU, DType.FLOAT32)) {
+            expected = p.generate(backpack(), null).get(0);
+        }
+
+        assertThat(adapted.rgb()).isNotEqualTo(image(LoraStack.none()));
+        assertThat(Txt2ImgTest.maxDifference(adapted, expected)).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void promptsOnALoConAndOnAnotherLoraInOneCallGetTheImagesTheyGetAlone() throws Exception {
+        List<Adapters> adapters = List.of(new Adapters(stack(writeLoCon("batch-locon.safetensors", 7), 1), List.of()),
+                new Adapters(stack(writeLora("batch-other.safetensors", false, Keys.PEFT), 0.5), List.of()));
+        List<GenerationParams> prompts = List.of(backpack(), GenerationParams.of("a house", 7).withSize(64, 64)
+                .withSteps(4, "ddim"));
+
+        List<List<GeneratedImage>> together = pipeline.generate(prompts, adapters, null);
+
+        for (int i = 0; i < prompts.size(); i++) {
+            assertThat(together.get(i).get(0).rgb()).as("prompt %d", i)
+                    .isEqualTo(pipeline.generate(List.of(prompts.get(i)), adapters.get(i), null).get(0).get(0).rgb());
+        }
+    }
+
+    @Test
+    void lycorisFactorizationsAreRefusedByName() throws Exception {
+        Path loha = dir.resolve("loha.safetensors");
+        SafeTensors.write(loha, Map.of("lora_unet_mid_block_resnets_0_conv1.hada_w1_a",
+                TensorData.allocate(DType.FLOAT32, Shape.of(4, 2))), Map.of());
+
+        assertThatThrownBy(() -> LoraFile.read(loha, layers)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("LyCORIS LoHa").hasMessageContaining("hada_w1_a");
+    }
+
+    private static GenerationParams backpack() {
+        return GenerationParams.of("a <cat-toy> backpack", 5).withSize(64, 64).withSteps(4, "ddim");
+    }
+
+    /** A kohya LoCon of rank 4, alpha 2, on every UNet ResNet convolution, seeded. */
+    private static Path writeLoCon(String name, long seed) throws Exception {
+        Random random = new Random(seed);
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        layers.get(LoraFile.Component.UNET).forEach((layer, weight) -> {
+            if (weight.rank() == 4 && layer.matches(".*resnets\\.\\d+\\.conv[12]")) {
+                String k = "lora_unet_" + layer.replace('.', '_');
+                tensors.put(k + ".lora_down.weight", TensorData.randn(DType.FLOAT32,
+                        Shape.of(4, weight.dim(1), weight.dim(2), weight.dim(3)), 0.3, random));
+                tensors.put(k + ".lora_up.weight", TensorData.randn(DType.FLOAT32, Shape.of(weight.dim(0), 4, 1, 1),
+                        0.3, random));
+                tensors.put(k + ".alpha", TensorData.scalar(DType.FLOAT32, 2));
+            }
+        });
+        assertThat(tensors).isNotEmpty();
+        Path file = dir.resolve(name);
+        SafeTensors.write(file, tensors, Map.of());
+        return file;
     }
 
     @Test

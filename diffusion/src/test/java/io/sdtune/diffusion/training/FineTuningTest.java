@@ -300,7 +300,7 @@ class FineTuningTest {
     private static byte[] generateWithLora(Path lora, GenerationParams p) {
         try (StableDiffusion sd = StableDiffusion.load(model);
                 Txt2Img pipeline = new Txt2Img(sd, Device.CPU, DType.FLOAT32)) {
-            LoraStack stack = new LoraStack(List.of(new LoraStack.Applied(LoraFile.read(lora, sd.linearLayers()), 1)));
+            LoraStack stack = new LoraStack(List.of(new LoraStack.Applied(LoraFile.read(lora, sd.loraLayers()), 1)));
             return pipeline.generate(p, new Adapters(stack, List.of()), null).get(0).rgb();
         }
     }

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** Converting LoRAs between diffusers' and kohya's layouts, bit for bit; matrices that do not fit their layer refused. */
 class LoraFileTest {
     private static final Map<LoraFile.Component, Map<String, Shape>> SD15 =
-            StableDiffusion.linearLayers(UNet2DConditionConfig.sd15(), ClipTextConfig.sd15());
+            StableDiffusion.loraLayers(UNet2DConditionConfig.sd15(), ClipTextConfig.sd15());
     private static final Map<LoraFile.Component, Map<String, Shape>> TINY =
-            StableDiffusion.linearLayers(UNet2DConditionConfig.tiny(ClipTextConfig.tiny().hiddenSize()), ClipTextConfig.tiny());
+            StableDiffusion.loraLayers(UNet2DConditionConfig.tiny(ClipTextConfig.tiny().hiddenSize()), ClipTextConfig.tiny());
     private static final String LAYER = "down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_v";
     private static final String TEXT_LAYER = "text_model.encoder.layers.11.self_attn.out_proj";
 

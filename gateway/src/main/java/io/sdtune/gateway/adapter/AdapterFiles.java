@@ -114,7 +114,7 @@ public class AdapterFiles {
             Path stored = work.resolve("diffusers.safetensors");
             objects.download(file, stored);
             Path kohya = work.resolve("kohya.safetensors");
-            LoraFormats.convert(stored, adapter.name(file), base.linearLayers(), kohya, LoraFile.Layout.KOHYA);
+            LoraFormats.convert(stored, adapter.name(file), base.loraLayers(), kohya, LoraFile.Layout.KOHYA);
             return new Download(adapter.at().id() + ".safetensors", Download.SAFETENSORS, OptionalLong.of(Files.size(kohya)),
                     out -> {
                         try (work) {

@@ -88,7 +88,7 @@ public class AdapterImport {
             Path converted;
             if (kind == AdapterKind.LORA) {
                 converted = work.resolve(LoraMethod.ARTIFACT);
-                LoraFormats.convert(file.uploadedFile(), uploaded, base.get().linearLayers(), converted,
+                LoraFormats.convert(file.uploadedFile(), uploaded, base.get().loraLayers(), converted,
                         LoraFile.Layout.DIFFUSERS);
             } else {
                 converted = work.resolve(TextualInversionMethod.ARTIFACT);

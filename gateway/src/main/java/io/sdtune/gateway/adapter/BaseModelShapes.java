@@ -12,16 +12,16 @@ import java.util.Map;
  * What an adapter file is checked and converted against: the base model's linear layers with their weights'
  * shapes (a LoRA's keys name them; kohya's underscored names are resolved through them) and its text encoder's
  * config (an embedding's width). Built from the two {@code config.json} files alone, by the code the generator and
- * {@code sd convert-lora} use ({@link StableDiffusion#linearLayers(UNet2DConditionConfig, ClipTextConfig)}), so the
+ * {@code sd convert-lora} use ({@link StableDiffusion#loraLayers(UNet2DConditionConfig, ClipTextConfig)}), so the
  * gateway never needs the model's weights.
  */
-public record BaseModelShapes(String id, Map<LoraFile.Component, Map<String, Shape>> linearLayers,
+public record BaseModelShapes(String id, Map<LoraFile.Component, Map<String, Shape>> loraLayers,
         ClipTextConfig textEncoder) {
 
     /** From the texts of {@code unet/config.json} and {@code text_encoder/config.json}. */
     public static BaseModelShapes of(String id, String unetConfigJson, String textEncoderConfigJson) {
         UNet2DConditionConfig unet = UNet2DConditionConfig.read(ConfigFile.parse(id + "/unet/config.json", unetConfigJson));
         ClipTextConfig textEncoder = ClipTextConfig.read(ConfigFile.parse(id + "/text_encoder/config.json", textEncoderConfigJson));
-        return new BaseModelShapes(id, StableDiffusion.linearLayers(unet, textEncoder), textEncoder);
+        return new BaseModelShapes(id, StableDiffusion.loraLayers(unet, textEncoder), textEncoder);
     }
 }

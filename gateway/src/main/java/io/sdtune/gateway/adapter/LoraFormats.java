@@ -17,17 +17,17 @@ final class LoraFormats {
     }
 
     /**
-     * Reads {@code in} (called {@code name} in refusals) against {@code linearLayers} and writes it to {@code out}
+     * Reads {@code in} (called {@code name} in refusals) against {@code loraLayers} and writes it to {@code out}
      * in {@code layout}.
      *
      * @throws RefusedFile naming the keys that match no layer, or the key whose matrix does not fit its layer with
      *         both shapes, or a file that holds no LoRA at all
      */
-    static void convert(Path in, String name, Map<LoraFile.Component, Map<String, Shape>> linearLayers, Path out,
+    static void convert(Path in, String name, Map<LoraFile.Component, Map<String, Shape>> loraLayers, Path out,
             LoraFile.Layout layout) throws RefusedFile {
         LoraFile lora;
         try {
-            lora = LoraFile.read(in, linearLayers);
+            lora = LoraFile.read(in, loraLayers);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new RefusedFile(e.getMessage().replace(in.toString(), name));
         }

@@ -19,7 +19,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * ({@code quarkus.http.limits.max-body-size}, which has to let the largest upload through): a JSON body at most
  * {@code sdtune.gateway.max-json-bytes}, a dataset upload at most its images' worth
  * ({@link DatasetLimits#maxUploadBytes()}), an adapter import at most its file's
- * ({@link AdapterLimits#maxImportBodyBytes()}) - the two routes that consume multipart/form-data. A body whose Content-Length is larger is refused
+ * ({@link AdapterLimits#maxImportBodyBytes()}) - the two routes that consume multipart/form-data -, and a PNG to
+ * redraw at most a dataset image's bytes. A body whose Content-Length is larger is refused
  * before a byte of it is read; one of no declared length is counted as it streams and refused at the byte past
  * the bound. Either way 413, and the connection is closed after the answer rather than drained of the rest.
  */
@@ -36,7 +37,10 @@ public class BodyLimits {
     public void bound(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
         long limit;
         String what;
-        if (!consumes(resource, MediaType.MULTIPART_FORM_DATA)) {
+        if (consumes(resource, "image/png")) {
+            limit = datasets.maxImageBytes();
+            what = "a PNG to redraw (sdtune.gateway.datasets.max-image-bytes)";
+        } else if (!consumes(resource, MediaType.MULTIPART_FORM_DATA)) {
             limit = maxJsonBytes;
             what = "a JSON body (sdtune.gateway.max-json-bytes)";
         } else if (resource.getResourceClass() == AdapterResource.class) {

@@ -29,6 +29,7 @@ public class GenerationResource {
     }
 
     private static final int MAX_LIMIT = 1000;
+    static final String PNG = "image/png";
 
     @Inject
     Generations generations;
@@ -42,6 +43,19 @@ public class GenerationResource {
             + "all but prompt may be left out", content = @Content(schema = @Schema(implementation = GenerationRequest.class)))
             JsonNode body) {
         return Response.accepted(new Accepted(generations.submit(caller.tenant(), body).requestId())).build();
+    }
+
+    /**
+     * Draws an image again from its PNG's AUTOMATIC1111 parameters ({@link Redraw}, as {@code bin/sd generate
+     * --from_png}); the prompt's {@code <lora:ID:SCALE>} tags name the caller's adapters.
+     */
+    @POST
+    @Path("/from-png")
+    @Consumes(PNG)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response redraw(@RequestBody(description = "a PNG with a 'parameters' text chunk, as the generator and "
+            + "AUTOMATIC1111 write it") byte[] png) {
+        return Response.accepted(new Accepted(generations.submit(caller.tenant(), Redraw.request(png)).requestId())).build();
     }
 
     /** The caller's most recent generations, newest first: the web UI's gallery. */

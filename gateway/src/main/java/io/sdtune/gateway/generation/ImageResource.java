@@ -21,7 +21,6 @@ import java.nio.file.NoSuchFileException;
  */
 @Path("/api/images")
 public class ImageResource {
-    private static final String PNG = "image/png";
 
     @Inject
     ImageShelf images;
@@ -39,7 +38,7 @@ public class ImageResource {
 
     @GET
     @Path("/{requestId}/{n: [0-9]{1,3}}.png")
-    @Produces(PNG)
+    @Produces(GenerationResource.PNG)
     public StreamingOutput image(@PathParam("requestId") String requestId, @PathParam("n") int n) throws IOException {
         if (!Syntax.ID.matches(requestId)) {
             throw absent(requestId, n);

@@ -13,7 +13,7 @@ class BaseModelShapesTest {
         ClipTextConfig text = ClipTextConfig.tiny();
         BaseModelShapes shapes = BaseModelShapes.of("tiny", UNet2DConditionConfig.tiny(text.hiddenSize()).toJson(), text.toJson());
 
-        assertThat(shapes.linearLayers()).isEqualTo(TinyLoras.LAYERS);
+        assertThat(shapes.loraLayers()).isEqualTo(TinyLoras.LAYERS);
         assertThat(shapes.textEncoder()).isEqualTo(text);
     }
 }

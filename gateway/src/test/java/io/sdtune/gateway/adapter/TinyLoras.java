@@ -18,7 +18,7 @@ import java.util.Random;
 
 /** LoRA files for the tiny model (diffusion's TinyModel), written in kohya's layout, and their tensors read back. */
 public final class TinyLoras {
-    public static final Map<LoraFile.Component, Map<String, Shape>> LAYERS = StableDiffusion.linearLayers(
+    public static final Map<LoraFile.Component, Map<String, Shape>> LAYERS = StableDiffusion.loraLayers(
             UNet2DConditionConfig.tiny(ClipTextConfig.tiny().hiddenSize()), ClipTextConfig.tiny());
     /** A cross-attention value projection of the UNet, and an attention output projection of the text encoder. */
     public static final String UNET_LAYER = layer(LoraFile.Component.UNET, "attn2.to_v");
