@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 
 /**
  * An optimisation step as programs run one after another on the training state: a <em>gradient</em> program (forward
@@ -352,10 +353,8 @@ public final class TrainingStep {
     private static List<Bucket> buckets(List<Tensor> params, EightBitState eightBit) {
         List<Bucket> buckets = new ArrayList<>();
         for (DType dtype : params.stream().map(Tensor::dtype).distinct().toList()) {
-            List<List<Integer>> shared = new ArrayList<>();
-            List<Integer> filling = new ArrayList<>();
-            long filled = 0;
             int index = 0;
+            List<Integer> small = new ArrayList<>();
             for (int i = 0; i < params.size(); i++) {
                 long size = params.get(i).shape().size();
                 if (params.get(i).dtype() != dtype) {
@@ -363,24 +362,13 @@ public final class TrainingStep {
                 }
                 if (eightBit != null && eightBit.quantizes(size)) {
                     buckets.add(new Bucket(dtype, index++, List.of(i), true));
-                    continue;
-                }
-                if (size >= SHARED_BELOW) {
+                } else if (size >= SHARED_BELOW) {
                     buckets.add(new Bucket(dtype, index++, List.of(i), false));
-                    continue;
+                } else {
+                    small.add(i);
                 }
-                if (!filling.isEmpty() && filled + size > BUCKET_VALUES) {
-                    shared.add(filling);
-                    filling = new ArrayList<>();
-                    filled = 0;
-                }
-                filling.add(i);
-                filled += size;
             }
-            if (!filling.isEmpty()) {
-                shared.add(filling);
-            }
-            for (List<Integer> members : shared) {
+            for (List<Integer> members : packed(small, i -> params.get(i).shape().size(), BUCKET_VALUES)) {
                 buckets.add(new Bucket(dtype, index++, members, false));
             }
         }
@@ -389,23 +377,28 @@ public final class TrainingStep {
 
     /** Consecutive buckets of at most {@code groupValues} parameter values together (a larger bucket alone). */
     private static List<List<Bucket>> groups(List<Bucket> buckets, List<Tensor> params, long groupValues) {
-        List<List<Bucket>> groups = new ArrayList<>();
-        List<Bucket> group = new ArrayList<>();
-        long values = 0;
-        for (Bucket b : buckets) {
-            long size = b.size(params);
-            if (!group.isEmpty() && values + size > groupValues) {
-                groups.add(group);
-                group = new ArrayList<>();
-                values = 0;
+        return packed(buckets, b -> b.size(params), groupValues);
+    }
+
+    /** {@code items} in order, in runs of at most {@code capacity} in total {@code size} (a larger item alone). */
+    private static <T> List<List<T>> packed(List<T> items, ToLongFunction<T> size, long capacity) {
+        List<List<T>> runs = new ArrayList<>();
+        List<T> run = new ArrayList<>();
+        long filled = 0;
+        for (T item : items) {
+            long n = size.applyAsLong(item);
+            if (!run.isEmpty() && filled + n > capacity) {
+                runs.add(run);
+                run = new ArrayList<>();
+                filled = 0;
             }
-            group.add(b);
-            values += size;
+            run.add(item);
+            filled += n;
         }
-        if (!group.isEmpty()) {
-            groups.add(group);
+        if (!run.isEmpty()) {
+            runs.add(run);
         }
-        return groups;
+        return runs;
     }
 
     /** An update program and the moments it reads, the inputs that start at zero. */

@@ -37,8 +37,8 @@ import java.util.Map;
  * prompt, denoise seeded latents with classifier-free guidance under the chosen scheduler, decode
  * with the VAE. Sessions for the text encoder, the UNet (with the guidance combination inside its
  * graph) and the VAE decoder are built per size, batch and LoRA capacity and kept, the least recently
- * used closed beyond {@code maxSessions}; each component's weights are on the device once ({@link SharedWeights}),
- * however many sessions read them.
+ * used closed beyond {@code maxSessions}; each component's weights are read through one {@link SharedWeights},
+ * however many sessions read them (on the CPU, one copy for all).
  */
 public final class Txt2Img implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Txt2Img.class.getName());
@@ -47,7 +47,7 @@ public final class Txt2Img implements AutoCloseable {
     private final Device device;
     private final DType dtype;
     private final SessionCache<Bound> sessions;
-    /** Each component's weights on the device, by the source they come from. */
+    /** Each component's weights for the sessions, by the source they come from. */
     private final Map<WeightSource, SharedWeights> weights = new IdentityHashMap<>();
     /** The UNet weights merged with recent LoRA stacks, by {@link LoraStack#key}: switching back costs a binding. */
     private final SessionCache<SharedWeights> merged = new SessionCache<>(MERGED_LORA_STACKS);
@@ -445,7 +445,7 @@ public final class Txt2Img implements AutoCloseable {
         weights.clear();
     }
 
-    /** Bytes of the base weights on the device, each once however many sessions read it. */
+    /** Bytes of the base weights made for the sessions, each once however many sessions read it. */
     public long weightBytes() {
         return weights.values().stream().mapToLong(SharedWeights::bytes).sum();
     }

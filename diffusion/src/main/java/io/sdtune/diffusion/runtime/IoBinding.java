@@ -35,13 +35,7 @@ public final class IoBinding implements AutoCloseable {
     }
 
     public IoBinding input(String name, DeviceTensor value) {
-        Tensor expected = declared(session.program().inputs(), "input", name);
-        if (value.dtype() != expected.dtype() || !value.shape().equals(expected.shape())
-                || !value.device().equals(session.device())) {
-            throw new IllegalArgumentException("input " + name + " is " + value + " but the graph expects "
-                    + expected.dtype() + expected.shape() + " on " + session.device());
-        }
-        api.bindInput(binding, name, value.value());
+        api.bindInput(binding, name, checked(session.program().inputs(), "input", name, value).value());
         return this;
     }
 
@@ -69,13 +63,7 @@ public final class IoBinding implements AutoCloseable {
      * reads and writes the same device memory each time (what CUDA graphs replay).
      */
     public IoBinding output(String name, DeviceTensor value) {
-        Tensor expected = declared(session.program().outputs(), "output", name);
-        if (value.dtype() != expected.dtype() || !value.shape().equals(expected.shape())
-                || !value.device().equals(session.device())) {
-            throw new IllegalArgumentException("output " + name + " is " + value + " but the graph gives "
-                    + expected.dtype() + expected.shape() + " on " + session.device());
-        }
-        api.bindOutput(binding, name, value.value());
+        api.bindOutput(binding, name, checked(session.program().outputs(), "output", name, value).value());
         outputs.add(new BoundOutput(name, false));
         return this;
     }
@@ -130,6 +118,17 @@ public final class IoBinding implements AutoCloseable {
                 data.shape());
         hostValues.add(value);
         hostBuffers.add(data);
+        return value;
+    }
+
+    /** {@code value}, when it has the declared type and shape and lives on the session's device. */
+    private DeviceTensor checked(Map<String, Tensor> declared, String role, String name, DeviceTensor value) {
+        Tensor expected = declared(declared, role, name);
+        if (value.dtype() != expected.dtype() || !value.shape().equals(expected.shape())
+                || !value.device().equals(session.device())) {
+            throw new IllegalArgumentException(role + " " + name + " is " + value + " but the graph's is "
+                    + expected.dtype() + expected.shape() + " on " + session.device());
+        }
         return value;
     }
 

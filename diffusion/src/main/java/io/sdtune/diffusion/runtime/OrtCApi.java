@@ -343,9 +343,8 @@ final class OrtCApi {
     }
 
     /**
-     * Hands {@code values} (by {@code names}) to sessions made with {@code options} as the graph's external
-     * initializers: ONNX Runtime uses a value in place when it lives where the initializer is planned (host memory
-     * on the CPU; device memory on a GPU since ONNX Runtime 1.29, PR #29013) and copies it otherwise.
+     * Hands {@code values} (by {@code names}, over host memory) to sessions made with {@code options} as the graph's
+     * external initializers: ONNX Runtime uses them in place on the CPU and copies them to a GPU.
      */
     void addExternalInitializers(OrtSession.SessionOptions options, List<String> names, List<MemorySegment> values) {
         try (Arena arena = Arena.ofConfined()) {

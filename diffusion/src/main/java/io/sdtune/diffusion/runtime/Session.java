@@ -21,8 +21,8 @@ import java.util.function.Function;
 
 /**
  * A compiled {@link Program} on ONNX Runtime. Weights are handed to ONNX Runtime as external initializers from
- * {@link SharedWeights}, used in place: the caller's direct buffers on the CPU, one upload to a GPU shared by every
- * session made from the same {@code SharedWeights}; the buffers must stay valid while the session is open.
+ * {@link SharedWeights}: the caller's direct buffers, used in place on the CPU, uploaded once per session to a GPU;
+ * the buffers must stay valid while the session is open.
  */
 public final class Session implements AutoCloseable {
 

@@ -10,10 +10,12 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * One copy of a model's weights on a device for every session that reads them: each weight is made an
- * {@code OrtValue} once, on first use (over the host buffer itself on the CPU; uploaded once to a GPU), and handed
- * to each session as an external initializer, which ONNX Runtime uses in place. A pipeline that keeps a session per
- * image size and batch so holds its weights once, not once per session. Close it after the sessions that use it.
+ * A model's weights for every session that reads them, each made an {@code OrtValue} once, on first use. As a
+ * session's initializers ({@link #values}) they are values over the host buffers themselves: ONNX Runtime uses them in
+ * place on the CPU, and on a GPU copies them to the device for each session (it reads external initializers on the
+ * host while it builds a session: given device memory, 1.29 crashed there, 2026-12-06). As inputs bound to a run
+ * ({@link #bind}) they are device copies, uploaded once, so a graph that takes weights as inputs reads them in place
+ * on a GPU too. Close it after the sessions and runs that use it.
  */
 public final class SharedWeights implements AutoCloseable {
     private final Function<String, TensorData> source;
@@ -22,8 +24,20 @@ public final class SharedWeights implements AutoCloseable {
     private final Map<String, Value> values = new LinkedHashMap<>();
     private boolean closed;
 
-    /** A weight's value: its host data (kept reachable: on the CPU the value reads it), device copy and OrtValue. */
-    private record Value(TensorData host, MemorySegment deviceMemory, MemorySegment ortValue) {
+    /**
+     * A weight: its host data (kept reachable: the host value reads it), the value over it, and on a GPU the device
+     * copy's memory and value once a run binds it.
+     */
+    private static final class Value {
+        final TensorData host;
+        final MemorySegment hostValue;
+        MemorySegment deviceMemory;
+        MemorySegment deviceValue;
+
+        Value(TensorData host, MemorySegment hostValue) {
+            this.host = host;
+            this.hostValue = hostValue;
+        }
     }
 
     /** Weights read from {@code source} by name, for sessions on {@code device}. */
@@ -42,58 +56,66 @@ public final class SharedWeights implements AutoCloseable {
         return values.size();
     }
 
-    /** Bytes of the weights made so far, on the device. */
+    /** Bytes of the weights made so far. */
     public synchronized long bytes() {
-        return values.values().stream().mapToLong(v -> bytes(v.host())).sum();
+        return values.values().stream().mapToLong(v -> bytes(v.host)).sum();
     }
 
     /**
-     * The values of {@code weights} (made where missing), in order.
+     * The host values of {@code weights} (made where missing), in order: a session's external initializers.
      *
      * @throws IllegalArgumentException when the source lacks a weight or has it with another type or shape
      */
     synchronized List<MemorySegment> values(List<Tensor> weights) {
-        if (closed) {
-            throw new IllegalStateException("these shared weights are closed");
-        }
         List<MemorySegment> result = new ArrayList<>();
         for (Tensor w : weights) {
-            Value v = values.get(w.name());
-            if (v == null) {
-                v = make(Session.checked("weight", w, source.apply(w.name())));
-                values.put(w.name(), v);
-            } else {
-                Session.checked("weight", w, v.host());
-            }
-            result.add(v.ortValue());
+            result.add(value(w).hostValue);
         }
         return result;
     }
 
     /**
-     * Binds the values of {@code weights}, inputs of the binding's graph (made where missing), so that a session
-     * whose graph takes some weights as inputs reads them from here, in place; keep this open until the run ends.
+     * Binds {@code weights}, inputs of the binding's graph, to their values on the device (made where missing, uploaded
+     * once on a GPU), so that a session whose graph takes weights as inputs reads them in place; keep this open until
+     * the run ends.
      */
-    public void bind(IoBinding binding, List<Tensor> weights) {
-        List<MemorySegment> made = values(weights);
-        for (int i = 0; i < weights.size(); i++) {
-            binding.input(weights.get(i).name(), made.get(i));
+    public synchronized void bind(IoBinding binding, List<Tensor> weights) {
+        for (Tensor w : weights) {
+            Value v = value(w);
+            if (device.kind() == Device.Kind.CPU) {
+                binding.input(w.name(), v.hostValue);
+                continue;
+            }
+            if (v.deviceValue == null) {
+                long n = bytes(v.host);
+                MemorySegment memory = api.malloc(device, n);
+                try {
+                    api.copy(device, MemorySegment.ofBuffer(v.host.data().duplicate().rewind()), memory, n);
+                    v.deviceValue = api.wrap(device, memory, v.host.dtype(), v.host.shape());
+                    v.deviceMemory = memory;
+                } catch (RuntimeException e) {
+                    api.free(memory);
+                    throw e;
+                }
+            }
+            binding.input(w.name(), v.deviceValue);
         }
     }
 
-    private Value make(TensorData host) {
-        MemorySegment data = MemorySegment.ofBuffer(host.data().duplicate().rewind());
-        if (device.kind() == Device.Kind.CPU) {
-            return new Value(host, null, api.wrap(device, data, host.dtype(), host.shape()));
+    private Value value(Tensor w) {
+        if (closed) {
+            throw new IllegalStateException("these shared weights are closed");
         }
-        MemorySegment memory = api.malloc(device, bytes(host));
-        try {
-            api.copy(device, data, memory, bytes(host));
-            return new Value(host, memory, api.wrap(device, memory, host.dtype(), host.shape()));
-        } catch (RuntimeException e) {
-            api.free(memory);
-            throw e;
+        Value v = values.get(w.name());
+        if (v == null) {
+            TensorData host = Session.checked("weight", w, source.apply(w.name()));
+            v = new Value(host, api.wrap(Device.CPU, MemorySegment.ofBuffer(host.data().duplicate().rewind()),
+                    host.dtype(), host.shape()));
+            values.put(w.name(), v);
+        } else {
+            Session.checked("weight", w, v.host);
         }
+        return v;
     }
 
     private static long bytes(TensorData t) {
@@ -103,9 +125,10 @@ public final class SharedWeights implements AutoCloseable {
     @Override
     public synchronized void close() {
         for (Value v : values.values()) {
-            api.releaseValue(v.ortValue());
-            if (v.deviceMemory() != null) {
-                api.free(v.deviceMemory());
+            api.releaseValue(v.hostValue);
+            if (v.deviceValue != null) {
+                api.releaseValue(v.deviceValue);
+                api.free(v.deviceMemory);
             }
         }
         values.clear();

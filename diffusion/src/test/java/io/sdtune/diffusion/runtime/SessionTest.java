@@ -183,7 +183,7 @@ class SessionTest {
             }
             try (DeviceTensor wrong = s.allocate(DType.FLOAT32, Shape.of(3))) {
                 assertThatThrownBy(() -> binding.output("y", wrong)).isInstanceOf(IllegalArgumentException.class)
-                        .hasMessageContaining("the graph gives");
+                        .hasMessageContaining("the graph's is FLOAT32[2]");
             }
         }
     }
