@@ -13,7 +13,9 @@ TABLES = Path(__file__).resolve().parents[1] / "src/main/resources/io/sdtune/dif
 PROMPTS = ["A <CAT-TOY> backpack", "<cat-toy><cat-toy> on <Cat-Toy>", "a<sks>dog", "一只猫 on the beach", "猫の写真",
            "Hello!!! 😊👍", "ΟΔΟΣ", "<|endoftext|>dog", "<|ENDOFTEXT|>", "a\u0000b", "sks\u200bdog"]
 
-tokenizer = CLIPTokenizer(vocab_file=str(TABLES / "vocab.json"), merges_file=str(TABLES / "merges.txt"))
+# From the folder, as a model's tokenizer/ is read: transformers 5's CLIPTokenizer (backed by the tokenizers
+# library) no longer reads vocab_file/merges_file given to its constructor (every id came out 2-4, 2026-12-06).
+tokenizer = CLIPTokenizer.from_pretrained(str(TABLES))
 tokenizer.add_tokens(["<cat-toy>", "<sks>"])
 for prompt in PROMPTS:
     print(repr(prompt), tokenizer(prompt).input_ids[1:-1])
