@@ -20,6 +20,8 @@ public final class IoBinding implements AutoCloseable {
     private final MemorySegment sessionHandle;
     private final MemorySegment binding;
     private final MemorySegment deviceMemory;
+    /** The runs' options ({@link Session#runConfig}), or {@code NULL}. */
+    private final MemorySegment runOptions;
     /** Outputs in the order bound: ONNX Runtime returns their values in that order. */
     private final List<BoundOutput> outputs = new ArrayList<>();
     /** Values made over host buffers for this run, and the buffers, kept reachable until it ends. */
@@ -30,8 +32,14 @@ public final class IoBinding implements AutoCloseable {
         this.session = session;
         this.api = api;
         this.sessionHandle = sessionHandle;
-        this.binding = api.createIoBinding(sessionHandle);
         this.deviceMemory = deviceMemory;
+        this.runOptions = api.createRunOptions(Session.runConfig());
+        try {
+            this.binding = api.createIoBinding(sessionHandle);
+        } catch (RuntimeException e) {
+            api.releaseRunOptions(runOptions);
+            throw e;
+        }
     }
 
     public IoBinding input(String name, DeviceTensor value) {
@@ -84,7 +92,7 @@ public final class IoBinding implements AutoCloseable {
      */
     public Map<String, DeviceTensor> run() {
         try {
-            api.run(sessionHandle, binding);
+            api.run(sessionHandle, runOptions, binding);
             MemorySegment[] values = api.boundOutputs(binding);
             Map<String, DeviceTensor> produced = new LinkedHashMap<>();
             for (int i = 0; i < values.length; i++) {
@@ -147,5 +155,6 @@ public final class IoBinding implements AutoCloseable {
     public void close() {
         clear();
         api.releaseIoBinding(binding);
+        api.releaseRunOptions(runOptions);
     }
 }

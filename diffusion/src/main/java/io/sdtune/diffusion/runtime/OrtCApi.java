@@ -18,6 +18,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Field;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -34,6 +35,8 @@ import java.util.function.Consumer;
 final class OrtCApi {
     // Positions in OrtApi.
     private static final int GET_ERROR_MESSAGE = 2;
+    private static final int CREATE_RUN_OPTIONS = 39;
+    private static final int RELEASE_RUN_OPTIONS = 97;
     private static final int CREATE_TENSOR_AS_ORT_VALUE = 48;
     private static final int CREATE_TENSOR_WITH_DATA_AS_ORT_VALUE = 49;
     private static final int GET_TENSOR_MUTABLE_DATA = 51;
@@ -57,6 +60,7 @@ final class OrtCApi {
     private static final int CLEAR_BOUND_OUTPUTS = 142;
     private static final int RELEASE_ARENA_CFG = 157;
     private static final int CREATE_ARENA_CFG_V2 = 164;
+    private static final int ADD_RUN_CONFIG_ENTRY = 165;
     private static final int SYNCHRONIZE_BOUND_OUTPUTS = 203;
     private static final int ADD_EXTERNAL_INITIALIZERS = 210;
     private static final int CREATE_AND_REGISTER_ALLOCATOR_V2 = 259;
@@ -107,6 +111,9 @@ final class OrtCApi {
     private final MethodHandle releaseArenaCfg;
     private final MethodHandle createAndRegisterAllocatorV2;
     private final MethodHandle addExternalInitializers;
+    private final MethodHandle createRunOptions;
+    private final MethodHandle releaseRunOptions;
+    private final MethodHandle addRunConfigEntry;
     /** CUDA devices whose arena is registered with the environment. */
     private final Set<Integer> sharedArenas = new HashSet<>();
     private final MemorySegment cpuMemoryInfo;
@@ -144,6 +151,9 @@ final class OrtCApi {
         createAndRegisterAllocatorV2 = status(CREATE_AND_REGISTER_ALLOCATOR_V2, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
                 ADDRESS, ADDRESS, JAVA_LONG);
         addExternalInitializers = status(ADD_EXTERNAL_INITIALIZERS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG);
+        createRunOptions = status(CREATE_RUN_OPTIONS, ADDRESS);
+        releaseRunOptions = function(RELEASE_RUN_OPTIONS, FunctionDescriptor.ofVoid(ADDRESS));
+        addRunConfigEntry = status(ADD_RUN_CONFIG_ENTRY, ADDRESS, ADDRESS, ADDRESS);
         cpuMemoryInfo = out(o -> call(createCpuMemoryInfo, DEVICE_ALLOCATOR, MEM_TYPE_DEFAULT, o));
         cpuAllocator = out(o -> call(getAllocatorWithDefaultOptions, o));
     }
@@ -428,9 +438,34 @@ final class OrtCApi {
         callVoid(clearBoundOutputs, binding);
     }
 
-    /** Runs the session on the binding and waits until its outputs are written. */
-    void run(MemorySegment session, MemorySegment binding) {
-        call(runWithBinding, session, MemorySegment.NULL, binding);
+    /**
+     * Run options with {@code config} entries (the keys of {@code onnxruntime_run_options_config_keys.h}), or
+     * {@code NULL} for none; see {@link #releaseRunOptions}.
+     */
+    MemorySegment createRunOptions(Map<String, String> config) {
+        if (config.isEmpty()) {
+            return MemorySegment.NULL;
+        }
+        MemorySegment options = out(o -> call(createRunOptions, o));
+        try (Arena arena = Arena.ofConfined()) {
+            config.forEach((key, value) -> call(addRunConfigEntry, options, arena.allocateFrom(key),
+                    arena.allocateFrom(value)));
+        } catch (RuntimeException e) {
+            callVoid(releaseRunOptions, options);
+            throw e;
+        }
+        return options;
+    }
+
+    void releaseRunOptions(MemorySegment options) {
+        if (!options.equals(MemorySegment.NULL)) {
+            callVoid(releaseRunOptions, options);
+        }
+    }
+
+    /** Runs the session on the binding with {@code runOptions} (may be {@code NULL}) and waits for its outputs. */
+    void run(MemorySegment session, MemorySegment runOptions, MemorySegment binding) {
+        call(runWithBinding, session, runOptions, binding);
         call(synchronizeBoundOutputs, binding);
     }
 

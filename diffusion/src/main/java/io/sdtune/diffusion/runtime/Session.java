@@ -36,6 +36,8 @@ public final class Session implements AutoCloseable {
      * step's activations (BENCHMARKS.md, "Memory estimate").
      */
     public static final String MEMORY_PATTERN = "sdtune.ort.memory_pattern";
+    /** System property naming run configuration entries of bound runs; see {@link #runConfig()}. */
+    public static final String RUN_CONFIG = "sdtune.ort.run_config";
 
     /** ONNX Runtime's session configuration key for using the allocators registered with the environment. */
     private static final String USE_ENV_ALLOCATORS = "session.use_env_allocators";
@@ -161,6 +163,16 @@ public final class Session implements AutoCloseable {
      */
     static Map<String, String> sessionConfig() {
         return pairs(SESSION_CONFIG);
+    }
+
+    /**
+     * ONNX Runtime run configuration entries for every run through an {@link IoBinding}, given as
+     * {@code -Dsdtune.ort.run_config=key=value,...} (the keys of its {@code onnxruntime_run_options_config_keys.h},
+     * e.g. {@code memory.enable_memory_arena_shrinkage=gpu:0}, which gives a GPU arena's free chunks back after
+     * each run), for measuring without a rebuild.
+     */
+    static Map<String, String> runConfig() {
+        return pairs(RUN_CONFIG);
     }
 
     private static Map<String, String> pairs(String property) {

@@ -109,11 +109,15 @@ class SessionTest {
             assertThat(Session.sessionConfig()).containsExactly(
                     Map.entry("session.use_device_allocator_for_initializers", "1"));
 
+            System.setProperty(Session.RUN_CONFIG, "memory.enable_memory_arena_shrinkage=gpu:0");
+            assertThat(Session.runConfig()).containsExactly(Map.entry("memory.enable_memory_arena_shrinkage", "gpu:0"));
+
             System.setProperty(Session.CUDA_PROVIDER_OPTIONS, "cudnn_conv_algo_search");
             assertThatThrownBy(Session::cudaProviderOptions).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("key=value").hasMessageContaining("'cudnn_conv_algo_search'");
         } finally {
             System.clearProperty(Session.SESSION_CONFIG);
+            System.clearProperty(Session.RUN_CONFIG);
             if (before == null) {
                 System.clearProperty(Session.CUDA_PROVIDER_OPTIONS);
             } else {
@@ -185,6 +189,29 @@ class SessionTest {
                 assertThatThrownBy(() -> binding.output("y", wrong)).isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("the graph's is FLOAT32[2]");
             }
+        }
+    }
+
+    @Test
+    void boundRunsTakeTheRunConfigurationOfTheProperty() {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(2));
+        Program program = new Program(Map.of("x", x), Map.of("y", x.add(1)));
+        TensorData y = TensorData.allocate(DType.FLOAT32, Shape.of(2));
+        try (Session s = Session.create(program, name -> null, Device.CPU)) {
+            // The entry reaches ONNX Runtime: a CPU session has no arena, so shrinking one after the run is refused.
+            System.setProperty(Session.RUN_CONFIG, "memory.enable_memory_arena_shrinkage=cpu:0");
+            try (IoBinding binding = s.bind()) {
+                assertThatThrownBy(() -> binding.input("x", TensorData.of(new float[] {1, 2}, 2)).output("y", y).run())
+                        .hasMessageContaining("arena").hasMessageContaining("cpu:0");
+            }
+            System.clearProperty(Session.RUN_CONFIG);
+            try (IoBinding binding = s.bind()) {
+                binding.input("x", TensorData.of(new float[] {1, 2}, 2)).output("y", y).run();
+                assertThat(y.toFloatArray()).containsExactly(2, 3);
+            }
+        } finally {
+            System.clearProperty(Session.RUN_CONFIG);
         }
     }
 }
