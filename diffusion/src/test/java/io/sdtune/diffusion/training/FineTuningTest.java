@@ -20,6 +20,7 @@ import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.diffusion.weights.SafeTensors;
 import io.sdtune.diffusion.weights.WeightSource;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +45,12 @@ class FineTuningTest {
     static void tinyModelAndImages() throws Exception {
         model = dir.resolve("tiny-sd");
         TinyModel.write(model, TinyModel.Architecture.TINY, DType.FLOAT32, 0, file -> { });
-        images = Files.createDirectories(dir.resolve("cat-toy"));
+        images = catToyImages(dir);
+    }
+
+    /** Three synthetic training images, 64 px high and wider than high, in {@code dir/cat-toy}. */
+    static Path catToyImages(Path dir) throws IOException {
+        Path images = Files.createDirectories(dir.resolve("cat-toy"));
         for (int i = 0; i < 3; i++) {
             BufferedImage image = new BufferedImage(80 + 8 * i, 64, BufferedImage.TYPE_INT_RGB);
             for (int y = 0; y < image.getHeight(); y++) {
@@ -54,6 +60,7 @@ class FineTuningTest {
             }
             ImageIO.write(image, "png", images.resolve(i + ".png").toFile());
         }
+        return images;
     }
 
     private static TrainingArgs args(Path output, double learningRate, int steps) {

@@ -9,12 +9,9 @@ import io.sdtune.diffusion.pipeline.TinyModel;
 import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.scheduler.SchedulerConfig;
-import java.awt.image.BufferedImage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,16 +31,7 @@ class Sd2FineTuningTest {
     static void tinySd2AndImages() throws Exception {
         model = dir.resolve("tiny-sd2");
         TinyModel.write(model, TinyModel.Architecture.TINY_SD2, DType.FLOAT32, 0, file -> { });
-        images = Files.createDirectories(dir.resolve("cat-toy"));
-        for (int i = 0; i < 3; i++) {
-            BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < 64; y++) {
-                for (int x = 0; x < 64; x++) {
-                    image.setRGB(x, y, (200 << 16) | ((40 + x + 30 * i) << 8) | (30 + y));
-                }
-            }
-            ImageIO.write(image, "png", images.resolve(i + ".png").toFile());
-        }
+        images = FineTuningTest.catToyImages(dir);
     }
 
     @Test
