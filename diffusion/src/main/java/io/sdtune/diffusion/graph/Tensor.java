@@ -47,6 +47,11 @@ public final class Tensor {
         return shape;
     }
 
+    /** Bytes of its value. */
+    public long byteSize() {
+        return shape.size() * dtype.byteSize();
+    }
+
     public int rank() {
         return shape.rank();
     }

@@ -74,6 +74,11 @@ public record TensorData(DType dtype, Shape shape, ByteBuffer data) {
         return shape.size();
     }
 
+    /** Bytes of its values. */
+    public long byteSize() {
+        return shape.size() * dtype.byteSize();
+    }
+
     /** Element {@code i} (flat, row-major) as a double, for float, integer and bool types alike. */
     public double get(long i) {
         int at = Math.toIntExact(i * dtype.byteSize());

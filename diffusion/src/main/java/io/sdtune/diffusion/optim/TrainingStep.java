@@ -300,16 +300,12 @@ public final class TrainingStep {
     public MemoryEstimate memoryEstimate() {
         MemoryEstimate forward = MemoryEstimate.of(gradient);
         long grads = gradient.outputs().entrySet().stream().filter(e -> e.getKey().startsWith("grad."))
-                .mapToLong(e -> bytes(e.getValue())).sum();
+                .mapToLong(e -> e.getValue().byteSize()).sum();
         long update = updates.stream().mapToLong(u -> MemoryEstimate.of(u).peakComputed()).max().orElse(0);
         long moments = optimizerState.stream().filter(t -> !gradient.inputs().containsKey(t.name()))
-                .mapToLong(TrainingStep::bytes).sum();
+                .mapToLong(Tensor::byteSize).sum();
         return new MemoryEstimate(forward.weights(), forward.inputs() + moments,
                 Math.max(forward.peakComputed(), grads + update));
-    }
-
-    private static long bytes(Tensor t) {
-        return t.shape().size() * t.dtype().byteSize();
     }
 
     /** The data inputs of one micro-batch; one step's value of each is {@link #stepShape}d. */

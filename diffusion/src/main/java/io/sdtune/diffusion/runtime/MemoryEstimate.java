@@ -42,8 +42,8 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
         long computed = peak(List.copyOf(program.outputs().values()), leaves);
         // A weight the program is fed (a trained parameter) is an input of the session, not bound to it.
         leaves.removeAll(program.inputs().values());
-        long weights = leaves.stream().mapToLong(MemoryEstimate::bytes).sum();
-        long inputs = program.inputs().values().stream().mapToLong(MemoryEstimate::bytes).sum();
+        long weights = leaves.stream().mapToLong(Tensor::byteSize).sum();
+        long inputs = program.inputs().values().stream().mapToLong(Tensor::byteSize).sum();
         return new MemoryEstimate(weights, inputs, computed);
     }
 
@@ -83,7 +83,7 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
             long during = 0;
             for (Object attribute : node.attributes().values()) {
                 if (attribute instanceof Subgraph body) {
-                    during += peak(body.outputs(), leaves) + body.inputs().stream().mapToLong(MemoryEstimate::bytes).sum();
+                    during += peak(body.outputs(), leaves) + body.inputs().stream().mapToLong(Tensor::byteSize).sum();
                 }
             }
             // Values read here for the last time: their buffers are free once no other value in them is read.
@@ -100,10 +100,10 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
                 if (ALIASES.contains(node.opType()) && buffers.containsKey(node.input(0))) {
                     b = buffers.get(node.input(0));
                 } else if (ELEMENTWISE.contains(node.opType())) {
-                    b = freed.stream().filter(f -> f.bytes == bytes(out)).findFirst().orElse(null);
+                    b = freed.stream().filter(f -> f.bytes == out.byteSize()).findFirst().orElse(null);
                 }
                 if (b == null) {
-                    b = new Buffer(bytes(out));
+                    b = new Buffer(out.byteSize());
                     allocated += b.bytes;
                 } else {
                     freed.remove(b);
@@ -158,9 +158,5 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
         }
         Collections.reverse(order);
         return order;
-    }
-
-    private static long bytes(Tensor t) {
-        return t.shape().size() * t.dtype().byteSize();
     }
 }

@@ -58,7 +58,7 @@ public final class SharedWeights implements AutoCloseable {
 
     /** Bytes of the weights made so far. */
     public synchronized long bytes() {
-        return values.values().stream().mapToLong(v -> bytes(v.host)).sum();
+        return values.values().stream().mapToLong(v -> v.host.byteSize()).sum();
     }
 
     /**
@@ -87,7 +87,7 @@ public final class SharedWeights implements AutoCloseable {
                 continue;
             }
             if (v.deviceValue == null) {
-                long n = bytes(v.host);
+                long n = v.host.byteSize();
                 MemorySegment memory = api.malloc(device, n);
                 try {
                     api.copy(device, MemorySegment.ofBuffer(v.host.data().duplicate().rewind()), memory, n);
@@ -116,10 +116,6 @@ public final class SharedWeights implements AutoCloseable {
             Session.checked("weight", w, v.host);
         }
         return v;
-    }
-
-    private static long bytes(TensorData t) {
-        return t.shape().size() * t.dtype().byteSize();
     }
 
     @Override
