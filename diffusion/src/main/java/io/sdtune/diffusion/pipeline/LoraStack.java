@@ -6,8 +6,10 @@ import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.Lora;
 import io.sdtune.diffusion.weights.LoraFile;
+import io.sdtune.diffusion.weights.LoraLayer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -16,7 +18,6 @@ import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.stream.IntStream;
 
 /**
  * Several LoRAs applied at once, each with its strength, as one LoRA branch of a fixed capacity per
@@ -60,6 +61,16 @@ public record LoraStack(List<Applied> adapters) {
 
     public boolean isEmpty() {
         return adapters.isEmpty();
+    }
+
+    /**
+     * This stack without its adapters of strength 0, which add nothing: drawn without them, a stack of such adapters
+     * draws the base model's image exactly (merged weights bound as inputs would not: ONNX Runtime treats a
+     * convolution on constant weights otherwise).
+     */
+    public LoraStack effective() {
+        return adapters.stream().allMatch(a -> a.scale() != 0) ? this
+                : new LoraStack(adapters.stream().filter(a -> a.scale() != 0).toList());
     }
 
     /**
@@ -141,40 +152,35 @@ public record LoraStack(List<Applied> adapters) {
         return key.toString();
     }
 
-    /** Whether an adapter of this stack adapts a convolution of {@code component} (LoCon), which has no branch. */
-    public boolean adaptsConvolutions(LoraFile.Component component) {
-        return adapters.stream().anyMatch(a -> a.lora().layers(component).values().stream()
-                .anyMatch(LoraFile.Layer::convolution));
+    /**
+     * Whether a layer of this stack has an update no LoRA branch draws (LoCon's convolutions, LoHa, LoKr, DoRA), so
+     * that it is drawn only on merged weights.
+     */
+    public boolean needsMerging() {
+        return adapters.stream().anyMatch(a -> Arrays.stream(LoraFile.Component.values())
+                .anyMatch(c -> a.lora().layers(c).values().stream().anyMatch(l -> !l.branchable())));
     }
 
     /**
      * The weight of the layer {@code layer} of {@code component} ({@code [out, in]}, or a convolution's
-     * {@code [out, in, kh, kw]}) with this stack's update merged in: {@code W + Σᵢ sᵢ (αᵢ/rᵢ) Bᵢ Aᵢ}, summed in float32
-     * and stored in {@code base}'s dtype (diffusers' {@code fuse_lora}); {@code base} itself when no adapter adapts
-     * the layer.
+     * {@code [out, in, kh, kw]}) with this stack's update merged in: {@code W + Σᵢ sᵢ ΔWᵢ} ({@code ΔW = (α/r) B A} for a
+     * LoRA, {@link LoraLayer#delta} in general, each against the base weight, as AUTOMATIC1111 applies several),
+     * summed in float32 and stored in {@code base}'s dtype (diffusers' {@code fuse_lora}); {@code base} itself when no
+     * adapter adapts the layer.
      */
     public TensorData merged(LoraFile.Component component, String layer, TensorData base) {
         List<Applied> adapting = adapters.stream().filter(a -> a.lora().layers(component).containsKey(layer)).toList();
         if (adapting.isEmpty()) {
             return base;
         }
-        int out = (int) base.shape().dim(0);
-        int in = Math.toIntExact(base.shape().size() / out);
-        float[] w = base.toFloatArray();
+        float[] original = base.toFloatArray();
+        float[] w = original.clone();
         for (Applied a : adapting) {
-            LoraFile.Layer l = a.lora().layers(component).get(layer);
-            int r = l.rank();
-            float[] down = l.down().toFloatArray();
-            float[] up = l.up().toFloatArray();
-            float scale = (float) (a.scale() * l.scale());
-            IntStream.range(0, out).parallel().forEach(o -> {
-                for (int k = 0; k < r; k++) {
-                    float b = scale * up[o * r + k];
-                    for (int i = 0; i < in; i++) {
-                        w[o * in + i] += b * down[k * in + i];
-                    }
-                }
-            });
+            float[] delta = a.lora().layers(component).get(layer).delta(original, base.shape());
+            float s = (float) a.scale();
+            for (int i = 0; i < w.length; i++) {
+                w[i] += s * delta[i];
+            }
         }
         TensorData merged = TensorData.of(w, base.shape().dims());
         return base.dtype() == DType.FLOAT32 ? merged : merged.to(base.dtype());
@@ -187,7 +193,8 @@ public record LoraStack(List<Applied> adapters) {
         TensorData t = TensorData.allocate(DType.FLOAT32, shape);
         int offset = 0;
         for (Applied a : adapters) {
-            LoraFile.Layer l = a.lora().layers(component).get(layer);
+            // A batch that mixes stacks has no layer a branch does not draw (needsMerging).
+            LoraLayer.LowRank l = (LoraLayer.LowRank) a.lora().layers(component).get(layer);
             if (l == null) {
                 continue;
             }

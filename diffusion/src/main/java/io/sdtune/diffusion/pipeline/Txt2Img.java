@@ -49,8 +49,8 @@ public final class Txt2Img implements AutoCloseable {
     private final SessionCache<Bound> sessions;
     /** Each component's weights for the sessions, by the source they come from. */
     private final Map<WeightSource, SharedWeights> weights = new IdentityHashMap<>();
-    /** The UNet weights merged with recent LoRA stacks, by {@link LoraStack#key}: switching back costs a binding. */
-    private final SessionCache<SharedWeights> merged = new SessionCache<>(MERGED_LORA_STACKS);
+    /** The weights merged with recent LoRA stacks, by {@link LoraStack#key}: switching back costs a binding. */
+    private final SessionCache<Merged> merged = new SessionCache<>(MERGED_LORA_STACKS);
 
     /**
      * Sessions kept when none is given: one drawing uses three (text encoder, UNet, VAE decoder), and the text
@@ -59,7 +59,7 @@ public final class Txt2Img implements AutoCloseable {
     public static final int DEFAULT_MAX_SESSIONS = 6;
 
     /**
-     * LoRA stacks whose merged UNet weights are kept: each holds a copy of the layers it adapts (for the attention
+     * LoRA stacks whose merged weights are kept: each holds a copy of the layers it adapts (for the attention
      * LoRAs of {@code train_dreambooth_lora.py}, a tenth of SD 1.5's UNet).
      */
     public static final int MERGED_LORA_STACKS = 4;
@@ -123,8 +123,8 @@ public final class Txt2Img implements AutoCloseable {
                 throw new IllegalArgumentException("given latents are for a single prompt, not a batch");
             }
         }
-        boolean mixed = adapters.stream().map(Adapters::loras).distinct().count() > 1;
-        if (mixed && adapters.stream().anyMatch(a -> a.loras().adaptsConvolutions(LoraFile.Component.UNET))) {
+        boolean mixed = adapters.stream().map(a -> a.loras().effective()).distinct().count() > 1;
+        if (mixed && adapters.stream().anyMatch(a -> a.loras().effective().needsMerging())) {
             return drawnPerStack(batch, adapters, listener);
         }
         int factor = model.vaeConfig().downscale();
@@ -141,11 +141,9 @@ public final class Txt2Img implements AutoCloseable {
         float[] latents = initialLatents(batch, n * channels * h * w, scheduler.initNoiseSigma());
         NoiseSource noise = new SeededNoise(p.seed());
         LoraStack.Branches branches = LoraStack.branches(rows, LoraFile.Component.UNET);
-        // A batch on one set of LoRAs draws on their merged weights (the base model's cost); a batch that mixes
-        // sets gives each sample its own branch.
-        LoraStack shared = branches.capacity() > 0 && rows.stream().distinct().count() == 1 ? rows.get(0) : null;
+        LoraStack shared = shared(rows, branches);
         Bound unet = unetSession(n, h, w, guided, branches, shared != null);
-        SharedWeights merged = shared == null ? null : mergedWeights(shared);
+        SharedWeights merged = shared == null ? null : mergedWeights(shared).unet();
         Map<String, TensorData> loraFeeds = LoraStack.feeds(rows, LoraFile.Component.UNET, unet.loraInputs(), dtype);
         Shape latentShape = Shape.of(n, channels, h, w);
         float[] timesteps = scheduler.timesteps();
@@ -204,7 +202,7 @@ public final class Txt2Img implements AutoCloseable {
     private static List<LoraStack> rows(List<GenerationParams> batch, List<Adapters> adapters, boolean guided) {
         List<LoraStack> perImage = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
-            perImage.addAll(Collections.nCopies(batch.get(i).numImages(), adapters.get(i).loras()));
+            perImage.addAll(Collections.nCopies(batch.get(i).numImages(), adapters.get(i).loras().effective()));
         }
         List<LoraStack> rows = new ArrayList<>(perImage);
         if (guided) {
@@ -238,14 +236,32 @@ public final class Txt2Img implements AutoCloseable {
             System.arraycopy(rows.get(r), 0, ids, r * length, length);
         }
         int added = addedRows == null ? 0 : (int) addedRows.shape().dim(0);
-        Bound encoder = textEncoderSession(rows.size(), length, added,
-                LoraStack.branches(loras, LoraFile.Component.TEXT_ENCODER));
+        LoraStack.Branches branches = LoraStack.branches(loras, LoraFile.Component.TEXT_ENCODER);
+        LoraStack shared = shared(loras, branches);
+        Bound encoder = textEncoderSession(rows.size(), length, added, branches, shared != null);
         Map<String, TensorData> feeds = new LinkedHashMap<>(Map.of("input_ids", TensorData.ofLongs(ids, rows.size(), length)));
         if (addedRows != null) {
             feeds.put(ClipTextModel.ADDED_TOKENS, addedRows);
         }
         feeds.putAll(LoraStack.feeds(loras, LoraFile.Component.TEXT_ENCODER, encoder.loraInputs(), dtype));
-        return encoder.session().run(feeds).get("last_hidden_state");
+        Tensor output = encoder.session().program().outputs().get("last_hidden_state");
+        TensorData hidden = TensorData.allocate(output.dtype(), output.shape());
+        try (IoBinding binding = encoder.session().bind()) {
+            feeds.forEach(binding::input);
+            if (shared != null) {
+                mergedWeights(shared).textEncoder().bind(binding, encoder.mergedWeights());
+            }
+            binding.output("last_hidden_state", hidden).run();
+        }
+        return hidden;
+    }
+
+    /**
+     * The stack every row shares, whose update is merged into the weights (diffusers' {@code fuse_lora}: the base
+     * model's cost); null when none adapts the component or the rows mix stacks, each row then taking its own branch.
+     */
+    private static LoraStack shared(List<LoraStack> rows, LoraStack.Branches branches) {
+        return !branches.layers().isEmpty() && rows.stream().distinct().count() == 1 ? rows.get(0) : null;
     }
 
     /**
@@ -323,17 +339,22 @@ public final class Txt2Img implements AutoCloseable {
         return latents;
     }
 
-    private Bound textEncoderSession(int batch, int length, int addedRows, LoraStack.Branches branches) {
-        return sessions.get("text_encoder:" + batch + ":added" + addedRows + ":" + branches.key(), () -> {
+    /** The text encoder for a batch, with a LoRA branch per sample for {@code branches} or as {@link #unetSession}. */
+    private Bound textEncoderSession(int batch, int length, int addedRows, LoraStack.Branches branches, boolean merged) {
+        String key = "text_encoder:" + batch + ":added" + addedRows + ":"
+                + (merged ? "merged:" + branches.layersKey() : branches.key());
+        return sessions.get(key, () -> {
             Graph g = Graph.create();
             Tensor ids = g.input("input_ids", DType.INT64, Shape.of(batch, length));
-            Lora lora = branches.lora(batch);
+            Lora lora = merged ? null : branches.lora(batch);
             Tensor hidden = new ClipTextModel(g, dtype, "", model.textEncoderConfig(), addedRows, lora).forward(ids);
             Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("input_ids", ids));
             if (addedRows > 0) {
                 inputs.put(ClipTextModel.ADDED_TOKENS, g.weights().get(ClipTextModel.ADDED_TOKENS));
             }
-            return bindWithLoraInputs(g, inputs, Map.of("last_hidden_state", hidden), model.textEncoder());
+            Map<String, Tensor> outputs = Map.of("last_hidden_state", hidden);
+            return merged ? bindWithWeightInputs(g, inputs, outputs, branches, model.textEncoder())
+                    : bindWithLoraInputs(g, inputs, outputs, model.textEncoder());
         });
     }
 
@@ -377,19 +398,42 @@ public final class Txt2Img implements AutoCloseable {
                 eps = halves.get(0).add(scale.mul(halves.get(1).sub(halves.get(0))));
                 inputs.put("guidance_scale", scale);
             }
-            if (!merged) {
-                return bindWithLoraInputs(g, inputs, Map.of("noise_pred", eps), model.unet());
-            }
-            List<Tensor> weights = branches.layers().stream().map(layer -> g.weights().get(layer + ".weight")).toList();
-            weights.forEach(t -> inputs.put(t.name(), t));
-            return new Bound(bind(new Program(inputs, Map.of("noise_pred", eps)), model.unet()), List.of(), weights);
+            Map<String, Tensor> outputs = Map.of("noise_pred", eps);
+            return merged ? bindWithWeightInputs(g, inputs, outputs, branches, model.unet())
+                    : bindWithLoraInputs(g, inputs, outputs, model.unet());
         });
     }
 
-    /** The UNet weights of the layers {@code stack} adapts, with its update merged in: made once, kept a while. */
-    private SharedWeights mergedWeights(LoraStack stack) {
-        return merged.get(stack.key(), () -> new SharedWeights(name -> stack.merged(LoraFile.Component.UNET,
-                name.substring(0, name.length() - ".weight".length()), model.unet().get(name, dtype)), device));
+    /** A stack's merged weights of the UNet and the text encoder, each made as the layers are first bound. */
+    private record Merged(SharedWeights unet, SharedWeights textEncoder) implements AutoCloseable {
+        @Override
+        public void close() {
+            unet.close();
+            textEncoder.close();
+        }
+    }
+
+    /** The weights of the layers {@code stack} adapts, with its update merged in: made once, kept a while. */
+    private Merged mergedWeights(LoraStack stack) {
+        return merged.get(stack.key(), () -> new Merged(mergedWeights(stack, LoraFile.Component.UNET, model.unet()),
+                mergedWeights(stack, LoraFile.Component.TEXT_ENCODER, model.textEncoder())));
+    }
+
+    private SharedWeights mergedWeights(LoraStack stack, LoraFile.Component component, WeightSource base) {
+        return new SharedWeights(name -> stack.merged(component, name.substring(0, name.length() - ".weight".length()),
+                base.get(name, dtype)), device);
+    }
+
+    /**
+     * Binds the graph with the weights of the branches' layers as inputs, not weights: a batch on one LoRA stack
+     * binds them merged with its update, so one session serves every stack on the same layers.
+     */
+    private Bound bindWithWeightInputs(Graph g, Map<String, Tensor> inputs, Map<String, Tensor> outputs,
+            LoraStack.Branches branches, WeightSource weights) {
+        List<Tensor> layerWeights = branches.layers().stream().map(layer -> g.weights().get(layer + ".weight")).toList();
+        Map<String, Tensor> all = new LinkedHashMap<>(inputs);
+        layerWeights.forEach(t -> all.put(t.name(), t));
+        return new Bound(bind(new Program(all, outputs), weights), List.of(), layerWeights);
     }
 
     /** Binds the graph with its LoRA tensors as inputs, not weights: adapters are fed at each run. */

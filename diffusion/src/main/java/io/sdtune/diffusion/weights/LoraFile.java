@@ -27,14 +27,16 @@ import java.util.regex.Pattern;
  * {@code lora_up}, {@code .alpha}), with {@code <component>.<layer>.alpha} where given. Keys without a component
  * prefix belong to the component that has the layer. Layers are module paths within their component: linear layers,
  * and the UNet's convolutions for kohya's LoCon ({@code lora_down} {@code [r, in, kh, kw]}, {@code lora_up}
- * {@code [out, r, 1, 1]}). LyCORIS's other factorizations (LoHa, LoKr) and DoRA are refused by name.
+ * {@code [out, r, 1, 1]}). Kohya-named keys may hold LyCORIS's LoHa and LoKr and DoRA's {@code dora_scale} too
+ * ({@link LoraLayer}); a part no {@link LoraLayer} reads (Tucker factors, OFT, ...) refuses the file, naming it.
  */
 public final class LoraFile {
-    private static final Pattern KOHYA = Pattern.compile("(lora_[a-z0-9]+_[^.]+)\\.(lora_down\\.weight|lora_up\\.weight|alpha)");
+    private static final Pattern KOHYA = Pattern.compile("(lora_[a-z0-9]+_[^.]+)\\.(.+)");
     private static final Pattern PROCESSOR = Pattern.compile("(.+?)(?:\\.processor)?\\.(to_q|to_k|to_v|to_out)_lora\\.(down|up)\\.weight");
     private static final Pattern DIFFUSERS = Pattern.compile("(.+)\\.(?:lora|lora_linear_layer)\\.(down|up)\\.weight");
     private static final Pattern PEFT = Pattern.compile("(.+)\\.lora_([AB])\\.weight");
     private static final Pattern ALPHA = Pattern.compile("(.+)\\.alpha");
+    private static final Pattern PEFT_DORA = Pattern.compile("(.+)\\.(lora_magnitude_vector)(?:\\.weight)?");
 
     /** The two layouts files are written in. */
     public enum Layout { DIFFUSERS, KOHYA }
@@ -72,47 +74,19 @@ public final class LoraFile {
         }
     }
 
-    /**
-     * One adapted layer: {@code down [r, in]} (A), {@code up [out, r]} (B), as stored, and the stored
-     * alpha, or null when the file has none (then alpha = r). A convolution's (LoCon) are {@code down [r, in, kh, kw]}
-     * and {@code up [out, r, 1, 1]}: its update {@code B A} is a weight {@code [out, in, kh, kw]} all the same.
-     */
-    public record Layer(TensorData down, TensorData up, TensorData alpha) {
-        public int rank() {
-            return (int) down.shape().dim(0);
-        }
-
-        /** Whether it adapts a convolution (LoCon), which takes no LoRA branch but a merged update. */
-        public boolean convolution() {
-            return down.shape().rank() == 4;
-        }
-
-        /** {@code alpha / r}: the factor on {@code B A}. */
-        public double scale() {
-            return alpha == null ? 1 : alpha.get(0) / rank();
-        }
-    }
-
-    /** A linear layer of one component. */
+    /** A layer of one component. */
     private record Target(Component component, String layer) {
     }
 
-    /** What one key holds: the {@code down}, {@code up} or {@code alpha} part of a layer's LoRA. */
+    /** What one key holds: a part of a layer's update, by its kohya/LyCORIS name ({@link LoraLayer#PARTS}). */
     private record Entry(Target target, String part) {
-    }
-
-    /** A tensor of the file and the key it is stored under. */
-    private record Stored(String key, TensorData tensor) {
-        Shape shape() {
-            return tensor.shape();
-        }
     }
 
     private final Path file;
     private volatile String webUiHash;
-    private final Map<Component, Map<String, Layer>> layers;
+    private final Map<Component, Map<String, LoraLayer>> layers;
 
-    private LoraFile(Path file, Map<Component, Map<String, Layer>> layers) {
+    private LoraFile(Path file, Map<Component, Map<String, LoraLayer>> layers) {
         this.file = file;
         this.layers = layers;
     }
@@ -150,101 +124,59 @@ public final class LoraFile {
             Map<Component, Map<String, Shape>> loraLayers) throws E {
         Map<String, Target> kohyaNames = new HashMap<>();
         loraLayers.forEach((c, paths) -> paths.keySet().forEach(p -> kohyaNames.put(c.kohyaName(p), new Target(c, p))));
-        Map<Target, Stored> down = new LinkedHashMap<>();
-        Map<Target, Stored> up = new LinkedHashMap<>();
-        Map<Target, Stored> alphas = new LinkedHashMap<>();
-        refuseLycoris(file, keys);
+        Map<Target, Map<String, String>> keysOf = new LinkedHashMap<>();
+        Set<String> unread = new TreeSet<>();
         Set<String> unmatched = new TreeSet<>();
         for (String key : keys) {
             Entry e = entry(key, loraLayers, kohyaNames);
             if (e == null) {
                 unmatched.add(key);
-                continue;
+            } else if (!LoraLayer.PARTS.contains(e.part())) {
+                unread.add(key);
+            } else {
+                keysOf.computeIfAbsent(e.target(), t -> new LinkedHashMap<>()).put(e.part(), key);
             }
-            Stored t = new Stored(key, tensors.get(key));
-            switch (e.part()) {
-                case "down" -> down.put(e.target(), t);
-                case "up" -> up.put(e.target(), t);
-                default -> alphas.put(e.target(), t);
-            }
+        }
+        if (!unread.isEmpty()) {
+            throw new IllegalArgumentException(file + ": " + unread.size() + " LoRA keys hold parts this reader does "
+                    + "not apply (it reads " + new TreeSet<>(LoraLayer.PARTS) + "; not LyCORIS's Tucker factors, OFT, "
+                    + "full or norm layers, nor PEFT's DoRA magnitudes), so the file is refused, not applied in part: "
+                    + listed(unread));
         }
         if (!unmatched.isEmpty()) {
-            List<String> shown = new ArrayList<>(unmatched).subList(0, Math.min(8, unmatched.size()));
-            throw new IllegalArgumentException(file + ": " + unmatched.size() + " LoRA keys match no layer of this model's "
-                    + "UNet or text encoder (a LoRA for another architecture?): " + shown
-                    + (unmatched.size() > shown.size() ? ", ..." : ""));
+            throw new IllegalArgumentException(file + ": " + unmatched.size() + " LoRA keys match no layer of this "
+                    + "model's UNet or text encoder (a LoRA for another architecture?): " + listed(unmatched));
         }
-        Map<Component, Map<String, Layer>> layers = new EnumMap<>(Component.class);
+        Map<Component, Map<String, LoraLayer>> layers = new EnumMap<>(Component.class);
         for (Component c : Component.values()) {
             layers.put(c, new LinkedHashMap<>());
         }
-        for (Target target : up.keySet()) {
-            if (!down.containsKey(target)) {
-                throw new IllegalArgumentException(file + ": LoRA tensor '" + up.get(target).key() + "' has no down/A matrix");
+        for (Map.Entry<Target, Map<String, String>> layer : keysOf.entrySet()) {
+            Target target = layer.getKey();
+            Shape weight = loraLayers.get(target.component()).get(target.layer());
+            Map<String, TensorData> parts = new LinkedHashMap<>();
+            for (Map.Entry<String, String> part : layer.getValue().entrySet()) {
+                parts.put(part.getKey(), tensors.get(part.getValue()));
             }
-        }
-        for (Target target : down.keySet()) {
-            Stored d = down.get(target);
-            Stored u = up.get(target);
-            if (u == null) {
-                throw new IllegalArgumentException(file + ": LoRA tensor '" + d.key() + "' has no up/B matrix");
+            try {
+                layers.get(target.component()).put(target.layer(), LoraLayer.of(parts, weight));
+            } catch (IllegalArgumentException e) {
+                // The reason names a part first where it is about one: name the file's key instead.
+                String reason = e.getMessage();
+                String part = reason.substring(0, Math.max(0, reason.indexOf(' ')));
+                String key = layer.getValue().get(part);
+                throw new IllegalArgumentException(file + ": LoRA layer " + target.component().prefix + target.layer()
+                        + " has weight " + weight + (weight.rank() == 4 ? " [out, in, kh, kw]" : " [out, in]") + ": "
+                        + (key != null ? "tensor '" + key + "'" + reason.substring(part.length())
+                                : "keys " + layer.getValue().values() + ": " + reason), e);
             }
-            Stored alpha = alphas.get(target);
-            requireFit(file, target, loraLayers.get(target.component()).get(target.layer()), d, u, alpha);
-            layers.get(target.component()).put(target.layer(),
-                    new Layer(d.tensor(), u.tensor(), alpha == null ? null : alpha.tensor()));
         }
         return new LoraFile(file, layers);
     }
 
-    /** LyCORIS keys of the factorizations this reader does not apply: the file is refused, not applied in part. */
-    private static final Map<String, String> LYCORIS = Map.of(".hada_", "LoHa (hada_w1_a, ...)", ".lokr_",
-            "LoKr (lokr_w1, ...)", ".dora_scale", "DoRA (dora_scale)");
-
-    private static void refuseLycoris(Path file, Set<String> keys) {
-        for (Map.Entry<String, String> kind : LYCORIS.entrySet()) {
-            List<String> found = keys.stream().filter(k -> k.contains(kind.getKey())).sorted().limit(3).toList();
-            if (!found.isEmpty()) {
-                throw new IllegalArgumentException(file + ": a LyCORIS " + kind.getValue() + " file, e.g. " + found
-                        + "; LoRA and LoCon (lora_down/lora_up) files are read, this factorization is not yet");
-            }
-        }
-    }
-
-    /**
-     * Checks a layer's matrices against its weight {@code [out, in]}: {@code down [r, in]}, {@code up [out, r]},
-     * {@code 1 <= r <= min(in, out)} (a greater rank adds nothing), a one-value alpha; for a convolution's weight
-     * {@code [out, in, kh, kw]}, {@code down [r, in, kh, kw]} and {@code up [out, r, 1, 1]}, the rank at most
-     * {@code min(out, in kh kw)}. Indexed with the model's sizes, a matrix of another shape would be read out of bounds
-     * or as wrong weights.
-     */
-    private static void requireFit(Path file, Target target, Shape weight, Stored down, Stored up, Stored alpha) {
-        long out = weight.dim(0);
-        long in = weight.size() / out;
-        boolean conv = weight.rank() == 4;
-        Shape kernel = weight.slice(1, weight.rank());
-        String layer = "layer " + target.component().prefix + target.layer() + " has weight " + weight
-                + (conv ? " [out, in, kh, kw]" : " [out, in]");
-        if (down.shape().rank() != weight.rank() || !down.shape().slice(1, weight.rank()).equals(kernel)) {
-            String dims = kernel.toString().substring(1);
-            throw misfit(file, down, layer + ": its down/A matrix must be [rank, " + dims);
-        }
-        long rank = down.shape().dim(0);
-        if (rank < 1 || rank > Math.min(in, out)) {
-            throw misfit(file, down, layer + ": the rank must be 1 to min(out, in) = " + Math.min(in, out));
-        }
-        Shape expectedUp = conv ? Shape.of(out, rank, 1, 1) : Shape.of(out, rank);
-        if (!up.shape().equals(expectedUp)) {
-            throw misfit(file, up, layer + " and rank " + rank + ": its up/B matrix must be " + expectedUp);
-        }
-        if (alpha != null && alpha.shape().size() != 1) {
-            throw misfit(file, alpha, "an alpha is one value");
-        }
-    }
-
-    private static IllegalArgumentException misfit(Path file, Stored tensor, String rule) {
-        return new IllegalArgumentException(file + ": LoRA tensor '" + tensor.key() + "' is " + tensor.shape()
-                + ", but " + rule);
+    private static String listed(Set<String> keys) {
+        List<String> shown = new ArrayList<>(keys).subList(0, Math.min(8, keys.size()));
+        return shown + (keys.size() > shown.size() ? ", ..." : "");
     }
 
     /** The layer and part {@code key} holds, or null when it names no linear layer of the model. */
@@ -252,8 +184,7 @@ public final class LoraFile {
         Matcher m = KOHYA.matcher(key);
         if (m.matches()) {
             Target target = kohyaNames.get(m.group(1));
-            String part = m.group(2).equals("alpha") ? "alpha" : m.group(2).startsWith("lora_down") ? "down" : "up";
-            return target == null ? null : new Entry(target, part);
+            return target == null ? null : new Entry(target, m.group(2));
         }
         for (Component c : Component.values()) {
             if (key.startsWith(c.prefix)) {
@@ -274,18 +205,26 @@ public final class LoraFile {
     private static Entry diffusersEntry(Component c, String key) {
         Matcher m;
         if ((m = PROCESSOR.matcher(key)).matches()) {
-            return new Entry(new Target(c, m.group(1) + "." + c.processorProjections.get(m.group(2))), m.group(3));
+            return new Entry(new Target(c, m.group(1) + "." + c.processorProjections.get(m.group(2))), part(m.group(3)));
         }
         if ((m = DIFFUSERS.matcher(key)).matches()) {
-            return new Entry(new Target(c, m.group(1)), m.group(2));
+            return new Entry(new Target(c, m.group(1)), part(m.group(2)));
         }
         if ((m = PEFT.matcher(key)).matches()) {
-            return new Entry(new Target(c, m.group(1)), m.group(2).equals("A") ? "down" : "up");
+            return new Entry(new Target(c, m.group(1)), part(m.group(2).equals("A") ? "down" : "up"));
         }
         if ((m = ALPHA.matcher(key)).matches()) {
             return new Entry(new Target(c, m.group(1)), "alpha");
         }
+        if ((m = PEFT_DORA.matcher(key)).matches()) {
+            return new Entry(new Target(c, m.group(1)), m.group(2));
+        }
         return null;
+    }
+
+    /** The kohya part name of diffusers' {@code down} and {@code up}. */
+    private static String part(String diffusers) {
+        return "lora_" + diffusers + ".weight";
     }
 
     public Path file() {
@@ -303,7 +242,7 @@ public final class LoraFile {
     }
 
     /** The adapted layers of {@code component}, by module path (none when the file does not adapt it). */
-    public Map<String, Layer> layers(Component component) {
+    public Map<String, LoraLayer> layers(Component component) {
         return layers.get(component);
     }
 
@@ -311,26 +250,34 @@ public final class LoraFile {
      * Writes the same tensors, bit for bit, in {@code layout}: diffusers keys ({@code unet.<layer>.lora.down.weight},
      * {@code lora.up}; {@code text_encoder.<layer>.lora_linear_layer.down.weight}, {@code up}), plus
      * {@code <component>.<layer>.alpha} where an alpha is not the rank, or kohya keys
-     * ({@code lora_unet_<layer_with_underscores>.lora_down.weight}, {@code lora_te_...}, {@code lora_up},
-     * {@code .alpha}, the alpha being the rank where the source had none, as kohya files always carry one).
+     * ({@code lora_unet_<layer_with_underscores>.<part>}, {@code lora_te_...}: {@code lora_down.weight},
+     * {@code lora_up.weight}, LyCORIS's parts, {@code .alpha}, a LoRA's alpha being the rank where the source had
+     * none, as kohya files always carry one).
+     *
+     * @throws IllegalArgumentException for diffusers' layout of a file with LoHa, LoKr or DoRA layers, which it has
+     *         no keys for
      */
     public void write(Path target, Layout layout) {
         Map<String, TensorData> out = new LinkedHashMap<>();
         layers.forEach((c, componentLayers) -> componentLayers.forEach((layer, l) -> {
-            if (layout == Layout.DIFFUSERS) {
+            if (layout == Layout.KOHYA) {
+                String k = c.kohyaName(layer);
+                l.parts().forEach((part, t) -> out.put(k + "." + part, t));
+                if (l instanceof LoraLayer.LowRank lowRank && lowRank.alpha() == null) {
+                    out.put(k + ".alpha", TensorData.scalar(DType.FLOAT32, lowRank.rank()));
+                }
+            } else if (l instanceof LoraLayer.LowRank lowRank) {
                 String k = c.prefix + layer + "." + c.loraModule;
-                out.put(k + ".down.weight", l.down());
-                out.put(k + ".up.weight", l.up());
+                out.put(k + ".down.weight", lowRank.down());
+                out.put(k + ".up.weight", lowRank.up());
                 // diffusers has no alpha key (its loader refuses keys without "lora") and takes alpha = rank:
                 // only an alpha that scales (kohya's, mostly) is kept, so that it comes back to kohya bit for bit.
-                if (l.scale() != 1) {
-                    out.put(c.prefix + layer + ".alpha", l.alpha());
+                if (lowRank.scale() != 1) {
+                    out.put(c.prefix + layer + ".alpha", lowRank.alpha());
                 }
             } else {
-                String k = c.kohyaName(layer);
-                out.put(k + ".lora_down.weight", l.down());
-                out.put(k + ".lora_up.weight", l.up());
-                out.put(k + ".alpha", l.alpha() != null ? l.alpha() : TensorData.scalar(DType.FLOAT32, l.rank()));
+                throw new IllegalArgumentException(file + ": layer " + c.prefix + layer + " is a " + l.kind()
+                        + ", which diffusers' LoRA layout has no keys for; keep kohya's");
             }
         }));
         try {
@@ -340,8 +287,18 @@ public final class LoraFile {
         }
     }
 
-    /** The largest rank over the layers of {@code component}, 0 when it has none. */
+    /**
+     * Diffusers' layout where it holds every layer (what diffusers' scripts write and read), else kohya's: LyCORIS's
+     * LoHa, LoKr and DoRA have keys only there.
+     */
+    public Layout preferredLayout() {
+        return layers.values().stream().flatMap(l -> l.values().stream())
+                .allMatch(LoraLayer.LowRank.class::isInstance) ? Layout.DIFFUSERS : Layout.KOHYA;
+    }
+
+    /** The largest rank over the layers of {@code component} a LoRA branch draws, 0 when it has none. */
     public int rank(Component component) {
-        return layers.get(component).values().stream().mapToInt(Layer::rank).max().orElse(0);
+        return layers.get(component).values().stream().filter(LoraLayer::branchable)
+                .mapToInt(l -> ((LoraLayer.LowRank) l).rank()).max().orElse(0);
     }
 }

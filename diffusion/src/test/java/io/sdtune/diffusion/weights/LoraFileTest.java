@@ -67,7 +67,7 @@ class LoraFileTest {
         LoraFile again = LoraFile.read(dir.resolve("d.safetensors"), SD15);
         again.write(dir.resolve("k2.safetensors"), LoraFile.Layout.KOHYA);
 
-        assertThat(again.layers(LoraFile.Component.UNET).get(LAYER).scale()).isEqualTo(1.0 / 16);
+        assertThat(((LoraLayer.LowRank) again.layers(LoraFile.Component.UNET).get(LAYER)).scale()).isEqualTo(1.0 / 16);
         try (SafeTensors d = SafeTensors.open(dir.resolve("d.safetensors"));
                 SafeTensors back = SafeTensors.open(dir.resolve("k2.safetensors"))) {
             assertThat(d.keys()).containsExactlyInAnyOrder("unet." + LAYER + ".lora.down.weight",
@@ -206,7 +206,7 @@ class LoraFileTest {
             LoraFile lora = LoraFile.read(file, SD15);
 
             assertThat(lora.layers(LoraFile.Component.UNET)).as(layout.getKey()).isEmpty();
-            LoraFile.Layer layer = lora.layers(LoraFile.Component.TEXT_ENCODER).get(attention + ".q_proj");
+            var layer = (LoraLayer.LowRank) lora.layers(LoraFile.Component.TEXT_ENCODER).get(attention + ".q_proj");
             assertThat(layer).as(layout.getKey()).isNotNull();
             assertThat(bytes(layer.down())).isEqualTo(bytes(down));
             assertThat(bytes(layer.up())).isEqualTo(bytes(up));
@@ -238,8 +238,8 @@ class LoraFileTest {
                 "unet." + layer + ".lora.up.weight", TensorData.allocate(DType.FLOAT32, Shape.of(weight.dim(0), 4))), Map.of());
 
         assertThatThrownBy(() -> LoraFile.read(file, TINY)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage(file + ": LoRA tensor '" + key + "' is [4, " + (weight.dim(1) + 1) + "], but layer unet." + layer
-                        + " has weight " + weight + " [out, in]: its down/A matrix must be [rank, " + weight.dim(1) + "]");
+                .hasMessage(file + ": LoRA layer unet." + layer + " has weight " + weight + " [out, in]: tensor '" + key
+                        + "' is [4, " + (weight.dim(1) + 1) + "], but must be [rank, " + weight.dim(1) + "]");
     }
 
     @Test
@@ -253,9 +253,9 @@ class LoraFileTest {
                 prefix + ".lora_up.weight", TensorData.allocate(DType.FLOAT32, Shape.of(weight.dim(0), 8))), Map.of());
 
         assertThatThrownBy(() -> LoraFile.read(file, TINY))
-                .hasMessage(file + ": LoRA tensor '" + prefix + ".lora_up.weight' is [" + weight.dim(0) + ", 8], but layer "
-                        + "text_encoder." + layer + " has weight " + weight + " [out, in] and rank 4: its up/B matrix must be ["
-                        + weight.dim(0) + ", 4]");
+                .hasMessage(file + ": LoRA layer text_encoder." + layer + " has weight " + weight + " [out, in]: tensor '"
+                        + prefix + ".lora_up.weight' is [" + weight.dim(0) + ", 8], but must be [" + weight.dim(0)
+                        + ", 4] for rank 4");
     }
 
     @Test
@@ -272,10 +272,11 @@ class LoraFileTest {
                 TensorData.allocate(DType.FLOAT32, Shape.of(weight.dim(0), 4))), Map.of());
 
         assertThatThrownBy(() -> LoraFile.read(tooHigh, TINY))
-                .hasMessageContaining("'unet." + layer + ".lora_A.weight' is [" + rank + ", " + weight.dim(1) + "]")
+                .hasMessageContaining("tensor 'unet." + layer + ".lora_A.weight' is [" + rank + ", " + weight.dim(1) + "]")
                 .hasMessageEndingWith("the rank must be 1 to min(out, in) = " + (rank - 1));
         assertThatThrownBy(() -> LoraFile.read(orphan, TINY))
-                .hasMessage(orphan + ": LoRA tensor 'unet." + layer + ".lora_B.weight' has no down/A matrix");
+                .hasMessageEndingWith(": keys [unet." + layer + ".lora_B.weight]: [lora_up.weight] without "
+                        + "lora_down.weight");
     }
 
     private static byte[] bytes(TensorData t) {

@@ -8,7 +8,6 @@ import io.sdtune.contracts.validation.Problems;
 import io.sdtune.contracts.validation.Syntax;
 import io.sdtune.diffusion.training.LoraMethod;
 import io.sdtune.diffusion.training.TextualInversionMethod;
-import io.sdtune.diffusion.weights.LoraFile;
 import io.sdtune.gateway.api.MessageForm;
 import io.sdtune.gateway.api.ProblemException;
 import io.sdtune.gateway.messaging.Publisher;
@@ -88,8 +87,7 @@ public class AdapterImport {
             Path converted;
             if (kind == AdapterKind.LORA) {
                 converted = work.resolve(LoraMethod.ARTIFACT);
-                LoraFormats.convert(file.uploadedFile(), uploaded, base.get().loraLayers(), converted,
-                        LoraFile.Layout.DIFFUSERS);
+                LoraFormats.store(file.uploadedFile(), uploaded, base.get().loraLayers(), converted);
             } else {
                 converted = work.resolve(TextualInversionMethod.ARTIFACT);
                 triggerTokens = EmbeddingFormats.convert(file.uploadedFile(), uploaded,

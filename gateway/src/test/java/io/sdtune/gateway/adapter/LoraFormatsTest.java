@@ -59,6 +59,29 @@ class LoraFormatsTest {
     }
 
     @Test
+    void aLoHaIsStoredInKohyasLayoutAndRefusedInDiffusers() throws Exception {
+        Random random = new Random(5);
+        Shape weight = LAYERS.get(LoraFile.Component.UNET).get(UNET_LAYER);
+        String k = TinyLoras.kohyaName("lora_unet_", UNET_LAYER);
+        Map<String, TensorData> loha = new LinkedHashMap<>();
+        for (String w : new String[] {"w1", "w2"}) {
+            loha.put(k + ".hada_" + w + "_a", TensorData.randn(DType.FLOAT16, Shape.of(weight.dim(0), 2), 1, random));
+            loha.put(k + ".hada_" + w + "_b", TensorData.randn(DType.FLOAT16, Shape.of(2, weight.dim(1)), 1, random));
+        }
+        loha.put(k + ".alpha", TensorData.scalar(DType.FLOAT16, 1));
+        Path in = TinyLoras.write(dir.resolve("loha.safetensors"), loha);
+
+        LoraFormats.store(in, "loha.safetensors", LAYERS, dir.resolve("stored.safetensors"));
+
+        assertThat(TinyLoras.tensors(dir.resolve("stored.safetensors"))).isEqualTo(TinyLoras.tensors(in));
+        assertThatThrownBy(() -> LoraFormats.convert(in, "loha.safetensors", LAYERS, dir.resolve("out.safetensors"),
+                LoraFile.Layout.DIFFUSERS))
+                .isInstanceOf(RefusedFile.class)
+                .hasMessage("loha.safetensors: layer unet." + UNET_LAYER + " is a LoHa, which diffusers' LoRA layout has "
+                        + "no keys for; keep kohya's");
+    }
+
+    @Test
     void aKeyThatNamesNoLayerIsRefusedByName() throws Exception {
         Map<String, TensorData> tensors = TinyLoras.kohya(3);
         tensors.put("lora_unet_no_such_block_to_q.lora_down.weight", TensorData.randn(DType.FLOAT16, Shape.of(4, 32), 1, new Random(3)));
