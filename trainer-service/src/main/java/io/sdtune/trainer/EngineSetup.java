@@ -51,7 +51,8 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
                 h.validationSteps(), h.numValidationImages(), h.gradientCheckpointing(), Boolean.TRUE.equals(h.use8bitAdam()),
                 device, dtype);
         return switch (request.method()) {
-            case LORA -> new EngineSetup(args, new LoraMethod(h.rank(), Boolean.TRUE.equals(h.trainTextEncoder()), dtype),
+            case LORA -> new EngineSetup(args, new LoraMethod(h.rank(), h.loraConvRank(),
+                    Boolean.TRUE.equals(h.trainTextEncoder()), dtype),
                     AdapterKind.LORA, placeholdersOf(request.instancePrompt()));
             case DREAMBOOTH -> new EngineSetup(args, new DreamBoothMethod(dtype, Boolean.TRUE.equals(h.trainTextEncoder())),
                     AdapterKind.FULL_UNET, placeholdersOf(request.instancePrompt()));

@@ -118,7 +118,7 @@ final class TrainingFixtures {
     private static HyperParameters smallAndShort(int steps, Integer checkpointingSteps, Integer validationSteps) {
         return new HyperParameters(64, null, null, steps, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, checkpointingSteps, validationSteps, validationSteps == null ? null : 1, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 
     static String json(io.sdtune.contracts.Message message) {

@@ -20,7 +20,9 @@ import java.util.stream.Collectors;
  * out and gets {@link SeedDefaults}; a flag that the method's command does not take is an error, as argparse
  * makes it. Left out on purpose: the scripts' paths
  * and hub options (the trainer supplies those), {@code num_train_epochs} (a job always has a step count,
- * so progress has a total), and the engine's own {@code device} (the trainer's deployment decides). One is the trainer's own, no script's: {@code allow_memory_savings}, whether a job that
+ * so progress has a total), and the engine's own {@code device} (the trainer's deployment decides). Two are no
+ * diffusers script's: {@code lora_conv_rank}, {@code bin/sd train_dreambooth_lora}'s LoCon option (kohya's
+ * {@code conv_dim}; 0 for none), and the trainer's own {@code allow_memory_savings}, whether a job that
  * would not fit the trainer's device may be run with gradient checkpointing and 8-bit AdamW switched on.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -49,6 +51,7 @@ public record HyperParameters(
         String learnableProperty,
         Integer numVectors,
         Integer rank,
+        Integer loraConvRank,
         Boolean trainTextEncoder,
         Boolean withPriorPreservation,
         Integer numClassImages,
@@ -99,6 +102,8 @@ public record HyperParameters(
         p.in("num_vectors", numVectors, Limits.NUM_VECTORS);
         onlyFor(p, method, "rank", rank, EnumSet.of(LORA));
         p.in("rank", rank, Limits.RANK);
+        onlyFor(p, method, "lora_conv_rank", loraConvRank, EnumSet.of(LORA));
+        p.in("lora_conv_rank", loraConvRank, Limits.LORA_CONV_RANK);
         onlyFor(p, method, "train_text_encoder", trainTextEncoder, DREAMBOOTH_SCRIPTS);
         onlyFor(p, method, "with_prior_preservation", withPriorPreservation, DREAMBOOTH_SCRIPTS);
         onlyFor(p, method, "num_class_images", numClassImages, DREAMBOOTH_SCRIPTS);

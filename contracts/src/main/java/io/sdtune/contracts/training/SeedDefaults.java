@@ -48,6 +48,7 @@ public final class SeedDefaults {
                     "gradient_accumulation_steps", 1,
                     "learning_rate", 5e-4,
                     "rank", 4,
+                    "lora_conv_rank", 0,
                     "use_8bit_adam", false,
                     "train_text_encoder", false,
                     "with_prior_preservation", false,

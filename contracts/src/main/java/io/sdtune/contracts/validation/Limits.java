@@ -46,6 +46,8 @@ public final class Limits {
     /** Each vector takes one of the 75 token places of a prompt. */
     public static final Range NUM_VECTORS = Range.closed(1, 16);
     public static final Range RANK = Range.closed(1, 256);
+    /** {@code lora_conv_rank}: 0 for no LoCon convolutions. */
+    public static final Range LORA_CONV_RANK = Range.closed(0, 256);
 
     /**
      * Prompts are limited in characters, not CLIP tokens: the contracts do not depend on a tokenizer, and

@@ -77,14 +77,16 @@ class JsonCodecTest {
     void hyperParametersAreNamedAsTheScriptsFlags() {
         List<String> flags = new ArrayList<>();
         new ObjectMapper().valueToTree(new HyperParameters(512, 1, 4, 400, 5e-4, true, "constant", 0, 0.9, 0.999, 1e-2,
-                1e-8, 1.0, 0L, 0.0, 0.0, "no", false, 500, 100, 4, "object", 1, 4, false, false, 100, 1.0, true, false))
+                1e-8, 1.0, 0L, 0.0, 0.0, "no", false, 500, 100, 4, "object", 1, 4, 0, false, false, 100, 1.0, true,
+                false))
                 .fieldNames().forEachRemaining(flags::add);
 
         assertThat(flags).containsExactly("resolution", "train_batch_size", "gradient_accumulation_steps",
                 "max_train_steps", "learning_rate", "scale_lr", "lr_scheduler", "lr_warmup_steps", "adam_beta1",
                 "adam_beta2", "adam_weight_decay", "adam_epsilon", "max_grad_norm", "seed", "noise_offset", "snr_gamma",
                 "mixed_precision", "gradient_checkpointing", "checkpointing_steps", "validation_steps",
-                "num_validation_images", "learnable_property", "num_vectors", "rank", "train_text_encoder",
+                "num_validation_images", "learnable_property", "num_vectors", "rank", "lora_conv_rank",
+                "train_text_encoder",
                 "with_prior_preservation", "num_class_images", "prior_loss_weight", "use_8bit_adam",
                 "allow_memory_savings");
     }

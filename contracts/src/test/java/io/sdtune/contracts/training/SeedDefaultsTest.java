@@ -93,7 +93,8 @@ class SeedDefaultsTest {
     @Test
     void whatARequestGivesWinsAndWhatItLeavesOutIsFilledIn() {
         HyperParameters given = new HyperParameters(null, null, null, 800, 1e-4, null, "cosine", 50, null, null, null,
-                null, null, 7L, null, null, null, null, null, null, null, null, null, 16, null, null, null, null, null, null);
+                null, null, 7L, null, null, null, null, null, null, null, null, null, 16, null, null, null, null, null, null,
+                null);
 
         HyperParameters applied = SeedDefaults.apply(TrainingMethod.LORA, given);
 

@@ -115,7 +115,8 @@ class TrainingRequestTest {
     @Test
     void everyProblemIsReportedAtOnce() {
         HyperParameters wrong = new HyperParameters(500, null, null, null, 5.0, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, 4, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, 4, 2, null, null, null, null, null,
+                null);
         TrainingRequest request = new TrainingRequest("Job 1", "tenant-a", TrainingMethod.TEXTUAL_INVERSION, "sd15", "d1",
                 List.of(Samples.stored("datasets/d1/0.png")), "cat-toy", null, null, null, null, wrong);
 
@@ -126,7 +127,8 @@ class TrainingRequestTest {
                         "initializer_token is required for TEXTUAL_INVERSION",
                         "hyper_parameters.resolution must be a multiple of 64, got 500",
                         "hyper_parameters.learning_rate must be > 0 and <= 1, got 5",
-                        "hyper_parameters.rank applies to LORA only, not TEXTUAL_INVERSION");
+                        "hyper_parameters.rank applies to LORA only, not TEXTUAL_INVERSION",
+                        "hyper_parameters.lora_conv_rank applies to LORA only, not TEXTUAL_INVERSION");
     }
 
     @Test

@@ -1,33 +1,50 @@
 package io.sdtune.diffusion.nn;
 
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /**
  * Which {@link Linear} layers of a model carry a LoRA branch, {@code y = W x + b + (α/r) B A x}, and
  * of what rank. The branch's tensors are named as PEFT names them, {@code <layer>.lora_A.weight}
- * ({@code [r, in]}) and {@code <layer>.lora_B.weight} ({@code [out, r]}), under the model's prefix.
+ * ({@code [r, in]}) and {@code <layer>.lora_B.weight} ({@code [out, r]}), under the model's prefix. With a
+ * {@code convRank}, the UNet's 3x3 convolutions that kohya's LoCon adapts ({@code conv_dim}: those of the ResNet
+ * blocks and the samplers) carry one too, {@code y = conv(x, W) + conv(conv(x, A), B)}, {@code A [r, in, kh, kw]}
+ * with the layer's stride and padding, {@code B [out, r, 1, 1]}, alpha = r.
  *
  * @param alpha the scaling numerator (the diffusers scripts use {@code alpha = rank}: scale 1)
  * @param batch 0 for one branch that every sample goes through (trained, or one set of adapters); n for a
  *        branch per sample of a batch of n, its tensors {@code [n, r, in]} and {@code [n, out, r]}, so that the
  *        samples of one batch are drawn with different adapters
+ * @param convRank the convolutions' rank, 0 for none (generation draws them merged, never per sample)
  */
-public record Lora(Predicate<String> targets, int rank, double alpha, int batch) {
+public record Lora(Predicate<String> targets, int rank, double alpha, int batch, int convRank) {
+
+    private static final Pattern CONVOLUTIONS = Pattern.compile(".*(resnets\\.\\d+\\.conv[12]|(down|up)samplers\\.0\\.conv)");
 
     public Lora {
-        if (rank < 1 || batch < 0) {
-            throw new IllegalArgumentException("LoRA rank must be at least 1 and batch at least 0, got " + rank
-                    + " and " + batch);
+        if (rank < 1 || batch < 0 || convRank < 0) {
+            throw new IllegalArgumentException("LoRA rank must be at least 1, batch and convolution rank at least 0, "
+                    + "got " + rank + ", " + batch + " and " + convRank);
         }
     }
 
     public Lora(Predicate<String> targets, int rank, double alpha) {
-        this(targets, rank, alpha, 0);
+        this(targets, rank, alpha, 0, 0);
     }
 
-    /** The same layers with a branch per sample of a batch of {@code n}. */
+    /** The same linear layers with a branch per sample of a batch of {@code n}. */
     public Lora perSample(int n) {
-        return new Lora(targets, rank, alpha, n);
+        return new Lora(targets, rank, alpha, n, 0);
+    }
+
+    /** The same, and kohya's LoCon convolutions with branches of {@code convRank} (0: none). */
+    public Lora withConvolutions(int convRank) {
+        return new Lora(targets, rank, alpha, batch, convRank);
+    }
+
+    /** Whether the convolution at {@code path} carries a branch. */
+    public boolean adaptsConvolution(String path) {
+        return convRank > 0 && CONVOLUTIONS.matcher(path).matches();
     }
 
     /**

@@ -29,9 +29,12 @@ import java.util.SplittableRandom;
  * ({@code to_q, to_k, to_v, to_out.0} of {@code attn1} and {@code attn2}), alpha = rank, A drawn from
  * N(0, 1/r²) and B zero (PEFT's "gaussian" init), so training starts from the base model exactly; with
  * {@code --train_text_encoder} also on the text encoder's self-attention projections ({@code q_proj, k_proj,
- * v_proj, out_proj}), same rank. The artifact is {@code pytorch_lora_weights.safetensors} with the script's keys,
- * {@code unet.<layer>.lora.down.weight} and {@code unet.<layer>.lora.up.weight}, and
- * {@code text_encoder.<layer>.lora_linear_layer.down.weight} ... for the text encoder (see {@link LoraFile}).
+ * v_proj, out_proj}), same rank; with {@code --lora_conv_rank} also on the UNet's 3x3 convolutions that kohya's
+ * LoCon adapts (ResNet blocks, samplers; alpha = their rank, A drawn from N(0, 1/r²) too). The artifact is
+ * {@code pytorch_lora_weights.safetensors} with the script's keys, {@code unet.<layer>.lora.down.weight} and
+ * {@code unet.<layer>.lora.up.weight}, and {@code text_encoder.<layer>.lora_linear_layer.down.weight} ... for the
+ * text encoder, or, with convolutions, kohya's keys as kohya writes a LoCon ({@code lora_unet_<layer>.lora_down.weight},
+ * {@code lora_up}, {@code alpha}; see {@link LoraFile#preferredLayout}).
  */
 public final class LoraMethod implements TrainingMethod {
     public static final String ARTIFACT = "pytorch_lora_weights.safetensors";
@@ -41,12 +44,15 @@ public final class LoraMethod implements TrainingMethod {
     private final DType dtype;
 
     public LoraMethod(int rank, DType dtype) {
-        this(rank, false, dtype);
+        this(rank, 0, false, dtype);
     }
 
-    /** With {@code trainTextEncoder}, the text encoder gets LoRA branches of the same rank too. */
-    public LoraMethod(int rank, boolean trainTextEncoder, DType dtype) {
-        this.lora = Lora.unetAttention(rank);
+    /**
+     * With a {@code convRank} (0: none) the UNet's LoCon convolutions get branches of that rank; with
+     * {@code trainTextEncoder}, the text encoder gets LoRA branches of {@code rank} too.
+     */
+    public LoraMethod(int rank, int convRank, boolean trainTextEncoder, DType dtype) {
+        this.lora = Lora.unetAttention(rank).withConvolutions(convRank);
         this.textEncoderLora = trainTextEncoder ? Lora.textEncoderAttention(rank) : null;
         this.dtype = dtype;
     }
@@ -70,8 +76,9 @@ public final class LoraMethod implements TrainingMethod {
         for (Tensor t : trainable(g)) {
             TensorData d = TensorData.allocate(t.dtype(), t.shape());
             if (t.name().endsWith("lora_A.weight")) {
+                int rank = (int) t.shape().dim(0);
                 for (long i = 0; i < d.size(); i++) {
-                    d.set(i, gaussian(random) / lora.rank());
+                    d.set(i, gaussian(random) / rank);
                 }
             }
             values.put(t.name(), d);
@@ -87,7 +94,8 @@ public final class LoraMethod implements TrainingMethod {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + artifact + ": " + e.getMessage(), e);
         }
-        LoraFile.of(artifact, trained, model.loraLayers()).write(artifact, LoraFile.Layout.DIFFUSERS);
+        LoraFile lora = LoraFile.of(artifact, trained, model.loraLayers());
+        lora.write(artifact, lora.preferredLayout());
     }
 
     @Override

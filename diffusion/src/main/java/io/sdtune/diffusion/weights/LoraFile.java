@@ -288,12 +288,12 @@ public final class LoraFile {
     }
 
     /**
-     * Diffusers' layout where it holds every layer (what diffusers' scripts write and read), else kohya's: LyCORIS's
-     * LoHa, LoKr and DoRA have keys only there.
+     * Diffusers' layout for a LoRA of linear layers (what diffusers' scripts write and read), else kohya's: how
+     * kohya writes a LoCon, and the only layout with keys for LyCORIS's LoHa, LoKr and DoRA.
      */
     public Layout preferredLayout() {
         return layers.values().stream().flatMap(l -> l.values().stream())
-                .allMatch(LoraLayer.LowRank.class::isInstance) ? Layout.DIFFUSERS : Layout.KOHYA;
+                .allMatch(LoraLayer::branchable) ? Layout.DIFFUSERS : Layout.KOHYA;
     }
 
     /** The largest rank over the layers of {@code component} a LoRA branch draws, 0 when it has none. */

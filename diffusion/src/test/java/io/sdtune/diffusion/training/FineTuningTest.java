@@ -250,9 +250,40 @@ class FineTuningTest {
     }
 
     @Test
+    void loraConvRankTrainsTheResNetAndSamplerConvolutionsWrittenAsKohyaWritesALoCon() throws Exception {
+        Path out = dir.resolve("locon");
+        new Trainer(args(out, 1e-2, 5), new LoraMethod(4, 2, false, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        Path attentionOnly = out.resolve("attention-only.safetensors");
+        try (SafeTensors file = SafeTensors.open(out.resolve(LoraMethod.ARTIFACT))) {
+            String conv = "lora_unet_down_blocks_0_resnets_0_conv1";
+            String sampler = "lora_unet_down_blocks_0_downsamplers_0_conv";
+            String attention = "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k";
+            assertThat(file.keys()).allMatch(k -> k.matches("lora_unet_.+\\.(lora_down\\.weight|lora_up\\.weight|alpha)"))
+                    .contains(conv + ".lora_down.weight", sampler + ".lora_up.weight", attention + ".alpha")
+                    .noneMatch(k -> k.contains("conv_shortcut") || k.contains("conv_in") || k.contains("conv_out"));
+            assertThat(file.info(conv + ".lora_down.weight").shape()).isEqualTo(Shape.of(2, 32, 3, 3));
+            assertThat(file.info(conv + ".lora_up.weight").shape()).isEqualTo(Shape.of(32, 2, 1, 1));
+            assertThat(file.get(conv + ".alpha").get(0)).isEqualTo(2.0);
+            assertThat(file.get(attention + ".alpha").get(0)).isEqualTo(4.0);
+            double[] b = file.get(conv + ".lora_up.weight").toDoubleArray();
+            assertThat(Arrays.stream(b).map(Math::abs).max().orElse(0)).as("B starts at zero").isGreaterThan(0);
+            Map<String, TensorData> attentionLayers = new LinkedHashMap<>();
+            for (String key : file.keys()) {
+                if (key.contains("_attentions_")) {
+                    attentionLayers.put(key, file.get(key));
+                }
+            }
+            SafeTensors.write(attentionOnly, attentionLayers, Map.of());
+        }
+        GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
+        assertThat(generateWithLora(out.resolve(LoraMethod.ARTIFACT), p)).isNotEqualTo(generateWithLora(attentionOnly, p));
+    }
+
+    @Test
     void loraWithTrainTextEncoderWritesTrainedTextEncoderKeysThatChangeTheImage() throws Exception {
         Path out = dir.resolve("lora-te");
-        new Trainer(args(out, 1e-2, 5), new LoraMethod(4, true, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+        new Trainer(args(out, 1e-2, 5), new LoraMethod(4, 0, true, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
 
         Path unetOnly = out.resolve("unet-only.safetensors");
         try (SafeTensors file = SafeTensors.open(out.resolve(LoraMethod.ARTIFACT))) {
@@ -279,7 +310,7 @@ class FineTuningTest {
     @Test
     void theArtifactHoldsTheTrainedTensorsBitForBitAndDrawsTheSameImage() throws Exception {
         Path out = dir.resolve("lora-reload");
-        new Trainer(args(out, 1e-2, 3, 3, ""), new LoraMethod(4, true, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+        new Trainer(args(out, 1e-2, 3, 3, ""), new LoraMethod(4, 0, true, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
 
         // The trained tensors under the training graph's (PEFT) names, as the last checkpoint holds them: what the
         // artifact held before it took the script's keys.
