@@ -41,15 +41,37 @@ record EngineSetup(TrainingArgs args, TrainingMethod method, AdapterKind kind, L
                 : null;
         String validationPrompt = request.validationPrompt() == null ? "" : request.validationPrompt();
         // Resumes from the checkpoint JobRunner restored from the store, if any.
-        TrainingArgs args = new TrainingArgs(model, workspace.images(), textualInversion ? "" : request.instancePrompt(),
-                prior, workspace.output(), h.resolution(),
-                textualInversion ? InstanceImages.Crop.RESIZE : InstanceImages.Crop.RANDOM, textualInversion,
-                h.trainBatchSize(), h.gradientAccumulationSteps(), h.maxTrainSteps(), h.learningRate(), h.scaleLr(),
-                h.lrScheduler(), h.lrWarmupSteps(), h.adamBeta1(), h.adamBeta2(), h.adamWeightDecay(), h.adamEpsilon(),
-                h.maxGradNorm(), h.seed(), h.noiseOffset(), h.snrGamma(), h.checkpointingSteps(),
-                Files.isDirectory(workspace.checkpoint()) ? workspace.checkpoint().toString() : "", validationPrompt,
-                h.validationSteps(), h.numValidationImages(), h.gradientCheckpointing(), Boolean.TRUE.equals(h.use8bitAdam()),
-                device, dtype);
+        TrainingArgs args = TrainingArgs.builder(model, workspace.images(),
+                        textualInversion ? "" : request.instancePrompt(), workspace.output())
+                .priorPreservation(prior)
+                .resolution(h.resolution())
+                .crop(textualInversion ? InstanceImages.Crop.RESIZE : InstanceImages.Crop.RANDOM)
+                .randomFlip(textualInversion)
+                .trainBatchSize(h.trainBatchSize())
+                .gradientAccumulationSteps(h.gradientAccumulationSteps())
+                .maxTrainSteps(h.maxTrainSteps())
+                .learningRate(h.learningRate())
+                .scaleLr(h.scaleLr())
+                .lrScheduler(h.lrScheduler())
+                .lrWarmupSteps(h.lrWarmupSteps())
+                .adamBeta1(h.adamBeta1())
+                .adamBeta2(h.adamBeta2())
+                .adamWeightDecay(h.adamWeightDecay())
+                .adamEpsilon(h.adamEpsilon())
+                .maxGradNorm(h.maxGradNorm())
+                .seed(h.seed())
+                .noiseOffset(h.noiseOffset())
+                .snrGamma(h.snrGamma())
+                .checkpointingSteps(h.checkpointingSteps())
+                .resumeFromCheckpoint(Files.isDirectory(workspace.checkpoint()) ? workspace.checkpoint().toString() : "")
+                .validationPrompt(validationPrompt)
+                .validationSteps(h.validationSteps())
+                .numValidationImages(h.numValidationImages())
+                .gradientCheckpointing(h.gradientCheckpointing())
+                .use8bitAdam(Boolean.TRUE.equals(h.use8bitAdam()))
+                .device(device)
+                .dtype(dtype)
+                .build();
         return switch (request.method()) {
             case LORA -> new EngineSetup(args, new LoraMethod(h.rank(), h.loraConvRank(),
                     Boolean.TRUE.equals(h.trainTextEncoder()), dtype),

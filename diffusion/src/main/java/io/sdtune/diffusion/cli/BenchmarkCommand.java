@@ -74,9 +74,23 @@ final class BenchmarkCommand implements Main.Command {
             int warmup = 3;
             int steps = warmup + f.integer("steps");
             Path output = work.resolve(method);
-            TrainingArgs a = new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), images,
-                    "a photo of <cat-toy>", null, output, f.integer("resolution"), InstanceImages.Crop.CENTER, ti, 1, ti ? 4 : 1, steps, lr, false, "constant",
-                    0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 0, 0, 0, 0, "", "", 0, 0, method.equals("dreambooth") || f.isSet("gradient_checkpointing"), f.isSet("use_8bit_adam") && !ti, device, dtype);
+            // The seed's settings of each method; no checkpoints, no warm-up.
+            TrainingArgs a = TrainingArgs.builder(Path.of(f.string("pretrained_model_name_or_path")), images,
+                            "a photo of <cat-toy>", output)
+                    .resolution(f.integer("resolution"))
+                    .crop(InstanceImages.Crop.CENTER)
+                    .randomFlip(ti)
+                    .trainBatchSize(1)
+                    .gradientAccumulationSteps(ti ? 4 : 1)
+                    .maxTrainSteps(steps)
+                    .learningRate(lr)
+                    .lrWarmupSteps(0)
+                    .checkpointingSteps(0)
+                    .gradientCheckpointing(method.equals("dreambooth") || f.isSet("gradient_checkpointing"))
+                    .use8bitAdam(f.isSet("use_8bit_adam") && !ti)
+                    .device(device)
+                    .dtype(dtype)
+                    .build();
             if (estimateOnly) {
                 MemoryEstimate e = new Trainer(a, m).estimate();
                 out.printf("| %s | %s | %s | %.2f + %.2f + %.2f | %.2f |%n", method, dtype.name().toLowerCase(),

@@ -122,16 +122,37 @@ final class TrainingFlags {
         } else {
             steps = f.integer("max_train_steps");
         }
-        return new TrainingArgs(Path.of(f.string("pretrained_model_name_or_path")), dataDir, prompt,
-                prior, Path.of(f.string("output_dir")), f.integer("resolution"),
-                f.isSet("center_crop") ? InstanceImages.Crop.CENTER : uncentered, randomFlip, f.integer("train_batch_size"),
-                f.integer("gradient_accumulation_steps"), steps, f.number("learning_rate"),
-                f.isSet("scale_lr"), f.string("lr_scheduler"), f.integer("lr_warmup_steps"), f.number("adam_beta1"),
-                f.number("adam_beta2"), f.number("adam_weight_decay"), f.number("adam_epsilon"), f.number("max_grad_norm"),
-                f.integer("seed"), f.number("noise_offset"), f.number("snr_gamma"), f.integer("checkpointing_steps"),
-                f.string("resume_from_checkpoint"), f.string("validation_prompt"), f.integer("validation_steps"),
-                f.integer("num_validation_images"), f.isSet("gradient_checkpointing"), f.has("use_8bit_adam"),
-                Device.parse(f.string("device")), dtype(f));
+        return TrainingArgs.builder(Path.of(f.string("pretrained_model_name_or_path")), dataDir, prompt,
+                        Path.of(f.string("output_dir")))
+                .priorPreservation(prior)
+                .resolution(f.integer("resolution"))
+                .crop(f.isSet("center_crop") ? InstanceImages.Crop.CENTER : uncentered)
+                .randomFlip(randomFlip)
+                .trainBatchSize(f.integer("train_batch_size"))
+                .gradientAccumulationSteps(f.integer("gradient_accumulation_steps"))
+                .maxTrainSteps(steps)
+                .learningRate(f.number("learning_rate"))
+                .scaleLr(f.isSet("scale_lr"))
+                .lrScheduler(f.string("lr_scheduler"))
+                .lrWarmupSteps(f.integer("lr_warmup_steps"))
+                .adamBeta1(f.number("adam_beta1"))
+                .adamBeta2(f.number("adam_beta2"))
+                .adamWeightDecay(f.number("adam_weight_decay"))
+                .adamEpsilon(f.number("adam_epsilon"))
+                .maxGradNorm(f.number("max_grad_norm"))
+                .seed(f.integer("seed"))
+                .noiseOffset(f.number("noise_offset"))
+                .snrGamma(f.number("snr_gamma"))
+                .checkpointingSteps(f.integer("checkpointing_steps"))
+                .resumeFromCheckpoint(f.string("resume_from_checkpoint"))
+                .validationPrompt(f.string("validation_prompt"))
+                .validationSteps(f.integer("validation_steps"))
+                .numValidationImages(f.integer("num_validation_images"))
+                .gradientCheckpointing(f.isSet("gradient_checkpointing"))
+                .use8bitAdam(f.has("use_8bit_adam"))
+                .device(Device.parse(f.string("device")))
+                .dtype(dtype(f))
+                .build();
     }
 
     /** What a run will do, for its first line: steps, batch, learning rate and the options that change the step. */

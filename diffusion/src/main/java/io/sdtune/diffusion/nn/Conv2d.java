@@ -25,6 +25,10 @@ public final class Conv2d extends Module {
         this.padding = padding;
     }
 
+    public Tensor weight() {
+        return weight;
+    }
+
     public Tensor forward(Tensor x) {
         try (var scope = enter()) {
             Tensor y = x.conv2d(weight, bias, stride, padding);

@@ -26,6 +26,10 @@ public final class Linear extends Module {
                 : parameter("lora_B.weight", n, outFeatures, lora().rank());
     }
 
+    public Tensor weight() {
+        return weight;
+    }
+
     public Tensor forward(Tensor x) {
         try (var scope = enter()) {
             Tensor y = x.linear(weight, bias);

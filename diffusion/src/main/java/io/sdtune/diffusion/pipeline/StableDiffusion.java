@@ -4,7 +4,9 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.nn.ConfigFile;
-import io.sdtune.diffusion.nn.Lora;
+import io.sdtune.diffusion.nn.Conv2d;
+import io.sdtune.diffusion.nn.Linear;
+import io.sdtune.diffusion.nn.Module;
 import io.sdtune.diffusion.nn.clip.ClipTextConfig;
 import io.sdtune.diffusion.nn.clip.ClipTextModel;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionConfig;
@@ -201,26 +203,20 @@ public final class StableDiffusion implements AutoCloseable {
     /** The layers a LoRA may adapt in a UNet and a text encoder of these configurations, with their weights' shapes. */
     public static Map<LoraFile.Component, Map<String, Shape>> loraLayers(UNet2DConditionConfig unet,
             ClipTextConfig textEncoder) {
-        Lora everywhere = new Lora(path -> true, 1, 1);
-        Graph u = Graph.create();
-        new UNet2DConditionModel(u, DType.FLOAT32, "", unet, everywhere);
-        Graph t = Graph.create();
-        new ClipTextModel(t, DType.FLOAT32, "", textEncoder, 0, everywhere);
-        Map<String, Shape> unetLayers = adaptedLayers(u);
-        u.weights().forEach((name, w) -> {
-            if (w.rank() == 4 && name.endsWith(".weight")) {
-                unetLayers.put(name.substring(0, name.length() - ".weight".length()), w.shape());
-            }
-        });
-        return Map.of(LoraFile.Component.UNET, unetLayers, LoraFile.Component.TEXT_ENCODER, adaptedLayers(t));
+        return Map.of(LoraFile.Component.UNET, layers(new UNet2DConditionModel(Graph.create(), DType.FLOAT32, "", unet)),
+                LoraFile.Component.TEXT_ENCODER, layers(new ClipTextModel(Graph.create(), DType.FLOAT32, "", textEncoder)));
     }
 
-    /** The layers that took a LoRA branch (with every layer targeted, exactly the linear ones) and their weights' shapes. */
-    private static Map<String, Shape> adaptedLayers(Graph g) {
-        String suffix = ".lora_A.weight";
+    /** The linear layers and convolutions of a model, by path, with their weights' shapes. */
+    private static Map<String, Shape> layers(Module model) {
         Map<String, Shape> layers = new TreeMap<>();
-        g.weights().keySet().stream().filter(k -> k.endsWith(suffix)).map(k -> k.substring(0, k.length() - suffix.length()))
-                .forEach(layer -> layers.put(layer, g.weights().get(layer + ".weight").shape()));
+        model.namedModules().forEach((path, m) -> {
+            if (m instanceof Linear linear) {
+                layers.put(path, linear.weight().shape());
+            } else if (m instanceof Conv2d conv) {
+                layers.put(path, conv.weight().shape());
+            }
+        });
         return layers;
     }
 

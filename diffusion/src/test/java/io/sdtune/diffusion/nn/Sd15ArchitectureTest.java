@@ -40,6 +40,25 @@ class Sd15ArchitectureTest {
     }
 
     @Test
+    void theModuleTreeHasDiffusersBlockTypesAtTheirPathsWithoutBuildingAComputation() {
+        Graph g = Graph.create();
+        Map<String, Module> modules = new UNet2DConditionModel(g, DType.FLOAT16, "", UNet2DConditionConfig.sd15())
+                .namedModules();
+
+        assertThat(g.nodes()).as("no operation built").isEmpty();
+        assertThat(modules.get("down_blocks.0").getClass().getSimpleName()).isEqualTo("CrossAttnDownBlock2D");
+        assertThat(modules.get("down_blocks.3").getClass().getSimpleName()).isEqualTo("DownBlock2D");
+        assertThat(modules.get("mid_block").getClass().getSimpleName()).isEqualTo("UNetMidBlock2DCrossAttn");
+        assertThat(modules.get("up_blocks.0").getClass().getSimpleName()).isEqualTo("UpBlock2D");
+        assertThat(modules.get("up_blocks.1").getClass().getSimpleName()).isEqualTo("CrossAttnUpBlock2D");
+        assertThat(modules.get("up_blocks.1.attentions.2.transformer_blocks.0.attn2.to_out.0")).isInstanceOf(Linear.class);
+        assertThat(modules.get("down_blocks.1.resnets.0.conv_shortcut")).isInstanceOf(Conv2d.class);
+        // Every parameter belongs to a module of the tree: the parameter's name is that module's path and its own.
+        assertThat(g.weights().keySet()).allMatch(name -> modules.containsKey(name.substring(0, name.lastIndexOf('.'))));
+        assertThat(modules.keySet()).first().isEqualTo("");
+    }
+
+    @Test
     void vaeHasTheStateDictOfSd15() {
         Graph g = Graph.create();
         var vae = new AutoencoderKL(g, DType.FLOAT32, "", AutoencoderKLConfig.sd15());

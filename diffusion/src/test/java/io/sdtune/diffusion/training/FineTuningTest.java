@@ -80,17 +80,18 @@ class FineTuningTest {
     private static TrainingArgs args(Path output, double learningRate, int steps, int trainBatchSize,
             int gradientAccumulationSteps, PriorPreservation prior, int checkpointingSteps, String resume, DType dtype,
             boolean use8bitAdam) {
-        return new TrainingArgs(model, images, "a photo of <cat-toy>", prior, output, 64, InstanceImages.Crop.CENTER, false, trainBatchSize,
-                gradientAccumulationSteps, steps, learningRate, false, "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0,
-                checkpointingSteps, resume, "", 0, 0, false, use8bitAdam, Device.CPU, dtype);
+        return TrainingArgs.builder(model, images, "a photo of <cat-toy>", output).priorPreservation(prior).resolution(64)
+                .crop(InstanceImages.Crop.CENTER).trainBatchSize(trainBatchSize)
+                .gradientAccumulationSteps(gradientAccumulationSteps).maxTrainSteps(steps).learningRate(learningRate)
+                .lrWarmupSteps(0).seed(7).checkpointingSteps(checkpointingSteps).resumeFromCheckpoint(resume)
+                .use8bitAdam(use8bitAdam).dtype(dtype).build();
     }
 
     @Test
     void validationImagesAreDrawnWithTheWeightsSoFar() {
         Path out = dir.resolve("validated");
-        TrainingArgs validated = new TrainingArgs(model, images, "a photo of <cat-toy>", null, out, 64, InstanceImages.Crop.CENTER, false, 1, 1, 4, 1e-3, false,
-                "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "A <cat-toy> backpack", 2, 1, false, false, Device.CPU,
-                DType.FLOAT32);
+        TrainingArgs validated = args(out, 1e-3, 4).toBuilder().validationPrompt("A <cat-toy> backpack")
+                .validationSteps(2).numValidationImages(1).build();
 
         Map<Integer, List<Path>> drawn = new TreeMap<>();
         new Trainer(validated, new LoraMethod(4, DType.FLOAT32)).run(new TrainingListener() {
@@ -177,10 +178,7 @@ class FineTuningTest {
         Path centered = dir.resolve("crop-center");
         Path random = dir.resolve("crop-random");
         new Trainer(args(centered, 1e-3, 3), new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
-        TrainingArgs a = args(random, 1e-3, 3);
-        TrainingArgs randomCrops = new TrainingArgs(a.pretrainedModelNameOrPath(), a.instanceDataDir(), a.instancePrompt(),
-                null, random, a.resolution(), InstanceImages.Crop.RANDOM, false, 1, 1, 3, 1e-3, false, "constant", 0, 0.9,
-                0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "", 0, 0, false, false, Device.CPU, DType.FLOAT32);
+        TrainingArgs randomCrops = args(random, 1e-3, 3).toBuilder().crop(InstanceImages.Crop.RANDOM).build();
         new Trainer(randomCrops, new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
 
         assertThat(loraWeights(random)).isNotEqualTo(loraWeights(centered));

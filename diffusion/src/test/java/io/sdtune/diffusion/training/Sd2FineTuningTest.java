@@ -67,8 +67,8 @@ class Sd2FineTuningTest {
     }
 
     private static TrainingArgs args(Path output) {
-        return new TrainingArgs(model, images, "a photo of <cat-toy>", null, output, 64, InstanceImages.Crop.CENTER,
-                false, 1, 1, 3, 1e-3, false, "constant", 0, 0.9, 0.999, 1e-2, 1e-8, 1.0, 7, 0, 0, 0, "", "", 0, 0,
-                false, false, Device.CPU, DType.FLOAT32);
+        return TrainingArgs.builder(model, images, "a photo of <cat-toy>", output).resolution(64)
+                .crop(InstanceImages.Crop.CENTER).trainBatchSize(1).maxTrainSteps(3).learningRate(1e-3).lrWarmupSteps(0)
+                .seed(7).checkpointingSteps(0).build();
     }
 }

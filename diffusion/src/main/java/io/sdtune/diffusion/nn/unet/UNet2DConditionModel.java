@@ -22,7 +22,7 @@ public final class UNet2DConditionModel extends Module {
     private final TimestepEmbedding timeEmbedding;
     private final Conv2d convIn;
     private final List<DownBlock> downBlocks = new ArrayList<>();
-    private final MidBlock midBlock;
+    private final UNetMidBlock2DCrossAttn midBlock;
     private final List<UpBlock> upBlocks = new ArrayList<>();
     private final GroupNorm convNormOut;
     private final Conv2d convOut;
@@ -43,18 +43,15 @@ public final class UNet2DConditionModel extends Module {
         for (int i = 0; i < channels.size(); i++) {
             long in = out;
             out = channels.get(i);
-            boolean attention = c.downBlockTypes().get(i).equals(UNet2DConditionConfig.CROSS_ATTN_DOWN);
-            downBlocks.add(new DownBlock(this, "down_blocks." + i, c, i, in, out, attention));
+            downBlocks.add(UNetBlocks.down(this, "down_blocks." + i, c, i, in, out));
         }
-        midBlock = new MidBlock(this, "mid_block", c);
+        midBlock = UNetBlocks.mid(this, "mid_block", c);
         int n = channels.size();
         long prevOut = channels.get(n - 1);
         for (int i = 0; i < n; i++) {
             long upOut = channels.get(n - 1 - i);
             long upIn = channels.get(Math.max(n - 2 - i, 0));
-            boolean attention = c.upBlockTypes().get(i).equals(UNet2DConditionConfig.CROSS_ATTN_UP);
-            upBlocks.add(new UpBlock(this, "up_blocks." + i, c, i, prevOut, upOut, upIn, attention,
-                    c.attentionHeads().get(n - 1 - i)));
+            upBlocks.add(UNetBlocks.up(this, "up_blocks." + i, c, i, prevOut, upOut, upIn));
             prevOut = upOut;
         }
         convNormOut = new GroupNorm(this, "conv_norm_out", c.normNumGroups(), channels.get(0), c.normEps());

@@ -5,18 +5,18 @@ import io.sdtune.diffusion.nn.Module;
 import io.sdtune.diffusion.nn.ResnetBlock2D;
 
 /** diffusers' {@code UNetMidBlock2DCrossAttn}: ResNet, transformer, ResNet at the lowest resolution. */
-final class MidBlock extends Module {
+final class UNetMidBlock2DCrossAttn extends Module {
     private final ResnetBlock2D resnet0;
     private final Transformer2DModel attention;
     private final ResnetBlock2D resnet1;
 
-    MidBlock(Module parent, String name, UNet2DConditionConfig c) {
+    UNetMidBlock2DCrossAttn(Module parent, String name, UNet2DConditionConfig c) {
         super(parent, name);
         long channels = c.blockOutChannels().get(c.blockOutChannels().size() - 1);
         int heads = c.attentionHeads().get(c.attentionHeads().size() - 1);
-        resnet0 = new ResnetBlock2D(this, "resnets.0", channels, channels, c.timeEmbedDim(), c.normNumGroups(), c.normEps());
+        resnet0 = UNetBlocks.resnet(this, "resnets.0", c, channels, channels);
         attention = new Transformer2DModel(this, "attentions.0", channels, heads, c);
-        resnet1 = new ResnetBlock2D(this, "resnets.1", channels, channels, c.timeEmbedDim(), c.normNumGroups(), c.normEps());
+        resnet1 = UNetBlocks.resnet(this, "resnets.1", c, channels, channels);
     }
 
     Tensor forward(Tensor h, Tensor temb, Tensor context) {
