@@ -79,7 +79,8 @@ class ClipTokenizerTest {
 
     /**
      * Prompts as transformers 5's {@code CLIPTokenizer} splits them (normalize, then added tokens, then CLIP's
-     * pattern): the ids come from this tokenizer's tables, the splits from the library's pipeline.
+     * pattern): every row is what {@code diffusion/bench/tokenizer_reference.py} printed with transformers 5.18.0 and
+     * tokenizers 0.23.2 (2026-12-06).
      */
     @Test
     void aTableOfPromptsSplitAsTheTokenizersLibrarySplitsThem() {
@@ -101,6 +102,18 @@ class ClipTokenizerTest {
         table.put("<|endoftext|>dog", new long[] {49407, 1929});
         table.put("<|ENDOFTEXT|>", new long[] {27, 347, 40786, 4160, 91, 285});
         table.put("a\u0000b", new long[] {320, 444, 321});
+        // A zero-width space is no space but splits words; apostrophes, digits (one per token) and weights as typed.
+        table.put("sks\u200bdog", new long[] {48136, 9844, 1929});
+        table.put("Don't STOP, it's 4K UHD: 8k*3.5!", new long[] {847, 713, 1691, 267, 585, 568, 275, 330, 84, 4414, 281,
+                279, 330, 265, 274, 269, 276, 256});
+        table.put("  two   spaces\tand\na newline  ", new long[] {1237, 9006, 537, 320, 1218, 1148});
+        table.put("Café Crème, naïve résumé", new long[] {15304, 1075, 12138, 614, 267, 1097, 35689, 563, 29106, 7054,
+                4166});
+        table.put("(masterpiece:1.2), [blurry], {best}", new long[] {263, 12066, 281, 272, 269, 273, 2361, 314, 21977,
+                34067, 346, 949, 348});
+        table.put("a 3D-render of 10,000 cats", new long[] {320, 274, 323, 268, 13024, 539, 272, 271, 267, 271, 271, 271,
+                3989});
+        table.put("<cat-toy>s and <sks>-style", new long[] {49408, 338, 537, 49409, 268, 1844});
 
         table.forEach((text, ids) -> {
             Encoding e = tokenizer.encode(text);
@@ -170,6 +183,31 @@ class ClipTokenizerTest {
         assertThat(CLIP.decode(CLIP.encode("Hello, World! 1234").inputIds()))
                 .startsWith("<|startoftext|>hello , world ! 1 2 3 4 <|endoftext|><|endoftext|>");
         assertThat(CLIP.decode(new long[] {15304, 1075, 12138, 614, 3020})).isEqualTo("café crème 😊");
+    }
+
+    @Test
+    void promptsArePaddedAndTruncatedToTheModelsLengthAsTheLibraryDoesForEachPadToken() {
+        // transformers 5.18.0, padding="max_length", truncation=True, max_length=77 (tokenizer_reference.py's tables):
+        // SD 1.x pads with <|endoftext|>, SD 2.x's tokenizer with "!" (id 0); a long prompt keeps 75 tokens and EOS.
+        String phrase = "a highly detailed photograph of a red fox sitting in a snowy forest at dawn, ";
+        long[] words = {320, 5302, 12609, 8853, 539, 320, 736, 3240, 4919, 530, 320, 14191, 4167, 536, 7689, 267};
+        long[] truncated = new long[77];
+        truncated[0] = BOS;
+        for (int i = 1; i < 76; i++) {
+            truncated[i] = words[(i - 1) % words.length];
+        }
+        truncated[76] = EOS;
+        long[] shortSd1 = new long[77];
+        Arrays.fill(shortSd1, EOS);
+        shortSd1[0] = BOS;
+        System.arraycopy(new long[] {320, 1125, 539, 320, 2368}, 0, shortSd1, 1, 5);
+        long[] shortSd2 = shortSd1.clone();
+        Arrays.fill(shortSd2, 7, 77, 0);
+
+        assertThat(ClipTokenizer.bundled().encode(phrase.repeat(6)).inputIds()).containsExactly(truncated);
+        assertThat(ClipTokenizer.bundledSd2().encode(phrase.repeat(6)).inputIds()).containsExactly(truncated);
+        assertThat(ClipTokenizer.bundled().encode("a photo of a cat").inputIds()).containsExactly(shortSd1);
+        assertThat(ClipTokenizer.bundledSd2().encode("a photo of a cat").inputIds()).containsExactly(shortSd2);
     }
 
     @Test
