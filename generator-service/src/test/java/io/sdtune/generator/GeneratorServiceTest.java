@@ -313,9 +313,9 @@ class GeneratorServiceTest {
         GenerationResult result = generate(request("misfit", "a dog", 1, List.of(new AppliedAdapter("lora-misfit", 1.0))));
 
         assertThat(((GenerationResult.Failed) result).reason()).isEqualTo("adapter lora-misfit does not fit base model "
-                + BASE + ": pytorch_lora_weights.safetensors: LoRA tensor 'unet." + layer + ".lora.down.weight' is [4, "
-                + wider + "], but layer unet." + layer + " has weight " + weight + " [out, in]: its down/A matrix must be "
-                + "[rank, " + weight.dim(1) + "]");
+                + BASE + ": pytorch_lora_weights.safetensors: LoRA layer unet." + layer + " has weight " + weight
+                + " [out, in]: tensor 'unet." + layer + ".lora.down.weight' is [4, " + wider + "], but must be [rank, "
+                + weight.dim(1) + "]");
     }
 
     @Test

@@ -2,7 +2,10 @@ package io.sdtune.diffusion.pipeline;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Program;
 import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.ConfigFile;
 import io.sdtune.diffusion.nn.Conv2d;
 import io.sdtune.diffusion.nn.Linear;
@@ -13,6 +16,8 @@ import io.sdtune.diffusion.nn.unet.UNet2DConditionConfig;
 import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
 import io.sdtune.diffusion.nn.vae.AutoencoderKL;
 import io.sdtune.diffusion.nn.vae.AutoencoderKLConfig;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.Session;
 import io.sdtune.diffusion.scheduler.SchedulerConfig;
 import io.sdtune.diffusion.tokenizer.ClipTokenizer;
 import io.sdtune.diffusion.weights.LdmCheckpoint;
@@ -34,7 +39,8 @@ import java.util.TreeMap;
  * scheduler's config and where each component's weights are. Either a diffusers folder
  * ({@code model_index.json}, {@code unet/}, {@code vae/}, {@code text_encoder/}, {@code tokenizer/},
  * {@code scheduler/}) or a single-file SD 1.x or 2.x checkpoint ({@code .safetensors} in the original naming,
- * with SD 1.5's or SD 2.1's configs, told apart by the cross-attention width, or a folder's). Weights are memory-mapped; nothing is read until a session binds it.
+ * with SD 1.5's or SD 2.x's configs, told apart by the cross-attention width and, for SD 2.x, by probing its UNet;
+ * or a folder's). Weights are memory-mapped; nothing is read until a session binds it.
  */
 public final class StableDiffusion implements AutoCloseable {
     /** The level transformers 4 puts the CLIP text model's weights under. */
@@ -107,10 +113,17 @@ public final class StableDiffusion implements AutoCloseable {
                     SchedulerConfig.sd15(), ClipTokenizer.bundled());
         }
 
-        /** SD 2.1's (the 768 px v-prediction model); SD 2.x's 512 px epsilon models need their folder's configs. */
+        /** SD 2.1's (the 768 px v-prediction model). */
         static Configs sd21() {
             return new Configs(UNet2DConditionConfig.sd21(), AutoencoderKLConfig.sd15(), ClipTextConfig.sd2(),
                     SchedulerConfig.sd21(), ClipTokenizer.bundledSd2());
+        }
+
+        /** SD 2.x's 512 px models (2.0-base, 2.1-base): SD 2.1's at 512 px, predicting the noise. */
+        static Configs sd2Base() {
+            Configs sd21 = sd21();
+            return new Configs(sd21.unet().withSampleSize(64), sd21.vae(), sd21.textEncoder(), SchedulerConfig.sd2Base(),
+                    sd21.tokenizer());
         }
     }
 
@@ -153,14 +166,19 @@ public final class StableDiffusion implements AutoCloseable {
         throw new IllegalArgumentException("missing model file " + folder.resolve(stem + ".safetensors"));
     }
 
-    /** With {@code given} null, SD 2.1's configs for SD 2.x's cross-attention width (1024), else SD 1.5's. */
+    /**
+     * With {@code given} null, SD 1.5's configs, or for SD 2.x's cross-attention width (1024) SD 2.1's or, when its UNet
+     * predicts the noise ({@link #predictsVelocity}), those of SD 2.x's 512 px models.
+     */
     private static StableDiffusion loadSingleFile(Path file, Configs given) {
         LdmCheckpoint checkpoint = LdmCheckpoint.open(file);
         Shape crossAttention = checkpoint.storedShape(
                 LdmKeys.UNET_PREFIX + "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight");
+        boolean sd2 = crossAttention != null && crossAttention.dim(1) == UNet2DConditionConfig.sd21().crossAttentionDim();
+        UNet2DConditionConfig sd21 = UNet2DConditionConfig.sd21();
         Configs c = given != null ? given
-                : crossAttention != null && crossAttention.dim(1) == UNet2DConditionConfig.sd21().crossAttentionDim()
-                        ? Configs.sd21() : Configs.sd15();
+                : !sd2 ? Configs.sd15()
+                : predictsVelocity(sd21, checkpoint.unet(sd21, unetKeys(sd21))) ? Configs.sd21() : Configs.sd2Base();
         if (crossAttention == null || crossAttention.dim(1) != c.unet().crossAttentionDim()) {
             checkpoint.close();
             throw new IllegalArgumentException(file + ": not a Stable Diffusion checkpoint of this architecture (its "
@@ -171,6 +189,39 @@ public final class StableDiffusion implements AutoCloseable {
                 c.textEncoder(), c.scheduler(), c.tokenizer(), checkpoint.unet(c.unet(), unetKeys(c.unet())),
                 checkpoint.vae(c.vae(), vaeKeys(c.vae())), checkpoint.textEncoder(textEncoderKeys(c.textEncoder())),
                 checkpoint);
+    }
+
+    /**
+     * Whether a UNet predicts the velocity rather than the noise, told as AUTOMATIC1111 tells an SD 2.x checkpoint's
+     * ({@code is_using_v_parameterization_for_sd2}): run once in float32 on the CPU on latents of 0.5 ({@code [1, 4, 8,
+     * 8]}) at timestep 999 with a context of 0.5 ({@code [1, 2, cross_attention_dim]}), a v-prediction UNet's output
+     * is below its input by more than 1 on average (at that noise level the velocity is about minus the image,
+     * where the noise is not).
+     */
+    static boolean predictsVelocity(UNet2DConditionConfig c, WeightSource unet) {
+        Graph g = Graph.create();
+        Tensor sample = g.input("sample", DType.FLOAT32, Shape.of(1, c.inChannels(), 8, 8));
+        Tensor timestep = g.input("timestep", DType.FLOAT32, Shape.of(1));
+        Tensor context = g.input("context", DType.FLOAT32, Shape.of(1, 2, c.crossAttentionDim()));
+        Tensor out = new UNet2DConditionModel(g, DType.FLOAT32, "", c).forward(sample, timestep, context);
+        Program probe = new Program(Map.of("sample", sample, "timestep", timestep, "context", context), Map.of("out", out));
+        try (Session session = Session.create(probe, name -> unet.get(name, DType.FLOAT32), Device.CPU)) {
+            float[] y = session.run(Map.of("sample", filled(sample.shape(), 0.5), "timestep",
+                    filled(timestep.shape(), 999), "context", filled(context.shape(), 0.5))).get("out").toFloatArray();
+            double mean = 0;
+            for (float v : y) {
+                mean += (v - 0.5) / y.length;
+            }
+            return mean < -1;
+        }
+    }
+
+    private static TensorData filled(Shape shape, double value) {
+        TensorData t = TensorData.allocate(DType.FLOAT32, shape);
+        for (long i = 0; i < t.size(); i++) {
+            t.set(i, value);
+        }
+        return t;
     }
 
     static Set<String> unetKeys(UNet2DConditionConfig c) {

@@ -258,6 +258,11 @@ public record SchedulerConfig(
                 """, "the built-in SD 2.1 scheduler config");
     }
 
+    /** SD 2.1's scheduler predicting the noise, as SD 2.x's 512 px models (2.0-base, 2.1-base) do. */
+    public static SchedulerConfig sd2Base() {
+        return sd21().withPredictionType(PredictionType.EPSILON);
+    }
+
     /**
      * This config as a {@code scheduler_config.json} that {@link #read} and diffusers read back to it: every key this
      * record holds, the absent optional ones left out.
@@ -381,6 +386,14 @@ public record SchedulerConfig(
     public SchedulerConfig withTimestepSpacing(TimestepSpacing spacing) {
         return new SchedulerConfig(className, numTrainTimesteps, betaStart, betaEnd, betaSchedule, trainedBetas,
                 rescaleBetasZeroSnr, predictionType, Optional.of(spacing), stepsOffset, clipSample, clipSampleRange,
+                thresholding, setAlphaToOne, skipPrkSteps, solverOrder, algorithmType, solverType, lowerOrderFinal,
+                eulerAtFinal, finalSigmasType, lambdaMinClipped, sigmaSpacing);
+    }
+
+    /** This config with another {@code prediction_type}. */
+    public SchedulerConfig withPredictionType(PredictionType type) {
+        return new SchedulerConfig(className, numTrainTimesteps, betaStart, betaEnd, betaSchedule, trainedBetas,
+                rescaleBetasZeroSnr, type, timestepSpacing, stepsOffset, clipSample, clipSampleRange,
                 thresholding, setAlphaToOne, skipPrkSteps, solverOrder, algorithmType, solverType, lowerOrderFinal,
                 eulerAtFinal, finalSigmasType, lambdaMinClipped, sigmaSpacing);
     }

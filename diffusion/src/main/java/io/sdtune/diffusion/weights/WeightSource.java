@@ -2,6 +2,7 @@ package io.sdtune.diffusion.weights;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.TensorData;
+import java.util.Map;
 import java.util.Set;
 
 /** A model component's weights by state-dict key, e.g. one safetensors file or a slice of a checkpoint. */
@@ -31,4 +32,29 @@ public interface WeightSource extends AutoCloseable {
 
     @Override
     void close();
+
+    /** Weights held in memory, e.g. a model's changed by a test or a conversion. */
+    static WeightSource of(String origin, Map<String, TensorData> tensors) {
+        Map<String, TensorData> held = Map.copyOf(tensors);
+        return new WeightSource() {
+            @Override
+            public String origin() {
+                return origin;
+            }
+
+            @Override
+            public Set<String> keys() {
+                return held.keySet();
+            }
+
+            @Override
+            public TensorData get(String key) {
+                return held.get(key);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
 }

@@ -137,6 +137,30 @@ class StableDiffusionTest {
     }
 
     @Test
+    void anSd2UNetPredictsTheVelocityWhenItsOutputIsFarBelowItsInputAsTheWebUiTellsIt() throws Exception {
+        // The probe's input is 0.5 everywhere: a UNet whose conv_out gives -5 everywhere is 5.5 below it (velocity),
+        // one that gives 0 is 0.5 below (noise); AUTOMATIC1111's threshold is 1.
+        Path folder = dir.resolve("tiny-sd2-probe");
+        TinyModel.write(folder, TinyModel.Architecture.TINY_SD2, DType.FLOAT32, 4, file -> { });
+        try (StableDiffusion model = StableDiffusion.load(folder)) {
+            assertThat(StableDiffusion.predictsVelocity(model.unetConfig(), withConvOutBias(model.unet(), -5))).isTrue();
+            assertThat(StableDiffusion.predictsVelocity(model.unetConfig(), withConvOutBias(model.unet(), 0))).isFalse();
+        }
+    }
+
+    /** {@code unet} whose {@code conv_out} outputs {@code bias} whatever its input. */
+    private static WeightSource withConvOutBias(WeightSource unet, double bias) {
+        Map<String, TensorData> weights = all(unet);
+        TensorData b = weights.get("conv_out.bias").copy();
+        for (long i = 0; i < b.size(); i++) {
+            b.set(i, bias);
+        }
+        weights.put("conv_out.weight", TensorData.allocate(DType.FLOAT32, weights.get("conv_out.weight").shape()));
+        weights.put("conv_out.bias", b);
+        return WeightSource.of("probe", weights);
+    }
+
+    @Test
     void aMissingPathOrFileIsNamed() {
         assertThatThrownBy(() -> StableDiffusion.load(dir.resolve("nowhere")))
                 .hasMessageContaining("nowhere is neither a diffusers model folder nor a .safetensors checkpoint")

@@ -66,6 +66,13 @@ public record UNet2DConditionConfig(
                 List.of(320, 640, 1280, 1280), 2, 1, 32, 1e-5, 1024, List.of(5, 10, 20, 20), true, true);
     }
 
+    /** The same UNet for {@code sampleSize} latents a side (the size it was trained at: 64 for 512 px). */
+    public UNet2DConditionConfig withSampleSize(int sampleSize) {
+        return new UNet2DConditionConfig(sampleSize, inChannels, outChannels, flipSinToCos, freqShift, downBlockTypes,
+                upBlockTypes, blockOutChannels, layersPerBlock, downsamplePadding, normNumGroups, normEps,
+                crossAttentionDim, attentionHeads, useLinearProjection, upcastAttention);
+    }
+
     /** SD 1.5's block layout at a few channels: every block type, seconds on a CPU. */
     public static UNet2DConditionConfig tiny(int crossAttentionDim) {
         return new UNet2DConditionConfig(8, 4, 4, true, 0,
