@@ -21,7 +21,9 @@ public final class Main {
             "train_dreambooth", new TrainDreamBoothCommand(),
             "benchmark", new BenchmarkCommand(),
             "convert-lora", new ConvertLoraCommand(),
-            "convert_diffusers_to_original_stable_diffusion", new ConvertDiffusersToOriginalCommand());
+            "convert_diffusers_to_original_stable_diffusion", new ConvertDiffusersToOriginalCommand(),
+            "make-world", new MakeWorldCommand(),
+            "judge", new JudgeCommand());
 
     private Main() {
     }

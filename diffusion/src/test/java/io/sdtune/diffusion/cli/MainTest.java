@@ -45,6 +45,23 @@ class MainTest {
     }
 
     @Test
+    void makesImagesOfTheWorldWithCaptionsAndJudgesThem(@TempDir Path dir) throws Exception {
+        Path world = dir.resolve("world");
+
+        assertThat(sd("make-world", world.toString(), "--num_images", "5", "--seed", "3")).as(err.toString()).isZero();
+        assertThat(sd("judge", world.toString())).as(err.toString()).isZero();
+        String caption = Files.readAllLines(world.resolve("metadata.jsonl")).get(0);
+        String other = caption.contains("red") ? "a large green cross in the middle, on a white background"
+                : "a large red cross in the middle, on a white background";
+        assertThat(sd("judge", world.resolve("000000.png").toString(), "--caption", other)).as(err.toString()).isZero();
+
+        assertThat(Files.list(world).filter(p -> p.toString().endsWith(".png")).count()).isEqualTo(5);
+        assertThat(caption).startsWith("{").contains("\"file_name\":\"000000.png\"").contains("background\"");
+        assertThat(out.toString()).contains("mean score 1.0000 over 5 image(s)").contains("000000.png: 0.")
+                .contains("missed");
+    }
+
+    @Test
     void redrawsAnImageFromTheParametersInItsPng(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("tiny");
         Path first = dir.resolve("first.png");
@@ -157,7 +174,7 @@ class MainTest {
     @Test
     void usageMistakesExitWithTwo() {
         assertThat(sd("train")).isEqualTo(2);
-        assertThat(err.toString()).contains("unknown command 'train'").contains("generate, make-tiny-model");
+        assertThat(err.toString()).contains("unknown command 'train'").contains("generate, judge, make-tiny-model, make-world");
         assertThat(sd("generate", "--prompt", "x")).isEqualTo(2);
         assertThat(err.toString()).contains("the following argument is required: --pretrained_model_name_or_path");
     }
