@@ -47,6 +47,9 @@ final class Derivatives {
             Map.entry("Erf", (n, dy) -> of(dy.mul(x(n).square().neg().exp()).mul(TWO_OVER_SQRT_PI))),
             Map.entry("Sin", (n, dy) -> of(dy.mul(x(n).cos()))),
             Map.entry("Cos", (n, dy) -> of(dy.mul(x(n).sin()).neg())),
+            // y = clamp(x, lo, hi) ⇒ dx = dy where lo ≤ x ≤ hi, else 0 (as torch.clamp)
+            Map.entry("Clip", (n, dy) -> of(Tensor.where(x(n).less(b(n)), zero(dy),
+                    Tensor.where(n.input(2).less(x(n)), zero(dy), dy)), null, null)),
             // linear algebra: dA = dY Bᵀ, dB = Aᵀ dY
             Map.entry("MatMul", (n, dy) -> of(dy.matmul(b(n).mT()), a(n).mT().matmul(dy))),
             Map.entry("Conv", (n, dy) -> of(convInputGrad(n, dy), convWeightGrad(n, dy), dy.sum(false, 0, 2, 3))),

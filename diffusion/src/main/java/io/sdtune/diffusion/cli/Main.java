@@ -13,17 +13,18 @@ public final class Main {
         void run(List<String> args, PrintStream out);
     }
 
-    private static final Map<String, Command> COMMANDS = Map.of(
-            "generate", new GenerateCommand(),
-            "make-tiny-model", new MakeTinyModelCommand(),
-            "train_dreambooth_lora", new TrainLoraCommand(),
-            "textual_inversion", new TextualInversionCommand(),
-            "train_dreambooth", new TrainDreamBoothCommand(),
-            "benchmark", new BenchmarkCommand(),
-            "convert-lora", new ConvertLoraCommand(),
-            "convert_diffusers_to_original_stable_diffusion", new ConvertDiffusersToOriginalCommand(),
-            "make-world", new MakeWorldCommand(),
-            "judge", new JudgeCommand());
+    private static final Map<String, Command> COMMANDS = Map.ofEntries(
+            Map.entry("generate", new GenerateCommand()),
+            Map.entry("make-tiny-model", new MakeTinyModelCommand()),
+            Map.entry("train_dreambooth_lora", new TrainLoraCommand()),
+            Map.entry("textual_inversion", new TextualInversionCommand()),
+            Map.entry("train_dreambooth", new TrainDreamBoothCommand()),
+            Map.entry("benchmark", new BenchmarkCommand()),
+            Map.entry("convert-lora", new ConvertLoraCommand()),
+            Map.entry("convert_diffusers_to_original_stable_diffusion", new ConvertDiffusersToOriginalCommand()),
+            Map.entry("make-world", new MakeWorldCommand()),
+            Map.entry("judge", new JudgeCommand()),
+            Map.entry("pretrain", new PretrainCommand()));
 
     private Main() {
     }

@@ -1,5 +1,6 @@
 package io.sdtune.diffusion.cli;
 
+import io.sdtune.diffusion.training.ImageCaptions;
 import io.sdtune.diffusion.world.WorldDataset;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ final class MakeWorldCommand implements Main.Command {
         }
         List<WorldDataset.Entry> entries = WorldDataset.write(Path.of(f.positional(0)), f.integer("num_images"),
                 f.integer("resolution"), f.integer("seed"));
-        out.println("wrote " + entries.size() + " images and " + WorldDataset.METADATA + " to " + f.positional(0)
+        out.println("wrote " + entries.size() + " images and " + ImageCaptions.METADATA + " to " + f.positional(0)
                 + ", e.g. " + entries.get(0).image().getFileName() + ": " + entries.get(0).caption());
     }
 }

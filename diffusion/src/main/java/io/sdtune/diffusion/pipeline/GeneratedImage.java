@@ -2,6 +2,7 @@ package io.sdtune.diffusion.pipeline;
 
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.image.Png;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,15 @@ public record GeneratedImage(int width, int height, byte[] rgb, Map<String, Stri
 
     public void save(Path file) {
         Png.write(file, width, height, rgb, text);
+    }
+
+    /** The pixels as an AWT image (for image analysis; the text chunks stay here). */
+    public BufferedImage toBufferedImage() {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < width * height; i++) {
+            image.setRGB(i % width, i / width, (rgb[3 * i] & 0xff) << 16 | (rgb[3 * i + 1] & 0xff) << 8 | rgb[3 * i + 2] & 0xff);
+        }
+        return image;
     }
 
     /**

@@ -64,6 +64,11 @@ public record GenerationParams(
                 width, count, latents);
     }
 
+    public GenerationParams withGuidanceScale(double scale) {
+        return new GenerationParams(prompt, negativePrompt, numInferenceSteps, scale, scheduler, seed, height, width,
+                numImages, latents);
+    }
+
     public GenerationParams withSteps(int steps, String newScheduler) {
         return new GenerationParams(prompt, negativePrompt, steps, guidanceScale, newScheduler, seed, height, width,
                 numImages, latents);

@@ -37,7 +37,9 @@ public final class TinyModel {
          */
         TINY_SD2,
         /** SD 2.1's full shapes (the 768 px v-prediction model; OpenCLIP ViT-H text encoder as diffusers keeps it). */
-        SD21
+        SD21,
+        /** The world of shapes' model before {@code sd pretrain} trains it: 64 px, factor-4 VAE. */
+        WORLD
     }
 
     private TinyModel() {
@@ -50,15 +52,20 @@ public final class TinyModel {
             case SD15 -> ClipTextConfig.sd15();
             case TINY_SD2 -> ClipTextConfig.tinySd2();
             case SD21 -> ClipTextConfig.sd2();
+            case WORLD -> ClipTextConfig.world();
         };
         UNet2DConditionConfig unet = switch (architecture) {
             case TINY -> UNet2DConditionConfig.tiny(text.hiddenSize());
             case SD15 -> UNet2DConditionConfig.sd15();
             case TINY_SD2 -> UNet2DConditionConfig.tinySd2(text.hiddenSize());
             case SD21 -> UNet2DConditionConfig.sd21();
+            case WORLD -> UNet2DConditionConfig.world(text.hiddenSize());
         };
-        boolean tiny = architecture == Architecture.TINY || architecture == Architecture.TINY_SD2;
-        AutoencoderKLConfig vae = tiny ? AutoencoderKLConfig.tiny() : AutoencoderKLConfig.sd15();
+        AutoencoderKLConfig vae = switch (architecture) {
+            case TINY, TINY_SD2 -> AutoencoderKLConfig.tiny();
+            case SD15, SD21 -> AutoencoderKLConfig.sd15();
+            case WORLD -> AutoencoderKLConfig.world();
+        };
         boolean sd2 = architecture == Architecture.TINY_SD2 || architecture == Architecture.SD21;
         Graph u = Graph.create();
         new UNet2DConditionModel(u, dtype, "", unet);

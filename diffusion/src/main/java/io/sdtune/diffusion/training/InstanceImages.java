@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
@@ -21,7 +22,8 @@ import javax.imageio.stream.ImageInputStream;
 /**
  * The training images of a folder, prepared as the diffusers scripts prepare them: resized (bilinear)
  * and cropped to a square of {@code resolution} as {@link Crop} says, values scaled to [-1, 1], channels
- * first. With {@code randomFlip}, each image also comes mirrored, and training picks either.
+ * first. With {@code randomFlip}, each image also comes mirrored, and training picks either. An image the folder
+ * captions ({@link ImageCaptions}) carries its caption.
  */
 public final class InstanceImages {
     private static final System.Logger LOG = System.getLogger(InstanceImages.class.getName());
@@ -51,8 +53,8 @@ public final class InstanceImages {
         RESIZE
     }
 
-    /** One prepared image: {@code [3, height, width]}, row-major, in [-1, 1]. */
-    public record Image(float[] pixels, int height, int width) {
+    /** One prepared image: {@code [3, height, width]}, row-major, in [-1, 1]; its caption, or null for none. */
+    public record Image(float[] pixels, int height, int width, String caption) {
     }
 
     private final List<Image> images;
@@ -86,8 +88,10 @@ public final class InstanceImages {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("image folder " + dir + " holds no images");
         }
+        Map<String, String> captions = ImageCaptions.read(dir);
         List<Image> images = new ArrayList<>();
         for (Path file : files) {
+            String caption = captions.get(file.getFileName().toString());
             BufferedImage image = decode(file, resolution);
             if (Math.min(image.getWidth(), image.getHeight()) < resolution) {
                 LOG.log(System.Logger.Level.WARNING, file + " is " + image.getWidth() + "x" + image.getHeight()
@@ -98,9 +102,9 @@ public final class InstanceImages {
                 case RANDOM -> resizeShorterSide(image, resolution);
                 case RESIZE -> resize(image, resolution, resolution);
             };
-            images.add(toTensor(prepared, false));
+            images.add(toTensor(prepared, false, caption));
             if (randomFlip) {
-                images.add(toTensor(prepared, true));
+                images.add(toTensor(prepared, true, caption));
             }
         }
         return new InstanceImages(images, resolution);
@@ -118,9 +122,10 @@ public final class InstanceImages {
         }
     }
 
-    /** Whether {@code file} is read as a training image: a regular file, not hidden. */
+    /** Whether {@code file} is read as a training image: a regular file, not hidden, not captions. */
     private static boolean isCandidate(Path file) {
-        return Files.isRegularFile(file) && !file.getFileName().toString().startsWith(".");
+        return Files.isRegularFile(file) && !file.getFileName().toString().startsWith(".")
+                && !ImageCaptions.isCaptionFile(file);
     }
 
     /** The prepared variants: squares of the resolution, or larger for {@link Crop#RANDOM}. */
@@ -206,7 +211,7 @@ public final class InstanceImages {
         return image.getSubimage(x, y, size, size);
     }
 
-    private static Image toTensor(BufferedImage image, boolean mirrored) {
+    private static Image toTensor(BufferedImage image, boolean mirrored, String caption) {
         int w = image.getWidth();
         int h = image.getHeight();
         int plane = w * h;
@@ -220,6 +225,6 @@ public final class InstanceImages {
                 t[2 * plane + at] = (rgb & 0xff) / 127.5f - 1;
             }
         }
-        return new Image(t, h, w);
+        return new Image(t, h, w, caption);
     }
 }

@@ -210,8 +210,11 @@ public final class Trainer {
         listener.onValidation(step, files);
     }
 
-    /** A diagonal Gaussian over one image's latents ({@code [channels, height, width]}), from the VAE encoder. */
-    private record Posterior(float[] mean, float[] std, int height, int width) {
+    /**
+     * A diagonal Gaussian over one image's latents ({@code [channels, height, width]}), from the VAE encoder, and the
+     * image's caption (null: the instance prompt).
+     */
+    private record Posterior(float[] mean, float[] std, int height, int width, String caption) {
     }
 
     /** Each image's posterior; one encoder session per image size (sizes differ only with random crops). */
@@ -227,7 +230,7 @@ public final class Trainer {
                 in.data().asFloatBuffer().put(image.pixels());
                 Map<String, TensorData> r = s.run(Map.of("pixels", in));
                 out.add(new Posterior(r.get("mean").toFloatArray(), r.get("std").toFloatArray(), image.height() / factor,
-                        image.width() / factor));
+                        image.width() / factor, image.caption()));
             }
         } finally {
             sessions.values().forEach(Session::close);
@@ -292,7 +295,10 @@ public final class Trainer {
                 // Min-SNR weighting (Hang et al. 2023) as the scripts apply it; v-prediction weighs by SNR + 1.
                 double snr = schedule.snr(t[i]) + (velocity ? 1 : 0);
                 weights[i] = (args.snrGamma() > 0 ? Math.min(snr, args.snrGamma()) / snr : 1) / instances;
-                caption = method.prompt(args.instancePrompt(), random);
+                caption = p.caption() != null ? p.caption() : method.prompt(args.instancePrompt(), random);
+            }
+            if (args.proportionEmptyPrompts() > 0 && random.nextDouble() < args.proportionEmptyPrompts()) {
+                caption = "";
             }
             System.arraycopy(model.tokenizer().encode(caption).inputIds(), 0, batchIds, i * length, length);
         }

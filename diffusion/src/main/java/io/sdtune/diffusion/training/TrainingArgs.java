@@ -11,7 +11,9 @@ import java.nio.file.Path;
  * is null when the class prior is not preserved.
  * {@code checkpointingSteps} 0 saves no checkpoints; {@code resumeFromCheckpoint} is a checkpoint folder,
  * {@code "latest"}, or empty. With a {@code validationPrompt}, every {@code validationSteps} steps and at
- * the end {@code numValidationImages} images are drawn with the weights so far.
+ * the end {@code numValidationImages} images are drawn with the weights so far. {@code proportionEmptyPrompts} of the
+ * samples train on the empty caption (diffusers' {@code --proportion_empty_prompts}), so that the model also learns the
+ * unconditional prediction classifier-free guidance needs.
  */
 public record TrainingArgs(
         Path pretrainedModelNameOrPath,
@@ -37,6 +39,7 @@ public record TrainingArgs(
         long seed,
         double noiseOffset,
         double snrGamma,
+        double proportionEmptyPrompts,
         int checkpointingSteps,
         String resumeFromCheckpoint,
         String validationPrompt,
@@ -53,6 +56,9 @@ public record TrainingArgs(
         }
         if (trainBatchSize < 1 || gradientAccumulationSteps < 1 || maxTrainSteps < 1) {
             throw new IllegalArgumentException("train_batch_size, gradient_accumulation_steps and max_train_steps must be >= 1");
+        }
+        if (!(proportionEmptyPrompts >= 0 && proportionEmptyPrompts <= 1)) {
+            throw new IllegalArgumentException("proportion_empty_prompts must be 0 to 1, got " + proportionEmptyPrompts);
         }
         if (!(learningRate > 0)) {
             throw new IllegalArgumentException("learning_rate must be > 0, got " + learningRate);
@@ -101,6 +107,7 @@ public record TrainingArgs(
         b.seed = seed;
         b.noiseOffset = noiseOffset;
         b.snrGamma = snrGamma;
+        b.proportionEmptyPrompts = proportionEmptyPrompts;
         b.checkpointingSteps = checkpointingSteps;
         b.resumeFromCheckpoint = resumeFromCheckpoint;
         b.validationPrompt = validationPrompt;
@@ -138,6 +145,7 @@ public record TrainingArgs(
         private long seed = 0;
         private double noiseOffset = 0;
         private double snrGamma = 0;
+        private double proportionEmptyPrompts = 0;
         private int checkpointingSteps = 500;
         private String resumeFromCheckpoint = "";
         private String validationPrompt = "";
@@ -266,6 +274,11 @@ public record TrainingArgs(
             return this;
         }
 
+        public Builder proportionEmptyPrompts(double proportionEmptyPrompts) {
+            this.proportionEmptyPrompts = proportionEmptyPrompts;
+            return this;
+        }
+
         public Builder checkpointingSteps(int checkpointingSteps) {
             this.checkpointingSteps = checkpointingSteps;
             return this;
@@ -316,7 +329,8 @@ public record TrainingArgs(
             return new TrainingArgs(pretrainedModelNameOrPath, instanceDataDir, instancePrompt, priorPreservation,
                     outputDir, resolution, crop, randomFlip, trainBatchSize, gradientAccumulationSteps, maxTrainSteps, learningRate, scaleLr,
                     lrScheduler, lrWarmupSteps, adamBeta1, adamBeta2, adamWeightDecay, adamEpsilon, maxGradNorm, seed,
-                    noiseOffset, snrGamma, checkpointingSteps, resumeFromCheckpoint, validationPrompt, validationSteps,
+                    noiseOffset, snrGamma, proportionEmptyPrompts, checkpointingSteps, resumeFromCheckpoint, validationPrompt,
+                    validationSteps,
                     numValidationImages, gradientCheckpointing, use8bitAdam, device, dtype);
         }
     }

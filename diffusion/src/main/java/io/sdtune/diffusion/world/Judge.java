@@ -259,13 +259,14 @@ public final class Judge {
         }
         Colour colour = Colour.values()[commonest];
         Coverage coverage = Coverage.of(image, component, label, colour);
-        if ((double) Math.max(coverage.bw(), coverage.bh()) / w > MAX_EXTENT) {
+        double extent = (double) Math.max(coverage.bw(), coverage.bh()) / w;
+        if (extent > MAX_EXTENT || coverage.area() < MIN_AREA * w * image.h()) {
             return null;
         }
         ShapeType shape = shape(coverage);
         // The extent the shape is drawn at, from its area (thin points barely cover their pixels: the box misleads).
-        double extent = Math.sqrt(coverage.area() / PROTOTYPES.get(shape).unitArea()) / w;
-        Figure.Size size = extent < Math.sqrt(Figure.Size.SMALL.extent() * Figure.Size.LARGE.extent())
+        double drawn = Math.sqrt(coverage.area() / PROTOTYPES.get(shape).unitArea()) / w;
+        Figure.Size size = drawn < Math.sqrt(Figure.Size.SMALL.extent() * Figure.Size.LARGE.extent())
                 ? Figure.Size.SMALL : Figure.Size.LARGE;
         return new Figure(shape.word(), colour, size, Figure.Position.of(coverage.cx() / w));
     }

@@ -46,6 +46,7 @@ class DerivativesTest {
                 check("erf", x -> x.get(0).erf(), normal(FLOAT32, 6)),
                 check("sin", x -> x.get(0).sin(), normal(FLOAT64, 6)),
                 check("cos", x -> x.get(0).cos(), normal(FLOAT64, 6)),
+                check("clip (values away from the bounds)", x -> x.get(0).clip(-0.5, 0.5), normal(FLOAT64, 12)),
                 check("gelu (exact)", x -> x.get(0).gelu(), normal(FLOAT32, 8)),
                 check("gelu (tanh)", x -> x.get(0).geluTanh(), normal(FLOAT64, 8)),
                 check("silu", x -> x.get(0).silu(), normal(FLOAT64, 8)),

@@ -36,6 +36,17 @@ public record AutoencoderKLConfig(
         return new AutoencoderKLConfig(3, 3, List.of(8, 16, 16, 16), 1, 4, 4, 64, 0.18215);
     }
 
+    /** The world of shapes' VAE ({@code sd pretrain}): factor 4 (64 px to 16x16x4), 32 and 64 channels. */
+    public static AutoencoderKLConfig world() {
+        return new AutoencoderKLConfig(3, 3, List.of(32, 64, 64), 1, 4, 16, 64, 1.0);
+    }
+
+    /** The same with another {@code scaling_factor}. */
+    public AutoencoderKLConfig withScalingFactor(double factor) {
+        return new AutoencoderKLConfig(inChannels, outChannels, blockOutChannels, layersPerBlock, latentChannels,
+                normNumGroups, sampleSize, factor);
+    }
+
     public static AutoencoderKLConfig read(ConfigFile f) {
         AutoencoderKLConfig d = sd15();
         List<Integer> channels = f.integers("block_out_channels", d.blockOutChannels());

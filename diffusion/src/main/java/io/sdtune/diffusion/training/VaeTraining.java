@@ -1,0 +1,108 @@
+package io.sdtune.diffusion.training;
+
+import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Program;
+import io.sdtune.diffusion.graph.Shape;
+import io.sdtune.diffusion.graph.Tensor;
+import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.nn.vae.AutoencoderKL;
+import io.sdtune.diffusion.nn.vae.AutoencoderKLConfig;
+import io.sdtune.diffusion.optim.TrainingSession;
+import io.sdtune.diffusion.optim.TrainingStep;
+import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.Session;
+import io.sdtune.diffusion.scheduler.SeededNoise;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Trains a VAE ({@link AutoencoderKL}) on images, as the latent-diffusion paper's first stage: each step encodes a
+ * batch, samples the posterior ({@code z = μ + σ ε}), decodes, and descends on the mean squared error of the
+ * reconstruction plus {@code klWeight} times the mean KL divergence of the posterior from N(0, I) (the paper's
+ * KL-regularized autoencoder; its perceptual and adversarial terms are left out: the world's images are flat
+ * colours). Afterwards the latents' scale: {@code scaling_factor = 1 / std} of the posterior means, as SD's 0.18215
+ * was chosen.
+ */
+public final class VaeTraining {
+
+    /** The trained weights, each step's loss, and the scaling factor their latents take. */
+    public record Result(Map<String, TensorData> weights, double[] losses, double scalingFactor) {
+    }
+
+    private VaeTraining() {
+    }
+
+    /**
+     * {@code steps} AdamW steps (learning rate {@code learningRate}, the scripts' defaults otherwise) of batches of
+     * {@code batch} images from {@code images} (each {@code [3, side, side]} in [-1, 1]), from {@code initial}
+     * weights; the noise from {@code seed}.
+     */
+    public static Result train(AutoencoderKLConfig config, Function<String, TensorData> initial, Supplier<float[]> images,
+            int side, int batch, int steps, double learningRate, double klWeight, long seed, Device device) {
+        Graph g = Graph.create();
+        Shape pixels = Shape.of(batch, 3, side, side);
+        int latentSide = side / config.downscale();
+        Tensor x = g.input("pixels", DType.FLOAT32, pixels);
+        Tensor eps = g.input("eps", DType.FLOAT32, Shape.of(batch, config.latentChannels(), latentSide, latentSide));
+        AutoencoderKL vae = new AutoencoderKL(g, DType.FLOAT32, "", config);
+        AutoencoderKL.Posterior p = vae.encode(x);
+        Tensor z = p.mean().add(p.logvar().mul(0.5).exp().mul(eps));
+        Tensor reconstruction = vae.decode(z).sub(x).square().mean();
+        Tensor kl = p.mean().square().add(p.logvar().exp()).sub(p.logvar()).sub(1).mean().mul(0.5);
+        Tensor loss = reconstruction.add(kl.mul(klWeight));
+        List<Tensor> trainable = new ArrayList<>(g.weights().values());
+        TrainingStep step = TrainingStep.build(loss, trainable, TrainingStep.Options.defaults());
+        SeededNoise noise = new SeededNoise(seed);
+        double[] losses = new double[steps];
+        Map<String, TensorData> trained = new LinkedHashMap<>();
+        try (TrainingSession session = TrainingSession.create(step, initial, device)) {
+            for (int s = 0; s < steps; s++) {
+                losses[s] = session.run(Map.of("pixels", batchOf(images, pixels), "eps", TensorData.of(
+                        noise.standardNormal((int) eps.shape().size()), eps.shape().dims())), learningRate);
+            }
+            trainable.forEach(t -> trained.put(t.name(), session.parameter(t.name())));
+        }
+        return new Result(trained, losses, scalingFactor(config, trained, images, pixels, device));
+    }
+
+    /** {@code 1 / std} of the posterior means of a few batches. */
+    private static double scalingFactor(AutoencoderKLConfig config, Map<String, TensorData> weights,
+            Supplier<float[]> images, Shape pixels, Device device) {
+        Graph g = Graph.create();
+        Tensor x = g.input("pixels", DType.FLOAT32, pixels);
+        Tensor mean = new AutoencoderKL(g, DType.FLOAT32, "", config).encode(x).mean();
+        double sum = 0;
+        double squares = 0;
+        long n = 0;
+        try (Session encoder = Session.create(new Program(Map.of("pixels", x), Map.of("mean", mean)), weights::get,
+                device)) {
+            for (int b = 0; b < 4; b++) {
+                for (float v : encoder.run(Map.of("pixels", batchOf(images, pixels))).get("mean").toFloatArray()) {
+                    sum += v;
+                    squares += (double) v * v;
+                    n++;
+                }
+            }
+        }
+        double variance = squares / n - Math.pow(sum / n, 2);
+        return 1 / Math.sqrt(Math.max(variance, 1e-12));
+    }
+
+    private static TensorData batchOf(Supplier<float[]> images, Shape shape) {
+        TensorData t = TensorData.allocate(DType.FLOAT32, shape);
+        int per = (int) (shape.size() / shape.dim(0));
+        for (int i = 0; i < shape.dim(0); i++) {
+            float[] image = images.get();
+            if (image.length != per) {
+                throw new IllegalArgumentException("an image of " + image.length + " values for a batch of " + shape);
+            }
+            t.data().asFloatBuffer().position(i * per).put(image);
+        }
+        return t;
+    }
+}
