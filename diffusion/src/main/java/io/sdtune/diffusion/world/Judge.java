@@ -264,6 +264,9 @@ public final class Judge {
             return null;
         }
         ShapeType shape = shape(coverage);
+        if (shape == null) {
+            return null;
+        }
         // The extent the shape is drawn at, from its area (thin points barely cover their pixels: the box misleads).
         double drawn = Math.sqrt(coverage.area() / PROTOTYPES.get(shape).unitArea()) / w;
         Figure.Size size = drawn < Math.sqrt(Figure.Size.SMALL.extent() * Figure.Size.LARGE.extent())
@@ -351,7 +354,7 @@ public final class Judge {
         }
     }
 
-    /** The shape whose descriptors are nearest to the coverage's (a hole makes it a ring). */
+    /** The shape whose descriptors are nearest to the coverage's (a hole makes it a ring); null for none. */
     private static ShapeType shape(Coverage c) {
         boolean[] inside = new boolean[c.bw() * c.bh()];
         for (int i = 0; i < inside.length; i++) {
@@ -361,6 +364,9 @@ public final class Judge {
             return ShapeType.RING;
         }
         double[] seen = descriptors(c.alpha(), c.bw(), c.bh());
+        if (!Arrays.stream(seen).allMatch(Double::isFinite)) {
+            return null; // nothing covered even half a pixel: a smear, no shape
+        }
         ShapeType nearest = null;
         double best = Double.MAX_VALUE;
         for (Map.Entry<ShapeType, Prototype> d : PROTOTYPES.entrySet()) {

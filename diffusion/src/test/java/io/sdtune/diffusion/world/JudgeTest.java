@@ -3,6 +3,7 @@ package io.sdtune.diffusion.world;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -75,6 +76,20 @@ class JudgeTest {
         }
 
         assertThat(total / 200).isGreaterThanOrEqualTo(0.99);
+    }
+
+    @Test
+    void aSmearNotHalfCoveringAnyPixelIsNoFigure() {
+        // On a grey no colour of the world (a generated image's muddy background), a blob nearest to purple yet less
+        // than halfway from the grey to it: foreground, of a named colour, with no pixel half covered.
+        BufferedImage smear = new BufferedImage(SIDE, SIDE, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < SIDE; y++) {
+            for (int x = 0; x < SIDE; x++) {
+                smear.setRGB(x, y, x >= 24 && x < 40 && y >= 24 && y < 40 ? 0x96758c : 0x646464);
+            }
+        }
+
+        assertThat(Judge.read(smear)).isEqualTo(new Scene(List.of(), null));
     }
 
     @Test
