@@ -78,26 +78,7 @@ public final class LdmCheckpoint implements AutoCloseable {
 
     /** {@code mapped} with each tensor passed through {@code view} (a reshape or a slice of the stored one). */
     private WeightSource viewed(WeightSource mapped, BiFunction<String, TensorData, TensorData> view) {
-        return new WeightSource() {
-            @Override
-            public String origin() {
-                return origin;
-            }
-
-            @Override
-            public Set<String> keys() {
-                return mapped.keys();
-            }
-
-            @Override
-            public TensorData get(String key) {
-                return view.apply(key, mapped.get(key));
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return WeightSource.viewed(origin, mapped.keys(), key -> view.apply(key, mapped.get(key)));
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.TensorData;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /** A model component's weights by state-dict key, e.g. one safetensors file or a slice of a checkpoint. */
 public interface WeightSource extends AutoCloseable {
@@ -36,6 +37,11 @@ public interface WeightSource extends AutoCloseable {
     /** Weights held in memory, e.g. a model's changed by a test or a conversion. */
     static WeightSource of(String origin, Map<String, TensorData> tensors) {
         Map<String, TensorData> held = Map.copyOf(tensors);
+        return viewed(origin, held.keySet(), held::get);
+    }
+
+    /** The tensors {@code get} gives for {@code keys}, nothing to close. */
+    static WeightSource viewed(String origin, Set<String> keys, Function<String, TensorData> get) {
         return new WeightSource() {
             @Override
             public String origin() {
@@ -44,12 +50,12 @@ public interface WeightSource extends AutoCloseable {
 
             @Override
             public Set<String> keys() {
-                return held.keySet();
+                return keys;
             }
 
             @Override
             public TensorData get(String key) {
-                return held.get(key);
+                return get.apply(key);
             }
 
             @Override
