@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -266,13 +267,7 @@ class FineTuningTest {
             assertThat(file.get(attention + ".alpha").get(0)).isEqualTo(4.0);
             double[] b = file.get(conv + ".lora_up.weight").toDoubleArray();
             assertThat(Arrays.stream(b).map(Math::abs).max().orElse(0)).as("B starts at zero").isGreaterThan(0);
-            Map<String, TensorData> attentionLayers = new LinkedHashMap<>();
-            for (String key : file.keys()) {
-                if (key.contains("_attentions_")) {
-                    attentionLayers.put(key, file.get(key));
-                }
-            }
-            SafeTensors.write(attentionOnly, attentionLayers, Map.of());
+            writeKeys(file, attentionOnly, key -> key.contains("_attentions_"));
         }
         GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
         assertThat(generateWithLora(out.resolve(LoraMethod.ARTIFACT), p)).isNotEqualTo(generateWithLora(attentionOnly, p));
@@ -293,13 +288,7 @@ class FineTuningTest {
             assertThat(file.info(layer + ".lora_linear_layer.down.weight").shape()).isEqualTo(Shape.of(4, 32));
             double[] b = file.get(layer + ".lora_linear_layer.up.weight").toDoubleArray();
             assertThat(Arrays.stream(b).map(Math::abs).max().orElse(0)).as("B starts at zero").isGreaterThan(0);
-            Map<String, TensorData> unet = new LinkedHashMap<>();
-            for (String key : file.keys()) {
-                if (key.startsWith("unet.")) {
-                    unet.put(key, file.get(key));
-                }
-            }
-            SafeTensors.write(unetOnly, unet, Map.of());
+            writeKeys(file, unetOnly, key -> key.startsWith("unet."));
         }
         GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
         assertThat(generateWithLora(out.resolve(LoraMethod.ARTIFACT), p)).isNotEqualTo(generateWithLora(unetOnly, p));
@@ -331,6 +320,18 @@ class FineTuningTest {
         }
         GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
         assertThat(generateWithLora(out.resolve(LoraMethod.ARTIFACT), p)).isEqualTo(generateWithLora(peft, p));
+    }
+
+    /** The tensors of {@code file} whose keys {@code kept} takes, written to {@code out}. */
+    private static void writeKeys(SafeTensors file, Path out, Predicate<String> kept)
+            throws IOException {
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        for (String key : file.keys()) {
+            if (kept.test(key)) {
+                tensors.put(key, file.get(key));
+            }
+        }
+        SafeTensors.write(out, tensors, Map.of());
     }
 
     private static byte[] generateWithLora(Path lora, GenerationParams p) {
