@@ -496,10 +496,10 @@ class FineTuningTest {
     void aFileThatIsNotAnImageIsNamed() throws Exception {
         Path mixed = Files.createDirectories(dir.resolve("mixed"));
         Files.copy(images.resolve("0.png"), mixed.resolve("0.png"));
-        Files.writeString(mixed.resolve("notes.txt"), "not a picture");
+        Files.writeString(mixed.resolve("notes.md"), "not a picture");
 
         assertThatThrownBy(() -> InstanceImages.load(mixed, 64, InstanceImages.Crop.CENTER, false))
-                .hasMessageContaining(mixed.resolve("notes.txt") + " is not an image");
+                .hasMessageContaining(mixed.resolve("notes.md") + " is not an image");
     }
 
     private static double sum(double[] values, int from, int to) {
