@@ -1,5 +1,8 @@
 package io.sdtune.diffusion.world;
 
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -348,10 +351,6 @@ public final class Judge {
             }
             return norm == 0 ? 0 : Math.min(1, Math.max(0, dot / norm));
         }
-
-        boolean covered(int x, int y) {
-            return alpha[y * bw + x] >= 0.5;
-        }
     }
 
     /** The shape whose descriptors are nearest to the coverage's (a hole makes it a ring); null for none. */
@@ -427,9 +426,9 @@ public final class Judge {
         Map<ShapeType, Prototype> prototypes = new EnumMap<>(ShapeType.class);
         for (ShapeType shape : ShapeType.values()) {
             BufferedImage drawn = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
-            java.awt.Graphics2D g = drawn.createGraphics();
-            g.setRenderingHint(java.awt.RenderingHints.KEY_ANTIALIASING, java.awt.RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setColor(java.awt.Color.WHITE);
+            Graphics2D g = drawn.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
             g.fill(SceneRenderer.outline(shape, side / 2.0, side / 2.0, extent));
             g.dispose();
             int x0 = side;

@@ -4,6 +4,7 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
 import java.awt.geom.Area;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
@@ -60,7 +61,7 @@ public final class SceneRenderer {
     }
 
     /** The outline of {@code shape}, {@code extent} across, centred at ({@code cx}, {@code cy}). */
-    static java.awt.Shape outline(ShapeType shape, double cx, double cy, double extent) {
+    static Shape outline(ShapeType shape, double cx, double cy, double extent) {
         double r = extent / 2;
         return switch (shape) {
             case CIRCLE -> new Ellipse2D.Double(cx - r, cy - r, extent, extent);
@@ -82,7 +83,7 @@ public final class SceneRenderer {
     }
 
     /** A five-pointed star, one point up, its points at {@code outer} and the notches at {@code inner}. */
-    private static java.awt.Shape star(double cx, double cy, double outer, double inner) {
+    private static Shape star(double cx, double cy, double outer, double inner) {
         double[] xs = new double[10];
         double[] ys = new double[10];
         for (int i = 0; i < 10; i++) {
@@ -94,7 +95,7 @@ public final class SceneRenderer {
         return polygon(xs, ys);
     }
 
-    private static java.awt.Shape polygon(double[] xs, double[] ys) {
+    private static Shape polygon(double[] xs, double[] ys) {
         Path2D.Double p = new Path2D.Double();
         p.moveTo(xs[0], ys[0]);
         for (int i = 1; i < xs.length; i++) {
