@@ -66,7 +66,6 @@ public final class TinyModel {
             case SD15, SD21 -> AutoencoderKLConfig.sd15();
             case WORLD -> AutoencoderKLConfig.world();
         };
-        boolean sd2 = architecture == Architecture.TINY_SD2 || architecture == Architecture.SD21;
         Graph u = Graph.create();
         new UNet2DConditionModel(u, dtype, "", unet);
         Graph v = Graph.create();
@@ -77,7 +76,11 @@ public final class TinyModel {
                 new DiffusersFolder.Component(unet.toJson(), randomWeights(u, seed, "unet", progress)),
                 new DiffusersFolder.Component(vae.toJson(), randomWeights(v, seed + 1, "vae", progress)),
                 new DiffusersFolder.Component(text.toJson(), randomWeights(t, seed + 2, "text_encoder", progress)),
-                sd2 ? SchedulerConfig.sd21() : SchedulerConfig.sd15());
+                switch (architecture) {
+                    case TINY_SD2, SD21 -> SchedulerConfig.sd21();
+                    case WORLD -> SchedulerConfig.world();
+                    case TINY, SD15 -> SchedulerConfig.sd15();
+                });
     }
 
     /**

@@ -258,6 +258,30 @@ public record SchedulerConfig(
                 """, "the built-in SD 2.1 scheduler config");
     }
 
+    /**
+     * The world of shapes' scheduler config ({@code sd pretrain}): DDPM's linear betas (1e-4 to 0.02), whose last
+     * timestep keeps {@code √ᾱ ≈ 0.007} of the image where SD's keep 0.068. A flat background's colour shows through
+     * SD's noisiest latents, so a model trained on them reads the colour from the noise instead of the caption and
+     * draws whatever colour the starting noise suggests (Lin et al. 2023, "Common Diffusion Noise Schedules and
+     * Sample Steps are Flawed"); DDPM's schedule leaves too little of it to read.
+     */
+    public static SchedulerConfig world() {
+        return parse("""
+                {
+                  "_class_name": "DDIMScheduler",
+                  "beta_end": 0.02,
+                  "beta_schedule": "linear",
+                  "beta_start": 0.0001,
+                  "clip_sample": false,
+                  "num_train_timesteps": 1000,
+                  "prediction_type": "v_prediction",
+                  "set_alpha_to_one": false,
+                  "steps_offset": 1,
+                  "trained_betas": null
+                }
+                """, "the built-in world-of-shapes scheduler config");
+    }
+
     /** SD 2.1's scheduler predicting the noise, as SD 2.x's 512 px models (2.0-base, 2.1-base) do. */
     public static SchedulerConfig sd2Base() {
         return sd21().withPredictionType(PredictionType.EPSILON);

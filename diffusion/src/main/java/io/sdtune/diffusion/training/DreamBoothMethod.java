@@ -12,7 +12,6 @@ import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
-import io.sdtune.diffusion.weights.WeightSource;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,11 +60,11 @@ public final class DreamBoothMethod implements TrainingMethod {
     @Override
     public void save(Path outputDir, StableDiffusion model, Map<String, TensorData> trained) {
         // Trained text-encoder tensors replace the base ones in place: keys the graph does not use are kept.
-        Map<String, TensorData> textEncoder = all(model.textEncoder());
+        Map<String, TensorData> textEncoder = model.textEncoder().all();
         textEncoder.putAll(component(trained, TEXT_ENCODER));
         DiffusersFolder.write(outputDir,
                 new DiffusersFolder.Component(model.unetConfig().toJson(), component(trained, UNET)),
-                new DiffusersFolder.Component(model.vaeConfig().toJson(), all(model.vae())),
+                new DiffusersFolder.Component(model.vaeConfig().toJson(), model.vae().all()),
                 new DiffusersFolder.Component(model.textEncoderConfig().toJson(), textEncoder), model.schedulerConfig());
     }
 
@@ -85,12 +84,6 @@ public final class DreamBoothMethod implements TrainingMethod {
                 tensors.put(name.substring(prefix.length()), value);
             }
         });
-        return tensors;
-    }
-
-    private static Map<String, TensorData> all(WeightSource source) {
-        Map<String, TensorData> tensors = new LinkedHashMap<>();
-        source.keys().forEach(k -> tensors.put(k, source.get(k)));
         return tensors;
     }
 }

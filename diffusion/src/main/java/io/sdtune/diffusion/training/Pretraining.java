@@ -2,21 +2,22 @@ package io.sdtune.diffusion.training;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.nn.vae.AutoencoderKLConfig;
 import io.sdtune.diffusion.pipeline.DiffusersFolder;
-import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.TinyModel;
 import io.sdtune.diffusion.pipeline.Txt2Img;
 import io.sdtune.diffusion.runtime.Device;
-import io.sdtune.diffusion.weights.WeightSource;
 import io.sdtune.diffusion.world.Judge;
 import io.sdtune.diffusion.world.Scene;
 import io.sdtune.diffusion.world.WorldDataset;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,11 +39,20 @@ public final class Pretraining {
     /** Share of captions left empty (diffusers' {@code --proportion_empty_prompts}), for classifier-free guidance. */
     static final double EMPTY_PROMPTS = 0.1;
     /** The VAE's KL weight: enough to keep the latents near N(0, I), small beside a flat image's reconstruction. */
-    static final double KL_WEIGHT = 1e-4;
+    public static final double KL_WEIGHT = 1e-4;
 
-    /** What to train: the world's images at {@code resolution}, and each phase's steps, batch and learning rate. */
-    public record Args(Path outputDir, int resolution, int numImages, int vaeSteps, int vaeBatchSize,
-            double vaeLearningRate, int maxTrainSteps, int trainBatchSize, double learningRate, long seed, Device device) {
+    /**
+     * What to train: {@code numImages} images of the world at {@code resolution}; the VAE phase; the UNet and text
+     * encoder phase, with diffusers' {@code train_text_to_image.py} hyper-parameters (its flag names); whether the
+     * written model's weights are float16 ({@code half}, as the conversion scripts' {@code --half}).
+     */
+    public record Args(Path outputDir, int resolution, int numImages, VaeTraining.Args vae, DiffusionPhase diffusion,
+            boolean half, long seed, Device device) {
+    }
+
+    /** The UNet and text encoder phase: its steps and batch, AdamW's learning rate and schedule, Min-SNR weighting. */
+    public record DiffusionPhase(int maxTrainSteps, int trainBatchSize, double learningRate, String lrScheduler,
+            int lrWarmupSteps, double snrGamma) {
     }
 
     /** Each phase's losses, step by step. */
@@ -54,13 +64,21 @@ public final class Pretraining {
     static final double EVALUATION_GUIDANCE = 5;
 
     /**
-     * The mean {@link Judge} score of {@code count} images the model at {@code modelDir} draws for random captions of
-     * the world drawn from {@code seed} (give one the training's dataset did not use: its scenes are then, but for
-     * chance, combinations the model never saw whole).
+     * How far a model follows captions: the {@link Judge}'s mean score of its images against their own captions,
+     * and against the next image's caption, the level of a model that ignores its captions (for the world's own
+     * drawings 0.28: backgrounds and figures agree by chance).
      */
-    public static double evaluate(Path modelDir, int count, long seed, Device device) {
+    public record Evaluation(int images, double score, double otherCaptionScore) {
+    }
+
+    /**
+     * Draws {@code count} random captions of the world drawn from {@code seed} (give one the training's dataset did
+     * not use: its scenes are then, but for chance, combinations the model never saw whole) and judges the images.
+     */
+    public static Evaluation evaluate(Path modelDir, int count, long seed, Device device) {
         SplittableRandom random = new SplittableRandom(seed);
-        double total = 0;
+        List<Scene> scenes = new ArrayList<>();
+        List<BufferedImage> images = new ArrayList<>();
         try (StableDiffusion model = StableDiffusion.load(modelDir); Txt2Img pipeline = new Txt2Img(model, device,
                 DType.FLOAT32)) {
             int side = model.unetConfig().sampleSize() * model.vaeConfig().downscale();
@@ -68,11 +86,17 @@ public final class Pretraining {
                 Scene scene = Scene.random(random);
                 GenerationParams p = GenerationParams.of(scene.caption(), random.nextLong()).withSize(side, side)
                         .withSteps(EVALUATION_STEPS, "dpmpp_2m").withGuidanceScale(EVALUATION_GUIDANCE);
-                GeneratedImage image = pipeline.generate(p, null).get(0);
-                total += Judge.score(image.toBufferedImage(), scene).value();
+                scenes.add(scene);
+                images.add(pipeline.generate(p, null).get(0).toBufferedImage());
             }
         }
-        return total / count;
+        double own = 0;
+        double other = 0;
+        for (int i = 0; i < count; i++) {
+            own += Judge.score(images.get(i), scenes.get(i)).value();
+            other += Judge.score(images.get(i), scenes.get((i + 1) % count)).value();
+        }
+        return new Evaluation(count, own / count, other / count);
     }
 
     private Pretraining() {
@@ -87,21 +111,27 @@ public final class Pretraining {
             Path base = work.resolve("model");
             TinyModel.write(base, TinyModel.Architecture.WORLD, DType.FLOAT32, a.seed(), c -> { });
             double[] vaeLosses = trainVae(a, base, dataset);
-            progress.accept(String.format("VAE: %d steps, loss %.5f -> %.5f", a.vaeSteps(), vaeLosses[0],
+            progress.accept(String.format("VAE: %d steps, loss %.5f -> %.5f", a.vae().steps(), vaeLosses[0],
                     vaeLosses[vaeLosses.length - 1]));
+            DiffusionPhase d = a.diffusion();
             TrainingArgs args = TrainingArgs.builder(base, dataset, "", a.outputDir())
                     .resolution(a.resolution())
                     .crop(InstanceImages.Crop.CENTER)
-                    .trainBatchSize(a.trainBatchSize())
-                    .maxTrainSteps(a.maxTrainSteps())
-                    .learningRate(a.learningRate())
-                    .lrWarmupSteps(0)
+                    .trainBatchSize(d.trainBatchSize())
+                    .maxTrainSteps(d.maxTrainSteps())
+                    .learningRate(d.learningRate())
+                    .lrScheduler(d.lrScheduler())
+                    .lrWarmupSteps(d.lrWarmupSteps())
+                    .snrGamma(d.snrGamma())
                     .proportionEmptyPrompts(EMPTY_PROMPTS)
                     .checkpointingSteps(0)
                     .seed(a.seed())
                     .device(a.device())
                     .build();
             double[] unetLosses = new Trainer(args, new DreamBoothMethod(DType.FLOAT32, true)).run(listener);
+            if (a.half()) {
+                rewrite(a.outputDir(), DType.FLOAT16);
+            }
             return new Result(vaeLosses, unetLosses);
         } finally {
             delete(work);
@@ -110,27 +140,37 @@ public final class Pretraining {
 
     /** Trains {@code base}'s VAE on the dataset's images and writes it back with its scaling factor. */
     private static double[] trainVae(Args a, Path base, Path dataset) {
-        List<InstanceImages.Image> images = InstanceImages.load(dataset, a.resolution(), InstanceImages.Crop.CENTER,
-                false).images();
-        SplittableRandom random = new SplittableRandom(a.seed());
+        List<float[]> images = InstanceImages.load(dataset, a.resolution(), InstanceImages.Crop.CENTER, false)
+                .images().stream().map(InstanceImages.Image::pixels).toList();
         try (StableDiffusion model = StableDiffusion.load(base)) {
             VaeTraining.Result vae = VaeTraining.train(model.vaeConfig(), key -> model.vae().get(key, DType.FLOAT32),
-                    () -> images.get(random.nextInt(images.size())).pixels(), a.resolution(), a.vaeBatchSize(),
-                    a.vaeSteps(), a.vaeLearningRate(), KL_WEIGHT, a.seed(), a.device());
-            DiffusersFolder.write(base,
-                    new DiffusersFolder.Component(model.unetConfig().toJson(), all(model.unet())),
-                    new DiffusersFolder.Component(model.vaeConfig().withScalingFactor(vae.scalingFactor()).toJson(),
-                            vae.weights()),
-                    new DiffusersFolder.Component(model.textEncoderConfig().toJson(), all(model.textEncoder())),
-                    model.schedulerConfig());
+                    images, a.resolution(), a.vae(), a.seed(), a.device());
+            write(base, model, model.vaeConfig().withScalingFactor(vae.scalingFactor()), vae.weights(), DType.FLOAT32);
             return vae.losses();
         }
     }
 
-    private static Map<String, TensorData> all(WeightSource source) {
-        Map<String, TensorData> tensors = new LinkedHashMap<>();
-        source.keys().forEach(k -> tensors.put(k, source.get(k).copy()));
-        return tensors;
+    /** Rewrites the model at {@code dir} with its floating-point weights in {@code dtype}. */
+    private static void rewrite(Path dir, DType dtype) {
+        try (StableDiffusion model = StableDiffusion.load(dir)) {
+            write(dir, model, model.vaeConfig(), model.vae().all(), dtype);
+        }
+    }
+
+    /** Writes {@code model} to {@code dir} with the VAE given, every tensor in {@code dtype}. */
+    private static void write(Path dir, StableDiffusion model, AutoencoderKLConfig vaeConfig,
+            Map<String, TensorData> vae, DType dtype) {
+        DiffusersFolder.write(dir,
+                new DiffusersFolder.Component(model.unetConfig().toJson(), in(dtype, model.unet().all())),
+                new DiffusersFolder.Component(vaeConfig.toJson(), in(dtype, vae)),
+                new DiffusersFolder.Component(model.textEncoderConfig().toJson(), in(dtype, model.textEncoder().all())),
+                model.schedulerConfig());
+    }
+
+    private static Map<String, TensorData> in(DType dtype, Map<String, TensorData> tensors) {
+        Map<String, TensorData> converted = new LinkedHashMap<>();
+        tensors.forEach((key, t) -> converted.put(key, t.dtype() == dtype ? t.copy() : t.to(dtype)));
+        return converted;
     }
 
     private static void delete(Path dir) {

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -25,10 +26,19 @@ import java.util.function.Supplier;
  * batch, samples the posterior ({@code z = μ + σ ε}), decodes, and descends on the mean squared error of the
  * reconstruction plus {@code klWeight} times the mean KL divergence of the posterior from N(0, I) (the paper's
  * KL-regularized autoencoder; its perceptual and adversarial terms are left out: the world's images are flat
- * colours). Afterwards the latents' scale: {@code scaling_factor = 1 / std} of the posterior means, as SD's 0.18215
- * was chosen.
+ * colours). The steps see random square crops of the images, as SD's VAE was trained at 256 px and serves 512: the
+ * VAE is convolutional, and the number of steps, more than the pixels each sees, sets how sharp it becomes.
+ * Afterwards the latents' scale: {@code scaling_factor = 1 / std} of the posterior means of whole images, as SD's
+ * 0.18215 was chosen.
  */
 public final class VaeTraining {
+
+    /**
+     * {@code steps} AdamW steps (learning rate {@code learningRate}, the scripts' defaults otherwise) of
+     * {@code batchSize} random crops of {@code cropSize} pixels a side (a multiple of the VAE's downscale).
+     */
+    public record Args(int steps, int batchSize, int cropSize, double learningRate, double klWeight) {
+    }
 
     /** The trained weights, each step's loss, and the scaling factor their latents take. */
     public record Result(Map<String, TensorData> weights, double[] losses, double scalingFactor) {
@@ -38,36 +48,61 @@ public final class VaeTraining {
     }
 
     /**
-     * {@code steps} AdamW steps (learning rate {@code learningRate}, the scripts' defaults otherwise) of batches of
-     * {@code batch} images from {@code images} (each {@code [3, side, side]} in [-1, 1]), from {@code initial}
-     * weights; the noise from {@code seed}.
+     * Trains from {@code initial} weights on {@code images} ({@code [3, side, side]} each, in [-1, 1]); the crops and
+     * the posterior's noise are drawn from {@code seed}.
      */
-    public static Result train(AutoencoderKLConfig config, Function<String, TensorData> initial, Supplier<float[]> images,
-            int side, int batch, int steps, double learningRate, double klWeight, long seed, Device device) {
+    public static Result train(AutoencoderKLConfig config, Function<String, TensorData> initial, List<float[]> images,
+            int side, Args a, long seed, Device device) {
+        if (a.cropSize() > side || a.cropSize() % config.downscale() != 0) {
+            throw new IllegalArgumentException("the VAE's crop size must be a multiple of " + config.downscale()
+                    + " no larger than the images' " + side + " pixels, got " + a.cropSize());
+        }
         Graph g = Graph.create();
-        Shape pixels = Shape.of(batch, 3, side, side);
-        int latentSide = side / config.downscale();
-        Tensor x = g.input("pixels", DType.FLOAT32, pixels);
-        Tensor eps = g.input("eps", DType.FLOAT32, Shape.of(batch, config.latentChannels(), latentSide, latentSide));
+        Shape crops = Shape.of(a.batchSize(), 3, a.cropSize(), a.cropSize());
+        int latentSide = a.cropSize() / config.downscale();
+        Tensor x = g.input("pixels", DType.FLOAT32, crops);
+        Tensor eps = g.input("eps", DType.FLOAT32, Shape.of(a.batchSize(), config.latentChannels(), latentSide,
+                latentSide));
         AutoencoderKL vae = new AutoencoderKL(g, DType.FLOAT32, "", config);
         AutoencoderKL.Posterior p = vae.encode(x);
         Tensor z = p.mean().add(p.logvar().mul(0.5).exp().mul(eps));
         Tensor reconstruction = vae.decode(z).sub(x).square().mean();
         Tensor kl = p.mean().square().add(p.logvar().exp()).sub(p.logvar()).sub(1).mean().mul(0.5);
-        Tensor loss = reconstruction.add(kl.mul(klWeight));
+        Tensor loss = reconstruction.add(kl.mul(a.klWeight()));
         List<Tensor> trainable = new ArrayList<>(g.weights().values());
         TrainingStep step = TrainingStep.build(loss, trainable, TrainingStep.Options.defaults());
         SeededNoise noise = new SeededNoise(seed);
-        double[] losses = new double[steps];
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] losses = new double[a.steps()];
         Map<String, TensorData> trained = new LinkedHashMap<>();
         try (TrainingSession session = TrainingSession.create(step, initial, device)) {
-            for (int s = 0; s < steps; s++) {
-                losses[s] = session.run(Map.of("pixels", batchOf(images, pixels), "eps", TensorData.of(
-                        noise.standardNormal((int) eps.shape().size()), eps.shape().dims())), learningRate);
+            for (int s = 0; s < a.steps(); s++) {
+                TensorData batch = batchOf(() -> crop(images.get(random.nextInt(images.size())), side, a.cropSize(),
+                        random), crops);
+                losses[s] = session.run(Map.of("pixels", batch, "eps", TensorData.of(
+                        noise.standardNormal((int) eps.shape().size()), eps.shape().dims())), a.learningRate());
             }
             trainable.forEach(t -> trained.put(t.name(), session.parameter(t.name())));
         }
-        return new Result(trained, losses, scalingFactor(config, trained, images, pixels, device));
+        Shape whole = Shape.of(a.batchSize(), 3, side, side);
+        return new Result(trained, losses, scalingFactor(config, trained,
+                () -> images.get(random.nextInt(images.size())), whole, device));
+    }
+
+    /** A random {@code size}-pixel square of a {@code [3, side, side]} image. */
+    static float[] crop(float[] image, int side, int size, SplittableRandom random) {
+        if (size == side) {
+            return image;
+        }
+        int left = random.nextInt(side - size + 1);
+        int top = random.nextInt(side - size + 1);
+        float[] crop = new float[3 * size * size];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < size; y++) {
+                System.arraycopy(image, (c * side + top + y) * side + left, crop, (c * size + y) * size, size);
+            }
+        }
+        return crop;
     }
 
     /** {@code 1 / std} of the posterior means of a few batches. */

@@ -2,6 +2,7 @@ package io.sdtune.diffusion.weights;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.TensorData;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -29,6 +30,13 @@ public interface WeightSource extends AutoCloseable {
         }
         TensorData t = get(key);
         return t.dtype() == dtype ? t : t.to(dtype);
+    }
+
+    /** Every tensor by key, in the source's order, as stored: valid while the source is open. */
+    default Map<String, TensorData> all() {
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        keys().forEach(k -> tensors.put(k, get(k)));
+        return tensors;
     }
 
     @Override

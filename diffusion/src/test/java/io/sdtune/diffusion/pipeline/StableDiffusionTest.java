@@ -47,7 +47,7 @@ class StableDiffusionTest {
             for (var component : Map.of("unet/diffusion_pytorch_model.safetensors", model.unet(),
                     "vae/diffusion_pytorch_model.safetensors", model.vae(), "text_encoder/model.safetensors",
                     model.textEncoder()).entrySet()) {
-                SafeTensors.write(copy.resolve(component.getKey()), all(component.getValue()), Map.of());
+                SafeTensors.write(copy.resolve(component.getKey()), component.getValue().all(), Map.of());
             }
             try (StableDiffusion reloaded = StableDiffusion.load(copy)) {
                 assertThat(reloaded.unet().keys()).isEqualTo(model.unet().keys());
@@ -67,7 +67,7 @@ class StableDiffusionTest {
         try (StableDiffusion model = StableDiffusion.load(modelDir)) {
             Map<String, TensorData> unprefixed = new LinkedHashMap<>();
             Map<String, TensorData> halved = new LinkedHashMap<>();
-            all(model.textEncoder()).forEach((key, value) -> {
+            model.textEncoder().all().forEach((key, value) -> {
                 unprefixed.put(key.substring("text_model.".length()), value);
                 halved.put(key, value.to(DType.BFLOAT16));
             });
@@ -112,9 +112,9 @@ class StableDiffusionTest {
         Path checkpoint = dir.resolve("tiny-sd2.safetensors");
         try (StableDiffusion model = StableDiffusion.load(folder)) {
             Map<String, TensorData> tensors = new LinkedHashMap<>();
-            all(model.unet()).forEach((k, t) -> tensors.put(LdmKeys.unet(k, model.unetConfig()), t));
-            all(model.vae()).forEach((k, t) -> tensors.put(LdmKeys.vae(k, model.vaeConfig()), t));
-            Map<String, TensorData> text = all(model.textEncoder());
+            model.unet().all().forEach((k, t) -> tensors.put(LdmKeys.unet(k, model.unetConfig()), t));
+            model.vae().all().forEach((k, t) -> tensors.put(LdmKeys.vae(k, model.vaeConfig()), t));
+            Map<String, TensorData> text = model.textEncoder().all();
             text.forEach((k, t) -> {
                 LdmKeys.OpenClipKey stored = LdmKeys.openClip(k);
                 if (stored.third() < 0) {
@@ -150,7 +150,7 @@ class StableDiffusionTest {
 
     /** {@code unet} whose {@code conv_out} outputs {@code bias} whatever its input. */
     private static WeightSource withConvOutBias(WeightSource unet, double bias) {
-        Map<String, TensorData> weights = all(unet);
+        Map<String, TensorData> weights = unet.all();
         TensorData b = weights.get("conv_out.bias").copy();
         for (long i = 0; i < b.size(); i++) {
             b.set(i, bias);
@@ -192,7 +192,7 @@ class StableDiffusionTest {
         copyTree(modelDir, wrong);
         Path unetFile = wrong.resolve("unet/diffusion_pytorch_model.safetensors");
         try (StableDiffusion model = StableDiffusion.load(modelDir)) {
-            Map<String, TensorData> tensors = all(model.unet());
+            Map<String, TensorData> tensors = model.unet().all();
             tensors.put("conv_in.weight", TensorData.allocate(DType.FLOAT32, Shape.of(32, 4, 1, 1)));
             SafeTensors.write(unetFile, tensors, Map.of());
         }
@@ -224,12 +224,6 @@ class StableDiffusionTest {
         }
         fused.data().rewind();
         return fused;
-    }
-
-    private static Map<String, TensorData> all(WeightSource source) {
-        Map<String, TensorData> m = new LinkedHashMap<>();
-        source.keys().forEach(k -> m.put(k, source.get(k).copy()));
-        return m;
     }
 
     private static void copyTree(Path from, Path to) {

@@ -2,9 +2,9 @@ package io.sdtune.diffusion.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.runtime.Device;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -12,12 +12,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sd pretrain} in miniature (32 px, a few steps of each phase): both phases learn, the model is a diffusers
- * folder that draws, the run repeats from its seed, and the judge scores what it draws.
+ * folder that draws, the run repeats from its seed (the second time written in float16), and the judge scores
+ * what it draws.
  */
 class PretrainingTest {
 
-    private static Pretraining.Args args(Path out) {
-        return new Pretraining.Args(out, 32, 16, 12, 4, 1e-3, 12, 4, 1e-3, 5, Device.CPU);
+    private static Pretraining.Args args(Path out, boolean half) {
+        return new Pretraining.Args(out, 32, 16, new VaeTraining.Args(12, 4, 16, 1e-3, Pretraining.KL_WEIGHT),
+                new Pretraining.DiffusionPhase(12, 4, 1e-3, "cosine", 2, 5), half, 5, Device.CPU);
     }
 
     @Test
@@ -25,9 +27,9 @@ class PretrainingTest {
         Path first = dir.resolve("first");
         Path second = dir.resolve("second");
 
-        Pretraining.Result result = Pretraining.run(args(first), (s, t, l, lr, sps) -> { }, line -> { });
-        Pretraining.run(args(second), (s, t, l, lr, sps) -> { }, line -> { });
-        double score = Pretraining.evaluate(first, 2, 99, Device.CPU);
+        Pretraining.Result result = Pretraining.run(args(first, false), (s, t, l, lr, sps) -> { }, line -> { });
+        Pretraining.run(args(second, true), (s, t, l, lr, sps) -> { }, line -> { });
+        Pretraining.Evaluation evaluation = Pretraining.evaluate(first, 2, 99, Device.CPU);
 
         assertThat(tail(result.vaeLosses())).isLessThan(result.vaeLosses()[0]);
         assertThat(tail(result.unetLosses())).isLessThan(result.unetLosses()[0]);
@@ -35,9 +37,17 @@ class PretrainingTest {
             assertThat(model.vaeConfig().downscale()).isEqualTo(4);
             assertThat(model.vaeConfig().scalingFactor()).as("1 / std of the latents").isNotEqualTo(1.0);
         }
-        assertThat(Files.readAllBytes(second.resolve("unet/diffusion_pytorch_model.safetensors")))
-                .isEqualTo(Files.readAllBytes(first.resolve("unet/diffusion_pytorch_model.safetensors")));
-        assertThat(score).isBetween(0.0, 1.0);
+        try (StableDiffusion model = StableDiffusion.load(first); StableDiffusion half = StableDiffusion.load(second)) {
+            assertThat(half.unet().keys()).isEqualTo(model.unet().keys());
+            for (String key : model.unet().keys()) {
+                assertThat(half.unet().get(key).dtype()).isEqualTo(DType.FLOAT16);
+                assertThat(half.unet().get(key).toFloatArray()).as("the same run, written in float16: " + key)
+                        .isEqualTo(model.unet().get(key).to(DType.FLOAT16).toFloatArray());
+            }
+        }
+        assertThat(evaluation.images()).isEqualTo(2);
+        assertThat(evaluation.score()).isBetween(0.0, 1.0);
+        assertThat(evaluation.otherCaptionScore()).isBetween(0.0, 1.0);
         assertThat(dir.resolve("first.work")).doesNotExist();
     }
 

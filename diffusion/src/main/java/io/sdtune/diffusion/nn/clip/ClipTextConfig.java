@@ -48,9 +48,9 @@ public record ClipTextConfig(
         return new ClipTextConfig(49408, 32, 64, 2, 4, 77, "quick_gelu", 1e-5);
     }
 
-    /** The world of shapes' text encoder ({@code sd pretrain}): CLIP's vocabulary, 64 wide, two layers. */
+    /** The world of shapes' text encoder ({@code sd pretrain}): CLIP's vocabulary, 32 wide, two layers. */
     public static ClipTextConfig world() {
-        return new ClipTextConfig(49408, 64, 256, 2, 4, 77, "quick_gelu", 1e-5);
+        return new ClipTextConfig(49408, 32, 128, 2, 4, 77, "quick_gelu", 1e-5);
     }
 
     public static ClipTextConfig read(ConfigFile f) {
