@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 
 /**
  * The base model the embedded default serves: a diffusers folder ({@code --pretrained_model_name_or_path}),
- * or else {@link #TINY}, the engine's tiny Stable Diffusion (SD 1.5's architecture and diffusers layout at CPU
+ * by default the project's own model of the world of shapes ({@link #embeddedDefault}), or else {@link #TINY}, the engine's tiny Stable Diffusion (SD 1.5's architecture and diffusers layout at CPU
  * size, seeded random weights, 64 px), which learns and draws in seconds on a CPU - its pictures are
  * noise-like, since nothing trained it. Published once into the store as {@code models/<id>/}; {@code resolution}
  * is the size it trains and draws at (its UNet's {@code sample_size} times the VAE's factor).
@@ -25,6 +25,18 @@ import java.util.stream.Stream;
 public record BaseModel(String id, int resolution, Path folder) {
     public static final BaseModel TINY = new BaseModel("tiny-sd", 64, null);
     private static final long TINY_SEED = 7;
+
+    /** Where {@code sdtune.home} keeps the project's own model of the world of shapes, trained by {@code sd pretrain}. */
+    static final Path WORLD_OF_SHAPES = Path.of("models", "world-of-shapes");
+
+    /**
+     * What the embedded default serves without {@code --pretrained_model_name_or_path}: the world of shapes' model
+     * shipped under {@code home}, which draws its captions' scenes, or the tiny random model where it is absent.
+     */
+    public static BaseModel embeddedDefault(Path home) {
+        Path world = home.resolve(WORLD_OF_SHAPES);
+        return Files.isDirectory(world) ? of(world) : TINY;
+    }
 
     /** A diffusers folder, read as the services will read it (a bad one fails here, with the reason). */
     public static BaseModel of(Path folder) {

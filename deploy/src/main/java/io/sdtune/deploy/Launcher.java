@@ -31,7 +31,8 @@ public final class Launcher {
                         "where the broker, the object store, caches and logs keep their files (kept between runs)")
                 .option("device", "cpu", "where the trainer and generator run: cpu, cuda or cuda:N (cuda needs mvn -Pcuda)")
                 .option("pretrained_model_name_or_path", "", "a diffusers model folder to serve as the base model, "
-                        + "copied into the store once as models/<folder name>/ (default: the tiny random model, tiny-sd)")
+                        + "copied into the store once as models/<folder name>/ (default: the project's world-of-shapes model, "
+                        + "models/world-of-shapes, trained by bin/sd pretrain)")
                 .flag("demo", "run the seed's experiment once started: Textual Inversion, DreamBooth and LoRA on sample "
                         + "cat-toy images, then \"A <cat-toy> backpack\" and \"<cat-toy> on the beach\" with each")
                 .option("max_train_steps", "30", "--demo: training steps of each method (the article: 400)")
@@ -53,9 +54,10 @@ public final class Launcher {
             if (!apiKeys.isEmpty() && !Files.isReadable(Path.of(apiKeys))) {
                 throw new IllegalArgumentException("--api-keys " + apiKeys + ": no such readable file");
             }
-            options = new Platform.Options(Path.of(System.getProperty("sdtune.home", ".")).toAbsolutePath(),
-                    Path.of(flags.string("data_dir")).toAbsolutePath(), flags.integer("port"), flags.string("device"),
-                    model.isEmpty() ? BaseModel.TINY : BaseModel.of(Path.of(model)), flags.string("host"),
+            Path home = Path.of(System.getProperty("sdtune.home", ".")).toAbsolutePath();
+            options = new Platform.Options(home, Path.of(flags.string("data_dir")).toAbsolutePath(),
+                    flags.integer("port"), flags.string("device"),
+                    model.isEmpty() ? BaseModel.embeddedDefault(home) : BaseModel.of(Path.of(model)), flags.string("host"),
                     apiKeys.isEmpty() ? null : Path.of(apiKeys).toAbsolutePath());
         } catch (IllegalArgumentException e) {
             System.err.println("bin/sdtune: error: " + e.getMessage());

@@ -34,6 +34,15 @@ class BaseModelTest {
     }
 
     @Test
+    void theEmbeddedDefaultIsTheShippedWorldModelOrElseTheTinyOne() {
+        BaseModel world = BaseModel.embeddedDefault(Path.of(".."));
+
+        assertThat(world.id()).isEqualTo("world-of-shapes");
+        assertThat(world.resolution()).as("16x16 latents x the VAE's 4").isEqualTo(64);
+        assertThat(BaseModel.embeddedDefault(dir)).isEqualTo(BaseModel.TINY);
+    }
+
+    @Test
     void whatIsNoDiffusersFolderIsRefusedWithTheReason() throws Exception {
         Path file = Files.writeString(dir.resolve("model.safetensors"), "not a model");
 
