@@ -30,6 +30,8 @@ final class Derivatives {
     }
 
     private static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+    /** Scores that {@link #multiHeadAttention}'s rule computes at once: 2^24, 64 MiB in float32. */
+    static final long ATTENTION_SCORES = 1L << 24;
 
     static final Map<String, Rule> RULES = Map.ofEntries(
             // elementwise arithmetic
@@ -56,6 +58,7 @@ final class Derivatives {
             // normalisation: y = softmax(x) ⇒ dx = y ⊙ (dy − Σ dy ⊙ y)
             Map.entry("Softmax", (n, dy) -> of(y(n).mul(dy.sub(dy.mul(y(n)).sum(true, (int) n.attrLong("axis")))))),
             Map.entry("LayerNormalization", Derivatives::layerNorm),
+            Map.entry("com.microsoft.MultiHeadAttention", Derivatives::multiHeadAttention),
             // shape and data movement
             Map.entry("Reshape", (n, dy) -> of(dy.reshape(x(n).shape()), null)),
             Map.entry("Transpose", (n, dy) -> of(dy.transpose(inverse(n.attrLongs("perm"))))),
@@ -86,6 +89,63 @@ final class Derivatives {
         Tensor dxHat = dy.mul(n.input(1));
         Tensor dx = invStd.mul(dxHat.sub(dxHat.mean(true, -1)).sub(xHat.mul(dxHat.mul(xHat).mean(true, -1))));
         return of(dx, dy.mul(xHat), dy);
+    }
+
+    /**
+     * Attention that keeps no scores (ONNX Runtime's {@code MultiHeadAttention}: {@code q [B, N, H·d]},
+     * {@code k [B, M, H·d]}, {@code v [B, M, H·e]}), per head with {@code s = 1/√d}: {@code P = softmax(s Q Kᵀ)},
+     * {@code O = P V}; {@code dV = Pᵀ dO}, {@code dS = P ⊙ (dO Vᵀ − rowsum(dO ⊙ O))}, {@code dQ = s dS K},
+     * {@code dK = s dSᵀ Q}. {@code P} is recomputed a block of query rows at a time (FlashAttention's backward pass,
+     * Dao et al. 2022), so at most {@link #ATTENTION_SCORES} scores exist at once, and the forward pass keeps none:
+     * at 512 px an SD 1.5 self-attention has 8 heads of 4096 x 4096. Scores and softmax are float32 whatever the
+     * inputs' type, as the fused forward kernels accumulate them.
+     */
+    private static List<Tensor> multiHeadAttention(Node n, Tensor dy) {
+        int heads = (int) n.attrLong("num_heads");
+        Tensor q = splitHeads(n.input(0), heads);
+        Tensor k = splitHeads(n.input(1), heads);
+        Tensor v = splitHeads(n.input(2), heads);
+        Tensor dO = splitHeads(dy, heads);
+        DType dtype = q.dtype();
+        double scale = 1 / Math.sqrt(q.shape().dim(3));
+        long rows = q.shape().dim(2);
+        long scoresPerRow = q.shape().dim(0) * heads * k.shape().dim(2);
+        long block = Math.clamp(ATTENTION_SCORES / scoresPerRow, 1, rows);
+        Tensor delta = dO.cast(DType.FLOAT32).mul(splitHeads(y(n), heads).cast(DType.FLOAT32)).sum(true, -1);
+        List<Tensor> dQ = new ArrayList<>();
+        Tensor dK = null;
+        Tensor dV = null;
+        for (long start = 0; start < rows; start += block) {
+            long end = Math.min(rows, start + block);
+            Tensor qBlock = queryRows(q, start, end, rows);
+            Tensor dOBlock = queryRows(dO, start, end, rows);
+            Tensor p = qBlock.mul(scale).matmul(k.mT()).cast(DType.FLOAT32).softmax(-1);
+            Tensor dS = p.mul(dOBlock.matmul(v.mT()).cast(DType.FLOAT32).sub(queryRows(delta, start, end, rows)))
+                    .mul(scale).cast(dtype);
+            Tensor pT = p.cast(dtype).mT();
+            dQ.add(dS.matmul(k));
+            dK = accumulate(dK, dS.mT().matmul(qBlock));
+            dV = accumulate(dV, pT.matmul(dOBlock));
+        }
+        return of(mergeHeads(dQ.size() == 1 ? dQ.get(0) : Tensor.concat(2, dQ)), mergeHeads(dK), mergeHeads(dV));
+    }
+
+    /** {@code [B, N, H·d]} to {@code [B, H, N, d]}. */
+    private static Tensor splitHeads(Tensor x, int heads) {
+        return x.reshape(x.shape().dim(0), x.shape().dim(1), heads, -1).transpose(0, 2, 1, 3);
+    }
+
+    /** {@code [B, H, N, d]} to {@code [B, N, H·d]}. */
+    private static Tensor mergeHeads(Tensor x) {
+        return x.transpose(0, 2, 1, 3).reshape(x.shape().dim(0), x.shape().dim(2), -1);
+    }
+
+    private static Tensor queryRows(Tensor x, long start, long end, long rows) {
+        return start == 0 && end == rows ? x : x.slice(2, start, end);
+    }
+
+    private static Tensor accumulate(Tensor sum, Tensor term) {
+        return sum == null ? term : sum.add(term);
     }
 
     /** {@code dX} of a convolution is the transposed convolution of {@code dY} with the same kernel. */

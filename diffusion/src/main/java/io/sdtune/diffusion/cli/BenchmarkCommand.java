@@ -3,6 +3,7 @@ package io.sdtune.diffusion.cli;
 import io.sdtune.diffusion.benchmark.GpuMemoryMonitor;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.runtime.DeviceMemory;
 import io.sdtune.diffusion.runtime.MemoryEstimate;
 import io.sdtune.diffusion.training.DreamBoothMethod;
 import io.sdtune.diffusion.training.InstanceImages;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
@@ -28,7 +30,8 @@ import javax.imageio.ImageIO;
  * seed's settings (batch 1; TI with 4 accumulation steps, lr 5e-4 scaled; DreamBooth with gradient
  * checkpointing, lr 1e-6, and {@code --use_8bit_adam} when given; LoRA rank 4, lr 5e-4; checkpointing for all with
  * {@code --gradient_checkpointing}) on synthetic images,
- * reporting s/step (median after warm-up), the projected time of 400 steps, peak GPU memory and the artifact's
+ * reporting s/step (median after warm-up), the projected time of 400 steps, peak GPU memory (nvidia-smi's, and what
+ * ONNX Runtime's arena held at most and took from the card) and the artifact's
  * size.
  */
 final class BenchmarkCommand implements Main.Command {
@@ -59,7 +62,8 @@ final class BenchmarkCommand implements Main.Command {
         boolean estimateOnly = f.isSet("estimate_only");
         String header = estimateOnly
                 ? "| method | dtype | 8-bit | estimate (GiB): weights + inputs + activations/gradients | total |"
-                : "| method | s/step | 400 steps (min) | peak GPU memory (GiB) | step estimate (GiB) | artifact size |";
+                : "| method | s/step | 400 steps (min) | peak GPU memory (GiB) | arena: max in use / taken (GiB) "
+                        + "| step estimate (GiB) | artifact size |";
         out.println(header);
         out.println("|---".repeat((int) header.chars().filter(c -> c == '|').count() - 1) + "|");
         for (String method : f.string("methods").split(",")) {
@@ -118,8 +122,11 @@ final class BenchmarkCommand implements Main.Command {
                 double[] timed = Arrays.copyOfRange(stepSeconds, warmup, steps);
                 Arrays.sort(timed);
                 double perStep = timed[timed.length / 2];
-                out.printf("| %s | %.3f | %.1f | %s | %.2f | %s |%n", method, perStep, perStep * 400 / 60,
+                Map<String, Long> arena = DeviceMemory.arenaStats(device);
+                out.printf("| %s | %.3f | %.1f | %s | %s | %.2f | %s |%n", method, perStep, perStep * 400 / 60,
                         memory.peakGiB() < 0 ? "n/a" : String.format("%.1f", memory.peakGiB()),
+                        arena.isEmpty() ? "n/a" : String.format("%.1f / %.1f", gib(arena.get("MaxInUse")),
+                                gib(arena.get("TotalAllocated"))),
                         gib(estimate[0].total()), size(output));
             }
         }

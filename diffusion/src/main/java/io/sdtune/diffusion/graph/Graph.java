@@ -101,7 +101,7 @@ public final class Graph {
 
     /**
      * Lets modules use ONNX Runtime's fused contrib operators ({@code com.microsoft}, e.g. {@code MultiHeadAttention})
-     * where they have them. Those operators have no derivative here: only for graphs that are run, not trained.
+     * where they have them; a graph that is differentiated may use only those with a rule in the autodiff's table.
      * Set on the root graph before the model is built.
      */
     public void useContribOps() {

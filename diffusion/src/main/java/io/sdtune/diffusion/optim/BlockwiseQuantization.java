@@ -2,7 +2,6 @@ package io.sdtune.diffusion.optim;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Graph;
-import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import java.util.Arrays;
@@ -122,9 +121,14 @@ public record BlockwiseQuantization(float[] code, int blockSize) {
         Tensor absmax = blocks.abs().max(false, 1);
         Tensor scale = g.scalar(1, DType.FLOAT32).div(absmax.clip(1e-38, Float.MAX_VALUE)).reshape(-1, 1);
         Tensor scaled = blocks.mul(scale).clip(-1, 1).reshape(length);
-        Tensor bounds = g.constant(TensorData.of(bounds(), code.length - 1));
-        Tensor index = g.zeros(DType.INT32, Shape.of(length));
-        for (int step = code.length / 2; step >= 1; step /= 2) {
+        float[] midpoints = bounds();
+        Tensor bounds = g.constant(TensorData.of(midpoints, code.length - 1));
+        // The first probe is the same midpoint for every value: a scalar. As a gather from a constant index of the
+        // input's size it would be folded by ONNX Runtime into initializers of that size, which sessions keep:
+        // 9 GB for SD 1.5's UNet.
+        int first = code.length / 2;
+        Tensor index = g.scalar(midpoints[first - 1], DType.FLOAT32).less(scaled).cast(DType.INT32).mul(first);
+        for (int step = first / 2; step >= 1; step /= 2) {
             Tensor probe = index.add(step - 1);
             index = index.add(bounds.gather(probe, 0).less(scaled).cast(DType.INT32).mul(step));
         }

@@ -293,18 +293,20 @@ public final class TrainingStep {
     }
 
     /**
-     * The device memory a step holds at its peak, before any session exists: the state, the frozen weights and the
-     * batch throughout; at once, the gradient program's computed values (its gradients included) or the
-     * gradients with the largest update's computed values.
+     * The device memory a step holds at its peak, before any session exists: the state, the frozen weights, every
+     * program's constants and the batch throughout; at once, the gradient program's computed values (its gradients
+     * included) or the gradients with the largest update's computed values.
      */
     public MemoryEstimate memoryEstimate() {
         MemoryEstimate forward = MemoryEstimate.of(gradient);
+        List<MemoryEstimate> perUpdate = updates.stream().map(MemoryEstimate::of).toList();
         long grads = gradient.outputs().entrySet().stream().filter(e -> e.getKey().startsWith("grad."))
                 .mapToLong(e -> e.getValue().byteSize()).sum();
-        long update = updates.stream().mapToLong(u -> MemoryEstimate.of(u).peakComputed()).max().orElse(0);
+        long update = perUpdate.stream().mapToLong(MemoryEstimate::peakComputed).max().orElse(0);
+        long constants = perUpdate.stream().mapToLong(MemoryEstimate::weights).sum();
         long moments = optimizerState.stream().filter(t -> !gradient.inputs().containsKey(t.name()))
                 .mapToLong(Tensor::byteSize).sum();
-        return new MemoryEstimate(forward.weights(), forward.inputs() + moments,
+        return new MemoryEstimate(forward.weights() + constants, forward.inputs() + moments,
                 Math.max(forward.peakComputed(), grads + update));
     }
 

@@ -4,10 +4,14 @@ import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
-/** How much memory a device has: a GPU's as {@code nvidia-smi} reports it, the CPU's as the JVM sees it. */
+/**
+ * How much memory a device has (a GPU's as {@code nvidia-smi} reports it, the CPU's as the JVM sees it), and what
+ * ONNX Runtime's arena on a GPU holds.
+ */
 public final class DeviceMemory {
     private DeviceMemory() {
     }
@@ -34,5 +38,16 @@ public final class DeviceMemory {
             Thread.currentThread().interrupt();
             return OptionalLong.empty();
         }
+    }
+
+    /**
+     * Statistics of ONNX Runtime's arena on a CUDA device, shared by every session of this process there (bytes and
+     * counts under ONNX Runtime's names: {@code InUse}, {@code MaxInUse}, {@code TotalAllocated} - what the arena has
+     * taken from the device -, {@code NumAllocs}, {@code NumArenaExtensions}, ...). {@code TotalAllocated} well above
+     * {@code MaxInUse} is memory lost to fragmentation. Empty for the CPU, whose sessions run without an arena, and
+     * for a GPU no session has used yet.
+     */
+    public static Map<String, Long> arenaStats(Device device) {
+        return OrtCApi.get().arenaStats(device);
     }
 }

@@ -18,11 +18,14 @@ import java.util.Set;
  * the bound weights (and constants), the fed inputs (ONNX Runtime copies host inputs to the device for the run),
  * and the most bytes of computed values alive at once when the nodes run in graph order - each value allocated
  * when its producer runs and freed after its last reader, as ONNX Runtime's allocation planner frees them.
- * Like that planner, an elementwise op writes into an input of its size that dies there, and {@code Reshape},
+ * Values computed from constants alone count as constants: ONNX Runtime folds them when it makes the session and
+ * keeps them (an {@code Expand} of a scalar to a parameter's size holds that size for the session's life). Like
+ * that planner, an elementwise op writes into an input of its size that dies there, and {@code Reshape},
  * {@code Identity}, {@code Squeeze}, {@code Unsqueeze} and {@code Flatten} alias their input instead of copying
- * it. A {@code Loop} adds, while it runs, its body's own peak over the carried values fed to the body; program
- * outputs stay allocated to the end. Not counted: the runtime's fixed cost (CUDA context, library workspaces)
- * and the arena's rounding, which callers add from measurement.
+ * it, except where they compute a program output, which always has a buffer of its own. A {@code Loop} adds,
+ * while it runs, its body's own peak over the carried values fed to the body; program outputs stay allocated to
+ * the end. Not counted: the runtime's fixed cost (CUDA context, library workspaces) and the arena's rounding,
+ * which callers add from measurement.
  *
  * @param weights bytes of the weights and constants the program reads
  * @param inputs bytes of the values fed at each run
@@ -75,8 +78,8 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
         long peak = 0;
         for (int i = 0; i < order.size(); i++) {
             Node node = order.get(i);
-            if (node.opType().equals("Constant")) {
-                leaves.add(node.output(0));
+            if (node.opType().equals("Constant") || foldable(node, leaves)) {
+                leaves.addAll(node.outputs());
                 continue;
             }
             node.inputs().stream().filter(in -> in.kind() == Tensor.Kind.WEIGHT).forEach(leaves::add);
@@ -97,9 +100,11 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
             long allocated = 0;
             for (Tensor out : node.outputs()) {
                 Buffer b = null;
-                if (ALIASES.contains(node.opType()) && buffers.containsKey(node.input(0))) {
+                // A program's outputs get buffers of their own: ONNX Runtime hands them to the caller.
+                boolean shared = !kept.contains(out);
+                if (shared && ALIASES.contains(node.opType()) && buffers.containsKey(node.input(0))) {
                     b = buffers.get(node.input(0));
-                } else if (ELEMENTWISE.contains(node.opType())) {
+                } else if (shared && ELEMENTWISE.contains(node.opType())) {
                     b = freed.stream().filter(f -> f.bytes == out.byteSize()).findFirst().orElse(null);
                 }
                 if (b == null) {
@@ -122,6 +127,16 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
             }
         }
         return peak;
+    }
+
+    /**
+     * Whether ONNX Runtime computes {@code node} once, when the session is made, and keeps its outputs as initializers
+     * (constant folding): a node without subgraphs that reads only constants and values folded before it.
+     */
+    private static boolean foldable(Node node, Set<Tensor> leaves) {
+        return !node.inputs().isEmpty()
+                && node.attributes().values().stream().noneMatch(Subgraph.class::isInstance)
+                && node.inputs().stream().allMatch(in -> in.kind() != Tensor.Kind.WEIGHT && leaves.contains(in));
     }
 
     /** What a node reads: its inputs, and the values of enclosing graphs its bodies read. */

@@ -16,10 +16,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Field;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -30,7 +32,7 @@ import java.util.function.Consumer;
  *
  * <p>{@code OrtApi} is a table of function pointers that ONNX Runtime only ever appends to, so each function's
  * position is fixed from the version that added it (the header's order: {@code onnxruntime_c_api.h}); every one
- * used here is in API version 16 (ONNX Runtime 1.16) and after.
+ * used here is in API version 23 (ONNX Runtime 1.23) and after.
  */
 final class OrtCApi {
     // Positions in OrtApi.
@@ -64,7 +66,10 @@ final class OrtCApi {
     private static final int SYNCHRONIZE_BOUND_OUTPUTS = 203;
     private static final int ADD_EXTERNAL_INITIALIZERS = 210;
     private static final int CREATE_AND_REGISTER_ALLOCATOR_V2 = 259;
-    private static final int LAST_USED = CREATE_AND_REGISTER_ALLOCATOR_V2;
+    private static final int GET_KEY_VALUE_PAIRS = 298;
+    private static final int RELEASE_KEY_VALUE_PAIRS = 300;
+    private static final int ALLOCATOR_GET_STATS = 319;
+    private static final int LAST_USED = ALLOCATOR_GET_STATS;
 
     // Enum values of the header.
     private static final int DEVICE_ALLOCATOR = 0;
@@ -114,8 +119,13 @@ final class OrtCApi {
     private final MethodHandle createRunOptions;
     private final MethodHandle releaseRunOptions;
     private final MethodHandle addRunConfigEntry;
+    private final MethodHandle allocatorGetStats;
+    private final MethodHandle getKeyValuePairs;
+    private final MethodHandle releaseKeyValuePairs;
     /** CUDA devices whose arena is registered with the environment. */
     private final Set<Integer> sharedArenas = new HashSet<>();
+    /** Per CUDA device, an allocator over its shared arena, kept for the process's life (see {@link #arenaStats}). */
+    private final Map<Integer, MemorySegment> arenaAllocators = new HashMap<>();
     private final MemorySegment cpuMemoryInfo;
     private final MemorySegment cpuAllocator;
     private CudaRuntime cuda;
@@ -154,6 +164,9 @@ final class OrtCApi {
         createRunOptions = status(CREATE_RUN_OPTIONS, ADDRESS);
         releaseRunOptions = function(RELEASE_RUN_OPTIONS, FunctionDescriptor.ofVoid(ADDRESS));
         addRunConfigEntry = status(ADD_RUN_CONFIG_ENTRY, ADDRESS, ADDRESS, ADDRESS);
+        allocatorGetStats = status(ALLOCATOR_GET_STATS, ADDRESS, ADDRESS);
+        getKeyValuePairs = function(GET_KEY_VALUE_PAIRS, FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        releaseKeyValuePairs = function(RELEASE_KEY_VALUE_PAIRS, FunctionDescriptor.ofVoid(ADDRESS));
         cpuMemoryInfo = out(o -> call(createCpuMemoryInfo, DEVICE_ALLOCATOR, MEM_TYPE_DEFAULT, o));
         cpuAllocator = out(o -> call(getAllocatorWithDefaultOptions, o));
     }
@@ -214,8 +227,7 @@ final class OrtCApi {
         if (status.address() != 0) {
             String message;
             try {
-                MemorySegment text = (MemorySegment) getErrorMessage.invokeExact(status);
-                message = text.reinterpret(Long.MAX_VALUE).getString(0);
+                message = string((MemorySegment) getErrorMessage.invokeExact(status));
                 releaseStatus.invokeExact(status);
             } catch (Throwable e) {
                 throw new IllegalStateException(e);
@@ -292,6 +304,44 @@ final class OrtCApi {
         sharedArenas.add(device.index());
     }
 
+    /**
+     * The statistics of the arena registered for {@code device} ({@link #shareArena}), as ONNX Runtime's BFC arena
+     * keeps them (bytes and counts: {@code InUse}, {@code MaxInUse}, {@code TotalAllocated}, {@code NumAllocs},
+     * {@code NumArenaExtensions}, ...); empty where no session has allocated there through this class (the CPU,
+     * whose sessions have no arena, or a GPU not used yet).
+     */
+    synchronized Map<String, Long> arenaStats(Device device) {
+        MemorySegment allocator = arenaAllocators.get(device.index());
+        if (allocator == null || device.kind() != Device.Kind.CUDA) {
+            return Map.of();
+        }
+        MemorySegment pairs = out(o -> call(allocatorGetStats, allocator, o));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment keys = arena.allocate(ADDRESS);
+            MemorySegment values = arena.allocate(ADDRESS);
+            MemorySegment count = arena.allocate(JAVA_LONG);
+            getKeyValuePairs.invokeExact(pairs, keys, values, count);
+            long n = count.get(JAVA_LONG, 0);
+            MemorySegment keyArray = keys.get(ADDRESS, 0).reinterpret(n * ADDRESS.byteSize());
+            MemorySegment valueArray = values.get(ADDRESS, 0).reinterpret(n * ADDRESS.byteSize());
+            Map<String, Long> stats = new TreeMap<>();
+            for (long i = 0; i < n; i++) {
+                stats.put(string(keyArray.getAtIndex(ADDRESS, i)), Long.parseLong(string(valueArray.getAtIndex(ADDRESS, i))));
+            }
+            return stats;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        } finally {
+            callVoid(releaseKeyValuePairs, pairs);
+        }
+    }
+
+    private static String string(MemorySegment text) {
+        return text.reinterpret(Long.MAX_VALUE).getString(0);
+    }
+
     /** Memory of a device for the session's allocations: its arena on CUDA, the CPU's otherwise. */
     MemorySegment memoryInfo(Device device) {
         if (device.kind() == Device.Kind.CPU) {
@@ -309,8 +359,19 @@ final class OrtCApi {
         }
     }
 
-    /** The session's allocator for {@code memoryInfo}'s device (on CUDA, the arena its runs use). */
-    MemorySegment createAllocator(MemorySegment session, MemorySegment memoryInfo) {
+    /**
+     * The session's allocator for {@code memoryInfo}, memory of {@code device} (on CUDA the device's shared arena,
+     * of which the first such call keeps an allocator of its own for {@link #arenaStats}: ONNX Runtime's
+     * {@code GetSharedAllocator} does not find arenas registered by {@code CreateAndRegisterAllocatorV2}).
+     */
+    MemorySegment createAllocator(MemorySegment session, MemorySegment memoryInfo, Device device) {
+        if (device.kind() == Device.Kind.CUDA) {
+            synchronized (this) {
+                if (!arenaAllocators.containsKey(device.index())) {
+                    arenaAllocators.put(device.index(), out(o -> call(createAllocator, session, memoryInfo, o)));
+                }
+            }
+        }
         return out(o -> call(createAllocator, session, memoryInfo, o));
     }
 

@@ -156,6 +156,9 @@ public final class Trainer {
         int side = args.resolution() / model.vaeConfig().downscale();
         Shape latentShape = Shape.of(batch, channels, side, side);
         Graph g = Graph.create();
+        // Fused attention keeps none of its scores for the backward pass, which recomputes them in blocks: at 512 px
+        // an SD 1.5 self-attention's scores are 8 x 4096 x 4096 values per sample.
+        g.useContribOps();
         if (args.dtype() != DType.FLOAT32) {
             // Mixed precision as Accelerate runs it: float32 master copies of what is trained, the rest
             // in the compute dtype, float32 AdamW; float16 also gets GradScaler's dynamic loss scaling.

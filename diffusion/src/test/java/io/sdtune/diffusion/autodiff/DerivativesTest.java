@@ -9,6 +9,7 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
+import io.sdtune.diffusion.nn.Attention;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -73,6 +74,10 @@ class DerivativesTest {
                 check("sum over axes", x -> x.get(0).sum(false, 0, 2), normal(FLOAT64, 2, 3, 4)),
                 check("mean keeping dims", x -> x.get(0).mean(true, -1), normal(FLOAT64, 2, 3, 4)),
                 check("softmax", x -> x.get(0).softmax(1), normal(FLOAT64, 3, 4, 2)),
+                check("multi-head attention (fused; backward in blocks of query rows)", x -> {
+                    x.get(0).graph().useContribOps();
+                    return Attention.multiHead(x.get(0), x.get(1), x.get(2), 2, null, false);
+                }, normal(FLOAT32, 2, 3, 4), normal(FLOAT32, 2, 5, 4), normal(FLOAT32, 2, 5, 6)),
                 check("layer norm", x -> x.get(0).layerNorm(x.get(1), x.get(2), 1e-5),
                         normal(FLOAT64, 2, 3, 5), normal(FLOAT64, 5), normal(FLOAT64, 5)),
                 check("group norm", x -> x.get(0).groupNorm(2, x.get(1), x.get(2), 1e-5),

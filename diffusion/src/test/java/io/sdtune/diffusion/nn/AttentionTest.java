@@ -3,6 +3,7 @@ package io.sdtune.diffusion.nn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.sdtune.diffusion.autodiff.Gradients;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Program;
@@ -12,6 +13,8 @@ import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.onnx.OnnxExporter;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.runtime.Session;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,48 @@ class AttentionTest {
             for (int i = 0; i < fused.length; i++) {
                 assertThat(fused[i]).isCloseTo(opByOp[i], within(1e-5f));
             }
+        }
+    }
+
+    @Test
+    void theFusedAttentionsGradientsEqualTheOpByOpGraphsAcrossBlocksOfQueryRows() {
+        // 8292 x 2048 scores: more than the rule computes at once (2^24), so its backward pass takes blocks of
+        // 8192 query rows and then 100.
+        Random random = new Random(11);
+        Map<String, TensorData> feeds = Map.of(
+                "q", TensorData.randn(DType.FLOAT32, Shape.of(1, 8292, 4), 1, random),
+                "k", TensorData.randn(DType.FLOAT32, Shape.of(1, 2048, 4), 1, random),
+                "v", TensorData.randn(DType.FLOAT32, Shape.of(1, 2048, 4), 1, random),
+                "r", TensorData.randn(DType.FLOAT32, Shape.of(1, 8292, 4), 1, random));
+
+        Map<String, TensorData> opByOp = attentionGradients(false, feeds);
+        Map<String, TensorData> fused = attentionGradients(true, feeds);
+
+        for (String input : new String[] {"q", "k", "v"}) {
+            float[] expected = opByOp.get("d" + input).toFloatArray();
+            float[] actual = fused.get("d" + input).toFloatArray();
+            for (int i = 0; i < actual.length; i++) {
+                assertThat(actual[i]).as("d%s[%d]", input, i).isCloseTo(expected[i], within(1e-4f + 1e-3f * Math.abs(expected[i])));
+            }
+        }
+    }
+
+    /** The gradients of {@code Σ attention(q, k, v) ⊙ r} with respect to q, k and v. */
+    private static Map<String, TensorData> attentionGradients(boolean contribOps, Map<String, TensorData> feeds) {
+        Graph g = Graph.create();
+        if (contribOps) {
+            g.useContribOps();
+        }
+        Map<String, Tensor> inputs = new LinkedHashMap<>();
+        feeds.forEach((name, value) -> inputs.put(name, g.input(name, value.dtype(), value.shape())));
+        Tensor loss = Attention.multiHead(inputs.get("q"), inputs.get("k"), inputs.get("v"), 1, null, false)
+                .mul(inputs.get("r")).sum();
+        List<Tensor> wrt = List.of(inputs.get("q"), inputs.get("k"), inputs.get("v"));
+        Map<Tensor, Tensor> grads = Gradients.of(loss, wrt);
+        Map<String, Tensor> outputs = new LinkedHashMap<>();
+        wrt.forEach(x -> outputs.put("d" + x.name(), grads.get(x)));
+        try (Session s = Session.create(new Program(inputs, outputs), n -> null, Device.CPU)) {
+            return s.run(feeds);
         }
     }
 

@@ -47,6 +47,35 @@ class MemoryEstimateTest {
     }
 
     @Test
+    void aProgramOutputHasABufferOfItsOwnEvenWhereItsInputDiesThere() {
+        // As clipped gradients: every gradient alive until the norm is known, then each scaled into an output.
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(1000));
+        Tensor grad = x.exp();                                // 4000 bytes
+        Tensor flat = grad.sin().reshape(10, 100);            // an output: a copy, not an alias, of sin's 4000
+        Tensor clipped = grad.div(grad.sum().sqrt());         // an output: not written over grad, which dies here
+
+        MemoryEstimate m = MemoryEstimate.of(new Program(Map.of("x", x), Map.of("flat", flat, "clipped", clipped)));
+
+        // grad, flat and clipped at the end, and the norm (4 bytes) until clipped is computed.
+        assertThat(m.peakComputed()).isEqualTo(4000 + 4000 + 4000 + 4);
+    }
+
+    @Test
+    void whatIsComputedFromConstantsAloneIsFoldedIntoAConstantTheSessionKeeps() {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(1000));
+        Tensor offsets = g.zeros(DType.FLOAT32, Shape.of(1000)).add(2);   // Expand, then Add: 4000 bytes each
+        Tensor y = x.add(offsets);
+
+        MemoryEstimate m = MemoryEstimate.of(new Program(Map.of("x", x), Map.of("y", y)));
+
+        // The scalars 0 and 2, Expand's shape [1000] (int64), and the two folded values.
+        assertThat(m.weights()).isEqualTo(4 + 4 + 8 + 4000 + 4000);
+        assertThat(m.peakComputed()).isEqualTo(4000);
+    }
+
+    @Test
     void aWeightFedAsAnInputIsCountedOnceAsAnInput() {
         Graph g = Graph.create();
         Tensor x = g.input("x", DType.FLOAT32, Shape.of(1000));
