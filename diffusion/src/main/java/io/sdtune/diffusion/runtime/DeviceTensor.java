@@ -64,7 +64,8 @@ public final class DeviceTensor implements AutoCloseable {
         return value;
     }
 
-    private MemorySegment data() {
+    /** The tensor's memory (on a GPU, a device address: for copies, never to be read from Java). */
+    MemorySegment data() {
         return api.data(value(), byteSize());
     }
 

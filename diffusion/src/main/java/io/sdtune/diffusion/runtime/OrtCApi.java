@@ -360,12 +360,14 @@ final class OrtCApi {
     }
 
     /**
-     * The session's allocator for {@code memoryInfo}, memory of {@code device} (on CUDA the device's shared arena,
-     * of which the first such call keeps an allocator of its own for {@link #arenaStats}: ONNX Runtime's
-     * {@code GetSharedAllocator} does not find arenas registered by {@code CreateAndRegisterAllocatorV2}).
+     * The session's allocator for {@code memoryInfo}, memory of {@code device}: on CUDA its arena, the device's shared
+     * one where {@code sharedArena}, of which the first such call keeps an allocator of its own for
+     * {@link #arenaStats} (ONNX Runtime's {@code GetSharedAllocator} does not find arenas registered by
+     * {@code CreateAndRegisterAllocatorV2}).
      */
-    MemorySegment createAllocator(MemorySegment session, MemorySegment memoryInfo, Device device) {
-        if (device.kind() == Device.Kind.CUDA) {
+    MemorySegment createAllocator(MemorySegment session, MemorySegment memoryInfo, Device device,
+            boolean sharedArena) {
+        if (device.kind() == Device.Kind.CUDA && sharedArena) {
             synchronized (this) {
                 if (!arenaAllocators.containsKey(device.index())) {
                     arenaAllocators.put(device.index(), out(o -> call(createAllocator, session, memoryInfo, o)));

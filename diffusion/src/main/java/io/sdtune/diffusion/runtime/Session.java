@@ -59,18 +59,22 @@ public final class Session implements AutoCloseable {
     private final Program program;
     private final int modelBytes;
     private final Device device;
+    /** Whether the session allocates from its device's shared arena (on CUDA, unless replayed as a CUDA graph). */
+    private final boolean sharedArena;
     /** The C API's view of the session, made on first use of device tensors or bindings. */
     private OrtCApi api;
     private MemorySegment nativeHandle;
     private MemorySegment deviceMemory;
     private MemorySegment allocator;
 
-    private Session(OrtSession session, SharedWeights ownWeights, Program program, int modelBytes, Device device) {
+    private Session(OrtSession session, SharedWeights ownWeights, Program program, int modelBytes,
+            ExecutionOptions execution) {
         this.session = session;
         this.ownWeights = ownWeights;
         this.program = program;
         this.modelBytes = modelBytes;
-        this.device = device;
+        this.device = execution.device();
+        this.sharedArena = !execution.cudaGraph();
     }
 
     /**
@@ -115,7 +119,7 @@ public final class Session implements AutoCloseable {
                 OrtCApi.get().addExternalInitializers(options, names, weights.values(exported.weights()));
             }
             byte[] model = exported.model().toByteArray();
-            return new Session(ENV.createSession(model, options), own, program, model.length, execution.device());
+            return new Session(ENV.createSession(model, options), own, program, model.length, execution);
         } catch (OrtException e) {
             throw AllocationFailedException.of("ONNX Runtime rejected the graph", e);
         }
@@ -138,8 +142,10 @@ public final class Session implements AutoCloseable {
         if (execution.device().kind() == Device.Kind.CUDA) {
             // One arena per device for all sessions: a training step's gradient and update sessions, and a
             // generator's sessions of each size, reuse what the others freed instead of each keeping its own.
+            // Not for a session replayed as a CUDA graph: its replays write where its capture's intermediates were,
+            // chunks that a shared arena would hand to other sessions in between.
             OrtCApi.get().shareArena(execution.device());
-            options.addConfigEntry(USE_ENV_ALLOCATORS, "1");
+            options.addConfigEntry(USE_ENV_ALLOCATORS, execution.cudaGraph() ? "0" : "1");
             try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(execution.device().index())) {
                 // Grow the GPU arena by what is asked, not to the next power of two: a training step
                 // near the card's capacity would otherwise lose up to half of it.
@@ -149,6 +155,7 @@ public final class Session implements AutoCloseable {
                 // ConvTranspose (a training step's dX), for which ONNX Runtime 1.29 has no channels-last CUDA kernel:
                 // those nodes ran on the CPU and a DreamBooth step took 2.19 s instead of 0.68 (BENCHMARKS.md).
                 cuda.add("prefer_nhwc", channelsLast ? "1" : "0");
+                cuda.add("enable_cuda_graph", execution.cudaGraph() ? "1" : "0");
                 for (Map.Entry<String, String> o : cudaOptions.entrySet()) {
                     cuda.add(o.getKey(), o.getValue());
                 }
@@ -261,7 +268,7 @@ public final class Session implements AutoCloseable {
             OrtCApi c = OrtCApi.get();
             nativeHandle = OrtCApi.handle(session);
             deviceMemory = c.memoryInfo(device);
-            allocator = c.createAllocator(nativeHandle, deviceMemory, device);
+            allocator = c.createAllocator(nativeHandle, deviceMemory, device, sharedArena);
             api = c;
         }
         return api;

@@ -82,24 +82,42 @@ public final class SharedWeights implements AutoCloseable {
     public synchronized void bind(IoBinding binding, List<Tensor> weights) {
         for (Tensor w : weights) {
             Value v = value(w);
-            if (device.kind() == Device.Kind.CPU) {
-                binding.input(w.name(), v.hostValue);
-                continue;
-            }
-            if (v.deviceValue == null) {
-                long n = v.host.byteSize();
-                MemorySegment memory = api.malloc(device, n);
-                try {
-                    api.copy(device, MemorySegment.ofBuffer(v.host.data().duplicate().rewind()), memory, n);
-                    v.deviceValue = api.wrap(device, memory, v.host.dtype(), v.host.shape());
-                    v.deviceMemory = memory;
-                } catch (RuntimeException e) {
-                    api.free(memory);
-                    throw e;
-                }
-            }
-            binding.input(w.name(), v.deviceValue);
+            binding.input(w.name(), device.kind() == Device.Kind.CPU ? v.hostValue : uploaded(v).deviceValue);
         }
+    }
+
+    /**
+     * Copies each of {@code weights} into the device tensor of the same name in {@code targets} (on a GPU from its
+     * device copy, uploaded once): for a session that must read its weights at fixed addresses, a CUDA graph's.
+     */
+    public synchronized void copyTo(Map<String, DeviceTensor> targets, List<Tensor> weights) {
+        for (Tensor w : weights) {
+            Value v = value(w);
+            DeviceTensor target = targets.get(w.name());
+            if (target == null || target.byteSize() != v.host.byteSize() || !target.device().equals(device)) {
+                throw new IllegalArgumentException("no device tensor for " + w + " among " + targets.keySet());
+            }
+            MemorySegment from = device.kind() == Device.Kind.CPU
+                    ? MemorySegment.ofBuffer(v.host.data().duplicate().rewind()) : uploaded(v).deviceMemory;
+            api.copy(device, from, target.data(), target.byteSize());
+        }
+    }
+
+    /** {@code v} with its device copy, made on first use. */
+    private Value uploaded(Value v) {
+        if (v.deviceValue == null) {
+            long n = v.host.byteSize();
+            MemorySegment memory = api.malloc(device, n);
+            try {
+                api.copy(device, MemorySegment.ofBuffer(v.host.data().duplicate().rewind()), memory, n);
+                v.deviceValue = api.wrap(device, memory, v.host.dtype(), v.host.shape());
+                v.deviceMemory = memory;
+            } catch (RuntimeException e) {
+                api.free(memory);
+                throw e;
+            }
+        }
+        return v;
     }
 
     private Value value(Tensor w) {

@@ -12,6 +12,7 @@ import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,32 @@ class SharedWeightsTest {
             assertThatThrownBy(() -> Session.create(projection(1), shared, ExecutionOptions.on(Device.CPU)))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("weights on cuda:0 for a session on cpu");
+        }
+    }
+
+    @Test
+    void weightsAreCopiedIntoASessionsOwnTensorsWhichItsRunsRead() {
+        // A session that takes the weight as an input, at a fixed address, as a CUDA graph's UNet does.
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(1, 8));
+        Tensor w = g.weight("proj.weight", DType.FLOAT32, Shape.of(16, 8));
+        Program program = new Program(Map.of("x", x, "proj.weight", w), Map.of("y", x.linear(w, null)));
+        TensorData input = TensorData.randn(DType.FLOAT32, Shape.of(1, 8), 1, RANDOM);
+        try (SharedWeights shared = new SharedWeights(Map.of("proj.weight", W)::get, Device.CPU);
+                Session session = Session.create(program, name -> null, Device.CPU);
+                DeviceTensor weight = session.allocate(DType.FLOAT32, Shape.of(16, 8));
+                DeviceTensor in = session.upload(input);
+                DeviceTensor out = session.allocate(DType.FLOAT32, Shape.of(1, 16));
+                IoBinding binding = session.bind()) {
+            shared.copyTo(Map.of("proj.weight", weight), List.of(w));
+            binding.input("x", in).input("proj.weight", weight).output("y", out).run();
+
+            assertThat(weight.toHost().toFloatArray()).containsExactly(W.toFloatArray());
+            float[] expected = session.run(Map.of("x", input, "proj.weight", W)).get("y").toFloatArray();
+            assertThat(out.toHost().toFloatArray()).containsExactly(expected);
+            assertThatThrownBy(() -> shared.copyTo(Map.of(), List.of(w)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("proj.weight");
         }
     }
 
