@@ -266,6 +266,7 @@ async function signIn(key) {
   $('session').hidden = false;
   $('app').hidden = false;
   showDefaults().catch(report);
+  suggestPrompts().catch(report);
   loadAdapters().catch(report);
   loadGallery().catch(report);
 }
@@ -337,6 +338,16 @@ on('delete-dataset-button', 'click', async () => {
 });
 
 // --- 2. Training ---
+
+/** The base model's example prompt, as the prompt to draw (unless one was typed already) and the validation hint. */
+async function suggestPrompts() {
+  const model = await call('GET', '/api/models/default');
+  const prompt = $('prompt');
+  if (prompt.value === prompt.defaultValue) {
+    prompt.value = model.example_prompt;
+  }
+  $('validation-prompt').placeholder = model.example_prompt;
+}
 
 async function showDefaults() {
   const method = $('method').value;

@@ -1,5 +1,8 @@
 package io.sdtune.deploy;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.TinyModel;
@@ -7,6 +10,7 @@ import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ModelShelf;
 import io.sdtune.storage.Shelf;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -15,15 +19,17 @@ import java.util.stream.Stream;
 
 /**
  * The base model the embedded default serves: a diffusers folder ({@code --pretrained_model_name_or_path}),
- * by default the project's own model of the world of shapes ({@link #embeddedDefault}), or else {@link #TINY}, the engine's tiny Stable Diffusion (SD 1.5's architecture and diffusers layout at CPU
- * size, seeded random weights, 64 px), which learns and draws in seconds on a CPU - its pictures are
- * noise-like, since nothing trained it. Published once into the store as {@code models/<id>/}; {@code resolution}
- * is the size it trains and draws at (its UNet's {@code sample_size} times the VAE's factor).
+ * by default the project's own model of the world of shapes ({@link #embeddedDefault}), or else {@link #TINY}, the
+ * engine's tiny Stable Diffusion (SD 1.5's architecture and diffusers layout at CPU size, seeded random weights,
+ * 64 px), which learns and draws in seconds on a CPU - its pictures are noise-like, since nothing trained it.
+ * Published once into the store as {@code models/<id>/}; {@code resolution} is the size it trains and draws at (its
+ * UNet's {@code sample_size} times the VAE's factor).
  *
  * @param folder the diffusers folder, or null for the tiny model (written when published)
+ * @param examplePrompt the first example prompt of the folder's model card ({@link #examplePrompt(Path)}), or null
  */
-public record BaseModel(String id, int resolution, Path folder) {
-    public static final BaseModel TINY = new BaseModel("tiny-sd", 64, null);
+public record BaseModel(String id, int resolution, Path folder, String examplePrompt) {
+    public static final BaseModel TINY = new BaseModel("tiny-sd", 64, null, null);
     private static final long TINY_SEED = 7;
 
     /** Where {@code sdtune.home} keeps the project's own model of the world of shapes, trained by {@code sd pretrain}. */
@@ -48,7 +54,30 @@ public record BaseModel(String id, int resolution, Path folder) {
             String name = folder.toAbsolutePath().normalize().getFileName().toString();
             String id = name.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[^A-Za-z0-9]+", "");
             return new BaseModel(id.isEmpty() ? "base-model" : id,
-                    model.unetConfig().sampleSize() * model.vaeConfig().downscale(), folder);
+                    model.unetConfig().sampleSize() * model.vaeConfig().downscale(), folder, examplePrompt(folder));
+        }
+    }
+
+    /**
+     * The first example prompt of a model folder's card, as Hugging Face's model cards give them: the
+     * {@code widget} entries' {@code text} in the YAML front matter of {@code README.md}; null where there is none.
+     *
+     * @throws IllegalArgumentException when the front matter is not YAML
+     */
+    static String examplePrompt(Path folder) {
+        Path card = folder.resolve("README.md");
+        try {
+            String text = Files.isRegularFile(card) ? Files.readString(card).replace("\r\n", "\n") : "";
+            int end = text.indexOf("\n---", 4);
+            if (!text.startsWith("---\n") || end < 0) {
+                return null;
+            }
+            JsonNode prompt = new YAMLMapper().readTree(text.substring(4, end)).path("widget").path(0).path("text");
+            return prompt.isTextual() && !prompt.asText().isBlank() ? prompt.asText() : null;
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException(card + ": the front matter is not YAML: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -84,6 +84,9 @@ public final class Platform implements AutoCloseable {
             shared.put("sdtune.generator.base-model", options.baseModel().id());
             shared.put("sdtune.gateway.base-model-id", options.baseModel().id());
             shared.put("sdtune.gateway.base-model-resolution", String.valueOf(options.baseModel().resolution()));
+            if (options.baseModel().examplePrompt() != null) {
+                shared.put("sdtune.gateway.base-model-example-prompt", options.baseModel().examplePrompt());
+            }
             shared.put("sdtune.trainer.device", options.device());
             shared.put("sdtune.generator.device", options.device());
             shared.put("quarkus.http.host", LOCALHOST);

@@ -39,7 +39,32 @@ class BaseModelTest {
 
         assertThat(world.id()).isEqualTo("world-of-shapes");
         assertThat(world.resolution()).as("16x16 latents x the VAE's 4").isEqualTo(64);
+        assertThat(world.examplePrompt()).as("its model card's first widget prompt")
+                .isEqualTo("a large red circle in the middle, on a blue background");
         assertThat(BaseModel.embeddedDefault(dir)).isEqualTo(BaseModel.TINY);
+        assertThat(BaseModel.TINY.examplePrompt()).isNull();
+    }
+
+    @Test
+    void theExamplePromptIsTheModelCardsFirstWidgetText() throws Exception {
+        Path card = dir.resolve("README.md");
+
+        Files.writeString(card, "---\nlicense: mit\nwidget:\n- text: \"a <cat-toy> on the beach\"\n  output:\n"
+                + "    url: beach.png\n- text: second\n---\n# A model\n");
+        assertThat(BaseModel.examplePrompt(dir)).isEqualTo("a <cat-toy> on the beach");
+
+        Files.writeString(card, "# A model card without front matter\n---\nwidget: not this\n");
+        assertThat(BaseModel.examplePrompt(dir)).isNull();
+
+        Files.writeString(card, "---\nlicense: mit\n---\n");
+        assertThat(BaseModel.examplePrompt(dir)).as("no widget").isNull();
+
+        Files.writeString(card, "---\nwidget: [text: \"unclosed\n---\n");
+        assertThatThrownBy(() -> BaseModel.examplePrompt(dir)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("front matter is not YAML");
+
+        Files.delete(card);
+        assertThat(BaseModel.examplePrompt(dir)).as("no card").isNull();
     }
 
     @Test

@@ -97,6 +97,15 @@ class TrainingResourceTest {
     }
 
     @Test
+    void theDefaultBaseModelIsDescribedForFormsThatFillForIt() {
+        given().when().get("/api/models/default")
+                .then().statusCode(200)
+                .body("id", equalTo("stable-diffusion-v1-5"))
+                .body("resolution", equalTo(256))
+                .body("example_prompt", equalTo("A <cat-toy> backpack"));
+    }
+
+    @Test
     void anInvalidTrainingIsRefusedWithEveryProblem() {
         String datasetId = DatasetResourceTest.upload(1);
 

@@ -4,8 +4,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The deployment's base model: what a request that names none is for, and the size it trains and draws at
- * unless told otherwise - SD 1.5's 512 (the seed's default), the embedded default's tiny model's 64.
+ * The deployment's base model: what a request that names none is for, the size it trains and draws at unless told
+ * otherwise - SD 1.5's 512 (the seed's default), the embedded default's 64 - and a prompt that shows what it draws,
+ * which the web UI suggests.
  */
 @ApplicationScoped
 public class DefaultBaseModel {
@@ -15,11 +16,18 @@ public class DefaultBaseModel {
     @ConfigProperty(name = "sdtune.gateway.base-model-resolution")
     int resolution;
 
+    @ConfigProperty(name = "sdtune.gateway.base-model-example-prompt")
+    String examplePrompt;
+
     public String id() {
         return id;
     }
 
     public int resolution() {
         return resolution;
+    }
+
+    public String examplePrompt() {
+        return examplePrompt;
     }
 }
