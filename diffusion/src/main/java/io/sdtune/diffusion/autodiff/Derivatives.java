@@ -101,13 +101,17 @@ final class Derivatives {
      * inputs' type, as the fused forward kernels accumulate them.
      */
     private static List<Tensor> multiHeadAttention(Node n, Tensor dy) {
+        if (n.inputs().size() != 3) {
+            throw new UnsupportedOperationException("MultiHeadAttention is differentiable with query, key and value "
+                    + "alone (no bias, mask or cache), got " + n.inputs().size() + " inputs");
+        }
         int heads = (int) n.attrLong("num_heads");
         Tensor q = splitHeads(n.input(0), heads);
         Tensor k = splitHeads(n.input(1), heads);
         Tensor v = splitHeads(n.input(2), heads);
         Tensor dO = splitHeads(dy, heads);
         DType dtype = q.dtype();
-        double scale = 1 / Math.sqrt(q.shape().dim(3));
+        double scale = n.attributes().containsKey("scale") ? n.attrDouble("scale") : 1 / Math.sqrt(q.shape().dim(3));
         long rows = q.shape().dim(2);
         long scoresPerRow = q.shape().dim(0) * heads * k.shape().dim(2);
         long block = Math.clamp(ATTENTION_SCORES / scoresPerRow, 1, rows);

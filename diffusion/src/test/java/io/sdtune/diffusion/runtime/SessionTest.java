@@ -10,9 +10,13 @@ import io.sdtune.diffusion.graph.Program;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SessionTest {
 
@@ -212,6 +216,43 @@ class SessionTest {
             }
         } finally {
             System.clearProperty(Session.RUN_CONFIG);
+        }
+    }
+
+    @Test
+    void everySessionOfTheProcessWritesItsOwnProfileWhenThePropertyIsSet(@TempDir Path dir) throws Exception {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(2));
+        Program program = new Program(Map.of("x", x), Map.of("y", x.add(1)));
+        System.setProperty(Session.PROFILE, dir.resolve("p").toString());
+        try (Session a = Session.create(program, name -> null, Device.CPU);
+                Session b = Session.create(program, name -> null, Device.CPU)) {
+            a.run(Map.of("x", TensorData.of(new float[] {1, 2}, 2)));
+            b.run(Map.of("x", TensorData.of(new float[] {1, 2}, 2)));
+        } finally {
+            System.clearProperty(Session.PROFILE);
+        }
+
+        // Made within one second, each under its own number: ONNX Runtime names them by the second.
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).hasSize(2)
+                    .allMatch(name -> name.matches("p-\\d+_.*\\.json"));
+        }
+    }
+
+    @Test
+    void aSessionForCudaGraphsRunsOnTheCpuAsAnyOther() {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(2));
+        Program program = new Program(Map.of("x", x), Map.of("y", x.mul(2)));
+        try (SharedWeights none = new SharedWeights(name -> null, Device.CPU);
+                Session s = Session.create(program, none, ExecutionOptions.on(Device.CPU).withCudaGraph());
+                IoBinding binding = s.bind();
+                DeviceTensor in = s.upload(TensorData.of(new float[] {1, -3}, 2));
+                DeviceTensor out = s.allocate(DType.FLOAT32, Shape.of(2))) {
+            binding.input("x", in).output("y", out).run();
+
+            assertThat(out.toHost().toFloatArray()).containsExactly(2, -6);
         }
     }
 }
