@@ -31,8 +31,9 @@ import javax.imageio.ImageIO;
  * checkpointing, lr 1e-6, and {@code --use_8bit_adam} when given; LoRA rank 4, lr 5e-4; checkpointing for all with
  * {@code --gradient_checkpointing}) on synthetic images,
  * reporting s/step (median after warm-up), the projected time of 400 steps, peak GPU memory (nvidia-smi's, and what
- * ONNX Runtime's arena held at most and took from the card) and the artifact's
- * size.
+ * ONNX Runtime's arena held at most and took from the card) and the artifact's size. The memory figures are the
+ * process's so far: the arena keeps what an earlier method took, so a peak of one method's own needs a process of
+ * its own ({@code diffusion/bench/finetune.sh} runs one per configuration).
  */
 final class BenchmarkCommand implements Main.Command {
 
@@ -42,7 +43,8 @@ final class BenchmarkCommand implements Main.Command {
                 .required("pretrained_model_name_or_path", "the base model (e.g. make-tiny-model --sd15-shapes)")
                 .option("resolution", "512", "training resolution")
                 .option("steps", "30", "steps timed per method (after 3 warm-up steps)")
-                .option("methods", "textual_inversion,dreambooth,lora", "which methods, comma-separated")
+                .option("methods", "textual_inversion,dreambooth,lora", "which methods, comma-separated (memory "
+                        + "figures are the process's so far: one method per run for its own)")
                 .option("work_dir", "benchmark-runs", "where images and artifacts go")
                 .option("mixed_precision", "no", "no or fp16")
                 .flag("gradient_checkpointing", "recompute the UNet's blocks in the backward pass for every method "
