@@ -488,7 +488,7 @@ function onEvent(seen) {
     $('cancel-button').disabled = true;
     if (seen.type === 'succeeded') {
       $('progress').value = 1;
-      loadAdapters().catch(report);
+      showNewAdapter(event.adapter_id).catch(report);
     }
   }
 }
@@ -576,6 +576,21 @@ async function loadAdapters() {
   }
   const ticked = tickedAdapters();
   $('adapters').replaceChildren(...adapters.map(adapter => adapterView(adapter, ticked.get(adapter.id))));
+}
+
+/**
+ * Reloads the adapters until the one a job just made is listed: the gateway learns of it from the adapters topic,
+ * which may come after the job's events topic says it succeeded. At most 30 tries, a second apart.
+ */
+async function showNewAdapter(id) {
+  const at = epoch;
+  for (let tries = 0; tries < 30 && at === epoch; tries++) {
+    await loadAdapters();
+    if (!id || document.querySelector(`#adapters .adapter[data-adapter-id="${CSS.escape(id)}"]`)) {
+      return;
+    }
+    await sleep(1000);
+  }
 }
 
 /** The adapters ticked for the next generation: id to scale. */
