@@ -223,7 +223,7 @@ public final class Platform implements AutoCloseable {
     }
 
     /** A port free now on this machine (for the services, and the tests' gateways). */
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

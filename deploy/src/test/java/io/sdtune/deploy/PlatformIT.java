@@ -11,6 +11,7 @@ import io.sdtune.contracts.adapter.AdapterKind;
 import io.sdtune.contracts.deadletter.DeadLetter;
 import io.sdtune.contracts.json.JsonCodec;
 import io.sdtune.contracts.training.TrainingEvent;
+import io.sdtune.deploy.benchmark.PlatformBenchmark;
 import io.sdtune.deploy.demo.GatewayClient.ApiException;
 import io.sdtune.deploy.demo.GatewayClient.NamedImage;
 import io.sdtune.deploy.demo.SampleImages;
@@ -195,6 +196,24 @@ class PlatformIT {
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
                 .hasMessageContaining("notes.png");
         assertThat(PLATFORM.artifacts().ids(LocalApiKeys.TENANT, Shelf.DATASETS)).containsExactlyInAnyOrderElementsOf(datasetsBefore);
+    }
+
+    @Test
+    void theBenchmarkTimesALoraJobAndImagesWithoutAndWithItsAdapter() {
+        PlatformBenchmark.Report report = new PlatformBenchmark(PLATFORM.gateway(), new PlatformBenchmark.Settings(
+                100, "no", BaseModel.TINY.resolution(), 2, 3, 7, TIMEOUT), System.out).run();
+
+        PlatformBenchmark.Training training = report.training();
+        assertThat(training.adapterId()).isNotBlank();
+        assertThat(training.secondsToFirstStep()).isPositive().isLessThan(training.seconds());
+        assertThat(training.secondsPerStep()).isPositive().isLessThan(training.seconds() / 100);
+        assertThat(report.batches()).extracting(PlatformBenchmark.Batch::adapters).containsExactly("none", "its LoRA");
+        assertThat(report.batches()).allSatisfy(batch -> {
+            assertThat(batch.images()).isEqualTo(3);
+            assertThat(batch.medianInferenceMs()).isPositive();
+            assertThat(batch.imagesPerSecond()).isPositive();
+        });
+        assertThat(report.markdown()).contains("100 steps").contains("| 3 | its LoRA |");
     }
 
     @Test
