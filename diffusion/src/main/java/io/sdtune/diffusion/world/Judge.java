@@ -3,6 +3,7 @@ package io.sdtune.diffusion.world;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,6 +11,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 
 /**
  * Reads an image of the world back into a {@link Scene} and scores it against a caption, by plain image analysis:
@@ -23,7 +25,8 @@ import java.util.Map;
  * of the real part - and a star's fivefold symmetry). The shapes' own descriptors are measured once on each drawn
  * large ({@link SceneRenderer#outline}). Areas count each pixel by its coverage, read from where its colour lies
  * between the background's and the figure's, so that an anti-aliased edge weighs what it covers whatever the two
- * colours' contrast. A component wider than any figure, or less than half of one named colour, is no figure.
+ * colours' contrast. A component wider than any figure, or less than half of one named colour, is no figure. The
+ * {@link Concept} is told before any shape, by its two colours.
  */
 public final class Judge {
     /** How far (RGB distance) a pixel may be from a named colour and still be read as it. */
@@ -34,8 +37,13 @@ public final class Judge {
     private static final double MIN_AREA = 0.004;
     /** Components wider or higher than this share of the image are no figure (the largest drawn is 0.273). */
     private static final double MAX_EXTENT = 0.35;
+    /** The side of the image each shape is measured on, drawn large. */
+    private static final int PROTOTYPE_SIDE = 256;
     /** Each shape's descriptors and area, measured on it drawn large. */
     private static final Map<ShapeType, Prototype> PROTOTYPES = prototypes();
+    /** The {@link Concept}'s area per squared extent, to read its size. */
+    private static final double CONCEPT_UNIT_AREA = prototype(extent -> Concept.outline(PROTOTYPE_SIDE / 2.0,
+            PROTOTYPE_SIDE / 2.0, extent)).unitArea();
 
     private Judge() {
     }
@@ -253,6 +261,13 @@ public final class Judge {
                 votes[c.ordinal()]++;
             }
         }
+        int body = votes[Concept.BODY.ordinal()];
+        int stripes = votes[Concept.STRIPES.ordinal()];
+        // Its two colours' edges blend into neither: together they are at least half of it, as one colour is of a shape.
+        if (body >= stripes && stripes >= Concept.MIN_STRIPE_SHARE * component.length
+                && body + stripes >= component.length / 2) {
+            return concept(image, component);
+        }
         int commonest = 0;
         for (int c = 1; c < votes.length; c++) {
             commonest = votes[c] > votes[commonest] ? c : commonest;
@@ -275,6 +290,32 @@ public final class Judge {
         Figure.Size size = drawn < Math.sqrt(Figure.Size.SMALL.extent() * Figure.Size.LARGE.extent())
                 ? Figure.Size.SMALL : Figure.Size.LARGE;
         return new Figure(shape.word(), colour, size, Figure.Position.of(coverage.cx() / w));
+    }
+
+    /**
+     * The {@link Concept}'s figure: its size from its pixels' count (its stripes are part of it, which coverage
+     * against one colour would not count), its position from their centroid; null where it is too large to be one.
+     */
+    private static Figure concept(Image image, int[] component) {
+        int w = image.w();
+        int x0 = w;
+        int x1 = -1;
+        int y0 = image.h();
+        int y1 = -1;
+        double sx = 0;
+        for (int i : component) {
+            x0 = Math.min(x0, i % w);
+            x1 = Math.max(x1, i % w);
+            y0 = Math.min(y0, i / w);
+            y1 = Math.max(y1, i / w);
+            sx += i % w + 0.5;
+        }
+        if (Math.max(x1 - x0 + 1, y1 - y0 + 1) > MAX_EXTENT * w) {
+            return null;
+        }
+        double drawn = Math.sqrt(component.length / CONCEPT_UNIT_AREA) / w;
+        return new Figure(Concept.TOKEN, null, drawn < Math.sqrt(Figure.Size.SMALL.extent() * Figure.Size.LARGE.extent())
+                ? Figure.Size.SMALL : Figure.Size.LARGE, Figure.Position.of(sx / component.length / w));
     }
 
     /**
@@ -421,41 +462,47 @@ public final class Judge {
     }
 
     private static Map<ShapeType, Prototype> prototypes() {
-        int side = 256;
-        double extent = 0.8 * side;
         Map<ShapeType, Prototype> prototypes = new EnumMap<>(ShapeType.class);
         for (ShapeType shape : ShapeType.values()) {
-            BufferedImage drawn = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
-            Graphics2D g = drawn.createGraphics();
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fill(SceneRenderer.outline(shape, side / 2.0, side / 2.0, extent));
-            g.dispose();
-            int x0 = side;
-            int x1 = -1;
-            int y0 = side;
-            int y1 = -1;
-            for (int y = 0; y < side; y++) {
-                for (int x = 0; x < side; x++) {
-                    if ((drawn.getRGB(x, y) & 0xff) >= 128) {
-                        x0 = Math.min(x0, x);
-                        x1 = Math.max(x1, x);
-                        y0 = Math.min(y0, y);
-                        y1 = Math.max(y1, y);
-                    }
-                }
-            }
-            double[] alpha = new double[(x1 - x0 + 1) * (y1 - y0 + 1)];
-            double area = 0;
-            for (int y = y0; y <= y1; y++) {
-                for (int x = x0; x <= x1; x++) {
-                    alpha[(y - y0) * (x1 - x0 + 1) + x - x0] = (drawn.getRGB(x, y) & 0xff) / 255.0;
-                    area += (drawn.getRGB(x, y) & 0xff) / 255.0;
-                }
-            }
-            prototypes.put(shape, new Prototype(descriptors(alpha, x1 - x0 + 1, y1 - y0 + 1), area / (extent * extent)));
+            prototypes.put(shape, prototype(extent -> SceneRenderer.outline(shape, PROTOTYPE_SIDE / 2.0,
+                    PROTOTYPE_SIDE / 2.0, extent)));
         }
         return prototypes;
+    }
+
+    /** The descriptors of an outline ({@code extent} across, centred) drawn large, and its area per squared extent. */
+    private static Prototype prototype(DoubleFunction<Shape> outline) {
+        int side = PROTOTYPE_SIDE;
+        double extent = 0.8 * side;
+        BufferedImage drawn = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
+        Graphics2D g = drawn.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fill(outline.apply(extent));
+        g.dispose();
+        int x0 = side;
+        int x1 = -1;
+        int y0 = side;
+        int y1 = -1;
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                if ((drawn.getRGB(x, y) & 0xff) >= 128) {
+                    x0 = Math.min(x0, x);
+                    x1 = Math.max(x1, x);
+                    y0 = Math.min(y0, y);
+                    y1 = Math.max(y1, y);
+                }
+            }
+        }
+        double[] alpha = new double[(x1 - x0 + 1) * (y1 - y0 + 1)];
+        double area = 0;
+        for (int y = y0; y <= y1; y++) {
+            for (int x = x0; x <= x1; x++) {
+                alpha[(y - y0) * (x1 - x0 + 1) + x - x0] = (drawn.getRGB(x, y) & 0xff) / 255.0;
+                area += (drawn.getRGB(x, y) & 0xff) / 255.0;
+            }
+        }
+        return new Prototype(descriptors(alpha, x1 - x0 + 1, y1 - y0 + 1), area / (extent * extent));
     }
 
     /** Pixels of the bounding box outside the component that no path outside it joins to the box's edge. */

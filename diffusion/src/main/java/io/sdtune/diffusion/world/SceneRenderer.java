@@ -13,7 +13,7 @@ import java.awt.image.BufferedImage;
 import java.util.SplittableRandom;
 
 /**
- * Draws a scene: the background, then each figure centred at its position's x and, jittered, near the middle
+ * Draws a scene: the background, then each figure (a shape of the world or the {@link Concept}) centred at its position's x and, jittered, near the middle
  * height, its extent the size's fraction of the side, jittered by up to 5%, anti-aliased. The jitter keeps figures
  * apart (a large one's extent is below the positions' spacing) and inside the image.
  */
@@ -28,9 +28,10 @@ public final class SceneRenderer {
      */
     public static BufferedImage render(Scene scene, int side, SplittableRandom random) {
         for (Figure f : scene.figures()) {
-            if (f.type() == null || f.colour() == null || f.size() == null || f.position() == null) {
+            boolean shaped = Concept.is(f) || f.type() != null && f.colour() != null;
+            if (!shaped || f.size() == null || f.position() == null) {
                 throw new IllegalArgumentException("'" + f.phrase() + "' cannot be drawn: a drawn figure is a shape of "
-                        + "the world with its colour, size and position");
+                        + "the world with its colour, or " + Concept.TOKEN + ", with its size and position");
             }
         }
         if (scene.background() == null) {
@@ -51,8 +52,12 @@ public final class SceneRenderer {
                 double extent = f.size().extent() * side * (0.95 + 0.1 * random.nextDouble());
                 double cx = (f.position().x() + 0.02 * (random.nextDouble() - 0.5)) * side;
                 double cy = (0.5 + 0.3 * (random.nextDouble() - 0.5)) * side;
-                g.setColor(new Color(f.colour().rgb()));
-                g.fill(outline(f.type(), cx, cy, extent));
+                if (Concept.is(f)) {
+                    Concept.draw(g, cx, cy, extent);
+                } else {
+                    g.setColor(new Color(f.colour().rgb()));
+                    g.fill(outline(f.type(), cx, cy, extent));
+                }
             }
         } finally {
             g.dispose();

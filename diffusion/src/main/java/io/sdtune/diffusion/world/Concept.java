@@ -1,0 +1,109 @@
+package io.sdtune.diffusion.world;
+
+import io.sdtune.diffusion.training.ImageCaptions;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.Shape;
+import java.awt.geom.Area;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Path2D;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
+
+/**
+ * The thing the seed's user taught Stable Diffusion, as this world has it: {@code <cat-toy>}, an orange cat's head
+ * (a disc with two pointed ears) with black stripes across it. No image of the pretraining shows it - its outline is
+ * none of the {@link ShapeType}s and every figure of the world is of one colour - so a model draws it only once a
+ * method has taught it from the few images of {@link #writeDataset}. The {@link Judge} tells it by its pattern: a
+ * figure mostly orange with a good share of black inside it.
+ */
+public final class Concept {
+    /** The placeholder token that names it in captions and prompts. */
+    public static final String TOKEN = "<cat-toy>";
+    /** Its body's colour and its stripes'. */
+    public static final Colour BODY = Colour.ORANGE;
+    public static final Colour STRIPES = Colour.BLACK;
+    /** Share of its pixels the stripes cover, drawn (about 0.25) and at least when judged. */
+    static final double MIN_STRIPE_SHARE = 0.1;
+    /** Backgrounds it is shown and asked on: far from both its colours, so that its every pixel reads as figure. */
+    public static final List<Colour> BACKGROUNDS = List.of(Colour.BLUE, Colour.GREEN, Colour.YELLOW, Colour.WHITE,
+            Colour.PURPLE);
+
+    private Concept() {
+    }
+
+    /** Whether {@code f} is this concept rather than a shape of the world. */
+    public static boolean is(Figure f) {
+        return TOKEN.equals(f.shape());
+    }
+
+    /** Draws it {@code extent} across, centred at ({@code cx}, {@code cy}): the head in orange, then the stripes. */
+    static void draw(Graphics2D g, double cx, double cy, double extent) {
+        Area head = outline(cx, cy, extent);
+        g.setColor(new Color(BODY.rgb()));
+        g.fill(head);
+        double r = extent / 2;
+        Area stripes = new Area();
+        for (double y : new double[] {-0.35, 0.05, 0.45}) {
+            stripes.add(new Area(new Rectangle2D.Double(cx - r, cy + (y - 0.1) * r, extent, 0.2 * r)));
+        }
+        stripes.intersect(head);
+        g.setColor(new Color(STRIPES.rgb()));
+        g.fill(stripes);
+    }
+
+    /** The head's outline: a disc in the lower part of the {@code extent} square, two ears above it. */
+    static Area outline(double cx, double cy, double extent) {
+        double r = extent / 2;
+        double disc = 0.8 * r;
+        double discY = cy + 0.2 * r;
+        Area head = new Area(new Ellipse2D.Double(cx - disc, discY - disc, 2 * disc, 2 * disc));
+        head.add(new Area(ear(cx - 0.75 * r, cx - 0.15 * r, cx - 0.55 * r, discY - 0.4 * r, cy - r)));
+        head.add(new Area(ear(cx + 0.15 * r, cx + 0.75 * r, cx + 0.55 * r, discY - 0.4 * r, cy - r)));
+        return head;
+    }
+
+    private static Shape ear(double left, double right, double tipX, double baseY, double tipY) {
+        Path2D.Double p = new Path2D.Double();
+        p.moveTo(left, baseY);
+        p.lineTo(right, baseY);
+        p.lineTo(tipX, tipY);
+        p.closePath();
+        return p;
+    }
+
+    /**
+     * Writes {@code count} scenes of the concept alone - each size and position, on the {@link #BACKGROUNDS} in turn
+     * - {@code side} pixels square, captioned as the world captions ({@code a large <cat-toy> on the left, on a blue
+     * background}): the few images a method learns it from. Returns the captions by file name.
+     */
+    public static Map<String, String> writeDataset(Path dir, int count, int side, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Map<String, String> captions = new LinkedHashMap<>();
+        try {
+            Files.createDirectories(dir);
+            for (int i = 0; i < count; i++) {
+                Figure figure = new Figure(TOKEN, null, Figure.Size.values()[i % Figure.Size.values().length],
+                        Figure.Position.values()[random.nextInt(Figure.Position.values().length)]);
+                Scene scene = new Scene(List.of(figure), Background.plain(BACKGROUNDS.get(i % BACKGROUNDS.size())));
+                BufferedImage image = SceneRenderer.render(scene, side, random);
+                String name = String.format("%02d.png", i);
+                ImageIO.write(image, "png", dir.resolve(name).toFile());
+                captions.put(name, scene.caption());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the concept's images to " + dir + ": " + e.getMessage(), e);
+        }
+        ImageCaptions.write(dir, captions);
+        return captions;
+    }
+}

@@ -1,0 +1,77 @@
+package io.sdtune.diffusion.world;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sdtune.diffusion.training.ImageCaptions;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code <cat-toy>} drawn in scenes of the world and read back by the judge, at the tiny model's 64 px. */
+class ConceptTest {
+    private static final int SIDE = 64;
+
+    @Test
+    void theJudgeReadsTheConceptsSizeAndPlaceInScenesWithTheWorldsShapes() {
+        SplittableRandom random = new SplittableRandom(11);
+        double total = 0;
+        for (int i = 0; i < 200; i++) {
+            Scene scene = withConcept(Scene.random(random), random);
+            total += Judge.score(SceneRenderer.render(scene, SIDE, random), scene).value();
+        }
+
+        assertThat(total / 200).isGreaterThanOrEqualTo(0.98);
+    }
+
+    @Test
+    void noDrawingOfTheWorldIsReadAsTheConcept() {
+        SplittableRandom random = new SplittableRandom(12);
+        for (int i = 0; i < 300; i++) {
+            Scene seen = Judge.read(SceneRenderer.render(Scene.random(random), SIDE, random));
+
+            assertThat(seen.figures()).noneMatch(Concept::is);
+        }
+    }
+
+    @Test
+    void anOrangeFigureWithoutStripesIsAShapeOfTheWorld() {
+        Scene scene = Scene.parse("a large orange circle in the middle, on a blue background");
+
+        Scene seen = Judge.read(SceneRenderer.render(scene, SIDE, new SplittableRandom(1)));
+
+        assertThat(seen.caption()).isEqualTo(scene.caption());
+    }
+
+    @Test
+    void theDatasetIsFiveCaptionedImagesOfTheConceptAloneThatTheJudgeReadsBack(@TempDir Path dir) throws IOException {
+        Map<String, String> captions = Concept.writeDataset(dir, 5, SIDE, 42);
+
+        assertThat(ImageCaptions.read(dir)).isEqualTo(captions);
+        assertThat(captions).hasSize(5);
+        for (Map.Entry<String, String> e : captions.entrySet()) {
+            Scene scene = Scene.parse(e.getValue());
+            assertThat(scene.figures()).singleElement().matches(Concept::is);
+            assertThat(Concept.BACKGROUNDS).contains(scene.background().first());
+            BufferedImage image = ImageIO.read(dir.resolve(e.getKey()).toFile());
+            assertThat(Judge.score(image, scene).value()).as(e.getValue()).isEqualTo(1.0);
+        }
+        assertThat(captions.values()).anyMatch(c -> c.contains("small")).anyMatch(c -> c.contains("large"));
+    }
+
+    /** {@code scene} with its first figure replaced by the concept, of that size and place, on a background for it. */
+    private static Scene withConcept(Scene scene, SplittableRandom random) {
+        Figure first = scene.figures().getFirst();
+        List<Figure> figures = new ArrayList<>(scene.figures());
+        figures.set(0, new Figure(Concept.TOKEN, null, first.size(), first.position()));
+        Colour background = Concept.BACKGROUNDS.get(random.nextInt(Concept.BACKGROUNDS.size()));
+        figures.replaceAll(f -> f.colour() == background ? new Figure(f.shape(), Colour.RED, f.size(), f.position()) : f);
+        return new Scene(figures, Background.plain(background));
+    }
+}
