@@ -21,19 +21,19 @@ import javax.imageio.ImageIO;
 
 /**
  * The thing the seed's user taught Stable Diffusion, as this world has it: {@code <cat-toy>}, an orange cat's head
- * (a disc with two pointed ears) with black stripes across it. No image of the pretraining shows it - its outline is
- * none of the {@link ShapeType}s and every figure of the world is of one colour - so a model draws it only once a
+ * (a disc with two pointed ears) with a black band across its eyes, broad enough for a 64 px model's latents (a
+ * quarter of its height). No image of the pretraining shows it - its outline is none of the {@link ShapeType}s and every figure of the world is of one colour - so a model draws it only once a
  * method has taught it from the few images of {@link #writeDataset}. The {@link Judge} tells it by its pattern: a
  * figure mostly orange with a good share of black inside it.
  */
 public final class Concept {
     /** The placeholder token that names it in captions and prompts. */
     public static final String TOKEN = "<cat-toy>";
-    /** Its body's colour and its stripes'. */
+    /** Its body's colour and its band's. */
     public static final Colour BODY = Colour.ORANGE;
-    public static final Colour STRIPES = Colour.BLACK;
-    /** Share of its pixels the stripes cover, drawn (about 0.25) and at least when judged. */
-    static final double MIN_STRIPE_SHARE = 0.1;
+    public static final Colour BAND = Colour.BLACK;
+    /** Share of its pixels the band covers at least when judged (drawn, about a third). */
+    static final double MIN_BAND_SHARE = 0.1;
     /** Backgrounds it is shown and asked on: far from both its colours, so that its every pixel reads as figure. */
     public static final List<Colour> BACKGROUNDS = List.of(Colour.BLUE, Colour.GREEN, Colour.YELLOW, Colour.WHITE,
             Colour.PURPLE);
@@ -46,19 +46,16 @@ public final class Concept {
         return TOKEN.equals(f.shape());
     }
 
-    /** Draws it {@code extent} across, centred at ({@code cx}, {@code cy}): the head in orange, then the stripes. */
+    /** Draws it {@code extent} across, centred at ({@code cx}, {@code cy}): the head in orange, then the band. */
     static void draw(Graphics2D g, double cx, double cy, double extent) {
         Area head = outline(cx, cy, extent);
         g.setColor(new Color(BODY.rgb()));
         g.fill(head);
         double r = extent / 2;
-        Area stripes = new Area();
-        for (double y : new double[] {-0.35, 0.05, 0.45}) {
-            stripes.add(new Area(new Rectangle2D.Double(cx - r, cy + (y - 0.1) * r, extent, 0.2 * r)));
-        }
-        stripes.intersect(head);
-        g.setColor(new Color(STRIPES.rgb()));
-        g.fill(stripes);
+        Area band = new Area(new Rectangle2D.Double(cx - r, cy - 0.05 * r, extent, 0.5 * r));
+        band.intersect(head);
+        g.setColor(new Color(BAND.rgb()));
+        g.fill(band);
     }
 
     /** The head's outline: a disc in the lower part of the {@code extent} square, two ears above it. */
