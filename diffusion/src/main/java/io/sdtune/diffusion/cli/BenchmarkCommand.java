@@ -1,6 +1,8 @@
 package io.sdtune.diffusion.cli;
 
+import io.sdtune.diffusion.benchmark.ArtifactSize;
 import io.sdtune.diffusion.benchmark.GpuMemoryMonitor;
+import io.sdtune.diffusion.benchmark.QualityBenchmark;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.runtime.DeviceMemory;
@@ -22,7 +24,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
@@ -33,7 +34,8 @@ import javax.imageio.ImageIO;
  * reporting s/step (median after warm-up), the projected time of 400 steps, peak GPU memory (nvidia-smi's, and what
  * ONNX Runtime's arena held at most and took from the card) and the artifact's size. The memory figures are the
  * process's so far: the arena keeps what an earlier method took, so a peak of one method's own needs a process of
- * its own ({@code diffusion/bench/finetune.sh} runs one per configuration).
+ * its own ({@code diffusion/bench/finetune.sh} runs one per configuration). With {@code --quality}, the comparison
+ * for quality on the world of shapes instead ({@link QualityBenchmark}).
  */
 final class BenchmarkCommand implements Main.Command {
 
@@ -53,8 +55,22 @@ final class BenchmarkCommand implements Main.Command {
                         + "uses it for DreamBooth)")
                 .option("device", "cpu", "cpu, cuda or cuda:N")
                 .flag("estimate_only", "print each step's memory estimate, built but not run (any machine; "
-                        + "--device is ignored)");
+                        + "--device is ignored)")
+                .flag("quality", "the comparison for quality instead, on the world of shapes' model: each method "
+                        + "taught <cat-toy> from five images, then prompts placing it in new scenes drawn and judged "
+                        + "(concept and prompt fidelity) beside the untrained model")
+                .option("max_train_steps", "400", "--quality: each method's training steps")
+                .option("num_images_per_prompt", "4", "--quality: drawings of each prompt by each model")
+                .option("seed", "0", "--quality: seed of the concept's images, the trainings and the drawings");
         if (!f.parseUnlessHelp(args, out)) {
+            return;
+        }
+        if (f.isSet("quality")) {
+            List<QualityBenchmark.Row> rows = QualityBenchmark.run(new QualityBenchmark.Settings(
+                    Path.of(f.string("pretrained_model_name_or_path")), Path.of(f.string("work_dir")),
+                    f.integer("max_train_steps"), f.integer("num_images_per_prompt"), Long.parseLong(f.string("seed")),
+                    Device.parse(f.string("device"))), out::println);
+            out.print(QualityBenchmark.markdown(rows));
             return;
         }
         Path work = Path.of(f.string("work_dir"));
@@ -129,7 +145,7 @@ final class BenchmarkCommand implements Main.Command {
                         memory.peakGiB() < 0 ? "n/a" : String.format("%.1f", memory.peakGiB()),
                         arena.isEmpty() ? "n/a" : String.format("%.1f / %.1f", gib(arena.get("MaxInUse")),
                                 gib(arena.get("TotalAllocated"))),
-                        gib(estimate[0].total()), size(output));
+                        gib(estimate[0].total()), ArtifactSize.of(output));
             }
         }
     }
@@ -151,16 +167,6 @@ final class BenchmarkCommand implements Main.Command {
                 ImageIO.write(image, "png", dir.resolve(i + ".png").toFile());
             }
             return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String size(Path output) {
-        try (Stream<Path> files = Files.walk(output)) {
-            long bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-            return bytes > 1 << 30 ? String.format("%.2f GB", bytes / 1e9)
-                    : bytes > 1 << 20 ? String.format("%.1f MB", bytes / 1e6) : String.format("%.1f KB", bytes / 1e3);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -60,8 +60,8 @@ public final class Pretraining {
     }
 
     /** Steps and guidance the evaluation draws with (DPM++ 2M). */
-    static final int EVALUATION_STEPS = 25;
-    static final double EVALUATION_GUIDANCE = 5;
+    public static final int EVALUATION_STEPS = 25;
+    public static final double EVALUATION_GUIDANCE = 5;
 
     /**
      * How far a model follows captions: the {@link Judge}'s mean score of its images against their own captions,
