@@ -47,9 +47,13 @@ public final class PlatformBenchmark {
             long seed, Duration timeout) {
     }
 
-    /** The LoRA job: its adapter, submission to success, submission to its first step, seconds per step after it. */
-    public record Training(String adapterId, int steps, double seconds, double secondsToFirstStep,
-            double secondsPerStep) {
+    /**
+     * The LoRA job: its adapter; seconds from submission to success, to its {@code started} status (the request
+     * through Kafka to a trainer) and to its first step; seconds per step after that (NaN where no step was shown: the
+     * trainer shows none whose loss is not finite, as a random model's in float16).
+     */
+    public record Training(String adapterId, int steps, double seconds, double secondsToStart,
+            double secondsToFirstStep, double secondsPerStep) {
     }
 
     /** A batch of {@code images} generations of one kind, submitted together. */
@@ -65,10 +69,10 @@ public final class PlatformBenchmark {
         public String markdown() {
             StringBuilder table = new StringBuilder();
             table.append(String.format(Locale.ROOT,
-                    "LoRA job (rank 4, %d px, mixed_precision %s, %d steps): %.1f s in all, %.1f s to its first step,"
-                            + " %.3f s/step%n%n",
+                    "LoRA job (rank 4, %d px, mixed_precision %s, %d steps): %.1f s in all, %.1f s to its start, %.1f s"
+                            + " to its first step, %.3f s/step%n%n",
                     settings.resolution(), settings.mixedPrecision(), training.steps(), training.seconds(),
-                    training.secondsToFirstStep(), training.secondsPerStep()));
+                    training.secondsToStart(), training.secondsToFirstStep(), training.secondsPerStep()));
             table.append("| images | adapters | images/s | first image, s | in the engine (median), ms"
                     + " | queued (median), ms |\n|---|---|---|---|---|---|\n");
             for (Batch b : batches) {
@@ -110,12 +114,19 @@ public final class PlatformBenchmark {
         return new Report(settings, training, batches);
     }
 
-    /** When the job's status first and last showed a step, and which. */
+    /** When the job's status first showed it started, first and last showed a step, and which. */
     private static final class Steps {
+        private long startedNanos;
         private long firstNanos;
         private long lastNanos;
         private int first = -1;
         private int last = -1;
+
+        void started() {
+            if (startedNanos == 0) {
+                startedNanos = System.nanoTime();
+            }
+        }
 
         void seen(int step) {
             lastNanos = System.nanoTime();
@@ -132,8 +143,10 @@ public final class PlatformBenchmark {
         String jobId = gateway.startTraining(request);
         Steps steps = new Steps();
         JsonNode status = gateway.awaitTraining(jobId, settings.timeout(), s -> {
-            if ("progress".equals(s.path("state").asText())) {
-                steps.seen(s.get("step").asInt());
+            switch (s.path("state").asText()) {
+                case "started" -> steps.started();
+                case "progress" -> steps.seen(s.get("step").asInt());
+                default -> { }
             }
         });
         double seconds = seconds(submitted, System.nanoTime());
@@ -142,6 +155,7 @@ public final class PlatformBenchmark {
                     + status.path("reason").asText());
         }
         return new Training(status.get("adapter_id").asText(), settings.maxTrainSteps(), seconds,
+                steps.startedNanos == 0 ? Double.NaN : seconds(submitted, steps.startedNanos),
                 steps.first < 0 ? Double.NaN : seconds(submitted, steps.firstNanos),
                 steps.last > steps.first ? seconds(steps.firstNanos, steps.lastNanos) / (steps.last - steps.first)
                         : Double.NaN);
