@@ -1,6 +1,5 @@
 package io.sdtune.diffusion.world;
 
-import io.sdtune.diffusion.training.ImageCaptions;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.Shape;
@@ -8,23 +7,17 @@ import java.awt.geom.Area;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
 import java.awt.geom.Rectangle2D;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
-import javax.imageio.ImageIO;
 
 /**
  * The thing the seed's user taught Stable Diffusion, as this world has it: {@code <cat-toy>}, an orange cat's head
- * (a disc with two pointed ears) with a black band across its eyes, broad enough for a 64 px model's latents (a
- * quarter of its height). No image of the pretraining shows it - its outline is none of the {@link ShapeType}s and every figure of the world is of one colour - so a model draws it only once a
- * method has taught it from the few images of {@link #writeDataset}. The {@link Judge} tells it by its pattern: a
- * figure mostly orange with a good share of black inside it.
+ * (a disc with two pointed ears) with a black band across its eyes, a quarter of its height (finer stripes are below
+ * what a 64 px model's latents hold). No image of the pretraining shows it - its outline is none of the
+ * {@link ShapeType}s and every figure of the world is of one colour - so a model draws it only once a method has
+ * taught it from the few images of {@link #writeDataset}. The {@link Judge} tells it by its pattern: a figure of
+ * orange with a share of black.
  */
 public final class Concept {
     /** The placeholder token that names it in captions and prompts. */
@@ -79,28 +72,15 @@ public final class Concept {
     }
 
     /**
-     * Writes {@code count} scenes of the concept alone - each size and position, on the {@link #BACKGROUNDS} in turn
-     * - {@code side} pixels square, captioned as the world captions ({@code a large <cat-toy> on the left, on a blue
-     * background}): the few images a method learns it from. Returns the captions by file name.
+     * Writes {@code count} scenes of the concept alone - each size in turn, a random position, on the
+     * {@link #BACKGROUNDS} in turn - {@code side} pixels square, captioned as the world captions ({@code a large
+     * <cat-toy> on the left, on a blue background}): the few images a method learns it from.
      */
-    public static Map<String, String> writeDataset(Path dir, int count, int side, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        Map<String, String> captions = new LinkedHashMap<>();
-        try {
-            Files.createDirectories(dir);
-            for (int i = 0; i < count; i++) {
-                Figure figure = new Figure(TOKEN, null, Figure.Size.values()[i % Figure.Size.values().length],
-                        Figure.Position.values()[random.nextInt(Figure.Position.values().length)]);
-                Scene scene = new Scene(List.of(figure), Background.plain(BACKGROUNDS.get(i % BACKGROUNDS.size())));
-                BufferedImage image = SceneRenderer.render(scene, side, random);
-                String name = String.format("%02d.png", i);
-                ImageIO.write(image, "png", dir.resolve(name).toFile());
-                captions.put(name, scene.caption());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the concept's images to " + dir + ": " + e.getMessage(), e);
-        }
-        ImageCaptions.write(dir, captions);
-        return captions;
+    public static List<WorldDataset.Entry> writeDataset(Path dir, int count, int side, long seed) {
+        Figure.Size[] sizes = Figure.Size.values();
+        Figure.Position[] positions = Figure.Position.values();
+        return WorldDataset.write(dir, count, side, new SplittableRandom(seed), (i, random) -> new Scene(
+                List.of(new Figure(TOKEN, null, sizes[i % sizes.length], positions[random.nextInt(positions.length)])),
+                Background.plain(BACKGROUNDS.get(i % BACKGROUNDS.size()))));
     }
 }

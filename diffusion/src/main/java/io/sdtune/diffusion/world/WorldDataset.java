@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 import javax.imageio.ImageIO;
 
 /**
@@ -27,16 +28,24 @@ public final class WorldDataset {
 
     /** Writes {@code count} random scenes, {@code side} pixels square, drawn from {@code seed}; returns the entries. */
     public static List<Entry> write(Path dir, int count, int side, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
+        return write(dir, count, side, new SplittableRandom(seed), (i, random) -> Scene.random(random));
+    }
+
+    /**
+     * Writes {@code count} scenes, {@code side} pixels square, the i-th made by {@code scene} from {@code random} just
+     * before it is drawn from it; returns the entries.
+     */
+    public static List<Entry> write(Path dir, int count, int side, SplittableRandom random,
+            BiFunction<Integer, SplittableRandom, Scene> scene) {
         Map<String, String> captions = new LinkedHashMap<>();
         try {
             Files.createDirectories(dir);
             for (int i = 0; i < count; i++) {
-                Scene scene = Scene.random(random);
-                BufferedImage image = SceneRenderer.render(scene, side, random);
+                Scene drawn = scene.apply(i, random);
+                BufferedImage image = SceneRenderer.render(drawn, side, random);
                 String name = String.format("%06d.png", i);
                 ImageIO.write(image, "png", dir.resolve(name).toFile());
-                captions.put(name, scene.caption());
+                captions.put(name, drawn.caption());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the world's images to " + dir + ": " + e.getMessage(), e);

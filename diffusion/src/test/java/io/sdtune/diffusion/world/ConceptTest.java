@@ -2,13 +2,11 @@ package io.sdtune.diffusion.world;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sdtune.diffusion.training.ImageCaptions;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -51,18 +49,19 @@ class ConceptTest {
 
     @Test
     void theDatasetIsFiveCaptionedImagesOfTheConceptAloneThatTheJudgeReadsBack(@TempDir Path dir) throws IOException {
-        Map<String, String> captions = Concept.writeDataset(dir, 5, SIDE, 42);
+        List<WorldDataset.Entry> entries = Concept.writeDataset(dir, 5, SIDE, 42);
 
-        assertThat(ImageCaptions.read(dir)).isEqualTo(captions);
-        assertThat(captions).hasSize(5);
-        for (Map.Entry<String, String> e : captions.entrySet()) {
-            Scene scene = Scene.parse(e.getValue());
+        assertThat(WorldDataset.read(dir)).isEqualTo(entries);
+        assertThat(entries).hasSize(5);
+        for (WorldDataset.Entry e : entries) {
+            Scene scene = Scene.parse(e.caption());
             assertThat(scene.figures()).singleElement().matches(Concept::is);
             assertThat(Concept.BACKGROUNDS).contains(scene.background().first());
-            BufferedImage image = ImageIO.read(dir.resolve(e.getKey()).toFile());
-            assertThat(Judge.score(image, scene).value()).as(e.getValue()).isEqualTo(1.0);
+            BufferedImage image = ImageIO.read(e.image().toFile());
+            assertThat(Judge.score(image, scene).value()).as(e.caption()).isEqualTo(1.0);
         }
-        assertThat(captions.values()).anyMatch(c -> c.contains("small")).anyMatch(c -> c.contains("large"));
+        assertThat(entries).extracting(WorldDataset.Entry::caption)
+                .anyMatch(c -> c.contains("small")).anyMatch(c -> c.contains("large"));
     }
 
     /** {@code scene} with its first figure replaced by the concept, of that size and place, on a background for it. */
