@@ -22,12 +22,13 @@ import java.util.Locale;
  * BENCHMARKS.md puts its figures beside the engine's command line ({@code sd benchmark}, Txt2ImgBenchmark) on the
  * same machine; {@code deploy/bench/platform.sh} runs it.
  *
- * <p>Training speed comes from the job's {@code progress} statuses as the API serves them (polled every 500 ms; the
- * trainer sends the first step, the last and one a second between): seconds per step from the first step seen to
- * the last, and the time from submission to the first step (the trainer loading the model and building its
- * programs, then one step). A batch of generations is submitted at once after a first request of its kind (not counted: it builds
- * the size's sessions, loads the adapter); its images per second span the first submission to the last image, and
- * the generator's own timings (time in the engine, in the queue) are the medians over its images.
+ * <p>Training speed comes from the job's statuses as the API serves them (polled every 500 ms): the time from
+ * submission to {@code started} (the request through Kafka to a trainer) and to the first {@code progress} (then
+ * also the base model fetched, the programs built, one step), and seconds per step from the first step seen to the
+ * last (the trainer sends the first step, the last and one a second between). A batch of generations is submitted at
+ * once after a first request of its kind (not counted: it builds the size's sessions, loads the adapter); its images
+ * per second span the first submission to the last image, and the generator's own timings (time in the engine, in
+ * the queue) are the medians over its images.
  */
 public final class PlatformBenchmark {
     private static final String TOKEN = "<cat-toy>";
@@ -49,8 +50,8 @@ public final class PlatformBenchmark {
 
     /**
      * The LoRA job: its adapter; seconds from submission to success, to its {@code started} status (the request
-     * through Kafka to a trainer) and to its first step; seconds per step after that (NaN where no step was shown: the
-     * trainer shows none whose loss is not finite, as a random model's in float16).
+     * through Kafka to a trainer) and to its first step; seconds per step after that. NaN where the status was not
+     * seen (a trainer shows no step whose loss is not finite: a float16 overflow).
      */
     public record Training(String adapterId, int steps, double seconds, double secondsToStart,
             double secondsToFirstStep, double secondsPerStep) {
@@ -76,8 +77,8 @@ public final class PlatformBenchmark {
             table.append("| images | adapters | images/s | first image, s | in the engine (median), ms"
                     + " | queued (median), ms |\n|---|---|---|---|---|---|\n");
             for (Batch b : batches) {
-                table.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %.2f | %d | %d |%n", b.images(), b.adapters(),
-                        b.imagesPerSecond(), b.firstImageSeconds(), b.medianInferenceMs(), b.medianQueueMs()));
+                table.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %.2f | %d | %d |%n", b.images(),
+                        b.adapters(), b.imagesPerSecond(), b.firstImageSeconds(), b.medianInferenceMs(), b.medianQueueMs()));
             }
             return table.toString();
         }
@@ -116,14 +117,14 @@ public final class PlatformBenchmark {
 
     /** When the job's status first showed it started, first and last showed a step, and which. */
     private static final class Steps {
-        private long startedNanos;
+        private Long startedNanos;
         private long firstNanos;
         private long lastNanos;
         private int first = -1;
         private int last = -1;
 
         void started() {
-            if (startedNanos == 0) {
+            if (startedNanos == null) {
                 startedNanos = System.nanoTime();
             }
         }
@@ -155,7 +156,7 @@ public final class PlatformBenchmark {
                     + status.path("reason").asText());
         }
         return new Training(status.get("adapter_id").asText(), settings.maxTrainSteps(), seconds,
-                steps.startedNanos == 0 ? Double.NaN : seconds(submitted, steps.startedNanos),
+                steps.startedNanos == null ? Double.NaN : seconds(submitted, steps.startedNanos),
                 steps.first < 0 ? Double.NaN : seconds(submitted, steps.firstNanos),
                 steps.last > steps.first ? seconds(steps.firstNanos, steps.lastNanos) / (steps.last - steps.first)
                         : Double.NaN);
@@ -179,8 +180,8 @@ public final class PlatformBenchmark {
             inferenceMs[i] = timings.get("inference_ms").asLong();
             queueMs[i] = timings.get("queue_ms").asLong();
         }
-        return new Batch(adapterId == null ? "none" : "its LoRA", requests.size(), seconds(submitted, System.nanoTime()),
-                firstImage, median(inferenceMs), median(queueMs));
+        return new Batch(adapterId == null ? "none" : "its LoRA", requests.size(),
+                seconds(submitted, System.nanoTime()), firstImage, median(inferenceMs), median(queueMs));
     }
 
     private String generate(String adapterId, long seed) {

@@ -263,7 +263,8 @@ public final class Judge {
         }
         int body = votes[Concept.BODY.ordinal()];
         int band = votes[Concept.BAND.ordinal()];
-        // Its two colours' edges blend into neither: together they are at least half of it, as one colour is of a shape.
+        // Its two colours' edges blend into neither: together they are at least half of it, as one colour is of a
+        // shape.
         if (body >= band && band >= Concept.MIN_BAND_SHARE * component.length && body + band >= component.length / 2) {
             return concept(image, component);
         }
@@ -286,9 +287,7 @@ public final class Judge {
         }
         // The extent the shape is drawn at, from its area (thin points barely cover their pixels: the box misleads).
         double drawn = Math.sqrt(coverage.area() / PROTOTYPES.get(shape).unitArea()) / w;
-        Figure.Size size = drawn < Math.sqrt(Figure.Size.SMALL.extent() * Figure.Size.LARGE.extent())
-                ? Figure.Size.SMALL : Figure.Size.LARGE;
-        return new Figure(shape.word(), colour, size, Figure.Position.of(coverage.cx() / w));
+        return new Figure(shape.word(), colour, size(drawn), Figure.Position.of(coverage.cx() / w));
     }
 
     /**
@@ -313,8 +312,13 @@ public final class Judge {
             return null;
         }
         double drawn = Math.sqrt(component.length / CONCEPT_UNIT_AREA) / w;
-        return new Figure(Concept.TOKEN, null, drawn < Math.sqrt(Figure.Size.SMALL.extent() * Figure.Size.LARGE.extent())
-                ? Figure.Size.SMALL : Figure.Size.LARGE, Figure.Position.of(sx / component.length / w));
+        return new Figure(Concept.TOKEN, null, size(drawn), Figure.Position.of(sx / component.length / w));
+    }
+
+    /** The size whose extent is nearer {@code drawn} (a fraction of the side), by ratio. */
+    private static Figure.Size size(double drawn) {
+        return drawn < Math.sqrt(Figure.Size.SMALL.extent() * Figure.Size.LARGE.extent())
+                ? Figure.Size.SMALL : Figure.Size.LARGE;
     }
 
     /**

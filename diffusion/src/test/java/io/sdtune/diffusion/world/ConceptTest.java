@@ -70,7 +70,8 @@ class ConceptTest {
         List<Figure> figures = new ArrayList<>(scene.figures());
         figures.set(0, new Figure(Concept.TOKEN, null, first.size(), first.position()));
         Colour background = Concept.BACKGROUNDS.get(random.nextInt(Concept.BACKGROUNDS.size()));
-        figures.replaceAll(f -> f.colour() == background ? new Figure(f.shape(), Colour.RED, f.size(), f.position()) : f);
+        figures.replaceAll(f -> f.colour() == background
+                ? new Figure(f.shape(), Colour.RED, f.size(), f.position()) : f);
         return new Scene(figures, Background.plain(background));
     }
 }
