@@ -28,6 +28,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The seed's comparison measured for quality (issue #15, {@code sd benchmark --quality}): the world's model taught
@@ -81,7 +82,7 @@ public final class QualityBenchmark {
         }
         Concept.writeDataset(images, DATASET_IMAGES, side, s.seed());
         List<Row> rows = new ArrayList<>();
-        rows.add(judged("untrained", 0, 0, "-", draw(s, s.model(), Adapters.none())));
+        rows.add(judged("untrained", 0, 0, "-", draw(s, s.model(), model -> Adapters.none())));
         for (String method : List.of("textual_inversion", "dreambooth", "lora")) {
             Path output = s.workDir().resolve(method);
             progress.accept("training " + method + " (" + s.maxTrainSteps() + " steps)");
@@ -100,10 +101,11 @@ public final class QualityBenchmark {
             Arrays.sort(perStep);
             progress.accept("drawing with " + method);
             List<Judged> drawings = switch (method) {
-                case "textual_inversion" -> draw(s, s.model(), new Adapters(LoraStack.none(),
+                case "textual_inversion" -> draw(s, s.model(), model -> new Adapters(LoraStack.none(),
                         List.of(TextualInversionFile.read(output.resolve(TextualInversionMethod.ARTIFACT)))));
-                case "dreambooth" -> draw(s, output, Adapters.none());
-                default -> drawWithLora(s, output.resolve(LoraMethod.ARTIFACT));
+                case "dreambooth" -> draw(s, output, model -> Adapters.none());
+                default -> draw(s, s.model(), model -> new Adapters(new LoraStack(List.of(new LoraStack.Applied(
+                        LoraFile.read(output.resolve(LoraMethod.ARTIFACT), model.loraLayers()), 1))), List.of()));
             };
             rows.add(judged(method, perStep[perStep.length / 2], seconds, ArtifactSize.of(output), drawings));
         }
@@ -154,27 +156,22 @@ public final class QualityBenchmark {
                 .build();
     }
 
-    private static List<Judged> drawWithLora(Settings s, Path file) {
-        try (StableDiffusion model = StableDiffusion.load(s.model())) {
-            LoraFile lora = LoraFile.read(file, model.loraLayers());
-            return draw(s, s.model(), new Adapters(new LoraStack(List.of(new LoraStack.Applied(lora, 1))), List.of()));
-        }
-    }
-
     /** An image and the scene its prompt describes. */
     private record Judged(BufferedImage image, Scene scene) {
     }
 
-    private static List<Judged> draw(Settings s, Path modelDir, Adapters adapters) {
+    /** Each prompt drawn by the model of {@code modelDir} with the adapters made for it by {@code adapters}. */
+    private static List<Judged> draw(Settings s, Path modelDir, Function<StableDiffusion, Adapters> adapters) {
         List<Judged> drawn = new ArrayList<>();
         try (StableDiffusion model = StableDiffusion.load(modelDir);
                 Txt2Img pipeline = new Txt2Img(model, s.device(), DType.FLOAT32)) {
+            Adapters applied = adapters.apply(model);
             int side = model.unetConfig().sampleSize() * model.vaeConfig().downscale();
             for (String prompt : PROMPTS) {
                 GenerationParams p = GenerationParams.of(prompt, s.seed()).withSize(side, side)
                         .withSteps(Pretraining.EVALUATION_STEPS, "dpmpp_2m")
                         .withGuidanceScale(Pretraining.EVALUATION_GUIDANCE).withNumImages(s.imagesPerPrompt());
-                pipeline.generate(p, adapters, null)
+                pipeline.generate(p, applied, null)
                         .forEach(image -> drawn.add(new Judged(image.toBufferedImage(), Scene.parse(prompt))));
             }
         }
