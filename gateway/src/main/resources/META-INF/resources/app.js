@@ -488,7 +488,7 @@ function onEvent(seen) {
     $('cancel-button').disabled = true;
     if (seen.type === 'succeeded') {
       $('progress').value = 1;
-      showNewAdapter(event.adapter_id).catch(report);
+      reloadAdaptersUntil(event.adapter_id, true).catch(report);
     }
   }
 }
@@ -579,14 +579,15 @@ async function loadAdapters() {
 }
 
 /**
- * Reloads the adapters until the one a job just made is listed: the gateway learns of it from the adapters topic,
- * which may come after the job's events topic says it succeeded. At most 30 tries, a second apart.
+ * Reloads the adapters until the adapter `id` is listed (`listed` true) or gone (false): the gateway's
+ * list follows the adapters topic, which may come after a job's success or a deletion's answer. At most 30 tries, a
+ * second apart.
  */
-async function showNewAdapter(id) {
+async function reloadAdaptersUntil(id, listed) {
   const at = epoch;
   for (let tries = 0; tries < 30 && at === epoch; tries++) {
     await loadAdapters();
-    if (!id || document.querySelector(`#adapters .adapter[data-adapter-id="${CSS.escape(id)}"]`)) {
+    if (!id || listed === Boolean(document.querySelector(`#adapters .adapter[data-adapter-id="${CSS.escape(id)}"]`))) {
       return;
     }
     await sleep(1000);
@@ -734,7 +735,7 @@ async function deleteAdapter(adapter) {
     return;
   }
   await call('DELETE', `/api/adapters/${enc(adapter.id)}`);
-  await loadAdapters();
+  await reloadAdaptersUntil(adapter.id, false);
 }
 
 on('refresh-adapters', 'click', loadAdapters);
