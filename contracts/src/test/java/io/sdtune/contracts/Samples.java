@@ -27,7 +27,7 @@ public final class Samples {
     public static TrainingRequest trainingRequest(TrainingMethod method) {
         List<StoredObject> images = List.of(stored("tenants/tenant-a/datasets/cat-toy/0.png"), stored("tenants/tenant-a/datasets/cat-toy/1.png"));
         boolean ti = method == TrainingMethod.TEXTUAL_INVERSION;
-        return new TrainingRequest("job-1", "tenant-a", method, "stable-diffusion-v1-5", "cat-toy", images,
+        return new TrainingRequest("job-1", "tenant-a", method, "stable-diffusion-v1-5", "cat-toy", images, null,
                 ti ? "<cat-toy>" : null, ti ? "toy" : null, ti ? null : "a photo of <cat-toy>", null, null, null);
     }
 

@@ -10,10 +10,14 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
+import io.sdtune.diffusion.training.ImageCaptions;
 import io.sdtune.storage.ObjectStore;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Uploads, with the test profile's limits: 5 images of at most 64 KiB. */
@@ -44,6 +48,55 @@ class DatasetResourceTest {
         assertThat(objects.list("tenants/tenant-a/datasets/" + datasetId + "/")).containsExactlyInAnyOrder(
                 "tenants/tenant-a/datasets/" + datasetId + "/000.png", "tenants/tenant-a/datasets/" + datasetId + "/001.jpg",
                 "tenants/tenant-a/datasets/" + datasetId + "/manifest.json");
+    }
+
+    @Test
+    void kohyasCaptionFilesAndAMetadataJsonlAreStoredAsOneMetadataJsonlByTheStoredNames() throws IOException {
+        String datasetId = given()
+                .multiPart("images", "cat1.png", Images.noise("png", 32, 1), "image/png")
+                .multiPart("images", "cat1.txt", "\uFEFFa <cat-toy> on a green background\n".getBytes(StandardCharsets.UTF_8),
+                        "text/plain")
+                .multiPart("images", "cat2.jpg", Images.noise("jpg", 32, 2), "image/jpeg")
+                .multiPart("images", "cat3.png", Images.noise("png", 32, 3), "image/png")
+                .multiPart("images", "metadata.jsonl", "{\"file_name\": \"cat3.png\", \"text\": \"a small <cat-toy>\"}\n"
+                        .getBytes(StandardCharsets.UTF_8), "application/jsonl")
+                .when().post("/api/datasets")
+                .then().statusCode(201).extract().path("dataset_id");
+
+        String prefix = "tenants/tenant-a/datasets/" + datasetId + "/";
+        assertThat(objects.list(prefix)).containsExactlyInAnyOrder(prefix + "000.png", prefix + "001.jpg",
+                prefix + "002.png", prefix + ImageCaptions.METADATA, prefix + "manifest.json");
+        try (InputStream metadata = objects.open(prefix + ImageCaptions.METADATA)) {
+            assertThat(ImageCaptions.parseMetadata("stored", new String(metadata.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines().toList())).containsExactly(Map.entry("000.png", "a <cat-toy> on a green background"),
+                    Map.entry("002.png", "a small <cat-toy>"));
+        }
+    }
+
+    @Test
+    void captionsThatNameNoImageOrOneTwiceOrAreTooLongAreRefusedAndNothingIsStored() throws IOException {
+        assertRefused(given()
+                .multiPart("images", "a.png", Images.noise("png", 32, 1), "image/png")
+                .multiPart("images", "b.png", Images.noise("png", 32, 2), "image/png")
+                .multiPart("images", "c.txt", "a caption of no image".getBytes(StandardCharsets.UTF_8), "text/plain")
+                .multiPart("images", "a.txt", "a red circle".getBytes(StandardCharsets.UTF_8), "text/plain")
+                .multiPart("images", "metadata.jsonl", "{\"file_name\": \"a.png\", \"text\": \"again\"}\n{\"file\": 1}"
+                        .getBytes(StandardCharsets.UTF_8), "application/jsonl")
+                .multiPart("images", "b.txt", "x".repeat(1001).getBytes(StandardCharsets.UTF_8), "text/plain"),
+                "images[2] (c.txt) names no uploaded image",
+                "images[4] (metadata.jsonl) line 2: expected {\"file_name\": ..., \"text\": ...}",
+                "images[5] (b.txt) is longer than 1000 characters (1001)");
+        assertRefused(given()
+                .multiPart("images", "a.png", Images.noise("png", 32, 1), "image/png")
+                .multiPart("images", "a.txt", "a red circle".getBytes(StandardCharsets.UTF_8), "text/plain")
+                .multiPart("images", "metadata.jsonl", "{\"file_name\": \"a.png\", \"text\": \"again\"}"
+                        .getBytes(StandardCharsets.UTF_8), "application/jsonl")
+                .multiPart("images", "b.txt", new byte[] {(byte) 0xC3, (byte) 0x28}, "text/plain")
+                .multiPart("images", "b.png", Images.noise("png", 32, 2), "image/png"),
+                "images[2] (metadata.jsonl): a.png captions an image that already has a caption",
+                "images[3] (b.txt) is not UTF-8 text");
+        assertRefused(given().multiPart("images", "a.txt", "a caption alone".getBytes(StandardCharsets.UTF_8), "text/plain"),
+                "images: none uploaded");
     }
 
     @Test

@@ -40,6 +40,12 @@ class TrainingResourceTest {
     @TestHTTPResource("/api/trainings")
     URI trainings;
 
+    /** The request the gateway published for the job. */
+    static TrainingRequest published(String jobId) {
+        return JsonCodec.decode(Broker.await(Topics.TRAINING_REQUESTS, jobId).value().getBytes(StandardCharsets.UTF_8),
+                TrainingRequest.class);
+    }
+
     static String start(String body) {
         return given().contentType(ContentType.JSON).body(body)
                 .when().post("/api/trainings")
@@ -53,8 +59,7 @@ class TrainingResourceTest {
         String jobId = start("{\"method\": \"LORA\", \"dataset_id\": \"" + datasetId + "\","
                 + " \"instance_prompt\": \"a photo of sks toy\", \"hyper_parameters\": {\"max_train_steps\": 10}}");
 
-        TrainingRequest published = JsonCodec.decode(Broker.await(Topics.TRAINING_REQUESTS, jobId).value()
-                .getBytes(StandardCharsets.UTF_8), TrainingRequest.class);
+        TrainingRequest published = published(jobId);
         assertThat(published.method()).isEqualTo(TrainingMethod.LORA);
         assertThat(published.datasetId()).isEqualTo(datasetId);
         assertThat(published.images()).hasSize(3)
@@ -71,6 +76,26 @@ class TrainingResourceTest {
     }
 
     @Test
+    void aCaptionedDatasetsTrainingNamesItsCaptionsAndAnUncaptionedOnesNone() {
+        String captioned = given()
+                .multiPart("images", "cat1.png", Images.noise("png", 32, 1), "image/png")
+                .multiPart("images", "cat1.txt", "a <cat-toy> on a green background".getBytes(StandardCharsets.UTF_8),
+                        "text/plain")
+                .when().post("/api/datasets")
+                .then().statusCode(201).extract().path("dataset_id");
+        String plain = DatasetResourceTest.upload(1);
+        String body = "{\"method\": \"LORA\", \"dataset_id\": \"%s\", \"instance_prompt\": \"a photo of sks toy\"}";
+
+        TrainingRequest withCaptions = published(start(String.format(body, captioned)));
+        TrainingRequest without = published(start(String.format(body, plain)));
+
+        assertThat(withCaptions.images()).extracting(StoredObject::key)
+                .containsExactly("tenants/tenant-a/datasets/" + captioned + "/000.png");
+        assertThat(withCaptions.captions().key()).isEqualTo("tenants/tenant-a/datasets/" + captioned + "/metadata.jsonl");
+        assertThat(without.captions()).isNull();
+    }
+
+    @Test
     void anotherBaseModelTrainsAtTheSeedsResolutionAndAGivenOneIsKept() {
         String datasetId = DatasetResourceTest.upload(1);
 
@@ -79,10 +104,8 @@ class TrainingResourceTest {
         String given = start("{\"method\": \"LORA\", \"dataset_id\": \"" + datasetId + "\","
                 + " \"instance_prompt\": \"a photo of sks toy\", \"hyper_parameters\": {\"resolution\": 128}}");
 
-        assertThat(JsonCodec.decode(Broker.await(Topics.TRAINING_REQUESTS, other).value().getBytes(StandardCharsets.UTF_8),
-                TrainingRequest.class).hyperParameters().resolution()).isEqualTo(512);
-        assertThat(JsonCodec.decode(Broker.await(Topics.TRAINING_REQUESTS, given).value().getBytes(StandardCharsets.UTF_8),
-                TrainingRequest.class).hyperParameters().resolution()).isEqualTo(128);
+        assertThat(published(other).hyperParameters().resolution()).isEqualTo(512);
+        assertThat(published(given).hyperParameters().resolution()).isEqualTo(128);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.sdtune.contracts.training.TrainingEvent;
 import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.runtime.DeviceMemory;
+import io.sdtune.diffusion.training.ImageCaptions;
 import io.sdtune.diffusion.training.MemoryGuard;
 import io.sdtune.diffusion.training.Trainer;
 import io.sdtune.storage.AdapterShelf;
@@ -25,10 +26,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -252,29 +257,61 @@ public class JobRunner {
                 request.baseModelId(), request.jobId(), setup.triggerTokens(), ArtifactFile.allIn(workspace.output())));
     }
 
-    /** The request's images, verified against their checksums, into {@code folder}; each must be in its dataset. */
+    /**
+     * The request's images, verified against their checksums, into {@code folder}, and its captions as the folder's
+     * {@code metadata.jsonl} by the names the images have there; each must be in its dataset.
+     */
     private void download(TrainingRequest request, Path folder) throws JobFailure, IOException {
         // The dataset's prefix is the request's tenant's: another tenant's images are not its dataset's.
         String dataset = Shelf.DATASETS.at(request.tenant(), request.datasetId()).prefix();
         List<StoredObject> images = request.images();
+        Map<String, String> localNames = new HashMap<>();
         for (int i = 0; i < images.size(); i++) {
             StoredObject image = images.get(i);
-            if (!image.key().startsWith(dataset)) {
-                throw new JobFailure("image " + image.key() + " is not in dataset " + request.datasetId()
-                        + " (its keys start with " + dataset + ")");
-            }
-            String name = image.key().substring(image.key().lastIndexOf('/') + 1);
+            String name = inDataset("image", image, dataset, request);
+            // Numbered: two images of one name in different folders of the dataset stay apart.
+            String local = String.format("%03d-%s", i, name);
+            localNames.put(image.key().substring(dataset.length()), local);
+            fetch(image, folder.resolve(local), "dataset image");
+        }
+        if (request.captions() != null) {
+            inDataset("captions", request.captions(), dataset, request);
+            Path metadata = folder.resolve(ImageCaptions.METADATA);
+            fetch(request.captions(), metadata, "the dataset's captions");
+            Map<String, String> captions = new LinkedHashMap<>();
             try {
-                // Numbered: two images of one name in different folders of the dataset stay apart.
-                objects.download(new StoredFile(image.key(), image.sha256(), image.sizeBytes()),
-                        folder.resolve(String.format("%03d-%s", i, name)));
-            } catch (NoSuchFileException e) {
-                throw new JobFailure("dataset image " + image.key() + " is not in the object store: upload the "
+                ImageCaptions.parseMetadata(request.captions().key(), Files.readAllLines(metadata)).forEach(
+                        (name, caption) -> {
+                            if (localNames.containsKey(name)) {
+                                captions.put(localNames.get(name), caption);
+                            }
+                        });
+            } catch (IllegalArgumentException e) {
+                throw new JobFailure("the dataset's captions cannot be read (" + e.getMessage() + "): upload the "
                         + "dataset again", e);
-            } catch (ChecksumMismatchException e) {
-                throw new JobFailure("dataset image " + image.key() + " is not the one the request names (its "
-                        + "sha256 differs): upload the dataset again", e);
             }
+            ImageCaptions.write(folder, captions);
+        }
+    }
+
+    /** {@code file}'s name in the dataset at {@code prefix}; a file outside it fails the job. */
+    private static String inDataset(String what, StoredObject file, String prefix, TrainingRequest request)
+            throws JobFailure {
+        if (!file.key().startsWith(prefix)) {
+            throw new JobFailure(what + " " + file.key() + " is not in dataset " + request.datasetId()
+                    + " (its keys start with " + prefix + ")");
+        }
+        return file.key().substring(file.key().lastIndexOf('/') + 1);
+    }
+
+    private void fetch(StoredObject file, Path to, String what) throws JobFailure, IOException {
+        try {
+            objects.download(new StoredFile(file.key(), file.sha256(), file.sizeBytes()), to);
+        } catch (NoSuchFileException e) {
+            throw new JobFailure(what + " " + file.key() + " is not in the object store: upload the dataset again", e);
+        } catch (ChecksumMismatchException e) {
+            throw new JobFailure(what + " " + file.key() + " is not the one the request names (its sha256 differs): "
+                    + "upload the dataset again", e);
         }
     }
 

@@ -311,11 +311,28 @@ class TrainerServiceTest {
     }
 
     @Test
+    void aDatasetsCaptionsReachTheEngineWhereTextualInversionRefusesOneWithoutItsToken() throws Exception {
+        TrainingFixtures.publishBaseModel(artifacts);
+        List<StoredObject> files = TrainingFixtures.publishDataset(artifacts, "captioned",
+                List.of("a <cat-toy> on a green background", "a red circle"));
+        StoredObject captions = files.get(files.size() - 1);
+        submit(TrainingFixtures.withCaptions(TrainingFixtures.textualInversion("captioned-ti", "captioned",
+                files.subList(0, files.size() - 1), 2), captions));
+
+        List<TrainingEvent> events = events("captioned-ti", TrainingEvent.Failed.class);
+
+        assertThat(captions.key()).endsWith("/metadata.jsonl");
+        assertThat(((TrainingEvent.Failed) events.get(events.size() - 1)).reason()).isEqualTo("training failed: "
+                + "the caption 'a red circle' does not hold the placeholder token <cat-toy>: Textual Inversion learns "
+                + "the token from captions that say it");
+    }
+
+    @Test
     void aJobOnAnotherTenantsDatasetFails() throws Exception {
         List<StoredObject> theirs = TrainingFixtures.publishDataset(artifacts, "theirs");
         TrainingRequest lora = TrainingFixtures.lora("not-mine", "theirs", theirs, 2);
         submit(new TrainingRequest(lora.jobId(), "tenant-b", lora.method(), lora.baseModelId(), lora.datasetId(),
-                lora.images(), null, null, lora.instancePrompt(), null, null, lora.hyperParameters()));
+                lora.images(), null, null, null, lora.instancePrompt(), null, null, lora.hyperParameters()));
 
         List<TrainingEvent> events = events("not-mine", TrainingEvent.Failed.class);
 
@@ -337,7 +354,7 @@ class TrainerServiceTest {
     @Test
     void aJobOnAnUnknownBaseModelFails() throws Exception {
         TrainingRequest lora = TrainingFixtures.lora("no-model", "no-model", TrainingFixtures.publishDataset(artifacts, "no-model"), 2);
-        submit(new TrainingRequest(lora.jobId(), lora.tenant(), lora.method(), "sd-9", lora.datasetId(), lora.images(), null, null,
+        submit(new TrainingRequest(lora.jobId(), lora.tenant(), lora.method(), "sd-9", lora.datasetId(), lora.images(), null, null, null,
                 lora.instancePrompt(), null, null, lora.hyperParameters()));
 
         List<TrainingEvent> events = events("no-model", TrainingEvent.Failed.class);

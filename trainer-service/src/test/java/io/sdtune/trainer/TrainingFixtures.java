@@ -9,6 +9,7 @@ import io.sdtune.contracts.training.TrainingRequest;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.TinyModel;
 import io.sdtune.diffusion.runtime.Device;
+import io.sdtune.diffusion.training.ImageCaptions;
 import io.sdtune.diffusion.training.Trainer;
 import io.sdtune.storage.ArtifactCache;
 import io.sdtune.storage.ArtifactFile;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -48,10 +50,27 @@ final class TrainingFixtures {
 
     /** A dataset of three 64 px PNGs of coloured blocks under {@code tenants/<TENANT>/datasets/<id>/}; returns its images. */
     static List<StoredObject> publishDataset(ArtifactStore artifacts, String datasetId) throws IOException {
+        return publishDataset(artifacts, datasetId, List.of());
+    }
+
+    /**
+     * The same, the images captioned in order by {@code captions} in the dataset's {@code metadata.jsonl}, as the
+     * gateway stores captions; its files, the captions last when there are any.
+     */
+    static List<StoredObject> publishDataset(ArtifactStore artifacts, String datasetId, List<String> captions)
+            throws IOException {
         List<ArtifactFile> files = new ArrayList<>();
+        Map<String, String> byImage = new LinkedHashMap<>();
         SplittableRandom random = new SplittableRandom(datasetId.hashCode());
         for (int i = 0; i < 3; i++) {
             files.add(ArtifactFile.of("img-" + i + ".png", png(random)));
+            if (i < captions.size()) {
+                byImage.put("img-" + i + ".png", captions.get(i));
+            }
+        }
+        if (!byImage.isEmpty()) {
+            files.add(ArtifactFile.of(ImageCaptions.METADATA,
+                    ImageCaptions.toMetadata(byImage).getBytes(StandardCharsets.UTF_8)));
         }
         return artifacts.publish(Shelf.DATASETS.at(TENANT, datasetId), "DATASET", files, Map.of()).files().stream()
                 .map(StoredFile::asStoredObject).toList();
@@ -97,21 +116,28 @@ final class TrainingFixtures {
     /** The same, storing a checkpoint every {@code checkpointingSteps} steps. */
     static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps,
             Integer checkpointingSteps) {
-        return new TrainingRequest(jobId, TENANT, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
+        return new TrainingRequest(jobId, TENANT, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null, null,
                 "a photo of <cat-toy>", null, null, smallAndShort(steps, checkpointingSteps, null)).withDefaults();
     }
 
     /** The same, drawing one image of {@code validationPrompt} every {@code validationSteps} steps and at the end. */
     static TrainingRequest lora(String jobId, String datasetId, List<StoredObject> images, int steps,
             String validationPrompt, int validationSteps) {
-        return new TrainingRequest(jobId, TENANT, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null,
+        return new TrainingRequest(jobId, TENANT, TrainingMethod.LORA, BASE_MODEL, datasetId, images, null, null, null,
                 "a photo of <cat-toy>", null, validationPrompt, smallAndShort(steps, null, validationSteps)).withDefaults();
     }
 
     /** A Textual Inversion request for {@code <cat-toy>}, started from "toy", at 64 px and {@code steps} steps. */
     static TrainingRequest textualInversion(String jobId, String datasetId, List<StoredObject> images, int steps) {
-        return new TrainingRequest(jobId, TENANT, TrainingMethod.TEXTUAL_INVERSION, BASE_MODEL, datasetId, images, "<cat-toy>",
+        return new TrainingRequest(jobId, TENANT, TrainingMethod.TEXTUAL_INVERSION, BASE_MODEL, datasetId, images, null, "<cat-toy>",
                 "toy", null, null, null, smallAndShort(steps, null, null)).withDefaults();
+    }
+
+    /** {@code request} on its dataset's captions, {@code captions}. */
+    static TrainingRequest withCaptions(TrainingRequest r, StoredObject captions) {
+        return new TrainingRequest(r.jobId(), r.tenant(), r.method(), r.baseModelId(), r.datasetId(), r.images(),
+                captions, r.placeholderToken(), r.initializerToken(), r.instancePrompt(), r.classPrompt(),
+                r.validationPrompt(), r.hyperParameters());
     }
 
     /** 64 px (the tiny model's size), {@code steps} steps; the rest, and what is null, the seed's defaults. */

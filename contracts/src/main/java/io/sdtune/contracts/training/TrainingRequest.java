@@ -15,10 +15,13 @@ import java.util.List;
  * its new token ({@code placeholder_token}, started from {@code initializer_token}) and captions the images
  * from templates; LoRA and DreamBooth caption every image with {@code instance_prompt}, and with prior
  * preservation also draw images of {@code class_prompt}. {@code hyper_parameters} may be left out in part
- * or whole: see {@link #withDefaults()}. {@code tenant} owns the job, its dataset and what it makes; the gateway sets
- * it from the caller's credentials.
+ * or whole: see {@link #withDefaults()}. {@code captions}, when the dataset has them, is its {@code metadata.jsonl}
+ * (diffusers' imagefolder: one {@code {"file_name", "text"}} object a line, by the images' names in the dataset): a
+ * captioned image trains on its caption instead of {@code instance_prompt} or the templates, as kohya's captioned
+ * datasets do. {@code tenant} owns the job, its dataset and what it makes; the gateway sets it from the caller's
+ * credentials.
  */
-@SchemaVersion(2) // 2 added tenant
+@SchemaVersion(value = 3, alsoReads = 2) // 2 added tenant, 3 captions (optional)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainingRequest(
         String jobId,
@@ -27,6 +30,7 @@ public record TrainingRequest(
         String baseModelId,
         String datasetId,
         List<StoredObject> images,
+        StoredObject captions,
         String placeholderToken,
         String initializerToken,
         String instancePrompt,
@@ -46,7 +50,7 @@ public record TrainingRequest(
      */
     public TrainingRequest withDefaults() {
         return method == null ? this : new TrainingRequest(jobId, tenant, method, baseModelId, datasetId, images,
-                placeholderToken, initializerToken, instancePrompt, classPrompt, validationPrompt,
+                captions, placeholderToken, initializerToken, instancePrompt, classPrompt, validationPrompt,
                 SeedDefaults.apply(method, hyperParameters));
     }
 
@@ -59,6 +63,9 @@ public record TrainingRequest(
         p.required("dataset_id", datasetId, Syntax.ID);
         p.required("images", images);
         p.elements("images", images, Limits.TRAINING_IMAGES, StoredObject::key);
+        if (captions != null) {
+            captions.check(p.at("captions"));
+        }
         p.matches("placeholder_token", placeholderToken, Syntax.PLACEHOLDER_TOKEN);
         p.matches("initializer_token", initializerToken, Syntax.INITIALIZER_TOKEN);
         p.text("instance_prompt", instancePrompt, Limits.MAX_PROMPT_CHARS, false);

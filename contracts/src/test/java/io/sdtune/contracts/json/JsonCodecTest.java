@@ -125,6 +125,19 @@ class JsonCodecTest {
     }
 
     @Test
+    void aRequestOfVersion3MayNameItsDatasetsCaptionsWhichAreChecked() {
+        String captions = "'captions':{'key':'tenants/t1/datasets/d1/metadata.jsonl','sha256':'" + "cd".repeat(32)
+                + "','size_bytes':60}";
+
+        TrainingRequest request = decodeRequest("'schema_version':3," + captions);
+
+        assertThat(request.captions().key()).isEqualTo("tenants/t1/datasets/d1/metadata.jsonl");
+        assertThat(decodeRequest("'schema_version':3").captions()).isNull();
+        assertThat(problemOf("'schema_version':3," + captions.replace("cd".repeat(32), "nope")))
+                .startsWith("captions.sha256 ");
+    }
+
+    @Test
     void anUnknownSchemaVersionIsNamedWithTheOneThisReaderKnows() {
         assertThatThrownBy(() -> JsonCodec.decode(bytes("{'schema_version':1,'job_id':'job-1'}"),
                 TrainingCancellation.class))

@@ -106,7 +106,7 @@ class TrainingRequestTest {
         List<StoredObject> images = IntStream.range(0, 101).mapToObj(i -> Samples.stored("datasets/d/" + i + ".png")).toList();
         TrainingRequest request = Samples.trainingRequest(TrainingMethod.LORA);
         TrainingRequest tooMany = new TrainingRequest(request.jobId(), request.tenant(), request.method(), request.baseModelId(),
-                request.datasetId(), images, null, null, request.instancePrompt(), null, null, null);
+                request.datasetId(), images, null, null, null, request.instancePrompt(), null, null, null);
 
         assertThatThrownBy(tooMany::validate).isInstanceOf(InvalidMessageException.class)
                 .hasMessage("invalid training request: images must have between 1 and 100 entries, got 101");
@@ -118,7 +118,7 @@ class TrainingRequestTest {
                 null, null, null, null, null, null, null, null, null, null, null, 4, 2, null, null, null, null, null,
                 null);
         TrainingRequest request = new TrainingRequest("Job 1", "tenant-a", TrainingMethod.TEXTUAL_INVERSION, "sd15", "d1",
-                List.of(Samples.stored("datasets/d1/0.png")), "cat-toy", null, null, null, null, wrong);
+                List.of(Samples.stored("datasets/d1/0.png")), null, "cat-toy", null, null, null, null, wrong);
 
         assertThat(catchThrowableOfType(InvalidMessageException.class, request::validate).problems()).containsExactly(
                         "job_id must be 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit, got 'Job 1'",
@@ -133,7 +133,7 @@ class TrainingRequestTest {
 
     @Test
     void aMessageWithNothingInItListsWhatItNeeds() {
-        TrainingRequest empty = new TrainingRequest(null, null, null, null, null, null, null, null, null, null, null, null);
+        TrainingRequest empty = new TrainingRequest(null, null, null, null, null, null, null, null, null, null, null, null, null);
 
         assertThat(catchThrowableOfType(InvalidMessageException.class, empty::validate).problems()).containsExactly("job_id is required", "tenant is required", "base_model_id is required", "dataset_id is required",
                         "images is required", "method is required");

@@ -2,7 +2,6 @@ package io.sdtune.diffusion.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,10 +25,60 @@ public final class ImageCaptions {
     private ImageCaptions() {
     }
 
-    /** Whether {@code file} holds captions rather than an image. */
-    static boolean isCaptionFile(Path file) {
-        String name = file.getFileName().toString();
+    /** Whether a file named {@code name} holds captions rather than an image: the name decides, as for both tools. */
+    public static boolean isCaptionFile(String name) {
         return name.equals(METADATA) || name.endsWith(CAPTION_EXTENSION);
+    }
+
+    /** The name of kohya's caption file of the image {@code imageName}: {@code cat1.jpg} -> {@code cat1.txt}. */
+    public static String captionFileOf(String imageName) {
+        int dot = imageName.lastIndexOf('.');
+        return (dot > 0 ? imageName.substring(0, dot) : imageName) + CAPTION_EXTENSION;
+    }
+
+    /**
+     * The captions of a {@code metadata.jsonl}'s lines by image file name, in order; blank lines are skipped.
+     *
+     * @param source names the file in the message of the exception
+     * @throws IllegalArgumentException naming the first line that is not a {@code {"file_name": ..., "text": ...}}
+     *                                  object, or that names an image a line before it named
+     */
+    public static Map<String, String> parseMetadata(String source, List<String> lines) {
+        Map<String, String> captions = new LinkedHashMap<>();
+        for (int n = 0; n < lines.size(); n++) {
+            if (lines.get(n).isBlank()) {
+                continue;
+            }
+            JsonNode line;
+            try {
+                line = JSON.readTree(lines.get(n));
+            } catch (IOException e) {
+                line = null;
+            }
+            if (line == null || !line.path("file_name").isTextual() || !line.path("text").isTextual()) {
+                throw new IllegalArgumentException(source + " line " + (n + 1)
+                        + ": expected {\"file_name\": ..., \"text\": ...}");
+            }
+            if (captions.put(line.get("file_name").asText(), line.get("text").asText()) != null) {
+                throw new IllegalArgumentException(source + " line " + (n + 1) + ": "
+                        + line.get("file_name").asText() + " is captioned on an earlier line too");
+            }
+        }
+        return captions;
+    }
+
+    /** {@code captions} (by image file name, in order) as a {@code metadata.jsonl}'s text. */
+    public static String toMetadata(Map<String, String> captions) {
+        StringBuilder jsonl = new StringBuilder();
+        try {
+            for (Map.Entry<String, String> c : captions.entrySet()) {
+                jsonl.append(JSON.writeValueAsString(Map.of("file_name", c.getKey(), "text", c.getValue())))
+                        .append('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode captions: " + e.getMessage(), e);
+        }
+        return jsonl.toString();
     }
 
     /**
@@ -43,18 +92,7 @@ public final class ImageCaptions {
         try {
             Path metadata = dir.resolve(METADATA);
             if (Files.isRegularFile(metadata)) {
-                List<String> lines = Files.readAllLines(metadata);
-                for (int n = 0; n < lines.size(); n++) {
-                    if (lines.get(n).isBlank()) {
-                        continue;
-                    }
-                    JsonNode line = JSON.readTree(lines.get(n));
-                    if (!line.path("file_name").isTextual() || !line.path("text").isTextual()) {
-                        throw new IllegalArgumentException(metadata + " line " + (n + 1)
-                                + ": expected {\"file_name\": ..., \"text\": ...}");
-                    }
-                    captions.put(line.get("file_name").asText(), line.get("text").asText());
-                }
+                captions.putAll(parseMetadata(metadata.toString(), Files.readAllLines(metadata)));
             }
             List<Path> files;
             try (Stream<Path> listed = Files.list(dir)) {
@@ -62,9 +100,8 @@ public final class ImageCaptions {
             }
             for (Path file : files) {
                 String name = file.getFileName().toString();
-                int dot = name.lastIndexOf('.');
-                Path txt = dir.resolve((dot > 0 ? name.substring(0, dot) : name) + CAPTION_EXTENSION);
-                if (!isCaptionFile(file) && !captions.containsKey(name) && Files.isRegularFile(txt)) {
+                Path txt = dir.resolve(captionFileOf(name));
+                if (!isCaptionFile(name) && !captions.containsKey(name) && Files.isRegularFile(txt)) {
                     captions.put(name, Files.readString(txt).strip());
                 }
             }
@@ -76,11 +113,8 @@ public final class ImageCaptions {
 
     /** Writes {@code captions} (by image file name, in order) as {@code dir}'s {@code metadata.jsonl}. */
     public static void write(Path dir, Map<String, String> captions) {
-        try (BufferedWriter out = Files.newBufferedWriter(dir.resolve(METADATA))) {
-            for (Map.Entry<String, String> c : captions.entrySet()) {
-                out.write(JSON.writeValueAsString(Map.of("file_name", c.getKey(), "text", c.getValue())));
-                out.newLine();
-            }
+        try {
+            Files.writeString(dir.resolve(METADATA), toMetadata(captions));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve(METADATA) + ": " + e.getMessage(), e);
         }

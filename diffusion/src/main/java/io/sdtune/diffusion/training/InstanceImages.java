@@ -125,7 +125,7 @@ public final class InstanceImages {
     /** Whether {@code file} is read as a training image: a regular file, not hidden, not captions. */
     private static boolean isCandidate(Path file) {
         return Files.isRegularFile(file) && !file.getFileName().toString().startsWith(".")
-                && !ImageCaptions.isCaptionFile(file);
+                && !ImageCaptions.isCaptionFile(file.getFileName().toString());
     }
 
     /** The prepared variants: squares of the resolution, or larger for {@link Crop#RANDOM}. */

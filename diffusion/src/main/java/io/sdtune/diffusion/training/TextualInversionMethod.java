@@ -128,6 +128,19 @@ public final class TextualInversionMethod implements TrainingMethod {
         return templates.get(random.nextInt(templates.size())).replace("{}", String.join(" ", tokens()));
     }
 
+    /**
+     * The caption with its placeholder token standing for all of the token's vectors, as in the templates; a caption
+     * without it would train nothing, since only the token's rows of the embedding are trained.
+     */
+    @Override
+    public String caption(String caption) {
+        if (!caption.contains(placeholderToken)) {
+            throw new IllegalArgumentException("the caption '" + caption + "' does not hold the placeholder token "
+                    + placeholderToken + ": Textual Inversion learns the token from captions that say it");
+        }
+        return caption.replace(placeholderToken, String.join(" ", tokens()));
+    }
+
     @Override
     public Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps, Tensor inputIds) {
         Tensor text = new ClipTextModel(g, dtype, "text_encoder", model.textEncoderConfig(), numVectors).forward(inputIds);

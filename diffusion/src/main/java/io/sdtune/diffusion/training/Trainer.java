@@ -233,7 +233,7 @@ public final class Trainer {
                 in.data().asFloatBuffer().put(image.pixels());
                 Map<String, TensorData> r = s.run(Map.of("pixels", in));
                 out.add(new Posterior(r.get("mean").toFloatArray(), r.get("std").toFloatArray(), image.height() / factor,
-                        image.width() / factor, image.caption()));
+                        image.width() / factor, image.caption() == null ? null : method.caption(image.caption())));
             }
         } finally {
             sessions.values().forEach(Session::close);

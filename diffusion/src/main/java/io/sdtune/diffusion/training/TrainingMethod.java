@@ -31,6 +31,15 @@ public interface TrainingMethod {
     }
 
     /**
+     * What an image with its own caption ({@link ImageCaptions}) trains on, checked before the first step.
+     *
+     * @throws IllegalArgumentException when the caption cannot teach the method anything
+     */
+    default String caption(String caption) {
+        return caption;
+    }
+
+    /**
      * The noise (or velocity) prediction for a batch, built into {@code g}: the text encoder on
      * {@code inputIds}, then the UNet. Base weights are named {@code text_encoder.<key>} and
      * {@code unet.<key>}.

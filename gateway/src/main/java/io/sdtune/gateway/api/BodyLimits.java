@@ -50,7 +50,8 @@ public class BodyLimits {
         } else {
             limit = datasets.maxUploadBytes();
             what = "a dataset upload (" + datasets.maxImages() + " images of " + datasets.maxImageBytes()
-                    + " bytes with their multipart headers: sdtune.gateway.datasets.max-images, max-image-bytes)";
+                    + " bytes, each with a caption file and their multipart headers: sdtune.gateway.datasets.max-images, "
+                    + "max-image-bytes)";
         }
         String bound = "at most " + limit + " bytes for " + what;
         String declared = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);

@@ -33,8 +33,11 @@ public interface DatasetLimits {
     @WithDefault("4")
     double maxAspectRatio();
 
-    /** The body of an upload of the most images of the largest size: the bound the upload streams under. */
+    /**
+     * The body of an upload of the most images of the largest size, each with a caption file (kohya's form; one
+     * {@code metadata.jsonl} for them all is smaller): the bound the upload streams under.
+     */
     default long maxUploadBytes() {
-        return maxImages() * (maxImageBytes() + PART_OVERHEAD_BYTES);
+        return maxImages() * (maxImageBytes() + UploadedCaptions.MAX_CAPTION_FILE_BYTES + 2 * PART_OVERHEAD_BYTES);
     }
 }

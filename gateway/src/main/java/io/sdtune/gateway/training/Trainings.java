@@ -38,8 +38,8 @@ public class Trainings {
     Quotas quotas;
 
     /**
-     * The body is a training request less {@code job_id} and {@code images}, which come from the gateway and
-     * the dataset; {@code base_model_id} may be left out, and so may {@code resolution}: the default base
+     * The body is a training request less {@code job_id}, {@code images} and {@code captions}, which come from the
+     * gateway and the dataset; {@code base_model_id} may be left out, and so may {@code resolution}: the default base
      * model's, for it, else the seed's.
      */
     public TrainingRequest start(String tenant, JsonNode body) throws IOException {
@@ -49,12 +49,13 @@ public class Trainings {
             form.orElse("hyper_parameters", "resolution", baseModel.resolution());
         }
         String datasetId = form.get("dataset_id") == null ? null : form.get("dataset_id").asText();
-        Optional<List<StoredObject>> images = datasets.images(tenant, datasetId);
-        form.own("images", images.orElse(List.of()));
+        Optional<Datasets.Stored> dataset = datasets.stored(tenant, datasetId);
+        form.own("images", dataset.map(Datasets.Stored::images).orElse(List.of()));
+        form.own("captions", dataset.map(Datasets.Stored::captions).orElse(null));
         // without a dataset there are no images: the problem is the dataset, reported once below or by the contracts
         TrainingRequest request = form.decode(TrainingRequest.class,
-                problem -> images.isEmpty() && problem.startsWith("images"));
-        if (images.isEmpty()) {
+                problem -> dataset.isEmpty() && problem.startsWith("images"));
+        if (dataset.isEmpty()) {
             throw ProblemException.notFound("dataset_id " + datasetId + " names no dataset: upload its images with "
                     + "POST /api/datasets first");
         }
