@@ -30,13 +30,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Request bodies within their route's bound: JSON at most 1 MiB (the default), an upload at most the test
- * profile's 5 images of 64 KiB with 64 KiB of headers each (655360 bytes), whether declared or streamed.
+ * profile's 5 images of 64 KiB, each with a caption file of 4003 bytes and 64 KiB of headers for each part
+ * (1003055 bytes), whether declared or streamed.
  */
 @QuarkusTest
 @WithTestResource(value = Platform.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class BodyLimitsTest {
     private static final int MAX_JSON = 1_048_576;
-    private static final int MAX_UPLOAD = 5 * (65_536 + 65_536);
+    private static final int MAX_UPLOAD = 5 * (65_536 + 4_003 + 2 * 65_536);
     private static final Path UPLOADS = Path.of("target/uploads");
 
     @Inject
@@ -98,7 +99,7 @@ class BodyLimitsTest {
                 .when().post("/api/datasets")
                 .then().statusCode(413)
                 .contentType("application/problem+json")
-                .body("detail", containsString("at most 655360 bytes for a dataset upload (5 images of 65536 bytes"));
+                .body("detail", containsString("at most 1003055 bytes for a dataset upload (5 images of 65536 bytes"));
 
         assertThat(objects.list("tenants/tenant-a/datasets/")).isEqualTo(before);
     }
@@ -113,7 +114,7 @@ class BodyLimitsTest {
                 multipart("limit", "huge.png", file));
 
         assertThat(answer.statusCode()).isEqualTo(413);
-        assertThat(answer.body()).contains("the body is larger than 655360 bytes");
+        assertThat(answer.body()).contains("the body is larger than 1003055 bytes");
         assertThat(objects.list("tenants/tenant-a/datasets/")).isEqualTo(before);
         Broker.eventually("the part streamed to disk deleted", () -> filesIn(UPLOADS).isEmpty());
     }
