@@ -44,6 +44,11 @@ public record BaseModel(String id, int resolution, Path folder, String examplePr
         return Files.isDirectory(world) ? of(world) : TINY;
     }
 
+    /** Whether this is the project's model of the world of shapes (by its folder's name, its id). */
+    public boolean isWorldOfShapes() {
+        return id.equals(WORLD_OF_SHAPES.getFileName().toString());
+    }
+
     /** A diffusers folder, read as the services will read it (a bad one fails here, with the reason). */
     public static BaseModel of(Path folder) {
         if (!Files.isDirectory(folder)) {

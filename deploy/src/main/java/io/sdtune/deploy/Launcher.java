@@ -33,8 +33,10 @@ public final class Launcher {
                 .option("pretrained_model_name_or_path", "", "a diffusers model folder to serve as the base model, "
                         + "copied into the store once as models/<folder name>/ (default: the project's world-of-shapes model, "
                         + "models/world-of-shapes, trained by bin/sd pretrain)")
-                .flag("demo", "run the seed's experiment once started: Textual Inversion, DreamBooth and LoRA on sample "
-                        + "cat-toy images, then \"A <cat-toy> backpack\" and \"<cat-toy> on the beach\" with each")
+                .flag("demo", "run the seed's experiment once started: Textual Inversion, DreamBooth and LoRA taught "
+                        + "<cat-toy>, then prompts placing it drawn with each (on the world-of-shapes model its concept "
+                        + "from five captioned images, as sd benchmark --quality; on another model the article's "
+                        + "cat-toy photos and prompts)")
                 .option("max_train_steps", "30", "--demo: training steps of each method (the article: 400)")
                 .option("num_inference_steps", "20", "--demo: denoising steps of each image (the article: 50)")
                 .option("seed", "42", "--demo: seed of the sample images, trainings and drawings");
@@ -102,8 +104,11 @@ public final class Launcher {
         try {
             GatewayClient gateway = new GatewayClient(platform.gateway(), platform.localApiKey().orElseThrow(
                     () -> new IllegalStateException("--demo runs as the tenant local: " + platform.apiKeys() + " has no key of it")));
-            List<SeedExperiment.Outcome> outcomes = new SeedExperiment(gateway, settings, out).run();
-            out.println("Demo done: " + outcomes.size() + " adapters, " + 2 * outcomes.size()
+            SeedExperiment.Plan plan = model.isWorldOfShapes()
+                    ? SeedExperiment.Plan.worldOfShapes(model.resolution(), settings.seed())
+                    : SeedExperiment.Plan.article(settings.seed());
+            List<SeedExperiment.Outcome> outcomes = new SeedExperiment(gateway, settings, plan, out).run();
+            out.println("Demo done: " + outcomes.size() + " adapters, " + plan.prompts().size() * outcomes.size()
                     + " prompts drawn; the gallery is in the web UI: " + platform.gateway().resolve("/"));
         } catch (RuntimeException e) {
             out.println("Demo failed: " + e.getMessage());

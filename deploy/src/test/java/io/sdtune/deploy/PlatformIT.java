@@ -47,10 +47,12 @@ class PlatformIT {
     @RegisterExtension
     static final RunningPlatform PLATFORM = new RunningPlatform("platform-");
 
+    /** The world's plan: its captions go through the gateway, the dataset and the trainer to the engine. */
     @Test
     void theSeedExperimentRunsFromUploadToServedImagesWithEachMethod() throws Exception {
+        SeedExperiment.Plan plan = SeedExperiment.Plan.worldOfShapes(BaseModel.TINY.resolution(), 42);
         List<SeedExperiment.Outcome> outcomes = new SeedExperiment(PLATFORM.gateway(),
-                new SeedExperiment.Settings(4, BaseModel.TINY.resolution(), 3, 42, TIMEOUT), System.out).run();
+                new SeedExperiment.Settings(4, BaseModel.TINY.resolution(), 3, 42, TIMEOUT), plan, System.out).run();
 
         assertThat(outcomes).extracting(SeedExperiment.Outcome::method)
                 .containsExactly("TEXTUAL_INVERSION", "DREAMBOOTH", "LORA");
@@ -71,7 +73,7 @@ class PlatformIT {
             assertThat(manifest.files()).extracting(f -> f.key())
                     .containsExactlyInAnyOrderElementsOf(adapter.files().stream().map(f -> f.key()).toList());
 
-            assertThat(outcome.images().keySet()).containsExactlyElementsOf(SeedExperiment.PROMPTS);
+            assertThat(outcome.images().keySet()).containsExactlyElementsOf(plan.prompts());
             for (List<String> urls : outcome.images().values()) {
                 assertThat(urls).hasSize(1);
                 byte[] served = PLATFORM.gateway().image(urls.get(0));
@@ -87,9 +89,9 @@ class PlatformIT {
         assertThat(PLATFORM.gateway().adapters()).extracting(a -> a.get("id").asText())
                 .containsAll(outcomes.stream().map(SeedExperiment.Outcome::adapterId).toList());
         // The same prompt and seed with different adapters draws different pictures.
-        String backpack = SeedExperiment.PROMPTS.get(0);
-        assertThat(PLATFORM.gateway().image(outcomes.get(0).images().get(backpack).get(0)))
-                .isNotEqualTo(PLATFORM.gateway().image(outcomes.get(2).images().get(backpack).get(0)));
+        String prompt = plan.prompts().get(0);
+        assertThat(PLATFORM.gateway().image(outcomes.get(0).images().get(prompt).get(0)))
+                .isNotEqualTo(PLATFORM.gateway().image(outcomes.get(2).images().get(prompt).get(0)));
     }
 
     @Test

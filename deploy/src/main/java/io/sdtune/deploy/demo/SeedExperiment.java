@@ -2,24 +2,33 @@ package io.sdtune.deploy.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sdtune.contracts.training.SeedDefaults;
+import io.sdtune.contracts.training.TrainingMethod;
+import io.sdtune.deploy.demo.GatewayClient.NamedImage;
+import io.sdtune.diffusion.benchmark.QualityBenchmark;
+import io.sdtune.diffusion.world.Concept;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The seed article's experiment through the gateway, as its user would run it: one dataset of cat-toy images,
  * Textual Inversion, DreamBooth and LoRA trained on it with the article's settings (the methods' seed
- * defaults: 400 steps, learning rates 5e-4, 1e-6, 5e-4, ...), then "A &lt;cat-toy&gt; backpack" and
- * "&lt;cat-toy&gt; on the beach" drawn with each result. {@link Settings} scales it to the base model at hand.
+ * defaults: 400 steps, learning rates 5e-4, 1e-6, 5e-4, ...), then prompts placing the toy drawn with each result.
+ * {@link Plan} says which images and prompts, for the base model at hand; {@link Settings} scales the run to it.
  */
 public final class SeedExperiment {
-    public static final List<String> PROMPTS = List.of("A <cat-toy> backpack", "<cat-toy> on the beach");
     private static final String TOKEN = "<cat-toy>";
-    private static final int SAMPLE_IMAGES = 6;
 
     /**
      * @param maxTrainSteps     each method's {@code max_train_steps} (the article: 400)
@@ -31,6 +40,46 @@ public final class SeedExperiment {
     public record Settings(int maxTrainSteps, int resolution, int numInferenceSteps, long seed, Duration timeout) {
     }
 
+    /**
+     * What the experiment teaches and asks for: the dataset's files (images, and captions where it has them), the
+     * token Textual Inversion starts from, the instance prompt of DreamBooth and LoRA, the factor on each method's
+     * seed learning rate, and the prompts drawn with each adapter.
+     */
+    public record Plan(String dataset, List<NamedImage> files, String initializerToken, String instancePrompt,
+            double learningRateScale, List<String> prompts) {
+
+        /** The article's: six photos of the plush toy, the token from {@code toy}, its two prompts. */
+        public static Plan article(long seed) {
+            return new Plan("6 cat-toy images", SampleImages.catToy(6, seed), "toy", "a photo of " + TOKEN, 1,
+                    List.of("A <cat-toy> backpack", "<cat-toy> on the beach"));
+        }
+
+        /**
+         * On the world of shapes' model: the concept {@code <cat-toy>} (an orange cat's head with a black band,
+         * {@link Concept}) from its five captioned images, the settings and prompts of {@code sd benchmark --quality}
+         * ({@link QualityBenchmark}: the token from {@code circle}, the learning rates scaled to the world's).
+         */
+        public static Plan worldOfShapes(int side, long seed) {
+            Path dir = null;
+            try {
+                dir = Files.createTempDirectory("cat-toy-concept");
+                int images = Concept.writeDataset(dir, 5, side, seed).size();
+                List<NamedImage> files = new ArrayList<>();
+                try (Stream<Path> written = Files.list(dir)) {
+                    for (Path file : written.sorted().toList()) {
+                        files.add(new NamedImage(file.getFileName().toString(), Files.readAllBytes(file)));
+                    }
+                }
+                return new Plan(images + " captioned images of the concept " + Concept.TOKEN, files, "circle",
+                        "a " + Concept.TOKEN, QualityBenchmark.LR_SCALE, QualityBenchmark.PROMPTS);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the concept's images: " + e.getMessage(), e);
+            } finally {
+                deleteQuietly(dir);
+            }
+        }
+    }
+
     /** One method's run: its job, last status, adapter, and each prompt's image URLs. */
     public record Outcome(String method, String jobId, JsonNode training, String adapterId,
             Map<String, List<String>> images) {
@@ -38,24 +87,27 @@ public final class SeedExperiment {
 
     private final GatewayClient gateway;
     private final Settings settings;
+    private final Plan plan;
     private final PrintStream out;
 
-    public SeedExperiment(GatewayClient gateway, Settings settings, PrintStream out) {
+    public SeedExperiment(GatewayClient gateway, Settings settings, Plan plan, PrintStream out) {
         this.gateway = gateway;
         this.settings = settings;
+        this.plan = plan;
         this.out = out;
     }
 
-    /** Uploads, trains the three methods (queued together), then draws both prompts with each adapter. */
+    /** Uploads, trains the three methods (queued together), then draws the plan's prompts with each adapter. */
     public List<Outcome> run() {
-        String datasetId = gateway.createDataset(SampleImages.catToy(SAMPLE_IMAGES, settings.seed()));
-        out.printf("Dataset %s: %d cat-toy images%n", datasetId, SAMPLE_IMAGES);
+        String datasetId = gateway.createDataset(plan.files());
+        out.printf("Dataset %s: %s%n", datasetId, plan.dataset());
         Map<String, String> jobs = new LinkedHashMap<>();
-        jobs.put("TEXTUAL_INVERSION", gateway.startTraining(
-                training("TEXTUAL_INVERSION", datasetId).put("placeholder_token", TOKEN).put("initializer_token", "toy")));
+        jobs.put("TEXTUAL_INVERSION", gateway.startTraining(training(TrainingMethod.TEXTUAL_INVERSION, datasetId)
+                .put("placeholder_token", TOKEN).put("initializer_token", plan.initializerToken())));
         jobs.put("DREAMBOOTH", gateway.startTraining(
-                training("DREAMBOOTH", datasetId).put("instance_prompt", "a photo of " + TOKEN)));
-        jobs.put("LORA", gateway.startTraining(training("LORA", datasetId).put("instance_prompt", "a photo of " + TOKEN)));
+                training(TrainingMethod.DREAMBOOTH, datasetId).put("instance_prompt", plan.instancePrompt())));
+        jobs.put("LORA", gateway.startTraining(
+                training(TrainingMethod.LORA, datasetId).put("instance_prompt", plan.instancePrompt())));
 
         List<Outcome> outcomes = new ArrayList<>();
         jobs.forEach((method, jobId) -> outcomes.add(trainAndDraw(method, jobId)));
@@ -78,7 +130,7 @@ public final class SeedExperiment {
         }
         String adapterId = status.get("adapter_id").asText();
         Map<String, List<String>> images = new LinkedHashMap<>();
-        for (String prompt : PROMPTS) {
+        for (String prompt : plan.prompts()) {
             ObjectNode request = gateway.object()
                     .put("prompt", prompt)
                     .put("num_inference_steps", settings.numInferenceSteps())
@@ -101,12 +153,26 @@ public final class SeedExperiment {
         return new Outcome(method, jobId, status, adapterId, images);
     }
 
-    private ObjectNode training(String method, String datasetId) {
-        ObjectNode request = gateway.object().put("method", method).put("dataset_id", datasetId);
-        request.putObject("hyper_parameters")
+    private ObjectNode training(TrainingMethod method, String datasetId) {
+        ObjectNode request = gateway.object().put("method", method.name()).put("dataset_id", datasetId);
+        ObjectNode hyperParameters = request.putObject("hyper_parameters")
                 .put("resolution", settings.resolution())
                 .put("max_train_steps", settings.maxTrainSteps())
                 .put("seed", settings.seed());
+        if (plan.learningRateScale() != 1) {
+            hyperParameters.put("learning_rate", SeedDefaults.of(method).learningRate() * plan.learningRateScale());
+        }
         return request;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder left behind is harmless
+        }
     }
 }

@@ -53,7 +53,7 @@ public final class QualityBenchmark {
             "a large <cat-toy> in the middle, on a blue background",
             "a small <cat-toy> on the right, a large white square on the left, on a green background");
     /** The world's pretraining learning rate over Stable Diffusion's. */
-    static final double LR_SCALE = 10;
+    public static final double LR_SCALE = 10;
     private static final int DATASET_IMAGES = 5;
 
     /**
