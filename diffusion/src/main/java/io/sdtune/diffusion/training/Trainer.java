@@ -38,6 +38,13 @@ import java.util.SplittableRandom;
  * the device from one step to the next.
  */
 public final class Trainer {
+    /**
+     * Steps in a row whose loss may be NaN or infinite before the run stops. The loss is the forward pass's,
+     * unscaled, so float16 loss scaling (which skips steps whose gradients overflow) cannot mend it: the run diverged
+     * or its activations overflow float16, and every further step would be skipped or spoil the weights.
+     */
+    public static final int MAX_NON_FINITE_STEPS = 50;
+
     private final TrainingArgs args;
     private final TrainingMethod method;
     private final MemoryGuard guard;
@@ -81,6 +88,7 @@ public final class Trainer {
                     args.device())) {
                 int first = Checkpoints.resume(args, session);
                 long start = System.nanoTime();
+                int nonFinite = 0;
                 for (int s = first; s < args.maxTrainSteps(); s++) {
                     // Randomness derives from (seed, step), so a resumed run draws what the uninterrupted one did.
                     long stepSeed = args.seed() * 1_000_003L + s;
@@ -89,6 +97,12 @@ public final class Trainer {
                     double lr = schedule.at(s);
                     losses[s] = session.run(feed, lr);
                     int done = s + 1;
+                    nonFinite = Double.isFinite(losses[s]) ? 0 : nonFinite + 1;
+                    if (nonFinite == MAX_NON_FINITE_STEPS) {
+                        throw new IllegalStateException("the loss was not finite for " + MAX_NON_FINITE_STEPS
+                                + " steps in a row (steps " + (done - nonFinite + 1) + " to " + done + "): the training "
+                                + "diverged or overflowed float16; try a lower learning_rate, or mixed_precision no");
+                    }
                     double secondsPerStep = (System.nanoTime() - start) / 1e9 / (done - first);
                     listener.onStep(done, args.maxTrainSteps(), losses[s], lr, secondsPerStep);
                     method.afterStep(done, args.outputDir(), model, () -> trained(g, session));

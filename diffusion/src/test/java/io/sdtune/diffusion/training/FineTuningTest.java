@@ -229,6 +229,19 @@ class FineTuningTest {
     }
 
     @Test
+    void aRunWhoseLossStaysNotFiniteStopsWithTheReasonInsteadOfSucceedingUntrained() {
+        Path out = dir.resolve("diverged");
+        // A learning rate of 1e30 moves every trained weight to about 1e30 in one step: the forward pass overflows.
+        Trainer diverging = new Trainer(args(out, 1e30, Trainer.MAX_NON_FINITE_STEPS + 10), new LoraMethod(4, DType.FLOAT32));
+
+        assertThatThrownBy(() -> diverging.run((s, t, l, lr, sps) -> { }))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("the loss was not finite for 50 steps in a row (steps 2 to 51): the training diverged or "
+                        + "overflowed float16; try a lower learning_rate, or mixed_precision no");
+        assertThat(out.resolve(LoraMethod.ARTIFACT)).doesNotExist();
+    }
+
+    @Test
     void writesTheScriptsLoraKeysWithBMovedAwayFromZero() throws Exception {
         Path out = dir.resolve("lora");
         new Trainer(args(out, 1e-3, 5), new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
