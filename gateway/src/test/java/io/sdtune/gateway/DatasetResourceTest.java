@@ -97,6 +97,11 @@ class DatasetResourceTest {
                 "images[3] (b.txt) is not UTF-8 text");
         assertRefused(given().multiPart("images", "a.txt", "a caption alone".getBytes(StandardCharsets.UTF_8), "text/plain"),
                 "images: none uploaded");
+        RequestSpecification manyCaptions = given().multiPart("images", "a.png", Images.noise("png", 32, 1), "image/png");
+        for (int i = 0; i < 7; i++) {
+            manyCaptions.multiPart("images", i + ".txt", "a caption".getBytes(StandardCharsets.UTF_8), "text/plain");
+        }
+        assertRefused(manyCaptions, "captions: 7 caption files uploaded, at most one per image and a metadata.jsonl (6)");
     }
 
     @Test

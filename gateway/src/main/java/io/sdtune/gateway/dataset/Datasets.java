@@ -158,7 +158,13 @@ public class Datasets {
                 }
             }
         }
-        UploadedCaptions captions = UploadedCaptions.read(imageNames, captionParts, limits.maxImages(), problems::add);
+        UploadedCaptions captions = UploadedCaptions.none();
+        if (captionParts.size() > limits.maxImages() + 1) {
+            problems.add("captions: " + captionParts.size() + " caption files uploaded, at most one per image and a "
+                    + ImageCaptions.METADATA + " (" + (limits.maxImages() + 1) + ")");
+        } else {
+            captions = UploadedCaptions.read(imageNames, captionParts, limits.maxImages(), problems::add);
+        }
         if (!problems.isEmpty()) {
             throw ProblemException.invalid("dataset upload", problems);
         }

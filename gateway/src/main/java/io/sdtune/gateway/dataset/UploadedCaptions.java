@@ -40,6 +40,11 @@ final class UploadedCaptions {
         return (long) images * (6L * Limits.MAX_PROMPT_CHARS + METADATA_LINE_OVERHEAD_BYTES);
     }
 
+    /** No captions. */
+    static UploadedCaptions none() {
+        return new UploadedCaptions();
+    }
+
     /** Whether the part named {@code fileName} is captions rather than an image: the name decides. */
     static boolean isCaptionFile(String fileName) {
         return fileName != null && ImageCaptions.isCaptionFile(fileName);
