@@ -26,14 +26,16 @@ class WorldModelTest {
     private static final long HELD_OUT = 1_000_003;
     /**
      * Models that ignore their captions scored 0.152 and 0.172 against their own captions (BENCHMARKS.md,
-     * "Pretraining", e1 and e2); this one 0.206 (its first version, trained with attention op by op, 0.193).
+     * "Pretraining", e1 and e2); the model shipped before this one 0.206, the best of the GPU sweeps at 1600 to 4800
+     * steps 0.251, 6400 steps on the CPU 0.226; this one 0.437. Above every earlier model's: it draws more of what
+     * its captions say, not only their backgrounds.
      */
-    private static final double THRESHOLD = 0.18;
+    private static final double THRESHOLD = 0.35;
     /**
      * The same images against other images' captions: 0.004 apart from their own for the two models that ignore
-     * captions, 0.058 for this one (0.035 for its first version).
+     * captions, 0.058 for the model shipped before, 0.149 for 6400 steps on the CPU, 0.237 for this one.
      */
-    private static final double MARGIN = 0.025;
+    private static final double MARGIN = 0.15;
 
     @Test
     void theFilesAreTheOnesItsChecksumsName() throws IOException, NoSuchAlgorithmException {
