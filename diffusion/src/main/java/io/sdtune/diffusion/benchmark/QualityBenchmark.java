@@ -2,6 +2,7 @@ package io.sdtune.diffusion.benchmark;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.Adapters;
+import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.LoraStack;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
@@ -22,6 +23,9 @@ import io.sdtune.diffusion.world.Concept;
 import io.sdtune.diffusion.world.Judge;
 import io.sdtune.diffusion.world.Scene;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -82,7 +86,7 @@ public final class QualityBenchmark {
         }
         Concept.writeDataset(images, DATASET_IMAGES, side, s.seed());
         List<Row> rows = new ArrayList<>();
-        rows.add(judged("untrained", 0, 0, "-", draw(s, s.model(), model -> Adapters.none())));
+        rows.add(judged("untrained", 0, 0, "-", draw(s, "untrained", s.model(), model -> Adapters.none())));
         for (String method : List.of("textual_inversion", "dreambooth", "lora")) {
             Path output = s.workDir().resolve(method);
             progress.accept("training " + method + " (" + s.maxTrainSteps() + " steps)");
@@ -101,10 +105,10 @@ public final class QualityBenchmark {
             Arrays.sort(perStep);
             progress.accept("drawing with " + method);
             List<Judged> drawings = switch (method) {
-                case "textual_inversion" -> draw(s, s.model(), model -> new Adapters(LoraStack.none(),
+                case "textual_inversion" -> draw(s, method, s.model(), model -> new Adapters(LoraStack.none(),
                         List.of(TextualInversionFile.read(output.resolve(TextualInversionMethod.ARTIFACT)))));
-                case "dreambooth" -> draw(s, output, model -> Adapters.none());
-                default -> draw(s, s.model(), model -> new Adapters(new LoraStack(List.of(new LoraStack.Applied(
+                case "dreambooth" -> draw(s, method, output, model -> Adapters.none());
+                default -> draw(s, method, s.model(), model -> new Adapters(new LoraStack(List.of(new LoraStack.Applied(
                         LoraFile.read(output.resolve(LoraMethod.ARTIFACT), model.loraLayers()), 1))), List.of()));
             };
             rows.add(judged(method, perStep[perStep.length / 2], seconds, ArtifactSize.of(output), drawings));
@@ -160,19 +164,33 @@ public final class QualityBenchmark {
     private record Judged(BufferedImage image, Scene scene) {
     }
 
-    /** Each prompt drawn by the model of {@code modelDir} with the adapters made for it by {@code adapters}. */
-    private static List<Judged> draw(Settings s, Path modelDir, Function<StableDiffusion, Adapters> adapters) {
+    /**
+     * Each prompt drawn by the model of {@code modelDir} with the adapters made for it by {@code adapters}; the
+     * drawings are kept as {@code <workDir>/drawings/<name>/<prompt>-<n>.png} (with their parameters), to be looked at.
+     */
+    private static List<Judged> draw(Settings s, String name, Path modelDir,
+            Function<StableDiffusion, Adapters> adapters) {
+        Path kept = s.workDir().resolve("drawings").resolve(name);
+        try {
+            Files.createDirectories(kept);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make " + kept + ": " + e.getMessage(), e);
+        }
         List<Judged> drawn = new ArrayList<>();
         try (StableDiffusion model = StableDiffusion.load(modelDir);
                 Txt2Img pipeline = new Txt2Img(model, s.device(), DType.FLOAT32)) {
             Adapters applied = adapters.apply(model);
             int side = model.unetConfig().sampleSize() * model.vaeConfig().downscale();
-            for (String prompt : PROMPTS) {
+            for (int i = 0; i < PROMPTS.size(); i++) {
+                String prompt = PROMPTS.get(i);
                 GenerationParams p = GenerationParams.of(prompt, s.seed()).withSize(side, side)
                         .withSteps(Pretraining.EVALUATION_STEPS, "dpmpp_2m")
                         .withGuidanceScale(Pretraining.EVALUATION_GUIDANCE).withNumImages(s.imagesPerPrompt());
-                pipeline.generate(p, applied, null)
-                        .forEach(image -> drawn.add(new Judged(image.toBufferedImage(), Scene.parse(prompt))));
+                List<GeneratedImage> images = pipeline.generate(p, applied, null);
+                for (int n = 0; n < images.size(); n++) {
+                    images.get(n).save(kept.resolve(i + "-" + n + ".png"));
+                    drawn.add(new Judged(images.get(n).toBufferedImage(), Scene.parse(prompt)));
+                }
             }
         }
         return drawn;

@@ -32,6 +32,7 @@ class QualityBenchmarkTest {
             assertThat(row.secondsPerStep()).isPositive();
             assertThat(row.artifactSize()).matches("[0-9.]+ (KB|MB)");
         });
+        assertThat(work.resolve("drawings/lora/3-0.png")).as("the drawings kept to be looked at").isRegularFile();
         assertThat(QualityBenchmark.markdown(rows)).startsWith("| method | s/step | training (s) | artifact size | "
                 + "concept fidelity | prompt fidelity |").contains("| untrained | - | - | - | 0.000 |");
     }
