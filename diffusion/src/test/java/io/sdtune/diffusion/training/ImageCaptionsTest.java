@@ -47,4 +47,23 @@ class ImageCaptionsTest {
         assertThatThrownBy(() -> ImageCaptions.read(dir)).hasMessageContaining("metadata.jsonl line 2: expected "
                 + "{\"file_name\": ..., \"text\": ...}");
     }
+
+    @Test
+    void anImageCaptionedOnTwoMetadataLinesIsNamedRatherThanOneLineWinning() {
+        assertThatThrownBy(() -> ImageCaptions.parseMetadata("metadata.jsonl", List.of(
+                "{\"file_name\": \"a.png\", \"text\": \"a red circle\"}", "",
+                "{\"file_name\": \"a.png\", \"text\": \"a blue star\"}")))
+                .hasMessage("metadata.jsonl line 3: a.png is captioned on an earlier line too");
+    }
+
+    @Test
+    void captionsWrittenAsMetadataReadBackInOrder() {
+        Map<String, String> captions = new LinkedHashMap<>();
+        captions.put("b.png", "a \"quoted\" star\non two lines");
+        captions.put("a.png", "a red circle");
+
+        assertThat(ImageCaptions.parseMetadata("written", ImageCaptions.toMetadata(captions).lines().toList()))
+                .containsExactlyEntriesOf(captions);
+        assertThat(ImageCaptions.captionFileOf("cat.1.jpg")).isEqualTo("cat.1.txt");
+    }
 }
