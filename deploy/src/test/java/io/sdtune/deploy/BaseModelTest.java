@@ -41,8 +41,10 @@ class BaseModelTest {
         assertThat(world.resolution()).as("16x16 latents x the VAE's 4").isEqualTo(64);
         assertThat(world.examplePrompt()).as("its model card's first widget prompt")
                 .isEqualTo("a large red circle in the middle, on a blue background");
+        assertThat(world.isWorldOfShapes()).as("--demo runs the world's plan on it").isTrue();
         assertThat(BaseModel.embeddedDefault(dir)).isEqualTo(BaseModel.TINY);
         assertThat(BaseModel.TINY.examplePrompt()).isNull();
+        assertThat(BaseModel.TINY.isWorldOfShapes()).isFalse();
     }
 
     @Test
