@@ -24,7 +24,8 @@ public final class Main {
             Map.entry("convert_diffusers_to_original_stable_diffusion", new ConvertDiffusersToOriginalCommand()),
             Map.entry("make-world", new MakeWorldCommand()),
             Map.entry("judge", new JudgeCommand()),
-            Map.entry("pretrain", new PretrainCommand()));
+            Map.entry("pretrain", new PretrainCommand()),
+            Map.entry("train_vae_decoder", new TrainVaeDecoderCommand()));
 
     private Main() {
     }

@@ -59,11 +59,14 @@ final class PretrainCommand implements Main.Command {
         long start = System.nanoTime();
         Pretraining.run(a, TrainingFlags.progress(out), out::println);
         out.printf("model written to %s in %.0f s%n", a.outputDir(), (System.nanoTime() - start) / 1e9);
-        int evaluations = f.integer("num_evaluation_images");
-        if (evaluations > 0) {
+        evaluate(out, a.outputDir(), f.integer("num_evaluation_images"), a.seed(), a.device());
+    }
+
+    /** Judges {@code count} images of the model at {@code dir} (none if 0) and prints the scores. */
+    static void evaluate(PrintStream out, Path dir, int count, long seed, Device device) {
+        if (count > 0) {
             // Captions from another seed than the training set's: combinations the model did not see whole.
-            Pretraining.Evaluation e = Pretraining.evaluate(a.outputDir(), evaluations, a.seed() + 1_000_003,
-                    a.device());
+            Pretraining.Evaluation e = Pretraining.evaluate(dir, count, seed + 1_000_003, device);
             out.printf("judge's mean score on %d held-out captions: %.3f (against other images' captions: %.3f)%n",
                     e.images(), e.score(), e.otherCaptionScore());
         }

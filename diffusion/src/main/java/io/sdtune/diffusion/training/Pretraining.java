@@ -55,6 +55,14 @@ public final class Pretraining {
             int lrWarmupSteps, double snrGamma) {
     }
 
+    /**
+     * A fine-tuning of {@code model}'s VAE decoder ({@link VaeTraining#trainDecoder}) on {@code numImages} images of
+     * the world drawn from {@code seed}, the model written to {@code outputDir} with the new decoder.
+     */
+    public record DecoderArgs(Path model, Path outputDir, int numImages, VaeTraining.Args vae, boolean half,
+            long seed, Device device) {
+    }
+
     /** Each phase's losses, step by step. */
     public record Result(double[] vaeLosses, double[] unetLosses) {
     }
@@ -138,16 +146,42 @@ public final class Pretraining {
         }
     }
 
+    /**
+     * Fine-tunes the decoder of a world model's VAE on the world's images, its encoder, UNet and text encoder as they
+     * were: a VAE trained for few steps (the pretraining's default) draws what the UNet asks for blurred and off
+     * colour, and retraining it whole would move the latents the UNet was trained on. Returns each step's loss.
+     */
+    public static double[] trainVaeDecoder(DecoderArgs a, Consumer<String> progress) {
+        Path work = a.outputDir().resolveSibling(a.outputDir().getFileName() + ".work");
+        try (StableDiffusion model = StableDiffusion.load(a.model())) {
+            int side = model.unetConfig().sampleSize() * model.vaeConfig().downscale();
+            Path dataset = work.resolve("world");
+            WorldDataset.write(dataset, a.numImages(), side, a.seed());
+            progress.accept("wrote " + a.numImages() + " images of the world to " + dataset);
+            VaeTraining.Result vae = VaeTraining.trainDecoder(model.vaeConfig(),
+                    key -> model.vae().get(key, DType.FLOAT32), images(dataset, side), side, a.vae(), a.seed(),
+                    a.device());
+            write(a.outputDir(), model, model.vaeConfig(), vae.weights(), a.half() ? DType.FLOAT16 : DType.FLOAT32);
+            return vae.losses();
+        } finally {
+            delete(work);
+        }
+    }
+
     /** Trains {@code base}'s VAE on the dataset's images and writes it back with its scaling factor. */
     private static double[] trainVae(Args a, Path base, Path dataset) {
-        List<float[]> images = InstanceImages.load(dataset, a.resolution(), InstanceImages.Crop.CENTER, false)
-                .images().stream().map(InstanceImages.Image::pixels).toList();
         try (StableDiffusion model = StableDiffusion.load(base)) {
             VaeTraining.Result vae = VaeTraining.train(model.vaeConfig(), key -> model.vae().get(key, DType.FLOAT32),
-                    images, a.resolution(), a.vae(), a.seed(), a.device());
+                    images(dataset, a.resolution()), a.resolution(), a.vae(), a.seed(), a.device());
             write(base, model, model.vaeConfig().withScalingFactor(vae.scalingFactor()), vae.weights(), DType.FLOAT32);
             return vae.losses();
         }
+    }
+
+    /** The dataset's images, {@code [3, side, side]} each in [-1, 1]. */
+    private static List<float[]> images(Path dataset, int side) {
+        return InstanceImages.load(dataset, side, InstanceImages.Crop.CENTER, false).images().stream()
+                .map(InstanceImages.Image::pixels).toList();
     }
 
     /** Rewrites the model at {@code dir} with its floating-point weights in {@code dtype}. */

@@ -13,12 +13,12 @@ import io.sdtune.diffusion.optim.TrainingStep;
 import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.runtime.Session;
 import io.sdtune.diffusion.scheduler.SeededNoise;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +53,31 @@ public final class VaeTraining {
      */
     public static Result train(AutoencoderKLConfig config, Function<String, TensorData> initial, List<float[]> images,
             int side, Args a, long seed, Device device) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Fit fit = fit(config, initial, images, side, a, seed, random, device, name -> true);
+        Shape whole = Shape.of(a.batchSize(), 3, side, side);
+        return new Result(fit.weights(), fit.losses(), scalingFactor(config, fit.weights(),
+                () -> images.get(random.nextInt(images.size())), whole, device));
+    }
+
+    /**
+     * Trains the decoder alone ({@code decoder.*} and {@code post_quant_conv.*}), the encoder frozen: the latents,
+     * and so a UNet trained on them, stay as they were while the images decoded from them sharpen, as Stability's
+     * fine-tuned decoders for SD 1.x (sd-vae-ft-ema, sd-vae-ft-mse) were made. The scaling factor stays the config's.
+     */
+    public static Result trainDecoder(AutoencoderKLConfig config, Function<String, TensorData> initial,
+            List<float[]> images, int side, Args a, long seed, Device device) {
+        Fit fit = fit(config, initial, images, side, a, seed, new SplittableRandom(seed), device,
+                name -> name.startsWith("decoder.") || name.startsWith("post_quant_conv."));
+        return new Result(fit.weights(), fit.losses(), config.scalingFactor());
+    }
+
+    /** Every weight of the VAE (trained or as it was) and each step's loss. */
+    private record Fit(Map<String, TensorData> weights, double[] losses) {
+    }
+
+    private static Fit fit(AutoencoderKLConfig config, Function<String, TensorData> initial, List<float[]> images,
+            int side, Args a, long seed, SplittableRandom random, Device device, Predicate<String> trains) {
         if (a.cropSize() > side || a.cropSize() % config.downscale() != 0) {
             throw new IllegalArgumentException("the VAE's crop size must be a multiple of " + config.downscale()
                     + " no larger than the images' " + side + " pixels, got " + a.cropSize());
@@ -69,12 +94,11 @@ public final class VaeTraining {
         Tensor reconstruction = vae.decode(z).sub(x).square().mean();
         Tensor kl = p.mean().square().add(p.logvar().exp()).sub(p.logvar()).sub(1).mean().mul(0.5);
         Tensor loss = reconstruction.add(kl.mul(a.klWeight()));
-        List<Tensor> trainable = new ArrayList<>(g.weights().values());
+        List<Tensor> trainable = g.weights().values().stream().filter(w -> trains.test(w.name())).toList();
         TrainingStep step = TrainingStep.build(loss, trainable, TrainingStep.Options.defaults());
         SeededNoise noise = new SeededNoise(seed);
-        SplittableRandom random = new SplittableRandom(seed);
         double[] losses = new double[a.steps()];
-        Map<String, TensorData> trained = new LinkedHashMap<>();
+        Map<String, TensorData> weights = new LinkedHashMap<>();
         try (TrainingSession session = TrainingSession.create(step, initial, device)) {
             for (int s = 0; s < a.steps(); s++) {
                 TensorData batch = batchOf(() -> crop(images.get(random.nextInt(images.size())), side, a.cropSize(),
@@ -82,11 +106,11 @@ public final class VaeTraining {
                 losses[s] = session.run(Map.of("pixels", batch, "eps", TensorData.of(
                         noise.standardNormal((int) eps.shape().size()), eps.shape().dims())), a.learningRate());
             }
-            trainable.forEach(t -> trained.put(t.name(), session.parameter(t.name())));
+            for (Tensor w : g.weights().values()) {
+                weights.put(w.name(), trains.test(w.name()) ? session.parameter(w.name()) : initial.apply(w.name()));
+            }
         }
-        Shape whole = Shape.of(a.batchSize(), 3, side, side);
-        return new Result(trained, losses, scalingFactor(config, trained,
-                () -> images.get(random.nextInt(images.size())), whole, device));
+        return new Fit(weights, losses);
     }
 
     /** A random {@code size}-pixel square of a {@code [3, side, side]} image. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.pipeline.TinyModel;
 import io.sdtune.diffusion.runtime.Device;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code sd pretrain} in miniature (32 px, a few steps of each phase): both phases learn, the model is a diffusers
  * folder that draws, the run repeats from its seed (the second time written in float16), and the judge scores
- * what it draws.
+ * what it draws. And {@code sd train_vae_decoder}'s fine-tuning, which trains the decoder and nothing else.
  */
 class PretrainingTest {
 
@@ -49,6 +50,39 @@ class PretrainingTest {
         assertThat(evaluation.score()).isBetween(0.0, 1.0);
         assertThat(evaluation.otherCaptionScore()).isBetween(0.0, 1.0);
         assertThat(dir.resolve("first.work")).doesNotExist();
+    }
+
+    @Test
+    void theDecoderAloneLearnsAndEverythingElseIsKept(@TempDir Path dir) throws Exception {
+        Path base = dir.resolve("base");
+        Path out = dir.resolve("out");
+        TinyModel.write(base, TinyModel.Architecture.WORLD, DType.FLOAT32, 3, c -> { });
+
+        double[] losses = Pretraining.trainVaeDecoder(new Pretraining.DecoderArgs(base, out, 16,
+                new VaeTraining.Args(12, 4, 16, 1e-3, Pretraining.KL_WEIGHT), false, 5, Device.CPU), line -> { });
+
+        assertThat(tail(losses)).isLessThan(losses[0]);
+        try (StableDiffusion before = StableDiffusion.load(base); StableDiffusion after = StableDiffusion.load(out)) {
+            assertThat(after.vaeConfig().scalingFactor()).isEqualTo(before.vaeConfig().scalingFactor());
+            for (String key : before.vae().keys()) {
+                boolean decoder = key.startsWith("decoder.") || key.startsWith("post_quant_conv.");
+                float[] was = before.vae().get(key).toFloatArray();
+                float[] is = after.vae().get(key).toFloatArray();
+                if (decoder && key.endsWith(".weight")) {
+                    assertThat(is).as("trained: " + key).isNotEqualTo(was);
+                } else if (!decoder) {
+                    assertThat(is).as("kept: " + key).isEqualTo(was);
+                }
+            }
+            for (String key : before.unet().keys()) {
+                assertThat(after.unet().get(key).toFloatArray()).as(key).isEqualTo(before.unet().get(key).toFloatArray());
+            }
+            for (String key : before.textEncoder().keys()) {
+                assertThat(after.textEncoder().get(key).toFloatArray()).as(key)
+                        .isEqualTo(before.textEncoder().get(key).toFloatArray());
+            }
+        }
+        assertThat(dir.resolve("out.work")).doesNotExist();
     }
 
     /** The mean of the last three losses. */

@@ -27,15 +27,17 @@ class WorldModelTest {
     /**
      * Models that ignore their captions scored 0.152 and 0.172 against their own captions (BENCHMARKS.md,
      * "Pretraining", e1 and e2); the model shipped before this one 0.206, the best of the GPU sweeps at 1600 to 4800
-     * steps 0.251, 6400 steps on the CPU 0.226; this one 0.437. Above every earlier model's: it draws more of what
-     * its captions say, not only their backgrounds.
+     * steps 0.251, 6400 steps on the CPU 0.226; this one 0.437 with its pretraining's decoder, 0.548 with the
+     * decoder fine-tuned ({@code sd train_vae_decoder}). Above every earlier model's and its own first decoder's: it
+     * draws more of what its captions say, and its decoder draws it sharp enough for the judge to read.
      */
-    private static final double THRESHOLD = 0.35;
+    private static final double THRESHOLD = 0.48;
     /**
      * The same images against other images' captions: 0.004 apart from their own for the two models that ignore
-     * captions, 0.058 for the model shipped before, 0.149 for 6400 steps on the CPU, 0.237 for this one.
+     * captions, 0.058 for the model shipped before, 0.149 for 6400 steps on the CPU, 0.237 for this one with its
+     * first decoder, 0.340 with the fine-tuned one.
      */
-    private static final double MARGIN = 0.15;
+    private static final double MARGIN = 0.28;
 
     @Test
     void theFilesAreTheOnesItsChecksumsName() throws IOException, NoSuchAlgorithmException {
