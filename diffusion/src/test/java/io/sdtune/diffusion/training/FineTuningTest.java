@@ -404,8 +404,19 @@ class FineTuningTest {
 
         assertThat(sum(trained, steps / 2, steps)).isLessThan(sum(frozen, steps / 2, steps));
         GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(3, "ddim");
-        assertThat(generate(dir.resolve("db"), p)).isNotEqualTo(generate(model, p));
-        assertThat(generate(dir.resolve("db-frozen"), p)).isEqualTo(generate(model, p));
+        byte[] base = generate(model, p);
+        assertThat(largestDifference(generate(dir.resolve("db"), p), base)).isGreaterThan(8);
+        // At 1e-12 only the weights that start at zero move (by about 1e-11), which may tip a level's rounding.
+        assertThat(largestDifference(generate(dir.resolve("db-frozen"), p), base)).isLessThanOrEqualTo(1);
+    }
+
+    /** The largest difference between two images' levels. */
+    private static int largestDifference(byte[] a, byte[] b) {
+        int largest = 0;
+        for (int i = 0; i < a.length; i++) {
+            largest = Math.max(largest, Math.abs((a[i] & 0xff) - (b[i] & 0xff)));
+        }
+        return largest;
     }
 
     @Test
