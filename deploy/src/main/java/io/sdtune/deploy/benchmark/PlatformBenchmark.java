@@ -25,7 +25,8 @@ import java.util.Locale;
  * <p>Training speed comes from the job's statuses as the API serves them (polled every 500 ms): the time from
  * submission to {@code started} (the request through Kafka to a trainer) and to the first {@code progress} (then
  * also the base model fetched, the programs built, one step), and seconds per step from the first step seen to the
- * last (the trainer sends the first step, the last and one a second between). A batch of generations is submitted at
+ * last (the trainer sends the first step, the last and one a second between; a job whose last steps ran between two
+ * polls has them seen with its success, which keeps its last step). A batch of generations is submitted at
  * once after a first request of its kind (not counted: it builds the size's sessions, loads the adapter); its images
  * per second span the first submission to the last image, and the generator's own timings (time in the engine, in
  * the queue) are the medians over its images.
@@ -154,6 +155,10 @@ public final class PlatformBenchmark {
         if (!"succeeded".equals(status.get("state").asText())) {
             throw new IllegalStateException("the LoRA job " + jobId + " ended " + status.get("state").asText() + ": "
                     + status.path("reason").asText());
+        }
+        if (steps.first >= 0 && status.path("step").asInt(-1) > steps.last) {
+            // The last steps ran between two polls: the success, which keeps the last step, is when they were seen.
+            steps.seen(status.get("step").asInt());
         }
         return new Training(status.get("adapter_id").asText(), settings.maxTrainSteps(), seconds,
                 steps.startedNanos == null ? Double.NaN : seconds(submitted, steps.startedNanos),
