@@ -339,12 +339,17 @@ on('delete-dataset-button', 'click', async () => {
 
 // --- 2. Training ---
 
-/** The base model's example prompt, as the prompt to draw (unless one was typed already) and the validation hint. */
+/**
+ * The base model's example prompt, as the prompt to draw and the validation hint, and its instance prompt (each
+ * unless one was typed already).
+ */
 async function suggestPrompts() {
   const model = await call('GET', '/api/models/default');
-  const prompt = $('prompt');
-  if (prompt.value === prompt.defaultValue) {
-    prompt.value = model.example_prompt;
+  for (const [id, suggested] of [['prompt', model.example_prompt], ['instance-prompt', model.instance_prompt]]) {
+    const input = $(id);
+    if (input.value === input.defaultValue) {
+      input.value = suggested;
+    }
   }
   $('validation-prompt').placeholder = model.example_prompt;
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
 import io.sdtune.diffusion.pipeline.TinyModel;
+import io.sdtune.diffusion.world.Concept;
 import io.sdtune.storage.ArtifactStore;
 import io.sdtune.storage.ModelShelf;
 import io.sdtune.storage.Shelf;
@@ -47,6 +48,14 @@ public record BaseModel(String id, int resolution, Path folder, String examplePr
     /** Whether this is the project's model of the world of shapes (by its folder's name, its id). */
     public boolean isWorldOfShapes() {
         return id.equals(WORLD_OF_SHAPES.getFileName().toString());
+    }
+
+    /**
+     * The instance prompt forms suggest for DreamBooth and LoRA on this model: in the world's words on its model
+     * ({@link Concept#INSTANCE_PROMPT}), none (the gateway's default) on others.
+     */
+    public String instancePrompt() {
+        return isWorldOfShapes() ? Concept.INSTANCE_PROMPT : null;
     }
 
     /** A diffusers folder, read as the services will read it (a bad one fails here, with the reason). */

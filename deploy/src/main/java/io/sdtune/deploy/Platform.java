@@ -87,6 +87,9 @@ public final class Platform implements AutoCloseable {
             if (options.baseModel().examplePrompt() != null) {
                 shared.put("sdtune.gateway.base-model-example-prompt", options.baseModel().examplePrompt());
             }
+            if (options.baseModel().instancePrompt() != null) {
+                shared.put("sdtune.gateway.base-model-instance-prompt", options.baseModel().instancePrompt());
+            }
             shared.put("sdtune.trainer.device", options.device());
             shared.put("sdtune.generator.device", options.device());
             // Half precision on a GPU, as diffusers' torch_dtype=float16 and AUTOMATIC1111 draw there (twice the

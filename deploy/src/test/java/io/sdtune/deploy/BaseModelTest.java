@@ -42,9 +42,11 @@ class BaseModelTest {
         assertThat(world.examplePrompt()).as("its model card's first widget prompt")
                 .isEqualTo("a large red circle in the middle, on a blue background");
         assertThat(world.isWorldOfShapes()).as("--demo runs the world's plan on it").isTrue();
+        assertThat(world.instancePrompt()).as("in the world's words").isEqualTo("a <cat-toy>");
         assertThat(BaseModel.embeddedDefault(dir)).isEqualTo(BaseModel.TINY);
         assertThat(BaseModel.TINY.examplePrompt()).isNull();
         assertThat(BaseModel.TINY.isWorldOfShapes()).isFalse();
+        assertThat(BaseModel.TINY.instancePrompt()).as("the gateway's own").isNull();
     }
 
     @Test

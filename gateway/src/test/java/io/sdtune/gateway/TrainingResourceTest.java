@@ -125,7 +125,8 @@ class TrainingResourceTest {
                 .then().statusCode(200)
                 .body("id", equalTo("stable-diffusion-v1-5"))
                 .body("resolution", equalTo(256))
-                .body("example_prompt", equalTo("A <cat-toy> backpack"));
+                .body("example_prompt", equalTo("A <cat-toy> backpack"))
+                .body("instance_prompt", equalTo("a photo of <cat-toy>"));
     }
 
     @Test

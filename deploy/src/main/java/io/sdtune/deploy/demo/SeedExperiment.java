@@ -71,7 +71,7 @@ public final class SeedExperiment {
                     }
                 }
                 return new Plan(images + " captioned images of the concept " + Concept.TOKEN, files, "circle",
-                        "a " + Concept.TOKEN, QualityBenchmark.LR_SCALE, QualityBenchmark.PROMPTS);
+                        Concept.INSTANCE_PROMPT, QualityBenchmark.LR_SCALE, QualityBenchmark.PROMPTS);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the concept's images: " + e.getMessage(), e);
             } finally {

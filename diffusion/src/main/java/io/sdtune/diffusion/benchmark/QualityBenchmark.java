@@ -143,7 +143,7 @@ public final class QualityBenchmark {
         boolean ti = method.equals("textual_inversion");
         boolean dreambooth = method.equals("dreambooth");
         double seedRate = ti ? 5e-4 * 4 : dreambooth ? 1e-6 : 5e-4;
-        return TrainingArgs.builder(s.model(), images, "a " + Concept.TOKEN, output)
+        return TrainingArgs.builder(s.model(), images, Concept.INSTANCE_PROMPT, output)
                 .resolution(side)
                 .crop(InstanceImages.Crop.CENTER)
                 .trainBatchSize(1)

@@ -22,6 +22,8 @@ import java.util.SplittableRandom;
 public final class Concept {
     /** The placeholder token that names it in captions and prompts. */
     public static final String TOKEN = "<cat-toy>";
+    /** It named alone, as the world's captions name a figure: the instance prompt DreamBooth and LoRA train on. */
+    public static final String INSTANCE_PROMPT = "a " + TOKEN;
     /** Its body's colour and its band's. */
     public static final Colour BODY = Colour.ORANGE;
     public static final Colour BAND = Colour.BLACK;

@@ -6,11 +6,14 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-/** The deployment's default base model, for clients that fill a form for it: its id, size and an example prompt. */
+/**
+ * The deployment's default base model, for clients that fill a form for it: its id, size, an example prompt and an
+ * instance prompt.
+ */
 @Path("/api/models/default")
 public class BaseModelResource {
 
-    public record BaseModelInfo(String id, int resolution, String examplePrompt) {
+    public record BaseModelInfo(String id, int resolution, String examplePrompt, String instancePrompt) {
     }
 
     @Inject
@@ -19,6 +22,7 @@ public class BaseModelResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public BaseModelInfo get() {
-        return new BaseModelInfo(baseModel.id(), baseModel.resolution(), baseModel.examplePrompt());
+        return new BaseModelInfo(baseModel.id(), baseModel.resolution(), baseModel.examplePrompt(),
+                baseModel.instancePrompt());
     }
 }

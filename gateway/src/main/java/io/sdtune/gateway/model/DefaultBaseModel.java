@@ -5,8 +5,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The deployment's base model: what a request that names none is for, the size it trains and draws at unless told
- * otherwise - SD 1.5's 512 (the seed's default), the embedded default's 64 - and a prompt that shows what it draws,
- * which the web UI suggests.
+ * otherwise - SD 1.5's 512 (the seed's default), the embedded default's 64 - a prompt that shows what it draws, and
+ * an instance prompt in its words for DreamBooth and LoRA, which the web UI suggests.
  */
 @ApplicationScoped
 public class DefaultBaseModel {
@@ -19,6 +19,9 @@ public class DefaultBaseModel {
     @ConfigProperty(name = "sdtune.gateway.base-model-example-prompt")
     String examplePrompt;
 
+    @ConfigProperty(name = "sdtune.gateway.base-model-instance-prompt")
+    String instancePrompt;
+
     public String id() {
         return id;
     }
@@ -29,5 +32,9 @@ public class DefaultBaseModel {
 
     public String examplePrompt() {
         return examplePrompt;
+    }
+
+    public String instancePrompt() {
+        return instancePrompt;
     }
 }
