@@ -58,7 +58,7 @@ public final class ConvAttentionNet {
             h = h.upsampleNearest2x();
         }
         try (var s = graph.scope("conv_out")) {
-            h = h.groupNorm(groups(), weight("norm.weight", c), weight("norm.bias", c), 1e-5).silu()
+            h = h.groupNorm(groups(), weight("norm.weight", c), weight("norm.bias", c), 1e-5, true)
                     .conv2d(weight("weight", 2, c, 3, 3), weight("bias", 2), 1, 1);
         }
         loss = h.mean(false, 2, 3).sub(targets).square().mean();
@@ -82,9 +82,9 @@ public final class ConvAttentionNet {
 
     private Tensor resnet(Tensor x) {
         int c = config.channels();
-        Tensor h = x.groupNorm(groups(), weight("norm1.weight", c), weight("norm1.bias", c), 1e-5).silu();
+        Tensor h = x.groupNorm(groups(), weight("norm1.weight", c), weight("norm1.bias", c), 1e-5, true);
         h = h.conv2d(weight("conv1.weight", c, c, 3, 3), weight("conv1.bias", c), 1, 1);
-        h = h.groupNorm(groups(), weight("norm2.weight", c), weight("norm2.bias", c), 1e-5).silu();
+        h = h.groupNorm(groups(), weight("norm2.weight", c), weight("norm2.bias", c), 1e-5, true);
         h = h.conv2d(weight("conv2.weight", c, c, 3, 3), weight("conv2.bias", c), 1, 1);
         return x.add(h);
     }

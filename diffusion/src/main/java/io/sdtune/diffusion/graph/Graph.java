@@ -30,6 +30,7 @@ public final class Graph {
     private final Map<String, Tensor> masterCasts = new HashMap<>();
     private MasterWeights masterWeights;
     private boolean contribOps;
+    private boolean cudaContribOps;
 
     private Graph(Graph parent) {
         this.parent = parent;
@@ -111,13 +112,32 @@ public final class Graph {
         contribOps = true;
     }
 
-    /** Whether {@link #useContribOps} was called on this graph's root. */
+    /**
+     * Lets modules also use the contrib operators ONNX Runtime has on CUDA only (e.g. {@code GroupNorm}), which have
+     * no rule in the autodiff's table: for graphs whose sessions run on CUDA and are not differentiated. Set on the
+     * root graph before the model is built.
+     */
+    public void useCudaContribOps() {
+        useContribOps();
+        cudaContribOps = true;
+    }
+
+    /** Whether {@link #useContribOps} (or {@link #useCudaContribOps}) was called on this graph's root. */
     public boolean contribOps() {
+        return root().contribOps;
+    }
+
+    /** Whether {@link #useCudaContribOps} was called on this graph's root. */
+    public boolean cudaContribOps() {
+        return root().cudaContribOps;
+    }
+
+    private Graph root() {
         Graph root = this;
         while (root.parent != null) {
             root = root.parent;
         }
-        return root.contribOps;
+        return root;
     }
 
     private Tensor declare(String name, DType dtype, Shape shape) {

@@ -289,12 +289,26 @@ public final class Tensor {
 
     /**
      * Group norm of {@code [N, C, ...]} over {@code groups} channel groups (statistics in this dtype),
-     * then a per-channel affine {@code weight}, {@code bias} of size {@code C}.
+     * then a per-channel affine {@code weight}, {@code bias} of size {@code C}, then SiLU if {@code silu}.
+     *
+     * <p>In a graph that {@linkplain Graph#useCudaContribOps uses CUDA's contrib ops}, a feature map {@code [N, C,
+     * H, W]} whose groups have an even number of channels goes through one ONNX Runtime {@code GroupNorm}: a kernel
+     * that reads the map twice, statistics in float32, SiLU fused, where the primitives below take ten passes or
+     * more. It takes channels-last input and float32 {@code weight} and {@code bias}; the transposes around it cancel
+     * against those of the channels-last convolutions next to it. Its kernel reads two channels at a time, hence the
+     * even groups.
      */
-    public Tensor groupNorm(int groups, Tensor weight, Tensor bias, double eps) {
+    public Tensor groupNorm(int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
         long c = shape.dim(1);
         if (c % groups != 0) {
             throw error("GroupNorm", List.of(this), c + " channels do not split into " + groups + " groups");
+        }
+        if (graph.cudaContribOps() && rank() == 4 && (c / groups) % 2 == 0) {
+            Shape nhwc = Shape.of(shape.dim(0), shape.dim(2), shape.dim(3), c);
+            Map<String, Object> attributes = Map.of("groups", (long) groups, "epsilon", eps,
+                    "activation", silu ? 1L : 0L, "channels_last", 1L);
+            return graph.op("com.microsoft.GroupNorm", List.of(transpose(0, 2, 3, 1), weight.cast(DType.FLOAT32),
+                    bias.cast(DType.FLOAT32)), attributes, dtype, nhwc).transpose(0, 3, 1, 2);
         }
         Tensor g = reshape(shape.dim(0), groups, -1);
         Tensor centered = g.sub(g.mean(true, 2));
@@ -303,7 +317,8 @@ public final class Tensor {
         long[] channelShape = new long[rank()];
         Arrays.fill(channelShape, 1);
         channelShape[1] = c;
-        return normalized.mul(weight.reshape(channelShape)).add(bias.reshape(channelShape));
+        Tensor y = normalized.mul(weight.reshape(channelShape)).add(bias.reshape(channelShape));
+        return silu ? y.silu() : y;
     }
 
     // ---------------------------------------------------------------- shape manipulation

@@ -19,7 +19,14 @@ public final class GroupNorm extends Module {
 
     public Tensor forward(Tensor x) {
         try (var scope = enter()) {
-            return x.groupNorm(groups, weight, bias, eps);
+            return x.groupNorm(groups, weight, bias, eps, false);
+        }
+    }
+
+    /** {@code silu(forward(x))}, as one fused op where the graph has it ({@link Tensor#groupNorm}). */
+    public Tensor forwardSilu(Tensor x) {
+        try (var scope = enter()) {
+            return x.groupNorm(groups, weight, bias, eps, true);
         }
     }
 }

@@ -27,12 +27,12 @@ public final class ResnetBlock2D extends Module {
 
     public Tensor forward(Tensor x, Tensor temb) {
         try (var scope = enter()) {
-            Tensor h = conv1.forward(norm1.forward(x).silu());
+            Tensor h = conv1.forward(norm1.forwardSilu(x));
             if (timeEmbProj != null) {
                 Tensor t = timeEmbProj.forward(temb.silu());
                 h = h.add(t.reshape(t.shape().dim(0), t.shape().dim(1), 1, 1));
             }
-            h = conv2.forward(norm2.forward(h).silu());
+            h = conv2.forward(norm2.forwardSilu(h));
             Tensor shortcut = convShortcut == null ? x : convShortcut.forward(x);
             return shortcut.add(h);
         }

@@ -44,6 +44,8 @@ import java.util.Map;
 public final class Txt2Img implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Txt2Img.class.getName());
 
+    /** System property: draw on CUDA with ONNX Runtime's CUDA-only contrib ops (the fused {@code GroupNorm}). */
+    public static final String CUDA_CONTRIB_OPS = "sdtune.cuda.contrib_ops";
     private final StableDiffusion model;
     private final Device device;
     private final DType dtype;
@@ -442,8 +444,7 @@ public final class Txt2Img implements AutoCloseable {
         String key = "unet:" + n + "x" + h + "x" + w + (guided ? ":cfg" : "") + ":"
                 + (merged ? "merged:" + branches.layersKey() : branches.key());
         return sessions.get(key, () -> {
-            Graph g = Graph.create();
-            g.useContribOps();
+            Graph g = drawingGraph();
             int copies = guided ? 2 : 1;
             int context = model.unetConfig().crossAttentionDim();
             Tensor sample = g.input("sample", DType.FLOAT32, Shape.of(n, model.unetConfig().inChannels(), h, w));
@@ -550,14 +551,28 @@ public final class Txt2Img implements AutoCloseable {
 
     private Bound vaeSession(int n, int h, int w) {
         return sessions.get("vae:" + n + "x" + h + "x" + w, () -> {
-            Graph g = Graph.create();
-            g.useContribOps();
+            Graph g = drawingGraph();
             Tensor latents = g.input("latents", DType.FLOAT32, Shape.of(n, model.vaeConfig().latentChannels(), h, w));
             Tensor scaled = latents.div(model.vaeConfig().scalingFactor()).cast(dtype);
             Tensor image = new AutoencoderKL(g, dtype, "", model.vaeConfig()).decode(scaled).cast(DType.FLOAT32);
             return bound(new Program(Map.of("latents", latents), Map.of("image", image)), model.vae(), List.of(),
                     List.of(), false);
         });
+    }
+
+    /**
+     * A graph for a drawing session on this device: fused contrib ops, and on CUDA with
+     * {@code -D}{@value #CUDA_CONTRIB_OPS}{@code =true} CUDA's own as well (off until {@code DeviceAgreement} has
+     * checked them on a GPU).
+     */
+    private Graph drawingGraph() {
+        Graph g = Graph.create();
+        if (device.kind() == Device.Kind.CUDA && Boolean.getBoolean(CUDA_CONTRIB_OPS)) {
+            g.useCudaContribOps();
+        } else {
+            g.useContribOps();
+        }
+        return g;
     }
 
     private Session bind(Program program, WeightSource weights, ExecutionOptions execution) {

@@ -80,7 +80,7 @@ class DerivativesTest {
                 }, normal(FLOAT32, 2, 3, 4), normal(FLOAT32, 2, 5, 4), normal(FLOAT32, 2, 5, 6)),
                 check("layer norm", x -> x.get(0).layerNorm(x.get(1), x.get(2), 1e-5),
                         normal(FLOAT64, 2, 3, 5), normal(FLOAT64, 5), normal(FLOAT64, 5)),
-                check("group norm", x -> x.get(0).groupNorm(2, x.get(1), x.get(2), 1e-5),
+                check("group norm", x -> x.get(0).groupNorm(2, x.get(1), x.get(2), 1e-5, true),
                         normal(FLOAT64, 2, 4, 3, 2), normal(FLOAT64, 4), normal(FLOAT64, 4)),
                 check("where with broadcasting", x -> Tensor.where(x.get(0).graph().constant(mask()), x.get(0), x.get(1)),
                         normal(FLOAT64, 3, 4), normal(FLOAT64, 4)),

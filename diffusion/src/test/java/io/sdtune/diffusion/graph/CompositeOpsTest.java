@@ -33,7 +33,7 @@ class CompositeOpsTest {
         double[] x = {1, 4, 2, 9, -3, 0, 5, 5};
         double[] out = run(g -> g.constant(TensorData.of(DType.FLOAT64, Shape.of(1, 4, 1, 2), x)).groupNorm(2,
                 g.constant(TensorData.of(DType.FLOAT64, Shape.of(4), 1, 1, 2, 2)),
-                g.constant(TensorData.of(DType.FLOAT64, Shape.of(4), 0, 0, 0, 1)), 0));
+                g.constant(TensorData.of(DType.FLOAT64, Shape.of(4), 0, 0, 0, 1)), 0, false));
 
         for (int group = 0; group < 2; group++) {
             double mean = 0;
@@ -51,6 +51,48 @@ class CompositeOpsTest {
                 assertThat(out[group * 4 + i]).isCloseTo((x[group * 4 + i] - mean) / Math.sqrt(var) * scale + shift, within(1e-12));
             }
         }
+    }
+
+    @Test
+    void groupNormWithSiluIsSiluOfTheGroupNorm() {
+        double[] x = {1, 4, 2, 9, -3, 0, 5, 5};
+        Function<Boolean, double[]> norm = silu -> run(g -> {
+            Tensor y = g.constant(TensorData.of(DType.FLOAT64, Shape.of(1, 4, 1, 2), x)).groupNorm(2,
+                    g.constant(TensorData.of(DType.FLOAT64, Shape.of(4), 1, 1, 2, 2)),
+                    g.constant(TensorData.of(DType.FLOAT64, Shape.of(4), 0, 0, 0, 1)), 1e-5, silu);
+            return silu ? y : y.silu();
+        });
+
+        assertThat(norm.apply(true)).containsExactly(norm.apply(false), within(1e-12));
+    }
+
+    @Test
+    void onCudaAFeatureMapsGroupNormIsOneChannelsLastContribOpWithItsSilu() {
+        Graph g = Graph.create();
+        g.useCudaContribOps();
+        Tensor x = g.input("x", DType.FLOAT16, Shape.of(2, 8, 4, 4));
+        Tensor y = x.groupNorm(2, g.weight("w", DType.FLOAT16, Shape.of(8)), g.weight("b", DType.FLOAT16, Shape.of(8)),
+                1e-6, true);
+
+        Node norm = y.producer().input(0).producer();
+        assertThat(norm.opType()).isEqualTo("com.microsoft.GroupNorm");
+        assertThat(norm.attributes()).containsEntry("groups", 2L).containsEntry("activation", 1L)
+                .containsEntry("channels_last", 1L).containsEntry("epsilon", 1e-6);
+        assertThat(norm.input(0).producer().attributes()).containsEntry("perm", new long[] {0, 2, 3, 1});
+        assertThat(norm.input(1).dtype()).isEqualTo(DType.FLOAT32);
+        assertThat(y.producer().attributes()).containsEntry("perm", new long[] {0, 3, 1, 2});
+        assertThat(y.dtype()).isEqualTo(DType.FLOAT16);
+        assertThat(y.shape()).isEqualTo(x.shape());
+    }
+
+    @Test
+    void groupsOfAnOddNumberOfChannelsAreNormalisedByThePrimitivesEvenOnCuda() {
+        Graph g = Graph.create();
+        g.useCudaContribOps();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(1, 6, 4, 4));
+        x.groupNorm(2, g.weight("w", DType.FLOAT32, Shape.of(6)), g.weight("b", DType.FLOAT32, Shape.of(6)), 1e-5, true);
+
+        assertThat(g.nodes()).noneMatch(n -> n.opType().equals("com.microsoft.GroupNorm"));
     }
 
     /** In float32: ONNX Runtime's CPU Erf has no float64 kernel. */

@@ -80,7 +80,7 @@ public final class UNet2DConditionModel extends Module {
             for (UpBlock block : upBlocks) {
                 h = block.forward(h, temb, encoderHiddenStates, skips);
             }
-            return convOut.forward(convNormOut.forward(h).silu());
+            return convOut.forward(convNormOut.forwardSilu(h));
         }
     }
 }

@@ -40,7 +40,7 @@ final class Decoder extends Module {
             for (UpDecoderBlock2D block : upBlocks) {
                 h = block.forward(h);
             }
-            return convOut.forward(convNormOut.forward(h).silu());
+            return convOut.forward(convNormOut.forwardSilu(h));
         }
     }
 }

@@ -41,7 +41,7 @@ final class Encoder extends Module {
             for (DownEncoderBlock2D block : downBlocks) {
                 h = block.forward(h);
             }
-            return convOut.forward(convNormOut.forward(midBlock.forward(h)).silu());
+            return convOut.forward(convNormOut.forwardSilu(midBlock.forward(h)));
         }
     }
 }
