@@ -41,7 +41,8 @@ class LauncherIT {
                 "--data_dir", dataDir.toString())
                 .redirectErrorStream(true).redirectOutput(console.toFile()).start();
         try {
-            awaitConsole(console, "sdtune is up", launcher);
+            // The key's line follows "sdtune is up": waiting for the first alone read the console between the two.
+            awaitConsole(console, "API key (tenant", launcher);
             String key = LocalApiKeys.keyOf(dataDir.resolve("api-keys"), LocalApiKeys.TENANT).orElseThrow();
             assertThat(Files.readString(console)).as("the key printed beside the web UI's address")
                     .contains("API key (tenant local): " + key);
