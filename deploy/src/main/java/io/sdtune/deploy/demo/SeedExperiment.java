@@ -55,7 +55,7 @@ public final class SeedExperiment {
         }
 
         /**
-         * On the world of shapes' model: the concept {@code <cat-toy>} (an orange cat's head with a black band,
+         * On the world of shapes' model: the concept {@code <cat-toy>} (an orange cat's head with a black muzzle,
          * {@link Concept}) from its five captioned images, the settings and prompts of {@code sd benchmark --quality}
          * ({@link QualityBenchmark}: the token from {@code circle}, the learning rates scaled to the world's).
          */

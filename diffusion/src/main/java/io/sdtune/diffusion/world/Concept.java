@@ -13,22 +13,24 @@ import java.util.SplittableRandom;
 
 /**
  * The thing the seed's user taught Stable Diffusion, as this world has it: {@code <cat-toy>}, an orange cat's head
- * (a disc with two pointed ears) with a black band across its eyes, a quarter of its height (finer stripes are below
- * what a 64 px model's latents hold). No image of the pretraining shows it - its outline is none of the
- * {@link ShapeType}s and every figure of the world is of one colour - so a model draws it only once a method has
- * taught it from the few images of {@link #writeDataset}. The {@link Judge} tells it by its pattern: a figure of
- * orange with a share of black.
+ * (a disc with two pointed ears) whose lower half - the disc below its centre, the muzzle - is black. No image of the
+ * pretraining shows it - its outline is none of the {@link ShapeType}s and every figure of the world is of one colour
+ * - so a model draws it only once a method has taught it from the few images of {@link #writeDataset}. The
+ * {@link Judge} tells it by its two colours, each a good share of one figure. Its pattern is as coarse as the model's
+ * latents: a 64 px image has 16x16 latents, one latent pixel per 4x4 pixels, and the black half spans two latent rows
+ * of a large figure where a band across its eyes (a quarter of its height, drawn first) spanned one and came back out
+ * of the VAE smeared to dark red (measured: BENCHMARKS.md, "Pretraining").
  */
 public final class Concept {
     /** The placeholder token that names it in captions and prompts. */
     public static final String TOKEN = "<cat-toy>";
     /** It named alone, as the world's captions name a figure: the instance prompt DreamBooth and LoRA train on. */
     public static final String INSTANCE_PROMPT = "a " + TOKEN;
-    /** Its body's colour and its band's. */
+    /** Its head's colour and its muzzle's. */
     public static final Colour BODY = Colour.ORANGE;
-    public static final Colour BAND = Colour.BLACK;
-    /** Share of its pixels the band covers at least when judged (drawn, about a third). */
-    static final double MIN_BAND_SHARE = 0.1;
+    public static final Colour MUZZLE = Colour.BLACK;
+    /** Share of its pixels each of its colours covers at least when judged (drawn: about 55% orange, 45% black). */
+    static final double MIN_COLOUR_SHARE = 0.15;
     /** Backgrounds it is shown and asked on: far from both its colours, so that its every pixel reads as figure. */
     public static final List<Colour> BACKGROUNDS = List.of(Colour.BLUE, Colour.GREEN, Colour.YELLOW, Colour.WHITE,
             Colour.PURPLE);
@@ -41,23 +43,28 @@ public final class Concept {
         return TOKEN.equals(f.shape());
     }
 
-    /** Draws it {@code extent} across, centred at ({@code cx}, {@code cy}): the head in orange, then the band. */
+    /** Draws it {@code extent} across, centred at ({@code cx}, {@code cy}): the head in orange, then the muzzle. */
     static void draw(Graphics2D g, double cx, double cy, double extent) {
         Area head = outline(cx, cy, extent);
         g.setColor(new Color(BODY.rgb()));
         g.fill(head);
         double r = extent / 2;
-        Area band = new Area(new Rectangle2D.Double(cx - r, cy - 0.05 * r, extent, 0.5 * r));
-        band.intersect(head);
-        g.setColor(new Color(BAND.rgb()));
-        g.fill(band);
+        Area muzzle = new Area(new Rectangle2D.Double(cx - r, discY(cy, r), extent, r));
+        muzzle.intersect(head);
+        g.setColor(new Color(MUZZLE.rgb()));
+        g.fill(muzzle);
+    }
+
+    /** The height of the disc's centre: the disc fills the lower part of the {@code 2r} square centred at {@code cy}. */
+    private static double discY(double cy, double r) {
+        return cy + 0.2 * r;
     }
 
     /** The head's outline: a disc in the lower part of the {@code extent} square, two ears above it. */
     static Area outline(double cx, double cy, double extent) {
         double r = extent / 2;
         double disc = 0.8 * r;
-        double discY = cy + 0.2 * r;
+        double discY = discY(cy, r);
         Area head = new Area(new Ellipse2D.Double(cx - disc, discY - disc, 2 * disc, 2 * disc));
         head.add(new Area(ear(cx - 0.75 * r, cx - 0.15 * r, cx - 0.55 * r, discY - 0.4 * r, cy - r)));
         head.add(new Area(ear(cx + 0.15 * r, cx + 0.75 * r, cx + 0.55 * r, discY - 0.4 * r, cy - r)));

@@ -262,10 +262,11 @@ public final class Judge {
             }
         }
         int body = votes[Concept.BODY.ordinal()];
-        int band = votes[Concept.BAND.ordinal()];
+        int muzzle = votes[Concept.MUZZLE.ordinal()];
         // Its two colours' edges blend into neither: together they are at least half of it, as one colour is of a
         // shape.
-        if (body >= band && band >= Concept.MIN_BAND_SHARE * component.length && body + band >= component.length / 2) {
+        double least = Concept.MIN_COLOUR_SHARE * component.length;
+        if (body >= least && muzzle >= least && body + muzzle >= component.length / 2) {
             return concept(image, component);
         }
         int commonest = 0;
@@ -291,7 +292,7 @@ public final class Judge {
     }
 
     /**
-     * The {@link Concept}'s figure: its size from its pixels' count (its band is part of it, which coverage
+     * The {@link Concept}'s figure: its size from its pixels' count (its muzzle is part of it, which coverage
      * against one colour would not count), its position from their centroid; null where it is too large to be one.
      */
     private static Figure concept(Image image, int[] component) {

@@ -39,7 +39,7 @@ class ConceptTest {
     }
 
     @Test
-    void anOrangeFigureWithoutStripesIsAShapeOfTheWorld() {
+    void anOrangeFigureWithoutItsBlackMuzzleIsAShapeOfTheWorld() {
         Scene scene = Scene.parse("a large orange circle in the middle, on a blue background");
 
         Scene seen = Judge.read(SceneRenderer.render(scene, SIDE, new SplittableRandom(1)));
