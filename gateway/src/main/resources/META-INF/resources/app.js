@@ -482,7 +482,7 @@ function onEvent(seen) {
   if (seen.type === 'progress') {
     $('progress').value = event.step / event.total_steps;
     $('progress-text').textContent = `step ${event.step}/${event.total_steps}, loss ${event.loss.toFixed(4)}, `
-        + `about ${Math.round(event.eta_seconds)} s left`;
+        + `${event.seconds_per_step.toFixed(2)} s/step, about ${Math.round(event.eta_seconds)} s left`;
     losses.push([event.step, event.loss]);
     drawLoss(event.total_steps);
   }

@@ -202,8 +202,8 @@ class PlatformIT {
 
     @Test
     void theBenchmarkTimesALoraJobAndImagesWithoutAndWithItsAdapter() {
-        // Enough steps for the job to outlast a few of the poller's 500 ms and the trainer's one progress a second:
-        // 100 took about a second on a fast 2-core machine, and the poller saw only the last step.
+        // Enough steps for the job to outlast a few of the poller's 500 ms, so that it sees a progress status: 100 took
+        // about a second on a fast 2-core machine.
         int steps = 400;
         PlatformBenchmark.Report report = new PlatformBenchmark(PLATFORM.gateway(), new PlatformBenchmark.Settings(
                 steps, "no", BaseModel.TINY.resolution(), 2, 3, 7, TIMEOUT), System.out).run();

@@ -181,7 +181,7 @@ class WebUiIT {
         System.out.println("WebUiIT: job states seen " + states);
         assertThat(text("job-state")).startsWith("succeeded - adapter ");
         assertThat(Double.parseDouble(value("progress"))).isEqualTo(1.0);
-        assertThat(text("progress-text")).startsWith("step 6/6, loss ");
+        assertThat(text("progress-text")).startsWith("step 6/6, loss ").containsPattern(", [0-9.]+ s/step, about ");
         assertThat((Boolean) script("const c = arguments[0];"
                 + "return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(v => v !== 0);",
                 element("loss"))).as("the loss curve drawn").isTrue();

@@ -188,7 +188,7 @@ class TrainingResourceTest {
         given().when().get("/api/trainings/" + jobId)
                 .then().statusCode(200)
                 .body("step", equalTo(5)).body("total_steps", equalTo(10))
-                .body("loss", equalTo(0.25f)).body("eta_seconds", equalTo(2.5f))
+                .body("loss", equalTo(0.25f)).body("seconds_per_step", equalTo(0.5f)).body("eta_seconds", equalTo(2.5f))
                 .body("resumed_from_step", equalTo(4));
 
         CompletableFuture<HttpResponse<Stream<String>>> stream = HttpClient.newHttpClient().sendAsync(
@@ -211,7 +211,8 @@ class TrainingResourceTest {
                 .contains("\"at\":\"20").contains("\"event\":{\"type\":\"progress\",\"job_id\":\"" + jobId + "\"")
                 .contains("\"step\":5").contains("\"loss\":0.25");
         given().when().get("/api/trainings/" + jobId)
-                .then().body("state", equalTo("succeeded")).body("adapter_id", equalTo("adapter-1"));
+                .then().body("state", equalTo("succeeded")).body("adapter_id", equalTo("adapter-1"))
+                .body("step", equalTo(5)).body("seconds_per_step", equalTo(0.5f)).body("eta_seconds", equalTo(0f));
     }
 
     @Test

@@ -24,9 +24,11 @@ import java.util.Locale;
  *
  * <p>Training speed comes from the job's statuses as the API serves them (polled every 500 ms): the time from
  * submission to {@code started} (the request through Kafka to a trainer) and to the first {@code progress} (then
- * also the base model fetched, the programs built, one step), and seconds per step from the first step seen to the
- * last (the trainer sends the first step, the last and one a second between; a job whose last steps ran between two
- * polls has them seen with its success, which keeps its last step). A batch of generations is submitted at
+ * also the base model fetched, the programs built, one step). Seconds per step are the trainer's own, from the
+ * statuses' {@code seconds_per_step} (its mean over the run so far): over the steps after the first progress seen,
+ * {@code (N m_N - f m_f) / (N - f)} for that status's step {@code f} and the last one's {@code N}, so the first
+ * step's warm-up is left out as the engine's benchmarks leave it, and no poll's timing enters (the mean over the
+ * whole run where the first progress seen was the last step). A batch of generations is submitted at
  * once after a first request of its kind (not counted: it builds the size's sessions, loads the adapter); its images
  * per second span the first submission to the last image, and the generator's own timings (time in the engine, in
  * the queue) are the medians over its images.
@@ -116,13 +118,12 @@ public final class PlatformBenchmark {
         return new Report(settings, training, batches);
     }
 
-    /** When the job's status first showed it started, first and last showed a step, and which. */
+    /** When the job's status first showed it started and first showed a step, which, and the trainer's pace then. */
     private static final class Steps {
         private Long startedNanos;
         private long firstNanos;
-        private long lastNanos;
         private int first = -1;
-        private int last = -1;
+        private double firstSecondsPerStep;
 
         void started() {
             if (startedNanos == null) {
@@ -130,13 +131,22 @@ public final class PlatformBenchmark {
             }
         }
 
-        void seen(int step) {
-            lastNanos = System.nanoTime();
-            last = step;
+        void seen(JsonNode status) {
             if (first < 0) {
-                firstNanos = lastNanos;
-                first = step;
+                firstNanos = System.nanoTime();
+                first = status.get("step").asInt();
+                firstSecondsPerStep = status.get("seconds_per_step").asDouble();
             }
+        }
+
+        /** Seconds a step after the first seen, from the trainer's means at it and at {@code last}'s step. */
+        double secondsPerStep(JsonNode last) {
+            int n = last.path("step").asInt(-1);
+            double mean = last.path("seconds_per_step").asDouble(Double.NaN);
+            if (first < 0 || n < first) {
+                return Double.NaN;
+            }
+            return n == first ? mean : (n * mean - first * firstSecondsPerStep) / (n - first);
         }
     }
 
@@ -147,7 +157,7 @@ public final class PlatformBenchmark {
         JsonNode status = gateway.awaitTraining(jobId, settings.timeout(), s -> {
             switch (s.path("state").asText()) {
                 case "started" -> steps.started();
-                case "progress" -> steps.seen(s.get("step").asInt());
+                case "progress" -> steps.seen(s);
                 default -> { }
             }
         });
@@ -156,15 +166,9 @@ public final class PlatformBenchmark {
             throw new IllegalStateException("the LoRA job " + jobId + " ended " + status.get("state").asText() + ": "
                     + status.path("reason").asText());
         }
-        if (steps.first >= 0 && status.path("step").asInt(-1) > steps.last) {
-            // The last steps ran between two polls: the success, which keeps the last step, is when they were seen.
-            steps.seen(status.get("step").asInt());
-        }
         return new Training(status.get("adapter_id").asText(), settings.maxTrainSteps(), seconds,
                 steps.startedNanos == null ? Double.NaN : seconds(submitted, steps.startedNanos),
-                steps.first < 0 ? Double.NaN : seconds(submitted, steps.firstNanos),
-                steps.last > steps.first ? seconds(steps.firstNanos, steps.lastNanos) / (steps.last - steps.first)
-                        : Double.NaN);
+                steps.first < 0 ? Double.NaN : seconds(submitted, steps.firstNanos), steps.secondsPerStep(status));
     }
 
     /** The first request alone, then {@code images} more submitted together; {@code adapterId} null for none. */
