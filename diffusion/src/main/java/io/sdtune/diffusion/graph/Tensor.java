@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A symbolic tensor: a value of a {@link Graph} with a static shape and dtype. Every method builds an
@@ -14,6 +15,9 @@ import java.util.Map;
 public final class Tensor {
     /** How a tensor comes to have a value. */
     public enum Kind { INPUT, WEIGHT, COMPUTED }
+
+    /** The last axes ONNX Runtime's CUDA {@code BiasSplitGelu} takes. */
+    private static final Set<Long> BIAS_SPLIT_GELU_WIDTHS = Set.of(2560L, 5120L, 10240L);
 
     private final Graph graph;
     private final String name;
@@ -192,6 +196,29 @@ public final class Tensor {
     public Tensor geluTanh() {
         Tensor inner = add(pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
         return mul(inner.tanh().add(1)).mul(0.5);
+    }
+
+    /**
+     * GEGLU's gating (Shazeer 2020, diffusers' {@code GEGLU}): the last axis split into halves {@code h} and
+     * {@code g}, then {@code h · gelu(g)}.
+     *
+     * <p>In a graph that {@linkplain Graph#useCudaContribOps uses CUDA's contrib ops}, {@code [N, S, D]} of one of the
+     * widths Stable Diffusion's feed-forwards have ({@link #BIAS_SPLIT_GELU_WIDTHS}: 2 x 4 x 320, 640 and 1280) goes
+     * through one ONNX Runtime {@code BiasSplitGelu}, which reads the projection once and writes its half, where the
+     * primitives take a split and five elementwise passes. Its bias is zero: the projection has added its own.
+     */
+    public Tensor geglu() {
+        long d = shape.dim(rank() - 1);
+        if (d % 2 != 0) {
+            throw error("GEGLU", List.of(this), "an odd last axis (" + d + ") does not split into halves");
+        }
+        if (graph.cudaContribOps() && rank() == 3 && BIAS_SPLIT_GELU_WIDTHS.contains(d)) {
+            Tensor zero = graph.constant(TensorData.of(dtype, Shape.of(d), new double[(int) d]));
+            return graph.op("com.microsoft.BiasSplitGelu", List.of(this, zero), Map.of(), dtype,
+                    shape.with(2, d / 2));
+        }
+        List<Tensor> halves = chunk(2, -1);
+        return halves.get(0).mul(halves.get(1).gelu());
     }
 
     /** SiLU (swish): {@code x σ(x)}. */

@@ -44,7 +44,10 @@ import java.util.Map;
 public final class Txt2Img implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Txt2Img.class.getName());
 
-    /** System property: draw on CUDA with ONNX Runtime's CUDA-only contrib ops (the fused {@code GroupNorm}). */
+    /**
+     * System property: draw on CUDA with ONNX Runtime's CUDA-only contrib ops (the fused {@code GroupNorm} and
+     * {@code BiasSplitGelu}).
+     */
     public static final String CUDA_CONTRIB_OPS = "sdtune.cuda.contrib_ops";
     private final StableDiffusion model;
     private final Device device;

@@ -95,6 +95,38 @@ class CompositeOpsTest {
         assertThat(g.nodes()).noneMatch(n -> n.opType().equals("com.microsoft.GroupNorm"));
     }
 
+    @Test
+    void gegluIsTheFirstHalfTimesGeluOfTheSecond() {
+        double[] out = run(g -> g.constant(TensorData.of(DType.FLOAT32, Shape.of(1, 2, 4), 2, -1, 1, -0.5, 3, 0, 0.5, 2))
+                .geglu());
+
+        assertThat(out).containsExactly(new double[] {2 * 0.8413447460685429, -1 * -0.15426876936299347,
+                3 * 0.3457312306, 0 * 1.9544997361}, within(1e-6));
+    }
+
+    @Test
+    void onCudaAStableDiffusionFeedForwardsGegluIsOneBiasSplitGelu() {
+        Graph g = Graph.create();
+        g.useCudaContribOps();
+        Tensor x = g.input("x", DType.FLOAT16, Shape.of(2, 64, 2560));
+        Tensor y = x.geglu();
+
+        assertThat(y.producer().opType()).isEqualTo("com.microsoft.BiasSplitGelu");
+        assertThat(y.producer().input(1).shape()).isEqualTo(Shape.of(2560));
+        assertThat(y.producer().input(1).dtype()).isEqualTo(DType.FLOAT16);
+        assertThat(y.shape()).isEqualTo(Shape.of(2, 64, 1280));
+        assertThat(y.dtype()).isEqualTo(DType.FLOAT16);
+    }
+
+    @Test
+    void widthsTheKernelLacksAreGatedByThePrimitivesEvenOnCuda() {
+        Graph g = Graph.create();
+        g.useCudaContribOps();
+        g.input("x", DType.FLOAT32, Shape.of(2, 64, 256)).geglu();
+
+        assertThat(g.nodes()).noneMatch(n -> n.opType().equals("com.microsoft.BiasSplitGelu"));
+    }
+
     /** In float32: ONNX Runtime's CPU Erf has no float64 kernel. */
     private static double[] eval(UnaryOperator<Tensor> f, double... x) {
         return run(g -> f.apply(g.constant(TensorData.of(DType.FLOAT32, Shape.of(x.length), x))));

@@ -18,8 +18,7 @@ final class FeedForward extends Module {
 
     Tensor forward(Tensor x) {
         try (var scope = enter()) {
-            var halves = proj.forward(x).chunk(2, -1);
-            return out.forward(halves.get(0).mul(halves.get(1).gelu()));
+            return out.forward(proj.forward(x).geglu());
         }
     }
 }
