@@ -15,8 +15,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -28,6 +30,8 @@ import java.util.function.Consumer;
  */
 public final class Platform implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+    /** The ports {@link #freePort} handed out. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
     private static final String TRAINER_HEAP = "4g";
     /** What the services listen on unless told otherwise: the loopback interface, unreachable from elsewhere. */
     public static final String LOCALHOST = "127.0.0.1";
@@ -228,12 +232,23 @@ public final class Platform implements AutoCloseable {
         return more;
     }
 
-    /** A port free now on this machine (for the services, and the tests' gateways). */
+    /**
+     * A port free now on this machine (for the services, and the tests' gateways), and none this JVM handed out
+     * before: a port is only reserved once its service binds it, and the system may offer a port again in between -
+     * two services on one port, the second's readiness answered by the first.
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port: " + e.getMessage(), e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port;
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException("no free port: " + e.getMessage(), e);
+            }
+            if (HANDED_OUT.add(port)) {
+                return port;
+            }
         }
+        throw new IllegalStateException("no free port that this process has not handed out already");
     }
 }
