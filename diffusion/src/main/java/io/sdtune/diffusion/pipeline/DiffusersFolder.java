@@ -1,5 +1,6 @@
 package io.sdtune.diffusion.pipeline;
 
+import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.scheduler.SchedulerConfig;
 import io.sdtune.diffusion.weights.SafeTensors;
@@ -9,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,6 +39,13 @@ public final class DiffusersFolder {
 
     /** A component: its config.json text and its weights by state-dict key. */
     public record Component(String configJson, Map<String, TensorData> weights) {
+
+        /** This component with every weight in {@code dtype}, each a copy (the conversion scripts' {@code --half}). */
+        public Component in(DType dtype) {
+            Map<String, TensorData> converted = new LinkedHashMap<>();
+            weights.forEach((key, t) -> converted.put(key, t.dtype() == dtype ? t.copy() : t.to(dtype)));
+            return new Component(configJson, converted);
+        }
     }
 
     private DiffusersFolder() {

@@ -31,14 +31,25 @@ public final class DreamBoothMethod implements TrainingMethod {
 
     private final DType dtype;
     private final boolean trainTextEncoder;
+    private final DType savePrecision;
 
     public DreamBoothMethod(DType dtype) {
         this(dtype, false);
     }
 
     public DreamBoothMethod(DType dtype, boolean trainTextEncoder) {
+        this(dtype, trainTextEncoder, null);
+    }
+
+    /**
+     * @param savePrecision the dtype every weight of the saved pipeline is written in (kohya's
+     *                      {@code --save_precision}), or null for each as it is: the trained ones in float32, the
+     *                      rest as the base model has them
+     */
+    public DreamBoothMethod(DType dtype, boolean trainTextEncoder, DType savePrecision) {
         this.dtype = dtype;
         this.trainTextEncoder = trainTextEncoder;
+        this.savePrecision = savePrecision;
     }
 
     @Override
@@ -63,9 +74,14 @@ public final class DreamBoothMethod implements TrainingMethod {
         Map<String, TensorData> textEncoder = model.textEncoder().all();
         textEncoder.putAll(component(trained, TEXT_ENCODER));
         DiffusersFolder.write(outputDir,
-                new DiffusersFolder.Component(model.unetConfig().toJson(), component(trained, UNET)),
-                new DiffusersFolder.Component(model.vaeConfig().toJson(), model.vae().all()),
-                new DiffusersFolder.Component(model.textEncoderConfig().toJson(), textEncoder), model.schedulerConfig());
+                saved(new DiffusersFolder.Component(model.unetConfig().toJson(), component(trained, UNET))),
+                saved(new DiffusersFolder.Component(model.vaeConfig().toJson(), model.vae().all())),
+                saved(new DiffusersFolder.Component(model.textEncoderConfig().toJson(), textEncoder)),
+                model.schedulerConfig());
+    }
+
+    private DiffusersFolder.Component saved(DiffusersFolder.Component c) {
+        return savePrecision == null ? c : c.in(savePrecision);
     }
 
     @Override

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -29,7 +28,8 @@ import java.util.stream.Stream;
 /**
  * {@code sd pretrain}: the project's own text-to-image model, trained from random weights on the world of shapes
  * ({@link WorldDataset}), as latent diffusion is trained: first the VAE ({@link VaeTraining}), then the UNet and the
- * text encoder together on the frozen VAE's latents and the images' captions ({@link Trainer} with
+ * text encoder together on the frozen VAE's latents and the images' captions, varied as people write prompts
+ * ({@link io.sdtune.diffusion.world.VariedCaptions}; {@link Trainer} with
  * {@link DreamBoothMethod} and {@code --train_text_encoder}: the whole UNet and text encoder), a tenth of the
  * captions empty so that guidance has an unconditional prediction. The result is a diffusers folder, reproducible
  * from its seed. Work files (the dataset, the model between the phases) go to {@code <output_dir>.work}, removed at
@@ -114,7 +114,7 @@ public final class Pretraining {
         Path work = a.outputDir().resolveSibling(a.outputDir().getFileName() + ".work");
         try {
             Path dataset = work.resolve("world");
-            WorldDataset.write(dataset, a.numImages(), a.resolution(), a.seed());
+            WorldDataset.write(dataset, a.numImages(), a.resolution(), a.seed(), WorldDataset.Captions.VARIED);
             progress.accept("wrote " + a.numImages() + " images of the world to " + dataset);
             Path base = work.resolve("model");
             TinyModel.write(base, TinyModel.Architecture.WORLD, DType.FLOAT32, a.seed(), c -> { });
@@ -156,7 +156,7 @@ public final class Pretraining {
         try (StableDiffusion model = StableDiffusion.load(a.model())) {
             int side = model.unetConfig().sampleSize() * model.vaeConfig().downscale();
             Path dataset = work.resolve("world");
-            WorldDataset.write(dataset, a.numImages(), side, a.seed());
+            WorldDataset.write(dataset, a.numImages(), side, a.seed(), WorldDataset.Captions.WHOLE);
             progress.accept("wrote " + a.numImages() + " images of the world to " + dataset);
             VaeTraining.Result vae = VaeTraining.trainDecoder(model.vaeConfig(),
                     key -> model.vae().get(key, DType.FLOAT32), images(dataset, side), side, a.vae(), a.seed(),
@@ -195,16 +195,10 @@ public final class Pretraining {
     private static void write(Path dir, StableDiffusion model, AutoencoderKLConfig vaeConfig,
             Map<String, TensorData> vae, DType dtype) {
         DiffusersFolder.write(dir,
-                new DiffusersFolder.Component(model.unetConfig().toJson(), in(dtype, model.unet().all())),
-                new DiffusersFolder.Component(vaeConfig.toJson(), in(dtype, vae)),
-                new DiffusersFolder.Component(model.textEncoderConfig().toJson(), in(dtype, model.textEncoder().all())),
+                new DiffusersFolder.Component(model.unetConfig().toJson(), model.unet().all()).in(dtype),
+                new DiffusersFolder.Component(vaeConfig.toJson(), vae).in(dtype),
+                new DiffusersFolder.Component(model.textEncoderConfig().toJson(), model.textEncoder().all()).in(dtype),
                 model.schedulerConfig());
-    }
-
-    private static Map<String, TensorData> in(DType dtype, Map<String, TensorData> tensors) {
-        Map<String, TensorData> converted = new LinkedHashMap<>();
-        tensors.forEach((key, t) -> converted.put(key, t.dtype() == dtype ? t.copy() : t.to(dtype)));
-        return converted;
     }
 
     private static void delete(Path dir) {

@@ -15,13 +15,13 @@ public record Background(Kind kind, Colour first, Colour second) {
         return new Background(Kind.PLAIN, colour, null);
     }
 
-    /** {@code a blue background}, {@code a blue to white gradient background}, {@code a blue and white striped background}. */
+    /** {@code a blue background}, {@code a blue to white gradient background}, {@code an orange and white striped background}. */
     public String phrase() {
-        return switch (kind) {
-            case PLAIN -> "a " + first.word() + " background";
-            case GRADIENT -> "a " + first.word() + " to " + second.word() + " gradient background";
-            case STRIPED -> "a " + first.word() + " and " + second.word() + " striped background";
-        };
+        return Figure.withArticle(switch (kind) {
+            case PLAIN -> first.word() + " background";
+            case GRADIENT -> first.word() + " to " + second.word() + " gradient background";
+            case STRIPED -> first.word() + " and " + second.word() + " striped background";
+        });
     }
 
     /** The background's colour at {@code x} (a fraction of the width, 0 to 1), as {@code 0xRRGGBB}. */

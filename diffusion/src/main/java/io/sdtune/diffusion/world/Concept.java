@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 /**
  * The thing the seed's user taught Stable Diffusion, as this world has it: {@code <cat-toy>}, an orange cat's head
  * (a disc with two pointed ears) whose lower half - the disc below its centre, the muzzle - is black. No image of the
- * pretraining shows it - its outline is none of the {@link ShapeType}s and every figure of the world is of one colour
+ * pretraining shows it - its outline is none of the {@link ShapeType}s and no figure of the world has its two colours
  * - so a model draws it only once a method has taught it from the few images of {@link #writeDataset}. The
  * {@link Judge} tells it by its two colours, each a good share of one figure. Its pattern is as coarse as the model's
  * latents: a 64 px image has 16x16 latents, one latent pixel per 4x4 pixels, and the black half spans two latent rows
@@ -29,13 +29,16 @@ public final class Concept {
     /** Its head's colour and its muzzle's. */
     public static final Colour BODY = Colour.ORANGE;
     public static final Colour MUZZLE = Colour.BLACK;
-    /** Share of its pixels each of its colours covers at least when judged (drawn: about 55% orange, 45% black). */
-    static final double MIN_COLOUR_SHARE = 0.15;
     /** Backgrounds it is shown and asked on: far from both its colours, so that its every pixel reads as figure. */
     public static final List<Colour> BACKGROUNDS = List.of(Colour.BLUE, Colour.GREEN, Colour.YELLOW, Colour.WHITE,
             Colour.PURPLE);
 
     private Concept() {
+    }
+
+    /** Whether {@code a} and {@code b} are its two colours, in either order: no figure of the world has both. */
+    static boolean hasColours(Colour a, Colour b) {
+        return a == BODY && b == MUZZLE || a == MUZZLE && b == BODY;
     }
 
     /** Whether {@code f} is this concept rather than a shape of the world. */

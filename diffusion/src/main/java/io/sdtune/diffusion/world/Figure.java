@@ -4,12 +4,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One shape of a scene. In a drawn scene every part is set; in a prompt any may be null, left to the model (and not
- * judged): {@code a red circle} says nothing of size or place.
+ * One shape of a scene. In a drawn scene every part is set but {@code lowerColour}; in a prompt any may be null, left
+ * to the model (and not judged): {@code a red circle} says nothing of size or place.
  *
- * @param shape a {@link ShapeType}'s word, or a learned concept's token such as {@code <cat-toy>}
+ * @param shape       a {@link ShapeType}'s word, or a learned concept's token such as {@code <cat-toy>}
+ * @param colour      its colour, or its upper half's when it has two
+ * @param lowerColour its lower half's colour (below its centre: {@code a red and blue circle}), or null for a figure
+ *                    of one colour
  */
-public record Figure(String shape, Colour colour, Size size, Position position) {
+public record Figure(String shape, Colour colour, Colour lowerColour, Size size, Position position) {
+
+    /** A figure of one colour. */
+    public Figure(String shape, Colour colour, Size size, Position position) {
+        this(shape, colour, null, size, position);
+    }
 
     /** How large a shape is drawn: its extent as a fraction of the image's side. */
     public enum Size {
@@ -57,20 +65,32 @@ public record Figure(String shape, Colour colour, Size size, Position position) 
         }
     }
 
-    /** {@code a large red circle on the left}: the parts that are set, in that order. */
+    /**
+     * {@code a large red circle on the left}, {@code an orange and blue circle}: the parts that are set, in that
+     * order, after the article their first word takes.
+     */
     public String phrase() {
-        List<String> words = new ArrayList<>(List.of("a"));
+        List<String> words = new ArrayList<>();
         if (size != null) {
             words.add(size.word());
         }
         if (colour != null) {
             words.add(colour.word());
         }
+        if (lowerColour != null) {
+            words.add("and");
+            words.add(lowerColour.word());
+        }
         words.add(shape);
         if (position != null) {
             words.add(position.phrase());
         }
-        return String.join(" ", words);
+        return withArticle(String.join(" ", words));
+    }
+
+    /** {@code words} after {@code a}, or {@code an} where they begin with a vowel. */
+    static String withArticle(String words) {
+        return ("aeiou".indexOf(words.charAt(0)) >= 0 ? "an " : "a ") + words;
     }
 
     /** The shape type this figure is of, or null for a concept's token. */

@@ -12,27 +12,34 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleFunction;
+import java.util.stream.IntStream;
 
 /**
  * Reads an image of the world back into a {@link Scene} and scores it against a caption, by plain image analysis:
  * no learned model. The background is read per column from the top and bottom fifths, where no figure reaches (a
  * plain colour, a left-to-right gradient or vertical stripes of two named colours); pixels far from their column's
- * background are foreground, split into 4-connected components; each component's colour is its pixels' commonest
- * named colour, its size and position its extent and centroid, its shape the nearest of the shapes' descriptors:
+ * background are foreground, split into 4-connected components; each component's colour is its inner pixels'
+ * commonest named colour (or two, each at least {@link #MIN_COLOUR_SHARE} of them, the upper one first), its size and
+ * position its extent and centroid, its shape the nearest of the shapes' descriptors:
  * whether it encloses a hole (a ring), the share of its bounding box it fills, its solidity (its share of its
  * convex hull) and its angular harmonics {@code F_k = Σ a r² e^{ikθ} / Σ a r²} about its centroid for k = 3, 4, 5 (a
  * triangle's threefold, a cross's or square's fourfold - arms along the axes or corners on the diagonals, the sign
  * of the real part - and a star's fivefold symmetry). The shapes' own descriptors are measured once on each drawn
  * large ({@link SceneRenderer#outline}). Areas count each pixel by its coverage, read from where its colour lies
  * between the background's and the figure's, so that an anti-aliased edge weighs what it covers whatever the two
- * colours' contrast. A component wider than any figure, or less than half of one named colour, is no figure. The
- * {@link Concept} is told before any shape, by its two colours.
+ * colours' contrast. A component wider than any figure, or less than half of one or two named colours, is no
+ * figure. The {@link Concept} is told before any shape, by its two colours, which no figure of the world has.
  */
 public final class Judge {
     /** How far (RGB distance) a pixel may be from a named colour and still be read as it. */
     private static final int COLOUR_TOLERANCE = 80;
     /** How far from its column's background a pixel must be to be foreground. */
     private static final int FOREGROUND_DISTANCE = 60;
+    /**
+     * Share of a figure's pixels each of two colours covers at least for it to be read as two-coloured (drawn, the
+     * lesser half of a shape covers at least 30%, the {@link Concept}'s muzzle about 45%).
+     */
+    private static final double MIN_COLOUR_SHARE = 0.15;
     /** Components below this share of the image are specks, not figures (a small circle covers about 1.7%). */
     private static final double MIN_AREA = 0.004;
     /** Components wider or higher than this share of the image are no figure (the largest drawn is 0.273). */
@@ -117,7 +124,7 @@ public final class Judge {
     /** The facts of {@code e} that {@code s} agrees with. */
     private static int agreement(Figure e, Figure s) {
         int n = e.shape().equals(s.shape()) ? 1 : 0;
-        n += e.colour() != null && e.colour() == s.colour() ? 1 : 0;
+        n += e.colour() != null && e.colour() == s.colour() && e.lowerColour() == s.lowerColour() ? 1 : 0;
         n += e.size() != null && e.size() == s.size() ? 1 : 0;
         n += e.position() != null && e.position() == s.position() ? 1 : 0;
         return n;
@@ -255,29 +262,37 @@ public final class Judge {
     private static Figure figure(Image image, int[] component, int label) {
         int w = image.w();
         int[] votes = new int[Colour.values().length];
-        for (int i : component) {
+        double[] rows = new double[votes.length];
+        int[] voters = interior(image, component, label);
+        for (int i : voters) {
             Colour c = Colour.nearest(image.rgb()[i], COLOUR_TOLERANCE);
             if (c != null) {
                 votes[c.ordinal()]++;
+                rows[c.ordinal()] += i / w;
             }
         }
-        int body = votes[Concept.BODY.ordinal()];
-        int muzzle = votes[Concept.MUZZLE.ordinal()];
-        // Its two colours' edges blend into neither: together they are at least half of it, as one colour is of a
-        // shape.
-        double least = Concept.MIN_COLOUR_SHARE * component.length;
-        if (body >= least && muzzle >= least && body + muzzle >= component.length / 2) {
+        int[] order = IntStream.range(0, votes.length).boxed().sorted(Comparator.comparingInt(c -> -votes[c]))
+                .mapToInt(Integer::intValue).toArray();
+        Colour first = Colour.values()[order[0]];
+        Colour second = Colour.values()[order[1]];
+        // Two colours' shared edge blends into neither: together they are at least half of a figure, as one is of a
+        // figure of one colour.
+        boolean two = votes[order[1]] >= MIN_COLOUR_SHARE * voters.length
+                && votes[order[0]] + votes[order[1]] >= voters.length / 2;
+        if (two && Concept.hasColours(first, second)) {
             return concept(image, component);
         }
-        int commonest = 0;
-        for (int c = 1; c < votes.length; c++) {
-            commonest = votes[c] > votes[commonest] ? c : commonest;
-        }
-        if (votes[commonest] < component.length / 2) {
+        if (!two && votes[order[0]] < voters.length / 2) {
             return null;
         }
-        Colour colour = Colour.values()[commonest];
-        Coverage coverage = Coverage.of(image, component, label, colour);
+        Colour upper = first;
+        Colour lower = null;
+        if (two) {
+            boolean firstAbove = rows[order[0]] / votes[order[0]] < rows[order[1]] / votes[order[1]];
+            upper = firstAbove ? first : second;
+            lower = firstAbove ? second : first;
+        }
+        Coverage coverage = Coverage.of(image, component, label, lower == null ? List.of(upper) : List.of(upper, lower));
         double extent = (double) Math.max(coverage.bw(), coverage.bh()) / w;
         if (extent > MAX_EXTENT || coverage.area() < MIN_AREA * w * image.h()) {
             return null;
@@ -288,7 +303,22 @@ public final class Judge {
         }
         // The extent the shape is drawn at, from its area (thin points barely cover their pixels: the box misleads).
         double drawn = Math.sqrt(coverage.area() / PROTOTYPES.get(shape).unitArea()) / w;
-        return new Figure(shape.word(), colour, size(drawn), Figure.Position.of(coverage.cx() / w));
+        return new Figure(shape.word(), upper, lower, size(drawn), Figure.Position.of(coverage.cx() / w));
+    }
+
+    /**
+     * The component's pixels whose four neighbours are in it too, or all of them where fewer than four are: the
+     * colours a figure is read by. An edge pixel blends the figure's colour with the background's into what may be
+     * a third named colour (red over yellow is orange), as much as a third of a small figure.
+     */
+    private static int[] interior(Image image, int[] component, int label) {
+        int w = image.w();
+        int h = image.h();
+        int[] labels = image.labels();
+        int[] inner = Arrays.stream(component).filter(i -> i % w > 0 && i % w < w - 1 && i / w > 0 && i / w < h - 1
+                && labels[i - 1] == label && labels[i + 1] == label && labels[i - w] == label && labels[i + w] == label)
+                .toArray();
+        return inner.length >= 4 ? inner : component;
     }
 
     /**
@@ -328,7 +358,7 @@ public final class Judge {
      */
     private record Coverage(double[] alpha, int minX, int minY, int bw, int bh, double area, double cx) {
 
-        static Coverage of(Image image, int[] component, int label, Colour colour) {
+        static Coverage of(Image image, int[] component, int label, List<Colour> colours) {
             int w = image.w();
             int x0 = w;
             int x1 = -1;
@@ -353,7 +383,12 @@ public final class Judge {
                 for (int x = x0; x <= x1; x++) {
                     int i = y * w + x;
                     int l = image.labels()[i];
-                    double a = l != label && l != 0 ? 0 : coverage(image.rgb()[i], image.columns()[x], colour.rgb());
+                    double a = 0;
+                    for (Colour colour : colours) {
+                        if (l == label || l == 0) {
+                            a = Math.max(a, coverage(image.rgb()[i], image.columns()[x], colour.rgb()));
+                        }
+                    }
                     full[(y - y0) * (x1 - x0 + 1) + x - x0] = a;
                     if (a >= 0.5) {
                         minX = Math.min(minX, x);

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  */
 public record Scene(List<Figure> figures, Background background) {
 
+    /** Share of the world's figures drawn in two colours, one above the other. */
+    static final double TWO_COLOURED = 1.0 / 3;
     private static final Pattern BACKGROUND = Pattern.compile(
             "(?:on )?an? (\\w+)(?: (to|and) (\\w+))?(?: (gradient|striped))? background");
 
@@ -32,9 +34,10 @@ public record Scene(List<Figure> figures, Background background) {
     }
 
     /**
-     * A random scene: one to three figures at distinct positions, each of a random shape, colour and size, on a
-     * plain (one time in two), gradient or striped background whose colours none of the figures has, nor one near
-     * the gradient's colour where the figure stands.
+     * A random scene: one to three figures at distinct positions, each of a random shape, colour and size (one in
+     * three of two colours, one above the other: real things are seldom of one colour, and a model that has seen
+     * patterned figures can learn a new pattern from few images), on a plain (one time in two), gradient or striped
+     * background whose colours none of the figures has, nor one near the gradient's colour where the figure stands.
      */
     public static Scene random(SplittableRandom random) {
         Colour[] colours = Colour.values();
@@ -55,21 +58,35 @@ public record Scene(List<Figure> figures, Background background) {
         chosen.sort(null);
         List<Figure> figures = new ArrayList<>();
         for (Figure.Position position : chosen) {
-            Colour colour;
-            do {
-                colour = colours[random.nextInt(colours.length)];
-            } while (colour == background.first() || colour == background.second()
-                    || colour.distanceSquared(background.rgbAt(position.x())) < 100 * 100);
+            Colour colour = figureColour(random, background, position, null);
+            Colour lower = random.nextDouble() < TWO_COLOURED ? figureColour(random, background, position, colour) : null;
             ShapeType shape = ShapeType.values()[random.nextInt(ShapeType.values().length)];
             Figure.Size size = Figure.Size.values()[random.nextInt(Figure.Size.values().length)];
-            figures.add(new Figure(shape.word(), colour, size, position));
+            figures.add(new Figure(shape.word(), colour, lower, size, position));
         }
         return new Scene(figures, background);
     }
 
     /**
+     * A colour for a figure at {@code position}: none of the background's, nor near it there; with {@code upper} set,
+     * the colour of a two-coloured figure's lower half: another than {@code upper}, and never with it the
+     * {@link Concept}'s pair.
+     */
+    private static Colour figureColour(SplittableRandom random, Background background, Figure.Position position,
+            Colour upper) {
+        Colour[] colours = Colour.values();
+        Colour colour;
+        do {
+            colour = colours[random.nextInt(colours.length)];
+        } while (colour == background.first() || colour == background.second()
+                || colour.distanceSquared(background.rgbAt(position.x())) < 100 * 100
+                || upper != null && (colour == upper || Concept.hasColours(upper, colour)));
+        return colour;
+    }
+
+    /**
      * The scene a caption or prompt describes, parts it leaves out null: comma-separated figures, each {@code a}
-     * followed by any of a size, a colour, a shape (a {@link ShapeType}'s word or a {@code <token>}) and a position
+     * followed by any of a size, a colour (or two: {@code red and blue}), a shape (a {@link ShapeType}'s word or a {@code <token>}) and a position
      * phrase, and the background as {@link Background#phrase} writes it, {@code on} before it.
      *
      * @throws IllegalArgumentException naming the part that is no figure or background of the world
@@ -128,14 +145,18 @@ public record Scene(List<Figure> figures, Background background) {
         }
         Figure.Size size = null;
         Colour colour = null;
-        for (String word : w) {
+        Colour lower = null;
+        for (int i = 0; i < w.size(); i++) {
+            String word = w.get(i);
             if (word.equals("small") || word.equals("large")) {
                 size = Figure.Size.valueOf(word.toUpperCase(Locale.ROOT));
+            } else if (word.equals("and") && colour != null && i + 1 < w.size()) {
+                lower = colour(w.get(++i), caption);
             } else {
                 colour = colour(word, caption);
             }
         }
-        return new Figure(shape, colour, size, position);
+        return new Figure(shape, colour, lower, size, position);
     }
 
     private static Colour colour(String word, String caption) {

@@ -13,8 +13,9 @@ import java.awt.image.BufferedImage;
 import java.util.SplittableRandom;
 
 /**
- * Draws a scene: the background, then each figure (a shape of the world or the {@link Concept}) centred at its position's x and, jittered, near the middle
- * height, its extent the size's fraction of the side, jittered by up to 5%, anti-aliased. The jitter keeps figures
+ * Draws a scene: the background, then each figure (a shape of the world or the {@link Concept}) centred at its
+ * position's x and, jittered, near the middle height, its extent the size's fraction of the side, jittered by up to
+ * 5%, anti-aliased; a two-coloured figure's lower colour fills it below its centre. The jitter keeps figures
  * apart (a large one's extent is below the positions' spacing) and inside the image.
  */
 public final class SceneRenderer {
@@ -55,8 +56,14 @@ public final class SceneRenderer {
                 if (Concept.is(f)) {
                     Concept.draw(g, cx, cy, extent);
                 } else {
+                    Area shape = new Area(outline(f.type(), cx, cy, extent));
                     g.setColor(new Color(f.colour().rgb()));
-                    g.fill(outline(f.type(), cx, cy, extent));
+                    g.fill(shape);
+                    if (f.lowerColour() != null) {
+                        shape.intersect(new Area(new Rectangle2D.Double(cx - extent, cy, 2 * extent, extent)));
+                        g.setColor(new Color(f.lowerColour().rgb()));
+                        g.fill(shape);
+                    }
                 }
             }
         } finally {

@@ -59,6 +59,14 @@ class MainTest {
         assertThat(caption).startsWith("{").contains("\"file_name\":\"000000.png\"").contains("background\"");
         assertThat(out.toString()).contains("mean score 1.0000 over 5 image(s)").contains("000000.png: 0.")
                 .contains("missed");
+        Path varied = dir.resolve("varied");
+        assertThat(sd("make-world", varied.toString(), "--num_images", "5", "--seed", "3", "--captions", "varied"))
+                .as(err.toString()).isZero();
+        assertThat(varied.resolve("000004.png")).hasSameBinaryContentAs(world.resolve("000004.png"));
+        assertThat(Files.readString(varied.resolve("metadata.jsonl")))
+                .isNotEqualTo(Files.readString(world.resolve("metadata.jsonl")));
+        assertThat(sd("make-world", varied.toString(), "--captions", "terse")).isEqualTo(2);
+        assertThat(err.toString()).contains("--captions must be whole or varied, got terse");
     }
 
     @Test

@@ -510,6 +510,21 @@ class FineTuningTest {
         assertThat(generate(withText, p)).isNotEqualTo(generate(unetOnly, p));
     }
 
+    @Test
+    void dreamBoothSavesEveryWeightInTheSavePrecision() {
+        Path half = dir.resolve("db-fp16");
+        new Trainer(args(half, 1e-3, 2), new DreamBoothMethod(DType.FLOAT32, true, DType.FLOAT16))
+                .run((s, t, l, lr, sps) -> { });
+
+        try (StableDiffusion saved = StableDiffusion.load(half)) {
+            for (WeightSource component : List.of(saved.unet(), saved.vae(), saved.textEncoder())) {
+                assertThat(component.keys()).allMatch(key -> component.get(key).dtype() == DType.FLOAT16);
+            }
+        }
+        GenerationParams p = GenerationParams.of("A <cat-toy> backpack", 1).withSize(64, 64).withSteps(2, "ddim");
+        assertThat(generate(half, p)).isNotEmpty();
+    }
+
     private static byte[] generate(Path modelDir, GenerationParams p) {
         try (StableDiffusion sd = StableDiffusion.load(modelDir); Txt2Img pipeline = new Txt2Img(sd, Device.CPU, DType.FLOAT32)) {
             return pipeline.generate(p, null).get(0).rgb();

@@ -2,6 +2,7 @@ package io.sdtune.diffusion.world;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.awt.image.BufferedImage;
 import java.util.List;
@@ -30,6 +31,37 @@ class SceneTest {
 
         assertThat(scene.caption()).isEqualTo("a large red circle on the left, a small yellow star on the right, on a blue "
                 + "and white striped background");
+    }
+
+    @Test
+    void aTwoColouredFigureIsNamedUpperColourFirstAndVowelsTakeAn() {
+        Scene scene = new Scene(List.of(
+                new Figure("square", Colour.ORANGE, Colour.BLUE, null, Figure.Position.MIDDLE),
+                new Figure("ring", Colour.RED, Colour.WHITE, Figure.Size.SMALL, null)),
+                Background.plain(Colour.ORANGE));
+
+        assertThat(scene.caption()).isEqualTo("an orange and blue square in the middle, a small red and white ring, on an "
+                + "orange background");
+        assertThat(Scene.parse(scene.caption())).isEqualTo(scene);
+    }
+
+    @Test
+    void aThirdOfTheWorldsFiguresHaveTwoColoursNeverTheConceptsPair() {
+        SplittableRandom random = new SplittableRandom(2);
+        int figures = 0;
+        int twoColoured = 0;
+        for (int i = 0; i < 2000; i++) {
+            for (Figure f : Scene.random(random).figures()) {
+                figures++;
+                if (f.lowerColour() != null) {
+                    twoColoured++;
+                    assertThat(f.lowerColour()).isNotEqualTo(f.colour());
+                    assertThat(Concept.hasColours(f.colour(), f.lowerColour())).as(f.phrase()).isFalse();
+                }
+            }
+        }
+
+        assertThat((double) twoColoured / figures).isCloseTo(Scene.TWO_COLOURED, within(0.02));
     }
 
     @Test
