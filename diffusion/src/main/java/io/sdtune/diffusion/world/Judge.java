@@ -322,8 +322,8 @@ public final class Judge {
     }
 
     /**
-     * The {@link Concept}'s figure: its size from its pixels' count (its muzzle is part of it, which coverage
-     * against one colour would not count), its position from their centroid; null where it is too large to be one.
+     * The {@link Concept}'s figure: its size from its pixels' count over its outline's area (no shape's prototype
+     * fits it), its position from their centroid; null where it is too large to be one.
      */
     private static Figure concept(Image image, int[] component) {
         int w = image.w();
@@ -353,8 +353,9 @@ public final class Judge {
     }
 
     /**
-     * A component's pixels by coverage (0 to 1) over its bounding box grown by a pixel, and the box of those covered
-     * at least half: {@code alpha} is {@code bw x bh} from ({@code minX}, {@code minY}).
+     * A component's pixels by coverage (0 to 1; of a two-coloured figure, by the colour that covers more) over its
+     * bounding box grown by a pixel, and the box of those covered at least half: {@code alpha} is {@code bw x bh}
+     * from ({@code minX}, {@code minY}).
      */
     private record Coverage(double[] alpha, int minX, int minY, int bw, int bh, double area, double cx) {
 
@@ -384,8 +385,8 @@ public final class Judge {
                     int i = y * w + x;
                     int l = image.labels()[i];
                     double a = 0;
-                    for (Colour colour : colours) {
-                        if (l == label || l == 0) {
+                    if (l == label || l == 0) {
+                        for (Colour colour : colours) {
                             a = Math.max(a, coverage(image.rgb()[i], image.columns()[x], colour.rgb()));
                         }
                     }

@@ -35,8 +35,8 @@ public record Scene(List<Figure> figures, Background background) {
 
     /**
      * A random scene: one to three figures at distinct positions, each of a random shape, colour and size (one in
-     * three of two colours, one above the other: real things are seldom of one colour, and a model that has seen
-     * patterned figures can learn a new pattern from few images), on a plain (one time in two), gradient or striped
+     * three of two colours, one above the other: real things are seldom of one colour, and a two-coloured concept
+     * should not be the first such thing a model sees), on a plain (one time in two), gradient or striped
      * background whose colours none of the figures has, nor one near the gradient's colour where the figure stands.
      */
     public static Scene random(SplittableRandom random) {
@@ -86,8 +86,9 @@ public record Scene(List<Figure> figures, Background background) {
 
     /**
      * The scene a caption or prompt describes, parts it leaves out null: comma-separated figures, each {@code a}
-     * followed by any of a size, a colour (or two: {@code red and blue}), a shape (a {@link ShapeType}'s word or a {@code <token>}) and a position
-     * phrase, and the background as {@link Background#phrase} writes it, {@code on} before it.
+     * followed by any of a size, a colour (or two: {@code red and blue}), a shape (a {@link ShapeType}'s word or a
+     * {@code <token>}) and a position phrase, and the background as {@link Background#phrase} writes it, {@code on}
+     * before it.
      *
      * @throws IllegalArgumentException naming the part that is no figure or background of the world
      */
