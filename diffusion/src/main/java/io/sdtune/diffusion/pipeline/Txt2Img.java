@@ -45,8 +45,8 @@ public final class Txt2Img implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Txt2Img.class.getName());
 
     /**
-     * System property: draw on CUDA with ONNX Runtime's CUDA-only contrib ops (the fused {@code GroupNorm} and
-     * {@code BiasSplitGelu}).
+     * System property, on unless {@code false}: draw on CUDA with ONNX Runtime's CUDA-only contrib ops (the fused
+     * {@code GroupNorm} and {@code BiasSplitGelu}); {@code false} keeps the primitives there too.
      */
     public static final String CUDA_CONTRIB_OPS = "sdtune.cuda.contrib_ops";
     private final StableDiffusion model;
@@ -564,13 +564,12 @@ public final class Txt2Img implements AutoCloseable {
     }
 
     /**
-     * A graph for a drawing session on this device: fused contrib ops, and on CUDA with
-     * {@code -D}{@value #CUDA_CONTRIB_OPS}{@code =true} CUDA's own as well (off until {@code DeviceAgreement} has
-     * checked them on a GPU).
+     * A graph for a drawing session on this device: fused contrib ops, and on CUDA CUDA's own as well unless
+     * {@code -D}{@value #CUDA_CONTRIB_OPS}{@code =false} (checked by {@code DeviceAgreement} on an H100, 2026-12-07).
      */
     private Graph drawingGraph() {
         Graph g = Graph.create();
-        if (device.kind() == Device.Kind.CUDA && Boolean.getBoolean(CUDA_CONTRIB_OPS)) {
+        if (device.kind() == Device.Kind.CUDA && Boolean.parseBoolean(System.getProperty(CUDA_CONTRIB_OPS, "true"))) {
             g.useCudaContribOps();
         } else {
             g.useContribOps();
