@@ -340,12 +340,13 @@ on('delete-dataset-button', 'click', async () => {
 // --- 2. Training ---
 
 /**
- * The base model's example prompt, as the prompt to draw and the validation hint, and its instance prompt (each
- * unless one was typed already).
+ * The base model's example prompt, as the prompt to draw and the validation hint, its instance prompt and its
+ * guidance scale (each unless one was typed already).
  */
 async function suggestPrompts() {
   const model = await call('GET', '/api/models/default');
-  for (const [id, suggested] of [['prompt', model.example_prompt], ['instance-prompt', model.instance_prompt]]) {
+  for (const [id, suggested] of [['prompt', model.example_prompt], ['instance-prompt', model.instance_prompt],
+    ['guidance', model.guidance_scale]]) {
     const input = $(id);
     if (input.value === input.defaultValue) {
       input.value = suggested;

@@ -2,6 +2,7 @@ package io.sdtune.deploy;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
@@ -28,9 +29,10 @@ import java.util.stream.Stream;
  *
  * @param folder the diffusers folder, or null for the tiny model (written when published)
  * @param examplePrompt the first example prompt of the folder's model card ({@link #examplePrompt(Path)}), or null
+ * @param guidanceScale the guidance scale its card says it draws at ({@link #guidanceScale(Path)}), or null
  */
-public record BaseModel(String id, int resolution, Path folder, String examplePrompt) {
-    public static final BaseModel TINY = new BaseModel("tiny-sd", 64, null, null);
+public record BaseModel(String id, int resolution, Path folder, String examplePrompt, Double guidanceScale) {
+    public static final BaseModel TINY = new BaseModel("tiny-sd", 64, null, null, null);
     private static final long TINY_SEED = 7;
 
     /** Where {@code sdtune.home} keeps the project's own model of the world of shapes, trained by {@code sd pretrain}. */
@@ -68,7 +70,8 @@ public record BaseModel(String id, int resolution, Path folder, String examplePr
             String name = folder.toAbsolutePath().normalize().getFileName().toString();
             String id = name.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[^A-Za-z0-9]+", "");
             return new BaseModel(id.isEmpty() ? "base-model" : id,
-                    model.unetConfig().sampleSize() * model.vaeConfig().downscale(), folder, examplePrompt(folder));
+                    model.unetConfig().sampleSize() * model.vaeConfig().downscale(), folder, examplePrompt(folder),
+                    guidanceScale(folder));
         }
     }
 
@@ -79,15 +82,32 @@ public record BaseModel(String id, int resolution, Path folder, String examplePr
      * @throws IllegalArgumentException when the front matter is not YAML
      */
     static String examplePrompt(Path folder) {
+        JsonNode prompt = cardMetadata(folder).path("widget").path(0).path("text");
+        return prompt.isTextual() && !prompt.asText().isBlank() ? prompt.asText() : null;
+    }
+
+    /**
+     * The guidance scale a model folder's card says to draw at, as Hugging Face's model cards give their inference
+     * widget's settings: {@code inference.parameters.guidance_scale} in the front matter; null where there is none.
+     *
+     * @throws IllegalArgumentException when the front matter is not YAML
+     */
+    static Double guidanceScale(Path folder) {
+        JsonNode scale = cardMetadata(folder).path("inference").path("parameters").path("guidance_scale");
+        return scale.isNumber() ? scale.asDouble() : null;
+    }
+
+    /** The YAML front matter of a model folder's {@code README.md}, or a missing node where there is none. */
+    private static JsonNode cardMetadata(Path folder) {
         Path card = folder.resolve("README.md");
         try {
             String text = Files.isRegularFile(card) ? Files.readString(card).replace("\r\n", "\n") : "";
             int end = text.indexOf("\n---", 4);
             if (!text.startsWith("---\n") || end < 0) {
-                return null;
+                return MissingNode.getInstance();
             }
-            JsonNode prompt = new YAMLMapper().readTree(text.substring(4, end)).path("widget").path(0).path("text");
-            return prompt.isTextual() && !prompt.asText().isBlank() ? prompt.asText() : null;
+            JsonNode metadata = new YAMLMapper().readTree(text.substring(4, end));
+            return metadata == null ? MissingNode.getInstance() : metadata;
         } catch (JacksonException e) {
             throw new IllegalArgumentException(card + ": the front matter is not YAML: " + e.getOriginalMessage(), e);
         } catch (IOException e) {

@@ -2,7 +2,9 @@ package io.sdtune.deploy;
 
 import io.sdtune.deploy.demo.GatewayClient;
 import io.sdtune.deploy.demo.SeedExperiment;
+import io.sdtune.diffusion.benchmark.QualityBenchmark;
 import io.sdtune.diffusion.cli.Flags;
+import io.sdtune.diffusion.training.Pretraining;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +39,10 @@ public final class Launcher {
                         + "<cat-toy>, then prompts placing it drawn with each (on the world-of-shapes model its concept "
                         + "from five captioned images, as sd benchmark --quality; on another model the article's "
                         + "cat-toy photos and prompts)")
-                .option("max_train_steps", "30", "--demo: training steps of each method (the article: 400)")
-                .option("num_inference_steps", "20", "--demo: denoising steps of each image (the article: 50)")
+                .option("max_train_steps", String.valueOf(QualityBenchmark.MAX_TRAIN_STEPS),
+                        "--demo: training steps of each method (sd benchmark --quality's; the article: 400)")
+                .option("num_inference_steps", String.valueOf(Pretraining.EVALUATION_STEPS),
+                        "--demo: denoising steps of each image (the world's evaluation's; the article: 50)")
                 .option("seed", "42", "--demo: seed of the sample images, trainings and drawings");
         PrintStream out = System.out;
         try {

@@ -94,6 +94,9 @@ public final class Platform implements AutoCloseable {
             if (options.baseModel().instancePrompt() != null) {
                 shared.put("sdtune.gateway.base-model-instance-prompt", options.baseModel().instancePrompt());
             }
+            if (options.baseModel().guidanceScale() != null) {
+                shared.put("sdtune.gateway.base-model-guidance-scale", options.baseModel().guidanceScale().toString());
+            }
             shared.put("sdtune.trainer.device", options.device());
             shared.put("sdtune.generator.device", options.device());
             // Half precision on a GPU, as diffusers' torch_dtype=float16 and AUTOMATIC1111 draw there (twice the

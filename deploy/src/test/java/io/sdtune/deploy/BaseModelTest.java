@@ -43,10 +43,28 @@ class BaseModelTest {
                 .isEqualTo("a large red circle in the middle, on a blue background");
         assertThat(world.isWorldOfShapes()).as("--demo runs the world's plan on it").isTrue();
         assertThat(world.instancePrompt()).as("in the world's words").isEqualTo("a <cat-toy>");
+        assertThat(world.guidanceScale()).as("its card's, the world's evaluation's").isEqualTo(3.0);
         assertThat(BaseModel.embeddedDefault(dir)).isEqualTo(BaseModel.TINY);
         assertThat(BaseModel.TINY.examplePrompt()).isNull();
         assertThat(BaseModel.TINY.isWorldOfShapes()).isFalse();
         assertThat(BaseModel.TINY.instancePrompt()).as("the gateway's own").isNull();
+        assertThat(BaseModel.TINY.guidanceScale()).as("the gateway's own").isNull();
+    }
+
+    @Test
+    void theGuidanceScaleIsTheModelCardsInferenceParameter() throws Exception {
+        Path card = dir.resolve("README.md");
+
+        Files.writeString(card, "---\ninference:\n  parameters:\n    guidance_scale: 3\n    num_inference_steps: 25\n"
+                + "widget:\n- text: a red circle\n---\n");
+        assertThat(BaseModel.guidanceScale(dir)).isEqualTo(3.0);
+        assertThat(BaseModel.examplePrompt(dir)).isEqualTo("a red circle");
+
+        Files.writeString(card, "---\ninference: true\n---\n");
+        assertThat(BaseModel.guidanceScale(dir)).as("no parameters").isNull();
+
+        Files.writeString(card, "---\ninference:\n  parameters:\n    guidance_scale: high\n---\n");
+        assertThat(BaseModel.guidanceScale(dir)).as("not a number").isNull();
     }
 
     @Test

@@ -126,7 +126,8 @@ class TrainingResourceTest {
                 .body("id", equalTo("stable-diffusion-v1-5"))
                 .body("resolution", equalTo(256))
                 .body("example_prompt", equalTo("A <cat-toy> backpack"))
-                .body("instance_prompt", equalTo("a photo of <cat-toy>"));
+                .body("instance_prompt", equalTo("a photo of <cat-toy>"))
+                .body("guidance_scale", equalTo(7.5f));
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.sdtune.contracts.training.SeedDefaults;
 import io.sdtune.contracts.training.TrainingMethod;
 import io.sdtune.deploy.demo.GatewayClient.NamedImage;
 import io.sdtune.diffusion.benchmark.QualityBenchmark;
+import io.sdtune.diffusion.training.Pretraining;
 import io.sdtune.diffusion.world.Concept;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,22 +43,24 @@ public final class SeedExperiment {
 
     /**
      * What the experiment teaches and asks for: the dataset's files (images, and captions where it has them), the
-     * token Textual Inversion starts from, the instance prompt of DreamBooth and LoRA, the factor on each method's
-     * seed learning rate, and the prompts drawn with each adapter.
+     * token Textual Inversion starts from, the instance prompt of DreamBooth and LoRA, the factor on a method's seed
+     * learning rate by its name ({@code dreambooth}; none: the seed's rate), the prompts drawn with each adapter and
+     * the guidance they are drawn with (null: the generator's default).
      */
     public record Plan(String dataset, List<NamedImage> files, String initializerToken, String instancePrompt,
-            double learningRateScale, List<String> prompts) {
+            Map<String, Double> learningRateScales, List<String> prompts, Double guidanceScale) {
 
         /** The article's: six photos of the plush toy, the token from {@code toy}, its two prompts. */
         public static Plan article(long seed) {
-            return new Plan("6 cat-toy images", SampleImages.catToy(6, seed), "toy", "a photo of " + TOKEN, 1,
-                    List.of("A <cat-toy> backpack", "<cat-toy> on the beach"));
+            return new Plan("6 cat-toy images", SampleImages.catToy(6, seed), "toy", "a photo of " + TOKEN, Map.of(),
+                    List.of("A <cat-toy> backpack", "<cat-toy> on the beach"), null);
         }
 
         /**
          * On the world of shapes' model: the concept {@code <cat-toy>} (an orange cat's head with a black muzzle,
          * {@link Concept}) from its five captioned images, the settings and prompts of {@code sd benchmark --quality}
-         * ({@link QualityBenchmark}: the token from {@code circle}, the learning rates scaled to the world's).
+         * ({@link QualityBenchmark}: the token from {@code circle}, the learning rates scaled to the world's, the
+         * evaluation's guidance).
          */
         public static Plan worldOfShapes(int side, long seed) {
             Path dir = null;
@@ -71,7 +74,8 @@ public final class SeedExperiment {
                     }
                 }
                 return new Plan(images + " captioned images of the concept " + Concept.TOKEN, files, "circle",
-                        Concept.INSTANCE_PROMPT, QualityBenchmark.LR_SCALE, QualityBenchmark.PROMPTS);
+                        Concept.INSTANCE_PROMPT, QualityBenchmark.LEARNING_RATE_SCALES, QualityBenchmark.PROMPTS,
+                        Pretraining.EVALUATION_GUIDANCE);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the concept's images: " + e.getMessage(), e);
             } finally {
@@ -137,6 +141,9 @@ public final class SeedExperiment {
                     .put("seed", settings.seed())
                     .put("width", settings.resolution())
                     .put("height", settings.resolution());
+            if (plan.guidanceScale() != null) {
+                request.put("guidance_scale", plan.guidanceScale());
+            }
             request.putArray("adapters").addObject().put("adapter_id", adapterId).put("scale", 1.0);
             String requestId = gateway.generate(request);
             JsonNode result = gateway.awaitGeneration(requestId, settings.timeout());
@@ -159,8 +166,9 @@ public final class SeedExperiment {
                 .put("resolution", settings.resolution())
                 .put("max_train_steps", settings.maxTrainSteps())
                 .put("seed", settings.seed());
-        if (plan.learningRateScale() != 1) {
-            hyperParameters.put("learning_rate", SeedDefaults.of(method).learningRate() * plan.learningRateScale());
+        Double scale = plan.learningRateScales().get(method.name().toLowerCase(Locale.ROOT));
+        if (scale != null) {
+            hyperParameters.put("learning_rate", SeedDefaults.of(method).learningRate() * scale);
         }
         return request;
     }

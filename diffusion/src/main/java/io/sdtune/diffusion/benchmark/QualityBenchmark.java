@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -45,9 +46,9 @@ import java.util.function.Function;
  * <p>The seed's settings, scaled: batch 1; Textual Inversion with 4 accumulation steps, the learning rate 5e-4 scaled
  * by them ({@code --scale_lr}), initialised from {@code circle} (the world's word nearest the concept, where the
  * article used {@code toy}); DreamBooth 1e-6 with gradient checkpointing and 8-bit AdamW; LoRA rank 4 at 5e-4 (the
- * article's, as {@code sd benchmark} and the gateway's seed defaults have them). Each learning rate is
- * {@link #LR_SCALE} times the seed's, as the world's model was pretrained at 1e-3 where Stable Diffusion was at 1e-4.
- * The images keep their captions (the world's grammar with the token), as kohya's captioned datasets do.
+ * article's, as {@code sd benchmark} and the gateway's seed defaults have them). Each learning rate is the seed's
+ * times its method's {@link #LEARNING_RATE_SCALES}. The images keep their captions (the world's grammar with the
+ * token), as kohya's captioned datasets do.
  */
 public final class QualityBenchmark {
     /** Prompts placing the concept where none of its five images has it: other sizes, places, backgrounds, figures. */
@@ -56,14 +57,25 @@ public final class QualityBenchmark {
             "a small <cat-toy> on the left, a red circle",
             "a large <cat-toy> in the middle, on a blue background",
             "a small <cat-toy> on the right, a large white square on the left, on a green background");
-    /** The world's pretraining learning rate over Stable Diffusion's. */
-    public static final double LR_SCALE = 10;
+    /**
+     * Each method's learning rate over the seed's: ten, as the world's model was pretrained at 1e-3 where Stable
+     * Diffusion was at 1e-4; a hundred for DreamBooth, whose seed rate is a fifth of diffusers' own default (5e-6) and
+     * at ten times drew the concept in 2 of 16 drawings, at a hundred in 7 (1000 steps; BENCHMARKS.md, ninth session).
+     */
+    public static final Map<String, Double> LEARNING_RATE_SCALES = Map.of("textual_inversion", 10.0,
+            "dreambooth", 100.0, "lora", 10.0);
     private static final int DATASET_IMAGES = 5;
+    /**
+     * Each method's steps by default: the article's 400 taught this model the concept by DreamBooth alone (3 of 16
+     * drawings), and LoRA at none of 5e-3, 1e-2 and 2e-2 (the higher rates lost the prompts' other facts too); at
+     * 1000, LoRA at 5e-3 drew it in 5 (BENCHMARKS.md, ninth session).
+     */
+    public static final int MAX_TRAIN_STEPS = 1000;
 
     /**
      * @param model           the world's diffusers folder
      * @param workDir         where the concept's images, each method's output and the drawings go
-     * @param maxTrainSteps   each method's optimisation steps (the article's DreamBooth: 400)
+     * @param maxTrainSteps   each method's optimisation steps ({@link #MAX_TRAIN_STEPS} by default)
      * @param imagesPerPrompt drawings of each prompt by each model, seeds counting up from {@code seed}
      */
     public record Settings(Path model, Path workDir, int maxTrainSteps, int imagesPerPrompt, long seed, Device device) {
@@ -149,7 +161,7 @@ public final class QualityBenchmark {
                 .trainBatchSize(1)
                 .gradientAccumulationSteps(ti ? 4 : 1)
                 .maxTrainSteps(s.maxTrainSteps())
-                .learningRate(seedRate * LR_SCALE)
+                .learningRate(seedRate * LEARNING_RATE_SCALES.get(method))
                 .lrScheduler("constant")
                 .lrWarmupSteps(0)
                 .checkpointingSteps(0)

@@ -59,7 +59,8 @@ final class BenchmarkCommand implements Main.Command {
                 .flag("quality", "the comparison for quality instead, on the world of shapes' model: each method "
                         + "taught <cat-toy> from five images, then prompts placing it in new scenes drawn and judged "
                         + "(concept and prompt fidelity) beside the untrained model")
-                .option("max_train_steps", "400", "--quality: each method's training steps")
+                .option("max_train_steps", String.valueOf(QualityBenchmark.MAX_TRAIN_STEPS),
+                        "--quality: each method's training steps")
                 .option("num_images_per_prompt", "4", "--quality: drawings of each prompt by each model")
                 .option("seed", "0", "--quality: seed of the concept's images, the trainings and the drawings");
         if (!f.parseUnlessHelp(args, out)) {

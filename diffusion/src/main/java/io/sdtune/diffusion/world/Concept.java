@@ -84,15 +84,17 @@ public final class Concept {
     }
 
     /**
-     * Writes {@code count} scenes of the concept alone - each size in turn, a random position, on the
-     * {@link #BACKGROUNDS} in turn - {@code side} pixels square, captioned as the world captions ({@code a large
-     * <cat-toy> on the left, on a blue background}): the few images a method learns it from.
+     * Writes {@code count} scenes of the concept alone - large, at each position in turn, on the {@link #BACKGROUNDS}
+     * in turn, their exact size and height jittered from {@code seed} - {@code side} pixels square, captioned as the
+     * world captions ({@code a large <cat-toy> on the left, on a blue background}): the few images a method learns it
+     * from. Large, as the seed's photographs show their toy filling the frame: a small concept is 2.5 latent pixels
+     * across and its muzzle less than one, and taught from images that were mostly small no method drew it
+     * (BENCHMARKS.md, "The seed's comparison", ninth session).
      */
     public static List<WorldDataset.Entry> writeDataset(Path dir, int count, int side, long seed) {
-        Figure.Size[] sizes = Figure.Size.values();
         Figure.Position[] positions = Figure.Position.values();
         return WorldDataset.write(dir, count, side, new SplittableRandom(seed), (i, random) -> new Scene(
-                List.of(new Figure(TOKEN, null, sizes[i % sizes.length], positions[random.nextInt(positions.length)])),
+                List.of(new Figure(TOKEN, null, Figure.Size.LARGE, positions[i % positions.length])),
                 Background.plain(BACKGROUNDS.get(i % BACKGROUNDS.size()))));
     }
 }

@@ -9,30 +9,37 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code sd benchmark --quality} on the shipped world model, shortened (20 steps a method, one drawing a prompt):
- * every method trains and is drawn with, and the untrained model never draws the concept - it is absent from the
- * pretraining, so whatever a method's row shows of it, the method taught.
+ * {@code sd benchmark --quality} on the shipped world model as it runs by default (1000 steps a method, four drawings
+ * of each of the four prompts): the untrained model never draws the concept - it is absent from the pretraining, so
+ * whatever a method's row shows of it, the method taught - and DreamBooth and LoRA draw it in a measured share of
+ * their drawings.
  */
 class QualityBenchmarkTest {
     private static final Path WORLD = Path.of("..", "models", "world-of-shapes");
+    /**
+     * Two drawings of the sixteen: measured on this project's CPU, 2026-12-07, DreamBooth drew the concept in 4 (0.250)
+     * and LoRA in 6 (0.375). Textual Inversion drew it in none at any setting tried (BENCHMARKS.md, "The seed's
+     * comparison", ninth session): its vector leaves the UNet as it is, and this UNet asked for "a large orange and
+     * black circle" draws a red one; no margin is asserted for it.
+     */
+    private static final double CONCEPT_MARGIN = 0.125;
 
     @Test
-    void eachMethodIsTrainedDrawnWithAndJudgedBesideTheUntrainedModel(@TempDir Path work) {
-        List<QualityBenchmark.Row> rows = QualityBenchmark.run(
-                new QualityBenchmark.Settings(WORLD, work, 20, 1, 0, Device.CPU), message -> { });
+    void dreamBoothAndLoraTeachTheConceptThatTheUntrainedModelNeverDraws(@TempDir Path work) {
+        List<QualityBenchmark.Row> rows = QualityBenchmark.run(new QualityBenchmark.Settings(WORLD, work,
+                QualityBenchmark.MAX_TRAIN_STEPS, 4, 0, Device.CPU), message -> { });
 
         assertThat(rows).extracting(QualityBenchmark.Row::method)
                 .containsExactly("untrained", "textual_inversion", "dreambooth", "lora");
         assertThat(rows.getFirst().conceptFidelity()).isZero();
-        assertThat(rows).allSatisfy(row -> {
-            assertThat(row.conceptFidelity()).isBetween(0.0, 1.0);
-            assertThat(row.promptFidelity()).isBetween(0.0, 1.0);
-        });
+        assertThat(rows.get(2).conceptFidelity()).as("DreamBooth").isGreaterThanOrEqualTo(CONCEPT_MARGIN);
+        assertThat(rows.get(3).conceptFidelity()).as("LoRA").isGreaterThanOrEqualTo(CONCEPT_MARGIN);
+        assertThat(rows).allSatisfy(row -> assertThat(row.promptFidelity()).isBetween(0.0, 1.0));
         assertThat(rows.subList(1, 4)).allSatisfy(row -> {
             assertThat(row.secondsPerStep()).isPositive();
             assertThat(row.artifactSize()).matches("[0-9.]+ (KB|MB)");
         });
-        assertThat(work.resolve("drawings/lora/3-0.png")).as("the drawings kept to be looked at").isRegularFile();
+        assertThat(work.resolve("drawings/lora/3-3.png")).as("the drawings kept to be looked at").isRegularFile();
         assertThat(QualityBenchmark.markdown(rows)).startsWith("| method | s/step | training (s) | artifact size | "
                 + "concept fidelity | prompt fidelity |").contains("| untrained | - | - | - | 0.000 |");
     }

@@ -48,7 +48,7 @@ class ConceptTest {
     }
 
     @Test
-    void theDatasetIsFiveCaptionedImagesOfTheConceptAloneThatTheJudgeReadsBack(@TempDir Path dir) throws IOException {
+    void theDatasetIsFiveCaptionedImagesOfTheConceptAloneLargeInEachPlaceThatTheJudgeReadsBack(@TempDir Path dir) throws IOException {
         List<WorldDataset.Entry> entries = Concept.writeDataset(dir, 5, SIDE, 42);
 
         assertThat(WorldDataset.read(dir)).isEqualTo(entries);
@@ -60,8 +60,9 @@ class ConceptTest {
             BufferedImage image = ImageIO.read(e.image().toFile());
             assertThat(Judge.score(image, scene).value()).as(e.caption()).isEqualTo(1.0);
         }
-        assertThat(entries).extracting(WorldDataset.Entry::caption)
-                .anyMatch(c -> c.contains("small")).anyMatch(c -> c.contains("large"));
+        assertThat(entries).extracting(WorldDataset.Entry::caption).allMatch(c -> c.startsWith("a large <cat-toy> "))
+                .anyMatch(c -> c.contains("on the left")).anyMatch(c -> c.contains("in the middle"))
+                .anyMatch(c -> c.contains("on the right"));
     }
 
     /** {@code scene} with its first figure replaced by the concept, of that size and place, on a background for it. */
