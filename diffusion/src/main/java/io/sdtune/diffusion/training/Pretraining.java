@@ -69,8 +69,8 @@ public final class Pretraining {
 
     /**
      * Steps and guidance the evaluation draws with (DPM++ 2M). Guidance 3, not Stable Diffusion's usual 7.5: the
-     * world's model drifts colours as guidance grows (its red turns orange at 5), and on the shipped model 3 scored
-     * 0.468 against held-out captions where 5 scored 0.384 and 2 0.461 (BENCHMARKS.md, ninth session).
+     * world's model drifts colours as guidance grows, and on the shipped model 3 scored 0.468 against held-out captions
+     * where 5 scored 0.384 and 2 0.461 (BENCHMARKS.md, ninth session).
      */
     public static final int EVALUATION_STEPS = 25;
     public static final double EVALUATION_GUIDANCE = 3;

@@ -19,9 +19,8 @@ class QualityBenchmarkTest {
     /**
      * Two drawings of the sixteen: measured on this project's CPU, 2026-12-07, DreamBooth drew the concept in 4 (0.250)
      * and LoRA in 6 (0.375). Textual Inversion drew it in none at any setting tried (BENCHMARKS.md, "The seed's
-     * comparison", ninth session): its vector leaves the UNet as it is, and no figure of the world is orange and
-     * black, so this UNet never learnt to draw one (asked for "a large orange and black circle" it draws a red one); no
-     * margin is asserted for it.
+     * comparison", ninth session): its vector leaves the UNet as it is, and this UNet draws red where it is asked for
+     * orange with black ("a large orange and black circle" comes out a red one); no margin is asserted for it.
      */
     private static final double CONCEPT_MARGIN = 0.125;
 
