@@ -140,9 +140,19 @@ public final class Tensor {
         return binary("Min", other);
     }
 
+    /** Elementwise maximum (not differentiable: used to keep indices in range). */
+    public Tensor maximum(Tensor other) {
+        return binary("Max", other);
+    }
+
     /** Elementwise absolute value (not differentiable: used on optimizer state). */
     public Tensor abs() {
         return unary("Abs");
+    }
+
+    /** Elementwise -1, 0 or 1 (not differentiable: used on optimizer state). */
+    public Tensor sign() {
+        return unary("Sign");
     }
 
     public Tensor square() {

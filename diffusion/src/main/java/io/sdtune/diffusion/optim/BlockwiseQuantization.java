@@ -2,6 +2,7 @@ package io.sdtune.diffusion.optim;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import java.util.Arrays;
@@ -108,31 +109,79 @@ public record BlockwiseQuantization(float[] code, int blockSize) {
     /**
      * Quantizes {@code x}, float32 {@code [L]} with L a whole number of blocks: uint8 codes {@code [L]} and float32
      * {@code absmax [L / blockSize]}. Each value is scaled by its block's {@code 1 / max(absmax, 1e-38)}, clipped
-     * to [-1, 1] and given the index of the nearest code, ties to the lower (torch.bucketize over the midpoints,
-     * as bitsandbytes' reference does): eight steps of a binary search over the 255 midpoints, each one gather.
+     * to [-1, 1] and given the index of the nearest code, ties to the lower: the number of midpoints below it
+     * (torch.bucketize over the midpoints, as bitsandbytes' reference does), found by {@link MidpointBins}.
      */
     public Quantized quantize(Tensor x) {
         long length = x.shape().size();
         if (x.dtype() != DType.FLOAT32 || x.rank() != 1 || length % blockSize != 0) {
             throw new IllegalArgumentException("quantize takes float32 [whole blocks of " + blockSize + "], got " + x);
         }
-        Graph g = x.graph();
         Tensor blocks = x.reshape(length / blockSize, blockSize);
         Tensor absmax = blocks.abs().max(false, 1);
-        Tensor scale = g.scalar(1, DType.FLOAT32).div(absmax.clip(1e-38, Float.MAX_VALUE)).reshape(-1, 1);
+        Tensor scale = x.graph().scalar(1, DType.FLOAT32).div(absmax.clip(1e-38, Float.MAX_VALUE)).reshape(-1, 1);
         Tensor scaled = blocks.mul(scale).clip(-1, 1).reshape(length);
-        float[] midpoints = bounds();
-        Tensor bounds = g.constant(TensorData.of(midpoints, code.length - 1));
-        // The first probe is the same midpoint for every value: a scalar. As a gather from a constant index of the
-        // input's size it would be folded by ONNX Runtime into initializers of that size, which sessions keep:
-        // 9 GB for SD 1.5's UNet.
-        int first = code.length / 2;
-        Tensor index = g.scalar(midpoints[first - 1], DType.FLOAT32).less(scaled).cast(DType.INT32).mul(first);
-        for (int step = first / 2; step >= 1; step /= 2) {
-            Tensor probe = index.add(step - 1);
-            index = index.add(bounds.gather(probe, 0).less(scaled).cast(DType.INT32).mul(step));
+        return new Quantized(MidpointBins.of(bounds()).below(scaled).cast(DType.UINT8), absmax);
+    }
+
+    /**
+     * Counts the midpoints below a value in [-1, 1] with two table lookups where a binary search over 255 takes eight:
+     * the update's largest cost on a GPU, where each lookup is a pass over the state. The value goes to one of
+     * {@code 2 * BINS} bins of {@code τ(s) = BINS * (sign(s) |s|^(1/8) + 1)}, a monotone map that spreads the dynamic
+     * map's decades over [0, 2 BINS] evenly enough that no three neighbouring bins hold two midpoints. The table gives
+     * the midpoints that lie two bins or more below the value's bin, so certainly below the value however its τ is
+     * rounded (by less than a bin); each of the {@code corrections} that follow compares the value with the next
+     * midpoint and counts it when below, as the search would have. A NaN counts none, as in the search.
+     *
+     * @param below per bin (2 BINS + 1 of them), the number of midpoints in the bins two or more below it
+     * @param midpoints the midpoints, then infinity: the comparison of a correction that has counted them all
+     * @param corrections the most midpoints any three neighbouring bins hold
+     */
+    record MidpointBins(int[] below, float[] midpoints, int corrections) {
+        static final int BINS = 4096;
+
+        static MidpointBins of(float[] bounds) {
+            int[] bin = new int[bounds.length];
+            for (int k = 0; k < bounds.length; k++) {
+                bin[k] = (int) Math.floor(BINS * (Math.signum(bounds[k]) * Math.pow(Math.abs(bounds[k]), 0.125) + 1));
+            }
+            int[] below = new int[2 * BINS + 1];
+            int corrections = 0;
+            for (int b = 0, first = 0; b < below.length; b++) {
+                while (first < bounds.length && bin[first] <= b - 2) {
+                    first++;
+                }
+                int near = first;
+                while (near < bounds.length && bin[near] <= b + 1) {
+                    near++;
+                }
+                below[b] = first;
+                corrections = Math.max(corrections, near - first);
+            }
+            float[] midpoints = Arrays.copyOf(bounds, bounds.length + 1);
+            midpoints[bounds.length] = Float.POSITIVE_INFINITY;
+            return new MidpointBins(below, midpoints, corrections);
         }
-        return new Quantized(index.cast(DType.UINT8), absmax);
+
+        /** int32 counts of the midpoints below each value of {@code s}, float32 in [-1, 1]. */
+        Tensor below(Tensor s) {
+            Graph g = s.graph();
+            Tensor root = s.abs().sqrt().sqrt().sqrt().mul(s.sign());
+            // Cast NaN to the lowest bin: the CPU makes it the least int32, CUDA 0.
+            Tensor bin = root.mul(BINS).add(BINS).cast(DType.INT32)
+                    .maximum(g.scalar(0, DType.INT32)).minimum(g.scalar(2 * BINS, DType.INT32));
+            Tensor count = constantInts(g, below).gather(bin, 0);
+            Tensor table = g.constant(TensorData.of(midpoints, midpoints.length));
+            for (int i = 0; i < corrections; i++) {
+                count = count.add(table.gather(count, 0).less(s).cast(DType.INT32));
+            }
+            return count;
+        }
+
+        private static Tensor constantInts(Graph g, int[] values) {
+            return g.constant(TensorData.of(DType.INT32, Shape.of(values.length),
+                    Arrays.stream(values).asDoubleStream().toArray()));
+        }
     }
 
     /** float32 {@code [L]} from uint8 {@code codes [L]} and their blocks' {@code absmax}. */

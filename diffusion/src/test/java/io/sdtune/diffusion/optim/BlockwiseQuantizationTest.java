@@ -92,6 +92,55 @@ class BlockwiseQuantizationTest {
     }
 
     @Test
+    void aBinHoldsTheDynamicMapsMidpointsOneAtATimeSoOneComparisonCorrectsTheTable() {
+        assertThat(BlockwiseQuantization.MidpointBins.of(BlockwiseQuantization.signed(256).bounds()).corrections())
+                .isEqualTo(1);
+        assertThat(BlockwiseQuantization.MidpointBins.of(BlockwiseQuantization.unsigned(256).bounds()).corrections())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void valuesOnAndBesideEveryMidpointAreCountedAsTheSearchCountsThem() {
+        for (boolean signed : new boolean[] {true, false}) {
+            float[] bounds = (signed ? BlockwiseQuantization.signed(256) : BlockwiseQuantization.unsigned(256)).bounds();
+            float[] s = new float[3 * bounds.length + 6];
+            for (int k = 0; k < bounds.length; k++) {
+                s[3 * k] = Math.nextDown(bounds[k]);
+                s[3 * k + 1] = bounds[k];
+                s[3 * k + 2] = Math.nextUp(bounds[k]);
+            }
+            System.arraycopy(new float[] {-1f, -0f, 0f, Float.MIN_VALUE, 1e-30f, 1f}, 0, s, 3 * bounds.length, 6);
+
+            assertThat(below(bounds, s)).as(signed ? "signed" : "unsigned").containsExactly(reference(bounds, s));
+        }
+    }
+
+    @Test
+    void aCodeWithCrowdedMidpointsTakesMoreCorrectionsAndStaysExact() {
+        float[] code = new float[256];
+        for (int i = 0; i < 256; i++) {
+            // Half the codes within a hundred-thousandth of 0.5, some of them equal.
+            code[i] = i < 64 ? -1 + i / 64f : i < 192 ? 0.5f + (i / 2 - 32) * 1e-7f : 0.5f + (i - 191) / 128f;
+        }
+        float[] bounds = new BlockwiseQuantization(code, 256).bounds();
+        Random random = new Random(11);
+        float[] s = new float[2000];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = i % 2 == 0 ? random.nextFloat() * 2 - 1 : bounds[random.nextInt(bounds.length)];
+        }
+
+        assertThat(BlockwiseQuantization.MidpointBins.of(bounds).corrections()).isGreaterThan(1);
+        assertThat(below(bounds, s)).containsExactly(reference(bounds, s));
+    }
+
+    @Test
+    void notANumberCountsNoMidpointAsTheSearchCountsNone() {
+        float[] bounds = BlockwiseQuantization.signed(256).bounds();
+
+        assertThat(below(bounds, new float[] {Float.NaN, 0.5f})).containsExactly(0, reference(bounds, new float[] {0.5f})[0]);
+    }
+
+    @Test
     void dequantizingGivesEachValuesCodeTimesItsBlocksMaximum() {
         BlockwiseQuantization q = BlockwiseQuantization.signed(256);
         float[] x = moments(new Random(7), 3 * 256);
@@ -140,6 +189,25 @@ class BlockwiseQuantizationTest {
         try (Session s = Session.create(new Program(Map.of(), Map.of("y", y)), n -> null, Device.CPU)) {
             return s.run(Map.of()).get("y").toDoubleArray();
         }
+    }
+
+    private static int[] below(float[] bounds, float[] s) {
+        Graph g = Graph.create();
+        Tensor count = BlockwiseQuantization.MidpointBins.of(bounds).below(g.constant(TensorData.of(s, s.length)));
+        try (Session session = Session.create(new Program(Map.of(), Map.of("count", count)), n -> null, Device.CPU)) {
+            return Arrays.stream(session.run(Map.of()).get("count").toDoubleArray()).mapToInt(d -> (int) d).toArray();
+        }
+    }
+
+    /** torch.bucketize's count: the midpoints strictly below each value. */
+    private static int[] reference(float[] bounds, float[] s) {
+        int[] count = new int[s.length];
+        for (int i = 0; i < s.length; i++) {
+            while (count[i] < bounds.length && bounds[count[i]] < s[i]) {
+                count[i]++;
+            }
+        }
+        return count;
     }
 
     /** bitsandbytes' quantize_blockwise reference, one value at a time. */
