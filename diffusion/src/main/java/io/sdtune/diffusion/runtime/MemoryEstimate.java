@@ -18,9 +18,10 @@ import java.util.Set;
  * the bound weights (and constants), the fed inputs (ONNX Runtime copies host inputs to the device for the run),
  * and the most bytes of computed values alive at once when the nodes run in graph order - each value allocated
  * when its producer runs and freed after its last reader, as ONNX Runtime's allocation planner frees them.
- * Values computed from constants alone count as constants: ONNX Runtime folds them when it makes the session and
- * keeps them (an {@code Expand} of a scalar to a parameter's size holds that size for the session's life). Like
- * that planner, an elementwise op writes into an input of its size that dies there, and {@code Reshape},
+ * Sessions run without constant folding ({@link Session}), so values computed from constants are computed at each
+ * run like any other, and a weight's transpose costs nothing: ONNX Runtime reads the weight itself, transposed by
+ * the MatMul that takes it ({@code FusedMatMul}), or cancels it with the backward pass's transpose back. Like that
+ * planner, an elementwise op writes into an input of its size that dies there, and {@code Reshape},
  * {@code Identity}, {@code Squeeze}, {@code Unsqueeze} and {@code Flatten} alias their input instead of copying
  * it, except where they compute a program output, which always has a buffer of its own. A {@code Loop} adds,
  * while it runs, its body's own peak over the carried values fed to the body; program outputs stay allocated to
@@ -78,11 +79,14 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
         long peak = 0;
         for (int i = 0; i < order.size(); i++) {
             Node node = order.get(i);
-            if (node.opType().equals("Constant") || foldable(node, leaves)) {
+            if (node.opType().equals("Constant")) {
                 leaves.addAll(node.outputs());
                 continue;
             }
             node.inputs().stream().filter(in -> in.kind() == Tensor.Kind.WEIGHT).forEach(leaves::add);
+            if (node.opType().equals("Transpose") && weightOrItsTranspose(node.input(0))) {
+                continue;
+            }
             long during = 0;
             for (Object attribute : node.attributes().values()) {
                 if (attribute instanceof Subgraph body) {
@@ -129,14 +133,10 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
         return peak;
     }
 
-    /**
-     * Whether ONNX Runtime computes {@code node} once, when the session is made, and keeps its outputs as initializers
-     * (constant folding): a node without subgraphs that reads only constants and values folded before it.
-     */
-    private static boolean foldable(Node node, Set<Tensor> leaves) {
-        return !node.inputs().isEmpty()
-                && node.attributes().values().stream().noneMatch(Subgraph.class::isInstance)
-                && node.inputs().stream().allMatch(in -> in.kind() != Tensor.Kind.WEIGHT && leaves.contains(in));
+    private static boolean weightOrItsTranspose(Tensor t) {
+        Node producer = t.producer();
+        return t.kind() == Tensor.Kind.WEIGHT
+                || producer != null && producer.opType().equals("Transpose") && weightOrItsTranspose(producer.input(0));
     }
 
     /** What a node reads: its inputs, and the values of enclosing graphs its bodies read. */

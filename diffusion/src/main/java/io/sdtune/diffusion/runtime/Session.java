@@ -50,6 +50,8 @@ public final class Session implements AutoCloseable {
 
     /** ONNX Runtime's session configuration key for using the allocators registered with the environment. */
     private static final String USE_ENV_ALLOCATORS = "session.use_env_allocators";
+    /** ONNX Runtime's session configuration key naming graph optimizers not to run. */
+    private static final String DISABLED_OPTIMIZERS = "optimization.disable_specified_optimizers";
 
     private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
@@ -136,6 +138,12 @@ public final class Session implements AutoCloseable {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         options.setMemoryPatternOptimization(Boolean.getBoolean(MEMORY_PATTERN));
+        // No constant folding: it turns a frozen weight's transpose (a Linear's x W^T) into an initializer of its own
+        // and the backward pass's transpose of that into another, two copies of every Linear weight for the
+        // session's life, where unfolded ONNX Runtime cancels the two and fuses the first into the MatMul
+        // (FusedMatMul, transB) that then reads the weight itself. Values computed from constants are computed at
+        // each run instead (MemoryEstimate). A session's configuration may name other optimizers.
+        options.addConfigEntry(DISABLED_OPTIMIZERS, "ConstantFolding");
         for (Map.Entry<String, String> e : config.entrySet()) {
             options.addConfigEntry(e.getKey(), e.getValue());
         }

@@ -56,14 +56,15 @@ class CompositeOpsTest {
     @Test
     void groupNormWithSiluIsSiluOfTheGroupNorm() {
         double[] x = {1, 4, 2, 9, -3, 0, 5, 5};
+        // In float32: ONNX Runtime fuses x σ(x) into its QuickGelu, which has no float64 kernel on the CPU.
         Function<Boolean, double[]> norm = silu -> run(g -> {
-            Tensor y = g.constant(TensorData.of(DType.FLOAT64, Shape.of(1, 4, 1, 2), x)).groupNorm(2,
-                    g.constant(TensorData.of(DType.FLOAT64, Shape.of(4), 1, 1, 2, 2)),
-                    g.constant(TensorData.of(DType.FLOAT64, Shape.of(4), 0, 0, 0, 1)), 1e-5, silu);
+            Tensor y = g.constant(TensorData.of(DType.FLOAT32, Shape.of(1, 4, 1, 2), x)).groupNorm(2,
+                    g.constant(TensorData.of(DType.FLOAT32, Shape.of(4), 1, 1, 2, 2)),
+                    g.constant(TensorData.of(DType.FLOAT32, Shape.of(4), 0, 0, 0, 1)), 1e-5, silu);
             return silu ? y : y.silu();
         });
 
-        assertThat(norm.apply(true)).containsExactly(norm.apply(false), within(1e-12));
+        assertThat(norm.apply(true)).containsExactly(norm.apply(false), within(1e-6));
     }
 
     @Test

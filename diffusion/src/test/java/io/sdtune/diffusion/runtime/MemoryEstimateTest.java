@@ -62,17 +62,32 @@ class MemoryEstimateTest {
     }
 
     @Test
-    void whatIsComputedFromConstantsAloneIsFoldedIntoAConstantTheSessionKeeps() {
+    void whatIsComputedFromConstantsIsComputedAtEachRunNotKeptAsAConstant() {
         Graph g = Graph.create();
         Tensor x = g.input("x", DType.FLOAT32, Shape.of(1000));
-        Tensor offsets = g.zeros(DType.FLOAT32, Shape.of(1000)).add(2);   // Expand, then Add: 4000 bytes each
+        Tensor offsets = g.zeros(DType.FLOAT32, Shape.of(1000)).add(2);   // Expand, then Add into its buffer
         Tensor y = x.add(offsets);
 
         MemoryEstimate m = MemoryEstimate.of(new Program(Map.of("x", x), Map.of("y", y)));
 
-        // The scalars 0 and 2, Expand's shape [1000] (int64), and the two folded values.
-        assertThat(m.weights()).isEqualTo(4 + 4 + 8 + 4000 + 4000);
-        assertThat(m.peakComputed()).isEqualTo(4000);
+        // The scalars 0 and 2 and Expand's shape [1000] (int64); the offsets and y, the output, while y is computed.
+        assertThat(m.weights()).isEqualTo(4 + 4 + 8);
+        assertThat(m.peakComputed()).isEqualTo(4000 + 4000);
+    }
+
+    @Test
+    void aWeightsTransposeIsReadInPlaceByTheMatMulsOfBothPasses() {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(10, 100));
+        Tensor dy = g.input("dy", DType.FLOAT32, Shape.of(10, 100));
+        Tensor w = g.weight("w", DType.FLOAT32, Shape.of(100, 100));
+        Tensor y = x.linear(w, null);                 // x W^T
+        Tensor dx = dy.matmul(w.mT().mT());           // as the MatMul rule's dy (W^T)^T
+
+        MemoryEstimate m = MemoryEstimate.of(new Program(Map.of("x", x, "dy", dy), Map.of("y", y, "dx", dx)));
+
+        assertThat(m.weights()).isEqualTo(40_000);
+        assertThat(m.peakComputed()).as("y and dx, no copy of w").isEqualTo(4000 + 4000);
     }
 
     @Test

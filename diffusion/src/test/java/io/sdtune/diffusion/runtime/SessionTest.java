@@ -50,6 +50,34 @@ class SessionTest {
     }
 
     @Test
+    void aWeightsTransposeIsFusedIntoTheMatMulAndCancelledInTheBackwardPassNotFoldedIntoCopies(@TempDir Path dir)
+            throws Exception {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(1, 2, 4));
+        Tensor dy = g.input("dy", DType.FLOAT32, Shape.of(1, 2, 3));
+        Tensor w = g.weight("proj.weight", DType.FLOAT32, Shape.of(3, 4));
+        Tensor y = x.linear(w, null);                 // x W^T
+        Tensor dx = dy.matmul(w.mT().mT());           // the MatMul rule's dy (W^T)^T
+        Random random = new Random(2);
+        Map<String, TensorData> feed = Map.of("x", TensorData.randn(DType.FLOAT32, x.shape(), 1, random),
+                "dy", TensorData.randn(DType.FLOAT32, dy.shape(), 1, random));
+        System.setProperty(Session.PROFILE, dir.resolve("p").toString());
+        try (Session s = Session.create(new Program(Map.of("x", x, "dy", dy), Map.of("y", y, "dx", dx)),
+                Map.of("proj.weight", TensorData.randn(DType.FLOAT32, w.shape(), 1, random))::get, Device.CPU)) {
+            s.run(feed);
+        } finally {
+            System.clearProperty(Session.PROFILE);
+        }
+
+        // Folded, the transposes would have been two initializers (copies of the weight) read by two plain MatMuls.
+        String profile;
+        try (Stream<Path> files = Files.list(dir)) {
+            profile = Files.readString(files.findFirst().orElseThrow());
+        }
+        assertThat(profile).contains("\"op_name\" : \"FusedMatMul\"").doesNotContain("\"op_name\" : \"Transpose\"");
+    }
+
+    @Test
     void aBufferTheRuntimeCannotAllocateIsReportedAsAnAllocationFailure() {
         // A 4 TiB intermediate: more than any machine here has, so ONNX Runtime's allocation fails at run time.
         Graph g = Graph.create();
