@@ -25,7 +25,12 @@ import java.util.function.Function;
  * gradient run reads it there and leaves the gradients there, each update run reads its group there and leaves the
  * group's next values there, which replace the old ones at once; only the batch goes in and the loss comes out. On a
  * GPU nothing of the state crosses to the host between steps; it is copied to the host only when asked for
- * ({@link #parameter}, {@link #state}), and those copies are the caller's.
+ * ({@link #parameter}, {@link #state}), and those copies are the caller's. A step whose state is updated in several
+ * groups (DreamBooth's UNet) gives the arena's free chunks back at the end of each run
+ * ({@link Session#bindReleasingFreeMemory}): its gradient run peaks in activations, its updates in one group's next
+ * values, and an arena that kept both layouts' fragments held 0.5 GiB more of an SD 1.5 DreamBooth step, at 1% of its
+ * time. A step of one group (LoRA, Textual Inversion) keeps its arena: given back, the next step's activations are
+ * allocated anew, and a LoRA step took 40% longer for no less memory (BENCHMARKS.md, "GPU, 2026-12-07 (later)").
  */
 public final class TrainingSession implements AutoCloseable {
     private final TrainingStep step;
@@ -43,7 +48,11 @@ public final class TrainingSession implements AutoCloseable {
     private TrainingSession(TrainingStep step, Session gradient) {
         this.step = step;
         this.gradient = gradient;
-        this.gradientBinding = gradient.bind();
+        this.gradientBinding = bind(gradient);
+    }
+
+    private IoBinding bind(Session session) {
+        return step.updates().size() > 1 ? session.bindReleasingFreeMemory() : session.bind();
     }
 
     /**
@@ -62,7 +71,7 @@ public final class TrainingSession implements AutoCloseable {
             for (Program update : step.updates()) {
                 Session u = Session.create(update, name -> null, execution);
                 s.updates.add(u);
-                s.updateBindings.add(u.bind());
+                s.updateBindings.add(s.bind(u));
             }
             s.upload(TrainingStep.STEP, TensorData.scalar(DType.INT64, 0));
             for (Tensor p : step.trainable()) {

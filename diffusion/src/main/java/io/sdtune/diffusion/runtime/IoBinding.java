@@ -20,7 +20,7 @@ public final class IoBinding implements AutoCloseable {
     private final MemorySegment sessionHandle;
     private final MemorySegment binding;
     private final MemorySegment deviceMemory;
-    /** The runs' options ({@link Session#runConfig}), or {@code NULL}. */
+    /** The runs' options, or {@code NULL}. */
     private final MemorySegment runOptions;
     /** Outputs in the order bound: ONNX Runtime returns their values in that order. */
     private final List<BoundOutput> outputs = new ArrayList<>();
@@ -28,12 +28,13 @@ public final class IoBinding implements AutoCloseable {
     private final List<MemorySegment> hostValues = new ArrayList<>();
     private final List<TensorData> hostBuffers = new ArrayList<>();
 
-    IoBinding(Session session, OrtCApi api, MemorySegment sessionHandle, MemorySegment deviceMemory) {
+    IoBinding(Session session, OrtCApi api, MemorySegment sessionHandle, MemorySegment deviceMemory,
+            Map<String, String> runConfig) {
         this.session = session;
         this.api = api;
         this.sessionHandle = sessionHandle;
         this.deviceMemory = deviceMemory;
-        this.runOptions = api.createRunOptions(Session.runConfig());
+        this.runOptions = api.createRunOptions(runConfig);
         try {
             this.binding = api.createIoBinding(sessionHandle);
         } catch (RuntimeException e) {

@@ -50,6 +50,8 @@ public final class Session implements AutoCloseable {
 
     /** ONNX Runtime's session configuration key for using the allocators registered with the environment. */
     private static final String USE_ENV_ALLOCATORS = "session.use_env_allocators";
+    /** ONNX Runtime's run configuration key naming the devices whose arenas give free chunks back after a run. */
+    private static final String ARENA_SHRINKAGE = "memory.enable_memory_arena_shrinkage";
     /** ONNX Runtime's session configuration key naming graph optimizers not to run. */
     private static final String DISABLED_OPTIMIZERS = "optimization.disable_specified_optimizers";
 
@@ -268,7 +270,22 @@ public final class Session implements AutoCloseable {
 
     /** A binding for runs that read and leave tensors on the device; close it before the session. */
     public IoBinding bind() {
-        return new IoBinding(this, api(), nativeHandle, deviceMemory);
+        return new IoBinding(this, api(), nativeHandle, deviceMemory, runConfig());
+    }
+
+    /**
+     * A binding whose runs, on a GPU, give the arena's free chunks back to the device as they end
+     * ({@code memory.enable_memory_arena_shrinkage}): for programs run one after another that each peak in another
+     * place, as a training step's gradient and update runs, which a kept arena would hold at the sum of their
+     * fragments. Like {@link #bind()} on the CPU, whose sessions have no arena.
+     */
+    public IoBinding bindReleasingFreeMemory() {
+        Map<String, String> config = new LinkedHashMap<>();
+        if (device.kind() == Device.Kind.CUDA) {
+            config.put(ARENA_SHRINKAGE, "gpu:" + device.index());
+        }
+        config.putAll(runConfig());
+        return new IoBinding(this, api(), nativeHandle, deviceMemory, config);
     }
 
     private synchronized OrtCApi api() {

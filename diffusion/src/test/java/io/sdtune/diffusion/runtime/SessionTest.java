@@ -242,6 +242,11 @@ class SessionTest {
                 binding.input("x", TensorData.of(new float[] {1, 2}, 2)).output("y", y).run();
                 assertThat(y.toFloatArray()).containsExactly(2, 3);
             }
+            // A training step's binding asks a GPU's arena to give free chunks back; on the CPU it asks nothing.
+            try (IoBinding binding = s.bindReleasingFreeMemory()) {
+                binding.input("x", TensorData.of(new float[] {3, 4}, 2)).output("y", y).run();
+                assertThat(y.toFloatArray()).containsExactly(4, 5);
+            }
         } finally {
             System.clearProperty(Session.RUN_CONFIG);
         }
