@@ -188,11 +188,6 @@ public final class TrainingSession implements AutoCloseable {
         return copies.computeIfAbsent(name, n -> state.get(n).toHost());
     }
 
-    /** Ends ONNX Runtime profiling, when the session was created with it; returns the trace file. */
-    public String endProfiling() {
-        return gradient.endProfiling();
-    }
-
     /**
      * Replaces the training state with a saved one ({@link #state} of an earlier session of the same
      * step): every value must be present with its type and shape.

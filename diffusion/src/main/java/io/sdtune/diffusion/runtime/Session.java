@@ -234,15 +234,6 @@ public final class Session implements AutoCloseable {
         return options;
     }
 
-    /** Ends profiling (when enabled) and returns the file ONNX Runtime wrote. */
-    public String endProfiling() {
-        try {
-            return session.endProfiling();
-        } catch (OrtException e) {
-            throw new RuntimeException(e);
-        }
-    }
-
     public Program program() {
         return program;
     }
