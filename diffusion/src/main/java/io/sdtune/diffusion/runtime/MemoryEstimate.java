@@ -133,6 +133,7 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
         return peak;
     }
 
+    /** A weight or a transpose of one, which ONNX Runtime fuses into the MatMul reading it or cancels. */
     private static boolean weightOrItsTranspose(Tensor t) {
         Node producer = t.producer();
         return t.kind() == Tensor.Kind.WEIGHT
