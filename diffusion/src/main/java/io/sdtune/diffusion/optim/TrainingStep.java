@@ -130,8 +130,8 @@ public final class TrainingStep {
     /**
      * Parameter values one update program moves on at most (or one larger bucket): the part of the state a step
      * holds twice. 2^28 float32 values are 1 GiB, a quarter of an SD 1.5 UNet, in four runs a step: each update
-     * session also holds about 150 MB of the device outside the arena, and with groups of
-     * 2^26, thirteen sessions, an SD 1.5 DreamBooth step peaked 0.1-0.4 GiB higher and ran 2-6% slower (BENCHMARKS.md).
+     * session also holds about 150 MB of the device outside the arena, and with groups of 2^26, thirteen sessions,
+     * an SD 1.5 DreamBooth step peaked 0.1-0.4 GiB higher and ran 2-6% slower (BENCHMARKS.md).
      */
     static final long GROUP_VALUES = 1L << 28;
 
