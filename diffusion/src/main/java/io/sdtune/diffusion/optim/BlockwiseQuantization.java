@@ -107,21 +107,52 @@ public record BlockwiseQuantization(float[] code, int blockSize) {
     }
 
     /**
-     * Quantizes {@code x}, float32 {@code [L]} with L a whole number of blocks: uint8 codes {@code [L]} and float32
-     * {@code absmax [L / blockSize]}. Each value is scaled by its block's {@code 1 / max(absmax, 1e-38)}, clipped
-     * to [-1, 1] and given the index of the nearest code, ties to the lower: the number of midpoints below it
-     * (torch.bucketize over the midpoints, as bitsandbytes' reference does), found by {@link MidpointBins}.
+     * This quantization in graph {@code g}: its tables become constants of {@code g} once, shared by every vector
+     * quantized or dequantized there (an SD UNet's update quantizes hundreds).
      */
-    public Quantized quantize(Tensor x) {
-        long length = x.shape().size();
-        if (x.dtype() != DType.FLOAT32 || x.rank() != 1 || length % blockSize != 0) {
-            throw new IllegalArgumentException("quantize takes float32 [whole blocks of " + blockSize + "], got " + x);
+    public InGraph in(Graph g) {
+        return new InGraph(g.constant(TensorData.of(code, code.length)), MidpointBins.of(bounds()).in(g));
+    }
+
+    /** The quantization's ops over its tables in one graph. */
+    public final class InGraph {
+        private final Tensor code;
+        private final MidpointBins.Lookup midpoints;
+
+        private InGraph(Tensor code, MidpointBins.Lookup midpoints) {
+            this.code = code;
+            this.midpoints = midpoints;
         }
-        Tensor blocks = x.reshape(length / blockSize, blockSize);
-        Tensor absmax = blocks.abs().max(false, 1);
-        Tensor scale = x.graph().scalar(1, DType.FLOAT32).div(absmax.clip(1e-38, Float.MAX_VALUE)).reshape(-1, 1);
-        Tensor scaled = blocks.mul(scale).clip(-1, 1).reshape(length);
-        return new Quantized(MidpointBins.of(bounds()).below(scaled).cast(DType.UINT8), absmax);
+
+        /**
+         * Quantizes {@code x}, float32 {@code [L]} with L a whole number of blocks: uint8 codes {@code [L]} and
+         * float32 {@code absmax [L / blockSize]}. Each value is scaled by its block's {@code 1 / max(absmax, 1e-38)},
+         * clipped to [-1, 1] and given the index of the nearest code, ties to the lower: the number of midpoints
+         * below it (torch.bucketize over the midpoints, as bitsandbytes' reference does), found by
+         * {@link MidpointBins}.
+         */
+        public Quantized quantize(Tensor x) {
+            long length = x.shape().size();
+            if (x.dtype() != DType.FLOAT32 || x.rank() != 1 || length % blockSize != 0) {
+                throw new IllegalArgumentException("quantize takes float32 [whole blocks of " + blockSize + "], got " + x);
+            }
+            Tensor blocks = x.reshape(length / blockSize, blockSize);
+            Tensor absmax = blocks.abs().max(false, 1);
+            Tensor scale = x.graph().scalar(1, DType.FLOAT32).div(absmax.clip(1e-38, Float.MAX_VALUE)).reshape(-1, 1);
+            Tensor scaled = blocks.mul(scale).clip(-1, 1).reshape(length);
+            return new Quantized(midpoints.below(scaled).cast(DType.UINT8), absmax);
+        }
+
+        /** float32 {@code [L]} from uint8 {@code codes [L]} and their blocks' {@code absmax}. */
+        public Tensor dequantize(Tensor codes, Tensor absmax) {
+            long length = codes.shape().size();
+            if (codes.dtype() != DType.UINT8 || length % blockSize != 0 || absmax.shape().size() != length / blockSize) {
+                throw new IllegalArgumentException("dequantize takes uint8 [whole blocks of " + blockSize + "] and one "
+                        + "absmax per block, got " + codes + " and " + absmax);
+            }
+            Tensor values = code.gather(codes.cast(DType.INT32), 0);
+            return values.reshape(length / blockSize, blockSize).mul(absmax.reshape(-1, 1)).reshape(length);
+        }
     }
 
     /**
@@ -163,35 +194,29 @@ public record BlockwiseQuantization(float[] code, int blockSize) {
             return new MidpointBins(below, midpoints, corrections);
         }
 
-        /** int32 counts of the midpoints below each value of {@code s}, float32 in [-1, 1]. */
-        Tensor below(Tensor s) {
-            Graph g = s.graph();
-            Tensor root = s.abs().sqrt().sqrt().sqrt().mul(s.sign());
-            // Cast NaN to the lowest bin: the CPU makes it the least int32, CUDA 0.
-            Tensor bin = root.mul(BINS).add(BINS).cast(DType.INT32)
-                    .maximum(g.scalar(0, DType.INT32)).minimum(g.scalar(2 * BINS, DType.INT32));
-            Tensor count = constantInts(g, below).gather(bin, 0);
-            Tensor table = g.constant(TensorData.of(midpoints, midpoints.length));
-            for (int i = 0; i < corrections; i++) {
-                count = count.add(table.gather(count, 0).less(s).cast(DType.INT32));
+        /** The tables as constants of {@code g}, for every lookup there. */
+        Lookup in(Graph g) {
+            Tensor bins = g.constant(TensorData.of(DType.INT32, Shape.of(below.length),
+                    Arrays.stream(below).asDoubleStream().toArray()));
+            return new Lookup(bins, g.constant(TensorData.of(midpoints, midpoints.length)), corrections);
+        }
+
+        /** The tables of {@link MidpointBins} in one graph. */
+        record Lookup(Tensor bins, Tensor midpoints, int corrections) {
+
+            /** int32 counts of the midpoints below each value of {@code s}, float32 in [-1, 1]. */
+            Tensor below(Tensor s) {
+                Graph g = s.graph();
+                Tensor root = s.abs().sqrt().sqrt().sqrt().mul(s.sign());
+                // Cast NaN to the lowest bin: the CPU makes it the least int32, CUDA 0.
+                Tensor bin = root.mul(BINS).add(BINS).cast(DType.INT32)
+                        .maximum(g.scalar(0, DType.INT32)).minimum(g.scalar(2 * BINS, DType.INT32));
+                Tensor count = bins.gather(bin, 0);
+                for (int i = 0; i < corrections; i++) {
+                    count = count.add(midpoints.gather(count, 0).less(s).cast(DType.INT32));
+                }
+                return count;
             }
-            return count;
         }
-
-        private static Tensor constantInts(Graph g, int[] values) {
-            return g.constant(TensorData.of(DType.INT32, Shape.of(values.length),
-                    Arrays.stream(values).asDoubleStream().toArray()));
-        }
-    }
-
-    /** float32 {@code [L]} from uint8 {@code codes [L]} and their blocks' {@code absmax}. */
-    public Tensor dequantize(Tensor codes, Tensor absmax) {
-        long length = codes.shape().size();
-        if (codes.dtype() != DType.UINT8 || length % blockSize != 0 || absmax.shape().size() != length / blockSize) {
-            throw new IllegalArgumentException("dequantize takes uint8 [whole blocks of " + blockSize + "] and one "
-                    + "absmax per block, got " + codes + " and " + absmax);
-        }
-        Tensor values = codes.graph().constant(TensorData.of(code, code.length)).gather(codes.cast(DType.INT32), 0);
-        return values.reshape(length / blockSize, blockSize).mul(absmax.reshape(-1, 1)).reshape(length);
     }
 }

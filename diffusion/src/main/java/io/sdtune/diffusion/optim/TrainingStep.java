@@ -414,6 +414,8 @@ public final class TrainingStep {
             put(inputs, finite == null ? List.of(t, lr) : List.of(t, lr, finite));
             List<Tensor> moments = new ArrayList<>();
             Map<String, Tensor> outputs = new LinkedHashMap<>();
+            Quantizers quantizers = group.stream().anyMatch(Bucket::quantized)
+                    ? Quantizers.in(g, options.eightBitState()) : null;
             for (Bucket b : group) {
                 List<Tensor> params = b.members().stream().map(trainable::get)
                         .map(p -> g.input(p.name(), p.dtype(), p.shape())).toList();
@@ -425,7 +427,7 @@ public final class TrainingStep {
                 moments.addAll(state);
                 List<Tensor> before = new ArrayList<>(params);
                 before.addAll(state);
-                List<Tensor> after = adamw(b, params, grad, state, lr, t.cast(DType.FLOAT64), options);
+                List<Tensor> after = adamw(b, params, grad, state, lr, t.cast(DType.FLOAT64), options, quantizers);
                 for (int i = 0; i < before.size(); i++) {
                     Tensor value = finite == null ? after.get(i) : Tensor.where(finite, after.get(i), before.get(i));
                     outputs.put(next(before.get(i).name()), value);
@@ -450,7 +452,7 @@ public final class TrainingStep {
 
         /** The bucket's next parameters and moments, in the order of its parameters and {@code state}. */
         private static List<Tensor> adamw(Bucket b, List<Tensor> params, Tensor grad, List<Tensor> state, Tensor lr,
-                Tensor tf, Options options) {
+                Tensor tf, Options options, Quantizers quantizers) {
             AdamW adamw = options.optimizer();
             List<Tensor> next = new ArrayList<>();
             if (!b.quantized()) {
@@ -459,19 +461,24 @@ public final class TrainingStep {
                 next.addAll(List.of(u.expAvg(), u.expAvgSq()));
                 return next;
             }
-            int blockSize = options.eightBitState().blockSize();
-            BlockwiseQuantization signed = BlockwiseQuantization.signed(blockSize);
-            BlockwiseQuantization unsigned = BlockwiseQuantization.unsigned(blockSize);
             Tensor g32 = grad.cast(DType.FLOAT32);
             long padding = state.get(0).shape().size() - g32.shape().size();
             g32 = padding == 0 ? g32 : g32.pad(0, padding);
-            Tensor m1 = adamw.firstMoment(g32, signed.dequantize(state.get(0), state.get(2)));
-            Tensor m2 = adamw.secondMoment(g32, unsigned.dequantize(state.get(1), state.get(3)));
+            Tensor m1 = adamw.firstMoment(g32, quantizers.firstMoment().dequantize(state.get(0), state.get(2)));
+            Tensor m2 = adamw.secondMoment(g32, quantizers.secondMoment().dequantize(state.get(1), state.get(3)));
             next.addAll(adamw.step(params, adamw.direction(m1, m2, lr, tf), lr));
-            BlockwiseQuantization.Quantized q1 = signed.quantize(m1);
-            BlockwiseQuantization.Quantized q2 = unsigned.quantize(m2);
+            BlockwiseQuantization.Quantized q1 = quantizers.firstMoment().quantize(m1);
+            BlockwiseQuantization.Quantized q2 = quantizers.secondMoment().quantize(m2);
             next.addAll(List.of(q1.codes(), q2.codes(), q1.absmax(), q2.absmax()));
             return next;
+        }
+    }
+
+    /** The moments' quantizations in one update program, their tables shared by its buckets. */
+    private record Quantizers(BlockwiseQuantization.InGraph firstMoment, BlockwiseQuantization.InGraph secondMoment) {
+        static Quantizers in(Graph g, EightBitState eightBit) {
+            return new Quantizers(BlockwiseQuantization.signed(eightBit.blockSize()).in(g),
+                    BlockwiseQuantization.unsigned(eightBit.blockSize()).in(g));
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Graph;
+import io.sdtune.diffusion.graph.Node;
 import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
@@ -110,6 +111,22 @@ class EightBitAdamWTest {
 
             assertThat(session.parameter("w").toDoubleArray()).containsExactly(together);
         }
+    }
+
+    @Test
+    void anUpdateHoldsOneCopyOfTheQuantizationTablesHoweverManyParametersItQuantizes() {
+        Graph g = Graph.create();
+        Tensor u = g.weight("u", DType.FLOAT32, Shape.of(IN, OUT));
+        Tensor v = g.weight("v", DType.FLOAT32, Shape.of(IN, OUT));
+        TrainingStep step = TrainingStep.build(u.sub(v).square().mean(), List.of(u, v),
+                TrainingStep.Options.defaults().withEightBitState(EightBitState.BITSANDBYTES));
+
+        assertThat(step.updates()).hasSize(1);
+        Graph update = step.updates().get(0).outputs().values().iterator().next().graph();
+        List<Node> tables = update.nodes().stream()
+                .filter(n -> n.opType().equals("Constant") && n.output(0).shape().size() >= 256).toList();
+        // Each map's codes, bins and midpoints: six tables for four quantized moments.
+        assertThat(tables).hasSize(6);
     }
 
     /** {@code L = mean((x w + b - y)²)} over fixed data. */
