@@ -1,6 +1,7 @@
 package io.sdtune.diffusion.optim;
 
 import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Tensor;
 import java.util.List;
 
@@ -22,10 +23,9 @@ public final class GradientClipping {
         return sum.sqrt();
     }
 
-    /** The gradients scaled so that their global norm is at most {@code maxNorm}. */
-    public static List<Tensor> clip(List<Tensor> grads, Tensor globalNorm, double maxNorm) {
-        Tensor maxNormT = globalNorm.graph().scalar(maxNorm, DType.FLOAT32);
-        Tensor coef = maxNormT.div(globalNorm.add(1e-6)).minimum(globalNorm.graph().scalar(1, DType.FLOAT32));
-        return grads.stream().map(g -> g.mul(coef.cast(g.dtype()))).toList();
+    /** What the gradients are multiplied by so that their global norm is at most {@code maxNorm}. */
+    public static Tensor coefficient(Tensor globalNorm, double maxNorm) {
+        Graph g = globalNorm.graph();
+        return g.scalar(maxNorm, DType.FLOAT32).div(globalNorm.add(1e-6)).minimum(g.scalar(1, DType.FLOAT32));
     }
 }

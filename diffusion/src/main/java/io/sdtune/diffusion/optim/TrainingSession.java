@@ -39,6 +39,8 @@ public final class TrainingSession implements AutoCloseable {
     private final List<Session> updates = new ArrayList<>();
     private final List<IoBinding> updateBindings = new ArrayList<>();
     private final Map<String, DeviceTensor> state = new LinkedHashMap<>();
+    /** When accumulating: the gradient sums the first micro-batch of a step adds to. */
+    private final Map<String, DeviceTensor> zeroGradients = new HashMap<>();
     /** Host copies of state values made since the last run. */
     private final Map<String, TensorData> copies = new LinkedHashMap<>();
     private final Map<String, TensorData> outputs = new LinkedHashMap<>();
@@ -84,6 +86,9 @@ public final class TrainingSession implements AutoCloseable {
             for (Tensor value : step.optimizerState()) {
                 s.upload(value.name(), step.initialValue(value));
             }
+            for (Tensor sum : step.gradientSums()) {
+                s.zeroGradients.put(sum.name(), s.gradient.upload(TensorData.allocate(sum.dtype(), sum.shape())));
+            }
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -101,7 +106,7 @@ public final class TrainingSession implements AutoCloseable {
 
     /**
      * Takes one optimisation step on {@code batch} (each input in its {@link TrainingStep#stepShape}); returns its
-     * loss. When the gradient run fails (it holds the step's activations) the state is the one before the step; when
+     * loss. When a gradient run fails (it holds the step's activations) the state is the one before the step; when
      * an update run fails (it holds one group's next values) the session refuses to run until a saved state is
      * {@link #restore}d.
      */
@@ -110,21 +115,22 @@ public final class TrainingSession implements AutoCloseable {
             throw new IllegalStateException("an earlier update failed part-way, so the training state is mixed; "
                     + "restore a saved state before running again");
         }
-        Program program = gradient.program();
-        gradientBinding.clear();
-        for (String name : program.inputs().keySet()) {
-            DeviceTensor value = state.get(name);
-            if (value != null) {
-                gradientBinding.input(name, value);
-            }
-        }
-        step.batchInputs().forEach(b -> gradientBinding.input(b.name(), batch.get(b.name())));
-        outputs.forEach(gradientBinding::output);
-        program.outputs().keySet().stream().filter(name -> !outputs.containsKey(name))
-                .forEach(gradientBinding::outputOnDevice);
-        // Gradients, and the next step count and scaler under their state names, as the updates read them.
+        int microBatches = step.gradientAccumulationSteps();
+        // Gradients (summed over the micro-batches so far), the multiplier, and the next step count and scaler under
+        // their state names, as the updates read them.
         Map<String, DeviceTensor> produced = new HashMap<>();
-        gradientBinding.run().forEach((name, value) -> produced.put(stateName(name), value));
+        double loss = 0;
+        try {
+            for (int k = 0; k < microBatches; k++) {
+                Map<String, DeviceTensor> summed = produced;
+                produced = gradientRun(microBatch(batch, k), k == 0 ? zeroGradients : summed);
+                summed.values().forEach(DeviceTensor::close);
+                loss += outputs.get(TrainingStep.LOSS).get(0);
+            }
+        } catch (RuntimeException e) {
+            produced.values().forEach(DeviceTensor::close);
+            throw e;
+        }
         copies.clear();
         try {
             TensorData lr = TensorData.scalar(DType.FLOAT64, learningRate);
@@ -142,7 +148,36 @@ public final class TrainingSession implements AutoCloseable {
         } finally {
             produced.values().forEach(DeviceTensor::close);
         }
-        return outputs.get(TrainingStep.LOSS).get(0);
+        return loss / microBatches;
+    }
+
+    /** One run of the gradient program on a micro-batch, adding to {@code summed}'s gradients when accumulating. */
+    private Map<String, DeviceTensor> gradientRun(Map<String, TensorData> microBatch, Map<String, DeviceTensor> summed) {
+        Program program = gradient.program();
+        gradientBinding.clear();
+        for (String name : program.inputs().keySet()) {
+            DeviceTensor value = state.containsKey(name) ? state.get(name) : summed.get(name);
+            if (value != null) {
+                gradientBinding.input(name, value);
+            }
+        }
+        step.batchInputs().forEach(b -> gradientBinding.input(b.name(), microBatch.get(b.name())));
+        outputs.forEach(gradientBinding::output);
+        program.outputs().keySet().stream().filter(name -> !outputs.containsKey(name))
+                .forEach(gradientBinding::outputOnDevice);
+        Map<String, DeviceTensor> produced = new HashMap<>();
+        gradientBinding.run().forEach((name, value) -> produced.put(TrainingStep.stateName(name), value));
+        return produced;
+    }
+
+    /** The {@code k}-th micro-batch of a step's batch (the batch itself when not accumulating). */
+    private Map<String, TensorData> microBatch(Map<String, TensorData> batch, int k) {
+        if (step.gradientAccumulationSteps() == 1) {
+            return batch;
+        }
+        Map<String, TensorData> micro = new HashMap<>();
+        batch.forEach((name, value) -> micro.put(name, value.select(k)));
+        return micro;
     }
 
     /** Runs one update and puts its group's next values in place of the old ones. */
@@ -156,13 +191,7 @@ public final class TrainingSession implements AutoCloseable {
             }
         }
         program.outputs().keySet().forEach(binding::outputOnDevice);
-        binding.run().forEach((name, value) -> state.put(stateName(name), value).close());
-    }
-
-    /** The state value an output moves on ({@code next.<name>}), else the output's own name. */
-    private static String stateName(String output) {
-        String prefix = TrainingStep.next("");
-        return output.startsWith(prefix) ? output.substring(prefix.length()) : output;
+        binding.run().forEach((name, value) -> state.put(TrainingStep.stateName(name), value).close());
     }
 
     /** A trainable parameter's current value, copied to the host. */
@@ -209,6 +238,7 @@ public final class TrainingSession implements AutoCloseable {
     @Override
     public void close() {
         state.values().forEach(DeviceTensor::close);
+        zeroGradients.values().forEach(DeviceTensor::close);
         updateBindings.forEach(IoBinding::close);
         updates.forEach(Session::close);
         gradientBinding.close();

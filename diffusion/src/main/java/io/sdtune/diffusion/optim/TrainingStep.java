@@ -6,13 +6,11 @@ import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Program;
 import io.sdtune.diffusion.graph.Shape;
-import io.sdtune.diffusion.graph.Subgraph;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.runtime.MemoryEstimate;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,18 +20,21 @@ import java.util.function.ToLongFunction;
 
 /**
  * An optimisation step as programs run one after another on the training state: a <em>gradient</em> program (forward
- * pass, backward pass, gradient clipping) and one <em>update</em> program per group of parameters (AdamW). The
- * gradient program maps (parameters, step count, batch) to the loss and the flat gradients, clipped; each update
- * maps its group's parameters, moments and gradients to their next values. {@link TrainingSession} runs them with the
+ * pass, backward pass, the gradients' global norm) and one <em>update</em> program per group of parameters (AdamW).
+ * The gradient program maps (parameters, step count, batch) to the loss, the flat gradients and the
+ * {@link #GRAD_MULTIPLIER} that unscales, averages and clips them; each update maps its group's parameters, moments
+ * and gradients times that multiplier to their next values, so no clipped copy of the gradients is ever made. {@link TrainingSession} runs them with the
  * state kept on the device, so the state is never copied whole: a step holds the state, the gradients and one
  * group's next values at once, as PyTorch's optimizers hold the parameters, their gradients and one foreach
  * group's temporaries.
  *
- * <p>With {@code gradientAccumulationSteps = A > 1} the loss is built for one micro-batch and its
- * gradient is summed over A micro-batches by an ONNX {@code Loop} before one clipped AdamW update with
- * the mean: the gradient of an A-times larger batch, with the activations of one micro-batch alive at a
- * time. Each batch input is then fed as {@code [A, ...]} and the loss reported is the micro-batches'
- * mean.
+ * <p>With {@code gradientAccumulationSteps = A > 1} the gradient program is run once per micro-batch and sums: it
+ * also takes each bucket's gradient of the micro-batches before ({@code grad.<dtype>.<bucket>}, zeros for the first)
+ * and gives the sum with its own as {@code next.grad.<dtype>.<bucket>}; after the A-th run the updates take the sum,
+ * and its multiplier includes {@code 1/A}: the gradient of an A-times larger batch, with the activations of one
+ * micro-batch alive at a time. Each batch input is then fed as {@code [A, ...]} and the loss reported is the
+ * micro-batches' mean. (An ONNX {@code Loop} over the micro-batches in one run held 2 GiB more than its body's
+ * activations on a GPU, and a graph with a {@code Loop} is not replayed as a CUDA graph.)
  *
  * <p>Names: parameters keep their own names; the AdamW moments are flat vectors over buckets of
  * parameters of one dtype, in the order of the trainable list, {@code exp_avg.<dtype>.<bucket>} and
@@ -51,6 +52,11 @@ public final class TrainingStep {
     public static final String LR = "lr";
     public static final String LOSS = "loss";
     public static final String GRAD_NORM = "grad_norm";
+    /**
+     * What the updates multiply the gradients by: {@code 1 / (A * loss scale)}, times {@code clip_grad_norm_}'s
+     * coefficient {@code min(1, max_norm / (norm + 1e-6))} of the unscaled mean's norm when clipping.
+     */
+    public static final String GRAD_MULTIPLIER = "grad_multiplier";
     public static final String GRAD_SCALE = "grad_scale";
     public static final String GROWTH_TRACKER = "growth_tracker";
     /** With loss scaling: whether the step's gradients are finite; an update keeps its values when they are not. */
@@ -169,6 +175,11 @@ public final class TrainingStep {
         return "next." + state;
     }
 
+    /** The state value an output moves on ({@code next.<name>}), else the output's own name. */
+    public static String stateName(String output) {
+        return output.startsWith("next.") ? output.substring("next.".length()) : output;
+    }
+
     /**
      * Builds the step for {@code loss}, a scalar of the root graph over one micro-batch, training the
      * weights {@code trainable}. Every input the loss depends on becomes a batch input of the step.
@@ -205,9 +216,10 @@ public final class TrainingStep {
     }
 
     /**
-     * The gradient program: inputs {@code step}, the parameters, the loss scaler and the batch; outputs the loss,
-     * the gradient norm (before clipping), each bucket's clipped gradient, the next step count and, with loss
-     * scaling, the next scaler and whether the gradients are finite.
+     * The gradient program: inputs {@code step}, the parameters, the loss scaler, one micro-batch and, when
+     * accumulating, the gradients summed so far; outputs the micro-batch's loss, each bucket's gradient (of the loss
+     * times the loss scale; summed with those before it), their norm and multiplier (unscaled, averaged), the next
+     * step count and, with loss scaling, the next scaler and whether the gradients are finite.
      */
     private static Program gradientProgram(Objective objective, List<Bucket> buckets) {
         Options options = objective.options();
@@ -220,30 +232,34 @@ public final class TrainingStep {
         put(inputs, List.of(step));
         put(inputs, objective.trainable());
         put(inputs, scaler);
-        Map<Tensor, Tensor> data = new LinkedHashMap<>();
-        for (Tensor b : objective.batch()) {
-            Shape fed = objective.stepShape(b);
-            Tensor input = fed.equals(b.shape()) ? b : g.input(b.name(), b.dtype(), fed);
-            inputs.put(b.name(), input);
-            data.put(b, input);
-        }
+        put(inputs, objective.batch());
         Tensor scale = scaler.isEmpty() ? null : scaler.get(0);
-        Gradient gradient = objective.gradient(data, objective.trainable(), buckets, scale);
-        List<Tensor> flat = gradient.flat();
-        if (scale != null) {
-            Tensor inverse = g.scalar(1, DType.FLOAT32).div(scale);
-            flat = flat.stream().map(grad -> grad.mul(inverse.cast(grad.dtype()))).toList();
-        }
-        Tensor norm = GradientClipping.globalNorm(flat);
-        if (options.maxGradNorm() > 0) {
-            flat = GradientClipping.clip(flat, norm, options.maxGradNorm());
-        }
+        Gradient gradient = objective.differentiate(buckets, scale);
+        int a = options.gradientAccumulationSteps();
         Map<String, Tensor> outputs = new LinkedHashMap<>();
         outputs.put(LOSS, gradient.loss());
-        outputs.put(GRAD_NORM, norm);
+        List<Tensor> flat = new ArrayList<>();
         for (int k = 0; k < buckets.size(); k++) {
-            outputs.put(buckets.get(k).gradName(), flat.get(k));
+            Tensor grad = gradient.flat().get(k);
+            String name = buckets.get(k).gradName();
+            if (a > 1) {
+                Tensor before = g.input(name, grad.dtype(), grad.shape());
+                inputs.put(name, before);
+                grad = before.add(grad);
+                name = next(name);
+            }
+            outputs.put(name, grad);
+            flat.add(grad);
         }
+        Tensor unscale = g.scalar(1.0 / a, DType.FLOAT32);
+        if (scale != null) {
+            unscale = unscale.div(scale);
+        }
+        Tensor norm = GradientClipping.globalNorm(flat).mul(unscale);
+        Tensor multiplier = options.maxGradNorm() > 0
+                ? unscale.mul(GradientClipping.coefficient(norm, options.maxGradNorm())) : unscale;
+        outputs.put(GRAD_NORM, norm);
+        outputs.put(GRAD_MULTIPLIER, multiplier);
         Tensor taken = step.add(1);
         if (scaling == null) {
             outputs.put(next(STEP), taken);
@@ -259,7 +275,7 @@ public final class TrainingStep {
         return new Program(inputs, outputs);
     }
 
-    /** The program that computes the loss, its gradients and the step count (see the class comment). */
+    /** The program that computes a micro-batch's loss, the gradients and the step count (see the class comment). */
     public Program gradient() {
         return gradient;
     }
@@ -302,7 +318,7 @@ public final class TrainingStep {
     public MemoryEstimate memoryEstimate() {
         MemoryEstimate forward = MemoryEstimate.of(gradient);
         List<MemoryEstimate> perUpdate = updates.stream().map(MemoryEstimate::of).toList();
-        long grads = gradient.outputs().entrySet().stream().filter(e -> e.getKey().startsWith("grad."))
+        long grads = gradient.outputs().entrySet().stream().filter(e -> isGradient(stateName(e.getKey())))
                 .mapToLong(e -> e.getValue().byteSize()).sum();
         long update = perUpdate.stream().mapToLong(MemoryEstimate::peakComputed).max().orElse(0);
         long constants = perUpdate.stream().mapToLong(MemoryEstimate::weights).sum();
@@ -310,6 +326,16 @@ public final class TrainingStep {
                 .mapToLong(Tensor::byteSize).sum();
         return new MemoryEstimate(forward.weights() + constants, forward.inputs() + moments,
                 Math.max(forward.peakComputed(), grads + update));
+    }
+
+    /** When accumulating, the gradient program's inputs of the gradients summed over the micro-batches before. */
+    public List<Tensor> gradientSums() {
+        return gradient.inputs().values().stream().filter(t -> isGradient(t.name())).toList();
+    }
+
+    /** Whether a value is a bucket's gradient, by its (state) name. */
+    private static boolean isGradient(String name) {
+        return name.startsWith("grad.");
     }
 
     /** The data inputs of one micro-batch; one step's value of each is {@link #stepShape}d. */
@@ -409,9 +435,10 @@ public final class TrainingStep {
             Graph g = Graph.create();
             Tensor t = g.input(STEP, DType.INT64, Shape.SCALAR);
             Tensor lr = g.input(LR, DType.FLOAT64, Shape.SCALAR);
+            Tensor multiplier = g.input(GRAD_MULTIPLIER, DType.FLOAT32, Shape.SCALAR);
             Tensor finite = options.lossScaling() == null ? null : g.input(FINITE, DType.BOOL, Shape.SCALAR);
             Map<String, Tensor> inputs = new LinkedHashMap<>();
-            put(inputs, finite == null ? List.of(t, lr) : List.of(t, lr, finite));
+            put(inputs, finite == null ? List.of(t, lr, multiplier) : List.of(t, lr, multiplier, finite));
             List<Tensor> moments = new ArrayList<>();
             Map<String, Tensor> outputs = new LinkedHashMap<>();
             Quantizers quantizers = group.stream().anyMatch(Bucket::quantized)
@@ -427,7 +454,7 @@ public final class TrainingStep {
                 moments.addAll(state);
                 List<Tensor> before = new ArrayList<>(params);
                 before.addAll(state);
-                List<Tensor> after = adamw(b, params, grad, state, lr, t.cast(DType.FLOAT64), options, quantizers);
+                List<Tensor> after = adamw(b, params, grad.mul(multiplier.cast(grad.dtype())), state, lr, t.cast(DType.FLOAT64), options, quantizers);
                 for (int i = 0; i < before.size(); i++) {
                     Tensor value = finite == null ? after.get(i) : Tensor.where(finite, after.get(i), before.get(i));
                     outputs.put(next(before.get(i).name()), value);
@@ -486,84 +513,19 @@ public final class TrainingStep {
     private record Gradient(Tensor loss, List<Tensor> flat) {
     }
 
-    /**
-     * The micro-batch loss as built, with what it is differentiated for: rebuilt wherever a step is
-     * built (the root graph, or a loop body) over that place's data and parameter values.
-     */
+    /** The micro-batch loss as built, with what it is differentiated for. */
     private record Objective(Tensor loss, List<Tensor> trainable, List<Tensor> batch, Options options) {
 
-        Shape stepShape(Tensor b) {
-            return perStep(b, options.gradientAccumulationSteps());
-        }
-
-        /**
-         * The step's mean loss and gradient w.r.t. {@code params}, built in their graph; {@code data}
-         * maps each micro-batch input to the step's value for it ({@link #stepShape}).
-         */
-        Gradient gradient(Map<Tensor, Tensor> data, List<Tensor> params, List<Bucket> buckets, Tensor scale) {
-            int a = options.gradientAccumulationSteps();
-            if (a == 1) {
-                return differentiate(params.get(0).graph(), data, params, buckets, scale);
-            }
-            Graph g = params.get(0).graph();
-            Graph body = g.subgraph();
-            Tensor iter = body.input("accumulate.iter", DType.INT64, Shape.SCALAR);
-            Tensor cond = body.input("accumulate.cond", DType.BOOL, Shape.SCALAR);
-            Tensor lossSum = body.input("accumulate.loss", loss.dtype(), Shape.SCALAR);
-            List<Tensor> gradSums = new ArrayList<>();
-            for (int k = 0; k < buckets.size(); k++) {
-                Bucket b = buckets.get(k);
-                gradSums.add(body.input("accumulate.grad." + k, b.dtype(), Shape.of(b.size(params))));
-            }
-            Map<Tensor, Tensor> micro = new LinkedHashMap<>();
-            data.forEach((input, value) -> micro.put(input, value.gather(iter, 0)));
-            // Body-local aliases, so that everything computed from the parameters is rebuilt inside the
-            // body, where the backward pass is built.
-            List<Tensor> aliases = params.stream().map(p -> body.apply("Identity", List.of(p), Map.of(),
-                    List.of(p.dtype()), List.of(p.shape())).get(0)).toList();
-            Gradient one = differentiate(body, micro, aliases, buckets, scale);
-
-            List<Tensor> formals = new ArrayList<>(List.of(iter, cond, lossSum));
-            formals.addAll(gradSums);
-            List<Tensor> results = new ArrayList<>(List.of(cond, lossSum.add(one.loss())));
-            List<Tensor> initial = new ArrayList<>(List.of(g.scalar(a, DType.INT64),
-                    g.constant(TensorData.scalar(DType.BOOL, 1)), g.scalar(0, loss.dtype())));
-            for (int k = 0; k < buckets.size(); k++) {
-                results.add(gradSums.get(k).add(one.flat().get(k)));
-                initial.add(g.zeros(gradSums.get(k).dtype(), gradSums.get(k).shape()));
-            }
-            List<Tensor> sums = g.apply("Loop", initial, Map.of("body", new Subgraph(body, formals, results)),
-                    formals.subList(2, formals.size()).stream().map(Tensor::dtype).toList(),
-                    formals.subList(2, formals.size()).stream().map(Tensor::shape).toList());
-            return new Gradient(sums.get(0).mul(1.0 / a), sums.subList(1, sums.size()).stream().map(s -> s.mul(1.0 / a)).toList());
-        }
-
-        /**
-         * The loss over {@code data} and {@code params} (rebuilt in {@code g} where they differ) and its
-         * gradient, of the loss times {@code scale} when there is one.
-         */
-        private Gradient differentiate(Graph g, Map<Tensor, Tensor> data, List<Tensor> params, List<Bucket> buckets,
-                Tensor scale) {
-            Map<Tensor, Tensor> replacements = new HashMap<>();
-            data.forEach((input, value) -> {
-                if (input != value) {
-                    replacements.put(input, value);
-                }
-            });
-            for (int i = 0; i < params.size(); i++) {
-                if (trainable.get(i) != params.get(i)) {
-                    replacements.put(trainable.get(i), params.get(i));
-                }
-            }
-            Tensor l = replacements.isEmpty() ? loss : g.rebuild(loss, replacements);
-            Tensor scaled = scale == null ? l : l.mul(scale.cast(l.dtype()));
-            Map<Tensor, Tensor> grads = Gradients.of(scaled, params, options.checkpointing());
+        /** The loss and its gradient, of the loss times {@code scale} when there is one, one flat vector a bucket. */
+        Gradient differentiate(List<Bucket> buckets, Tensor scale) {
+            Tensor scaled = scale == null ? loss : loss.mul(scale.cast(loss.dtype()));
+            Map<Tensor, Tensor> grads = Gradients.of(scaled, trainable, options.checkpointing());
             List<Tensor> flat = new ArrayList<>();
             for (Bucket b : buckets) {
-                List<Tensor> pieces = b.members().stream().map(i -> grads.get(params.get(i)).reshape(-1)).toList();
+                List<Tensor> pieces = b.members().stream().map(i -> grads.get(trainable.get(i)).reshape(-1)).toList();
                 flat.add(pieces.size() == 1 ? pieces.get(0) : Tensor.concat(0, pieces));
             }
-            return new Gradient(l, flat);
+            return new Gradient(loss, flat);
         }
     }
 
