@@ -15,47 +15,22 @@ import java.util.function.Predicate;
 /**
  * A symbolic computation under construction. Ops are appended in the order they are built, which is
  * always a topological order. Shapes are static and checked as each op is added.
- *
- * <p>Nested graphs ({@link #subgraph()}) are the bodies of control-flow ops; they may use tensors of
- * their enclosing graphs, and share the root's weights, names and module scope.
  */
 public final class Graph {
-    private final Graph parent;
-    private final int depth;
     private final List<Node> nodes = new ArrayList<>();
-    // Root-only state, shared by subgraphs.
-    private final Map<String, Tensor> weights;
-    private final Deque<String> scopes;
-    private final int[] counter;
+    private final Map<String, Tensor> weights = new LinkedHashMap<>();
+    private final Deque<String> scopes = new ArrayDeque<>();
+    private int counter;
     private final Map<String, Tensor> masterCasts = new HashMap<>();
     private MasterWeights masterWeights;
     private boolean contribOps;
     private boolean cudaContribOps;
 
-    private Graph(Graph parent) {
-        this.parent = parent;
-        this.depth = parent == null ? 0 : parent.depth + 1;
-        this.weights = parent == null ? new LinkedHashMap<>() : parent.weights;
-        this.scopes = parent == null ? new ArrayDeque<>() : parent.scopes;
-        this.counter = parent == null ? new int[1] : parent.counter;
+    private Graph() {
     }
 
     public static Graph create() {
-        return new Graph(null);
-    }
-
-    /** A nested graph (e.g. a loop body) that may use this graph's tensors. */
-    public Graph subgraph() {
-        return new Graph(this);
-    }
-
-    public Graph parent() {
-        return parent;
-    }
-
-    /** Whether {@code t} is defined in this graph itself (not in an enclosing one). */
-    public boolean defines(Tensor t) {
-        return t.graph() == this;
+        return new Graph();
     }
 
     public List<Node> nodes() {
@@ -73,16 +48,11 @@ public final class Graph {
      * keeps that weight in another dtype.
      */
     public Tensor weight(String name, DType dtype, Shape shape) {
-        Graph root = this;
-        while (root.parent != null) {
-            root = root.parent;
+        if (masterWeights != null && dtype != masterWeights.dtype() && masterWeights.names().test(name)) {
+            Tensor master = declare(name, masterWeights.dtype(), shape);
+            return masterCasts.computeIfAbsent(name + "@" + dtype, k -> master.cast(dtype));
         }
-        MasterWeights masters = root.masterWeights;
-        if (masters != null && dtype != masters.dtype() && masters.names().test(name)) {
-            Tensor master = root.declare(name, masters.dtype(), shape);
-            return root.masterCasts.computeIfAbsent(name + "@" + dtype, k -> master.cast(dtype));
-        }
-        return root.declare(name, dtype, shape);
+        return declare(name, dtype, shape);
     }
 
     /**
@@ -91,9 +61,6 @@ public final class Graph {
      * parameters of a float16 model). Set before the model is built.
      */
     public void storeWeights(Predicate<String> names, DType storage) {
-        if (parent != null) {
-            throw new IllegalStateException("weight storage is set on the root graph");
-        }
         masterWeights = new MasterWeights(names, storage);
     }
 
@@ -103,41 +70,30 @@ public final class Graph {
     /**
      * Lets modules use ONNX Runtime's fused contrib operators ({@code com.microsoft}, e.g. {@code MultiHeadAttention})
      * where they have them; a graph that is differentiated may use only those with a rule in the autodiff's table.
-     * Set on the root graph before the model is built.
+     * Set before the model is built.
      */
     public void useContribOps() {
-        if (parent != null) {
-            throw new IllegalStateException("contrib ops are chosen on the root graph");
-        }
         contribOps = true;
     }
 
     /**
      * Lets modules also use the contrib operators ONNX Runtime has on CUDA only (e.g. {@code GroupNorm}), which have
-     * no rule in the autodiff's table: for graphs whose sessions run on CUDA and are not differentiated. Set on the
-     * root graph before the model is built.
+     * no rule in the autodiff's table: for graphs whose sessions run on CUDA and are not differentiated. Set before the
+     * model is built.
      */
     public void useCudaContribOps() {
         useContribOps();
         cudaContribOps = true;
     }
 
-    /** Whether {@link #useContribOps} (or {@link #useCudaContribOps}) was called on this graph's root. */
+    /** Whether {@link #useContribOps} (or {@link #useCudaContribOps}) was called. */
     public boolean contribOps() {
-        return root().contribOps;
+        return contribOps;
     }
 
-    /** Whether {@link #useCudaContribOps} was called on this graph's root. */
+    /** Whether {@link #useCudaContribOps} was called. */
     public boolean cudaContribOps() {
-        return root().cudaContribOps;
-    }
-
-    private Graph root() {
-        Graph root = this;
-        while (root.parent != null) {
-            root = root.parent;
-        }
-        return root;
+        return cudaContribOps;
     }
 
     private Tensor declare(String name, DType dtype, Shape shape) {
@@ -201,24 +157,22 @@ public final class Graph {
         void close();
     }
 
-    /**
-     * Adds one node to the innermost graph among those of its inputs (or this one when it has none)
-     * and returns its outputs.
-     */
+    /** Adds one node and returns its outputs. */
     public List<Tensor> apply(String opType, List<Tensor> inputs, Map<String, Object> attributes, List<DType> dtypes,
             List<Shape> shapes) {
-        Graph home = this;
         for (Tensor t : inputs) {
-            home = deeper(home, t.graph(), opType, inputs);
+            if (t.graph() != this) {
+                throw new IllegalArgumentException(opType + ": inputs come from another graph " + inputs);
+            }
         }
         Node node = new Node(opType, inputs, new LinkedHashMap<>(attributes), currentScope());
         List<Tensor> outputs = new ArrayList<>();
         for (int i = 0; i < dtypes.size(); i++) {
-            String name = (node.scope().isEmpty() ? "" : node.scope() + "/") + opType + "_" + counter[0]++;
-            outputs.add(new Tensor(home, name, dtypes.get(i), shapes.get(i), node, Tensor.Kind.COMPUTED));
+            String name = (node.scope().isEmpty() ? "" : node.scope() + "/") + opType + "_" + counter++;
+            outputs.add(new Tensor(this, name, dtypes.get(i), shapes.get(i), node, Tensor.Kind.COMPUTED));
         }
         node.setOutputs(outputs);
-        home.nodes.add(node);
+        nodes.add(node);
         return outputs;
     }
 
@@ -247,23 +201,6 @@ public final class Graph {
         }
     }
 
-    /**
-     * {@code output} recomputed in this graph with some tensors it depends on replaced: every node on a
-     * path from a replaced tensor to {@code output} is replayed here, the rest is shared as it is.
-     */
-    public Tensor rebuild(Tensor output, Map<Tensor, Tensor> replacements) {
-        Map<Tensor, Tensor> values = new HashMap<>(replacements);
-        for (Node n : output.graph().nodesComputing(output)) {
-            if (n.inputs().stream().anyMatch(values::containsKey)) {
-                List<Tensor> outs = replay(n, n.inputs().stream().map(t -> values.getOrDefault(t, t)).toList());
-                for (int i = 0; i < outs.size(); i++) {
-                    values.put(n.output(i), outs.get(i));
-                }
-            }
-        }
-        return values.getOrDefault(output, output);
-    }
-
     /** Builds under the module path {@code scope} (absolute, dotted) until closed. */
     public Scope scopeAt(String scope) {
         List<String> saved = new ArrayList<>(scopes);
@@ -275,19 +212,6 @@ public final class Graph {
             scopes.clear();
             scopes.addAll(saved);
         };
-    }
-
-    private static Graph deeper(Graph a, Graph b, String opType, List<Tensor> inputs) {
-        Graph deep = a.depth >= b.depth ? a : b;
-        Graph shallow = deep == a ? b : a;
-        Graph g = deep;
-        while (g != null && g != shallow) {
-            g = g.parent;
-        }
-        if (g == null) {
-            throw new IllegalArgumentException(opType + ": inputs come from unrelated graphs " + inputs);
-        }
-        return deep;
     }
 
     /** The nodes of this graph that {@code output} depends on, in graph (topological) order. */

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * One ONNX operator application: {@code outputs = opType(inputs; attributes)}. Attribute values are
- * {@code Long}, {@code Double}, {@code long[]}, {@code String}, {@link TensorData} or {@link Subgraph}.
+ * {@code Long}, {@code Double}, {@code long[]}, {@code String} or {@link TensorData}.
  */
 public final class Node {
     private final String opType;

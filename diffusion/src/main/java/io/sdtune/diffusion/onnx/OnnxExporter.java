@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Node;
 import io.sdtune.diffusion.graph.Program;
-import io.sdtune.diffusion.graph.Subgraph;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.onnx.proto.AttributeProto;
@@ -20,7 +19,6 @@ import io.sdtune.diffusion.onnx.proto.ValueInfoProto;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -56,12 +54,7 @@ public final class OnnxExporter {
 
     public static Exported export(Program program) {
         OnnxExporter exporter = new OnnxExporter();
-        Graph root = rootOf(program);
-        Scope scope = exporter.graph(root, new ArrayList<>(program.inputs().values()), program.outputs(), "main");
-        if (!scope.captures.isEmpty()) {
-            throw new IllegalArgumentException("program outputs depend on tensors of another graph: " + scope.captures);
-        }
-        GraphProto.Builder graph = scope.proto;
+        GraphProto.Builder graph = exporter.graph(graphOf(program), program);
         for (Tensor w : exporter.weights) {
             graph.addInitializer(TensorProto.newBuilder()
                     .setName(w.name())
@@ -80,75 +73,55 @@ public final class OnnxExporter {
         return new Exported(model, List.copyOf(exporter.weights));
     }
 
-    private static Graph rootOf(Program program) {
+    private static Graph graphOf(Program program) {
         for (Tensor t : program.outputs().values()) {
-            Graph g = t.graph();
-            while (g.parent() != null) {
-                g = g.parent();
-            }
-            return g;
+            return t.graph();
         }
         throw new IllegalArgumentException("program has no outputs");
     }
 
-    /** A graph being written, and the tensors of enclosing graphs it refers to. */
-    private record Scope(GraphProto.Builder proto, Set<Tensor> captures) {
-    }
-
-    private Scope graph(Graph g, List<Tensor> formals, Map<String, Tensor> outputs, String name) {
-        Set<Tensor> formalSet = new HashSet<>(formals);
+    private GraphProto.Builder graph(Graph g, Program program) {
+        Set<Tensor> fed = new HashSet<>(program.inputs().values());
         Set<Node> needed = new HashSet<>();
-        Set<Tensor> captures = new LinkedHashSet<>();
-        Map<Node, GraphProto> bodies = new LinkedHashMap<>();
-        Set<Tensor> bodyCaptures = new HashSet<>();
-        List<Tensor> stack = new ArrayList<>(outputs.values());
+        List<Tensor> stack = new ArrayList<>(program.outputs().values());
         Set<Tensor> seen = new HashSet<>();
         while (!stack.isEmpty()) {
             Tensor t = stack.remove(stack.size() - 1);
-            if (!seen.add(t) || formalSet.contains(t)) {
+            if (!seen.add(t) || fed.contains(t)) {
                 continue;
             }
-            if (!g.defines(t) && !(t.kind() == Tensor.Kind.WEIGHT && g.parent() == null)) {
-                captures.add(t);
+            if (t.graph() != g) {
+                throw new IllegalArgumentException("program outputs depend on " + t + " of another graph");
             } else if (t.kind() == Tensor.Kind.WEIGHT) {
                 weights.add(t);
             } else if (t.kind() == Tensor.Kind.INPUT) {
                 throw new IllegalArgumentException("input " + t + " is needed by the outputs but is not fed");
             } else if (needed.add(t.producer())) {
-                Node n = t.producer();
-                stack.addAll(n.inputs());
-                for (Map.Entry<String, Object> a : n.attributes().entrySet()) {
-                    if (a.getValue() instanceof Subgraph body) {
-                        Scope inner = graph(body.graph(), body.inputs(), outputMap(body), a.getKey());
-                        bodies.put(n, inner.proto.build());
-                        stack.addAll(inner.captures);
-                        bodyCaptures.addAll(inner.captures);
-                    }
-                }
+                stack.addAll(t.producer().inputs());
             }
         }
 
-        // An output computed here takes the output's name directly; leaves, captured values and
-        // repeated outputs go through an Identity.
+        // An output computed here takes the output's name directly; leaves and repeated outputs go through an
+        // Identity.
         Map<Tensor, String> names = new HashMap<>();
-        for (Map.Entry<String, Tensor> out : outputs.entrySet()) {
+        for (Map.Entry<String, Tensor> out : program.outputs().entrySet()) {
             Tensor t = out.getValue();
-            if (!t.isLeaf() && g.defines(t) && !names.containsKey(t) && !bodyCaptures.contains(t)) {
+            if (!t.isLeaf() && !names.containsKey(t)) {
                 names.put(t, out.getKey());
             }
         }
         Function<Tensor, String> nameOf = t -> names.getOrDefault(t, t.name());
 
-        GraphProto.Builder proto = GraphProto.newBuilder().setName(name);
-        for (Tensor in : formals) {
+        GraphProto.Builder proto = GraphProto.newBuilder().setName("main");
+        for (Tensor in : program.inputs().values()) {
             proto.addInput(valueInfo(in.name(), in));
         }
         for (Node n : g.nodes()) {
             if (needed.contains(n)) {
-                proto.addNode(node(n, bodies.get(n), nameOf));
+                proto.addNode(node(n, nameOf));
             }
         }
-        for (Map.Entry<String, Tensor> out : outputs.entrySet()) {
+        for (Map.Entry<String, Tensor> out : program.outputs().entrySet()) {
             Tensor t = out.getValue();
             if (!out.getKey().equals(nameOf.apply(t))) {
                 proto.addNode(NodeProto.newBuilder().setOpType("Identity").setName("output_" + identities++)
@@ -156,20 +129,10 @@ public final class OnnxExporter {
             }
             proto.addOutput(valueInfo(out.getKey(), t));
         }
-        return new Scope(proto, captures);
+        return proto;
     }
 
-    /** Subgraph outputs are positional; their names only need to be unique within the body. */
-    private Map<String, Tensor> outputMap(Subgraph body) {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        for (Tensor t : body.outputs()) {
-            boolean own = !t.isLeaf() && body.graph().defines(t) && !m.containsKey(t.name());
-            m.put(own ? t.name() : t.name() + "#out" + identities++, t);
-        }
-        return m;
-    }
-
-    private static NodeProto node(Node n, GraphProto body, Function<Tensor, String> nameOf) {
+    private static NodeProto node(Node n, Function<Tensor, String> nameOf) {
         NodeProto.Builder b = NodeProto.newBuilder().setName(n.output(0).name());
         if (n.opType().startsWith(MICROSOFT + ".")) {
             b.setDomain(MICROSOFT).setOpType(n.opType().substring(MICROSOFT.length() + 1));
@@ -191,8 +154,6 @@ public final class OnnxExporter {
                 attr.setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(s));
             } else if (v instanceof TensorData t) {
                 attr.setType(AttributeProto.AttributeType.TENSOR).setT(tensor(t));
-            } else if (v instanceof Subgraph) {
-                attr.setType(AttributeProto.AttributeType.GRAPH).setG(body);
             } else {
                 throw new IllegalStateException("attribute " + a.getKey() + " of " + n + " has unsupported type " + v.getClass());
             }

@@ -2,7 +2,6 @@ package io.sdtune.diffusion.runtime;
 
 import io.sdtune.diffusion.graph.Node;
 import io.sdtune.diffusion.graph.Program;
-import io.sdtune.diffusion.graph.Subgraph;
 import io.sdtune.diffusion.graph.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,9 +22,8 @@ import java.util.Set;
  * the MatMul that takes it ({@code FusedMatMul}), or cancels it with the backward pass's transpose back. Like that
  * planner, an elementwise op writes into an input of its size that dies there, and {@code Reshape},
  * {@code Identity}, {@code Squeeze}, {@code Unsqueeze} and {@code Flatten} alias their input instead of copying
- * it, except where they compute a program output, which always has a buffer of its own. A {@code Loop} adds,
- * while it runs, its body's own peak over the carried values fed to the body; program outputs stay allocated to
- * the end. Not counted: the runtime's fixed cost (CUDA context, library workspaces) and the arena's rounding,
+ * it, except where they compute a program output, which always has a buffer of its own; program outputs stay
+ * allocated to the end. Not counted: the runtime's fixed cost (CUDA context, library workspaces) and the arena's rounding,
  * which callers add from measurement.
  *
  * @param weights bytes of the weights and constants the program reads
@@ -69,7 +67,7 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
         List<Node> order = needed(outputs);
         Map<Tensor, Integer> lastRead = new HashMap<>();
         for (int i = 0; i < order.size(); i++) {
-            for (Tensor in : reads(order.get(i))) {
+            for (Tensor in : order.get(i).inputs()) {
                 lastRead.put(in, i);
             }
         }
@@ -86,12 +84,6 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
             node.inputs().stream().filter(in -> in.kind() == Tensor.Kind.WEIGHT).forEach(leaves::add);
             if (node.opType().equals("Transpose") && weightOrItsTranspose(node.input(0))) {
                 continue;
-            }
-            long during = 0;
-            for (Object attribute : node.attributes().values()) {
-                if (attribute instanceof Subgraph body) {
-                    during += peak(body.outputs(), leaves) + body.inputs().stream().mapToLong(Tensor::byteSize).sum();
-                }
             }
             // Values read here for the last time: their buffers are free once no other value in them is read.
             List<Buffer> freed = new ArrayList<>();
@@ -125,7 +117,7 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
                 buffers.put(out, b);
             }
             live += allocated;
-            peak = Math.max(peak, live + during);
+            peak = Math.max(peak, live);
             for (Buffer b : freed) {
                 live -= b.bytes;
             }
@@ -140,23 +132,6 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
                 || producer != null && producer.opType().equals("Transpose") && weightOrItsTranspose(producer.input(0));
     }
 
-    /** What a node reads: its inputs, and the values of enclosing graphs its bodies read. */
-    private static Set<Tensor> reads(Node node) {
-        Set<Tensor> reads = new LinkedHashSet<>(node.inputs());
-        for (Object attribute : node.attributes().values()) {
-            if (attribute instanceof Subgraph body) {
-                for (Node inner : body.graph().nodes()) {
-                    for (Tensor in : reads(inner)) {
-                        if (!body.graph().defines(in)) {
-                            reads.add(in);
-                        }
-                    }
-                }
-            }
-        }
-        return reads;
-    }
-
     /** The nodes the outputs depend on, in graph order. */
     private static List<Node> needed(List<Tensor> outputs) {
         if (outputs.isEmpty()) {
@@ -168,7 +143,7 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
         for (int i = all.size() - 1; i >= 0; i--) {
             Node n = all.get(i);
             if (n.outputs().stream().anyMatch(wanted::contains)) {
-                wanted.addAll(reads(n));
+                wanted.addAll(n.inputs());
                 order.add(n);
             }
         }

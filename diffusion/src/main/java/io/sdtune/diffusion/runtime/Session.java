@@ -183,10 +183,9 @@ public final class Session implements AutoCloseable {
         return options;
     }
 
-    /** Whether {@code graph} or a subgraph of its nodes (a {@code Loop}'s body) has a node of {@code opType}. */
+    /** Whether {@code graph} has a node of {@code opType}. */
     private static boolean contains(GraphProto graph, String opType) {
-        return graph.getNodeList().stream().anyMatch(n -> n.getOpType().equals(opType)
-                || n.getAttributeList().stream().anyMatch(a -> a.hasG() && contains(a.getG(), opType)));
+        return graph.getNodeList().stream().anyMatch(n -> n.getOpType().equals(opType));
     }
 
     /**
