@@ -31,8 +31,18 @@ import java.util.function.Function;
  * values, and an arena that kept both layouts' fragments held 0.5 GiB more of an SD 1.5 DreamBooth step, at 1% of its
  * time. A step of one group (LoRA, Textual Inversion) keeps its arena: given back, the next step's activations are
  * allocated anew, and a LoRA step took 40% longer for no less memory (BENCHMARKS.md, "GPU, 2026-12-07 (later)").
+ *
+ * <p>A step of one group is also <em>replayed</em>: its gradient run reads and writes device tensors at fixed
+ * addresses, made once (the batch is copied into its tensors, the gradients summed so far into theirs, the update's
+ * next values into the state's), so that on a GPU ONNX Runtime captures the run as a CUDA graph and replays it with
+ * one launch where it dispatched thousands of kernels one by one (the host's dispatch, not the card, bounded an SD
+ * 1.5 step's gradient run of some 16,000 kernels; BENCHMARKS.md, "GPU, 2026-12-07 (eleventh session)"). Its outputs
+ * are then held for the session's life, which a step of one small group can afford and DreamBooth's gradients, as
+ * large as its UNet, could not. Where ONNX Runtime refuses to capture the graph (a node without a CUDA kernel), the
+ * run is dispatched as before, at the same fixed addresses.
  */
 public final class TrainingSession implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(TrainingSession.class.getName());
     private final TrainingStep step;
     private final Session gradient;
     private final IoBinding gradientBinding;
@@ -41,6 +51,8 @@ public final class TrainingSession implements AutoCloseable {
     private final Map<String, DeviceTensor> state = new LinkedHashMap<>();
     /** When accumulating: the gradient sums the first micro-batch of a step adds to. */
     private final Map<String, DeviceTensor> zeroGradients = new HashMap<>();
+    /** A replayed step's fixed tensors: its gradient program's batch inputs, gradient sums and outputs; else null. */
+    private final Map<String, DeviceTensor> fixed;
     /** Host copies of state values made since the last run. */
     private final Map<String, TensorData> copies = new LinkedHashMap<>();
     private final Map<String, TensorData> outputs = new LinkedHashMap<>();
@@ -51,6 +63,11 @@ public final class TrainingSession implements AutoCloseable {
         this.step = step;
         this.gradient = gradient;
         this.gradientBinding = bind(gradient);
+        this.fixed = replayed(step) ? new HashMap<>() : null;
+    }
+
+    private static boolean replayed(TrainingStep step) {
+        return step.updates().size() == 1;
     }
 
     private IoBinding bind(Session session) {
@@ -68,7 +85,7 @@ public final class TrainingSession implements AutoCloseable {
 
     public static TrainingSession create(TrainingStep step, Function<String, TensorData> weights,
             ExecutionOptions execution) {
-        TrainingSession s = new TrainingSession(step, Session.create(step.gradient(), weights, execution));
+        TrainingSession s = new TrainingSession(step, gradientSession(step, weights, execution));
         try {
             for (Program update : step.updates()) {
                 Session u = Session.create(update, name -> null, execution);
@@ -89,6 +106,13 @@ public final class TrainingSession implements AutoCloseable {
             for (Tensor sum : step.gradientSums()) {
                 s.zeroGradients.put(sum.name(), s.gradient.upload(TensorData.allocate(sum.dtype(), sum.shape())));
             }
+            if (s.fixed != null) {
+                List<Tensor> inputs = new ArrayList<>(step.batchInputs());
+                inputs.addAll(step.gradientSums());
+                inputs.forEach(in -> s.fixed.put(in.name(), s.gradient.allocate(in.dtype(), in.shape())));
+                step.gradient().outputs().forEach((name, out) -> s.fixed.put(name, s.gradient.allocate(out.dtype(),
+                        out.shape())));
+            }
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -98,6 +122,21 @@ public final class TrainingSession implements AutoCloseable {
             s.outputs.put(name, TensorData.allocate(declared.get(name).dtype(), declared.get(name).shape()));
         }
         return s;
+    }
+
+    /** The gradient program's session: for a replayed step, captured as a CUDA graph where ONNX Runtime can. */
+    private static Session gradientSession(TrainingStep step, Function<String, TensorData> weights,
+            ExecutionOptions execution) {
+        if (!replayed(step) || execution.device().kind() != Device.Kind.CUDA) {
+            return Session.create(step.gradient(), weights, execution);
+        }
+        try {
+            return Session.create(step.gradient(), weights, execution.withCudaGraph());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "the gradient run is dispatched kernel by kernel: ONNX Runtime would"
+                    + " not capture it as a CUDA graph (" + e.getMessage() + ")");
+            return Session.create(step.gradient(), weights, execution);
+        }
     }
 
     private void upload(String name, TensorData initial) {
@@ -124,11 +163,11 @@ public final class TrainingSession implements AutoCloseable {
             for (int k = 0; k < microBatches; k++) {
                 Map<String, DeviceTensor> summed = produced;
                 produced = gradientRun(microBatch(batch, k), k == 0 ? zeroGradients : summed);
-                summed.values().forEach(DeviceTensor::close);
+                release(summed);
                 loss += outputs.get(TrainingStep.LOSS).get(0);
             }
         } catch (RuntimeException e) {
-            produced.values().forEach(DeviceTensor::close);
+            release(produced);
             throw e;
         }
         copies.clear();
@@ -139,14 +178,14 @@ public final class TrainingSession implements AutoCloseable {
             }
             for (String name : List.copyOf(produced.keySet())) {
                 if (state.containsKey(name)) {
-                    state.put(name, produced.remove(name)).close();
+                    moveIntoState(name, produced.remove(name));
                 }
             }
         } catch (RuntimeException e) {
             consistent = false;
             throw e;
         } finally {
-            produced.values().forEach(DeviceTensor::close);
+            release(produced);
         }
         return loss / microBatches;
     }
@@ -158,16 +197,52 @@ public final class TrainingSession implements AutoCloseable {
         for (String name : program.inputs().keySet()) {
             DeviceTensor value = state.containsKey(name) ? state.get(name) : summed.get(name);
             if (value != null) {
-                gradientBinding.input(name, value);
+                gradientBinding.input(name, fixed == null ? value : copied(name, value));
             }
         }
-        step.batchInputs().forEach(b -> gradientBinding.input(b.name(), microBatch.get(b.name())));
-        outputs.forEach(gradientBinding::output);
-        program.outputs().keySet().stream().filter(name -> !outputs.containsKey(name))
-                .forEach(gradientBinding::outputOnDevice);
         Map<String, DeviceTensor> produced = new HashMap<>();
-        gradientBinding.run().forEach((name, value) -> produced.put(TrainingStep.stateName(name), value));
+        if (fixed == null) {
+            step.batchInputs().forEach(b -> gradientBinding.input(b.name(), microBatch.get(b.name())));
+            outputs.forEach(gradientBinding::output);
+            program.outputs().keySet().stream().filter(name -> !outputs.containsKey(name))
+                    .forEach(gradientBinding::outputOnDevice);
+            gradientBinding.run().forEach((name, value) -> produced.put(TrainingStep.stateName(name), value));
+            return produced;
+        }
+        step.batchInputs().forEach(b -> {
+            fixed.get(b.name()).copyFrom(microBatch.get(b.name()));
+            gradientBinding.input(b.name(), fixed.get(b.name()));
+        });
+        program.outputs().keySet().forEach(name -> gradientBinding.output(name, fixed.get(name)));
+        gradientBinding.run();
+        program.outputs().keySet().forEach(name -> produced.put(TrainingStep.stateName(name), fixed.get(name)));
+        outputs.replaceAll((name, host) -> fixed.get(name).toHost());
         return produced;
+    }
+
+    /** A replayed run's input: the state's own tensor, or a gradient sum copied into the fixed one. */
+    private DeviceTensor copied(String name, DeviceTensor value) {
+        DeviceTensor at = fixed.get(name);
+        if (at == null) {
+            return value;
+        }
+        at.copyFrom(value);
+        return at;
+    }
+
+    /** Puts a value the step computed in place of the state's: by copy where the state's addresses are fixed. */
+    private void moveIntoState(String name, DeviceTensor value) {
+        if (fixed == null) {
+            state.put(name, value).close();
+        } else {
+            state.get(name).copyFrom(value);
+            release(Map.of(name, value));
+        }
+    }
+
+    /** Closes what a run produced, but the fixed tensors a replayed step reuses. */
+    private void release(Map<String, DeviceTensor> produced) {
+        produced.values().stream().filter(t -> fixed == null || !fixed.containsValue(t)).forEach(DeviceTensor::close);
     }
 
     /** The {@code k}-th micro-batch of a step's batch (the batch itself when not accumulating). */
@@ -191,7 +266,7 @@ public final class TrainingSession implements AutoCloseable {
             }
         }
         program.outputs().keySet().forEach(binding::outputOnDevice);
-        binding.run().forEach((name, value) -> state.put(TrainingStep.stateName(name), value).close());
+        binding.run().forEach((name, value) -> moveIntoState(TrainingStep.stateName(name), value));
     }
 
     /** A trainable parameter's current value, copied to the host. */
@@ -239,6 +314,9 @@ public final class TrainingSession implements AutoCloseable {
     public void close() {
         state.values().forEach(DeviceTensor::close);
         zeroGradients.values().forEach(DeviceTensor::close);
+        if (fixed != null) {
+            fixed.values().forEach(DeviceTensor::close);
+        }
         updateBindings.forEach(IoBinding::close);
         updates.forEach(Session::close);
         gradientBinding.close();

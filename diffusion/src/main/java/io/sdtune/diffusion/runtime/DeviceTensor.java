@@ -50,6 +50,14 @@ public final class DeviceTensor implements AutoCloseable {
         api.copy(device, MemorySegment.ofBuffer(host.data().duplicate().rewind()), data(), byteSize());
     }
 
+    /** Overwrites this tensor with {@code other}, of its type and shape, on the same device. */
+    public void copyFrom(DeviceTensor other) {
+        if (other.dtype != dtype || !other.shape.equals(shape) || !other.device.equals(device)) {
+            throw new IllegalArgumentException("cannot copy " + other + " into " + this);
+        }
+        api.copy(device, other.data(), data(), byteSize());
+    }
+
     /** A copy in host memory. */
     public TensorData toHost() {
         TensorData host = TensorData.allocate(dtype, shape);

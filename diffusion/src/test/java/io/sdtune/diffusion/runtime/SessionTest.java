@@ -175,6 +175,23 @@ class SessionTest {
     }
 
     @Test
+    void aDeviceTensorIsOverwrittenFromAnotherOnItsDevice() {
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(3));
+        try (Session s = Session.create(new Program(Map.of("x", x), Map.of("y", x.add(1))), name -> null, Device.CPU);
+                DeviceTensor to = s.upload(TensorData.of(new float[] {1, 2, 3}, 3));
+                DeviceTensor from = s.upload(TensorData.of(new float[] {7, 8, 9}, 3));
+                DeviceTensor shorter = s.upload(TensorData.of(new float[] {1, 2}, 2))) {
+            to.copyFrom(from);
+
+            assertThat(to.toHost().toFloatArray()).containsExactly(7, 8, 9);
+            assertThat(from.toHost().toFloatArray()).containsExactly(7, 8, 9);
+            assertThatThrownBy(() -> to.copyFrom(shorter))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2]");
+        }
+    }
+
+    @Test
     void anOutputLeftOnTheDeviceFeedsTheNextRunInPlace() {
         // x' = 2x, run three times with the state never copied to the host in between.
         Graph g = Graph.create();
