@@ -132,7 +132,8 @@ public record TensorData(DType dtype, Shape shape, ByteBuffer data) {
         if (shape.rank() == 0 || index < 0 || index >= shape.dim(0)) {
             throw new IndexOutOfBoundsException("entry " + index + " of " + dtype + shape);
         }
-        ByteBuffer view = data.duplicate().position(Math.toIntExact(index * bytes)).limit(Math.toIntExact((index + 1) * bytes));
+        ByteBuffer view = data.duplicate().position(Math.toIntExact(index * bytes))
+                .limit(Math.toIntExact((index + 1) * bytes));
         return new TensorData(dtype, entry, view.slice().order(ByteOrder.nativeOrder()));
     }
 

@@ -134,7 +134,8 @@ public record BlockwiseQuantization(float[] code, int blockSize) {
         public Quantized quantize(Tensor x) {
             long length = x.shape().size();
             if (x.dtype() != DType.FLOAT32 || x.rank() != 1 || length % blockSize != 0) {
-                throw new IllegalArgumentException("quantize takes float32 [whole blocks of " + blockSize + "], got " + x);
+                throw new IllegalArgumentException("quantize takes float32 [whole blocks of " + blockSize + "], got "
+                        + x);
             }
             Tensor blocks = x.reshape(length / blockSize, blockSize);
             Tensor absmax = blocks.abs().max(false, 1);
@@ -146,7 +147,8 @@ public record BlockwiseQuantization(float[] code, int blockSize) {
         /** float32 {@code [L]} from uint8 {@code codes [L]} and their blocks' {@code absmax}. */
         public Tensor dequantize(Tensor codes, Tensor absmax) {
             long length = codes.shape().size();
-            if (codes.dtype() != DType.UINT8 || length % blockSize != 0 || absmax.shape().size() != length / blockSize) {
+            if (codes.dtype() != DType.UINT8 || length % blockSize != 0
+                    || absmax.shape().size() != length / blockSize) {
                 throw new IllegalArgumentException("dequantize takes uint8 [whole blocks of " + blockSize + "] and one "
                         + "absmax per block, got " + codes + " and " + absmax);
             }

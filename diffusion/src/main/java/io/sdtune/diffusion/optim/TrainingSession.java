@@ -191,7 +191,8 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /** One run of the gradient program on a micro-batch, adding to {@code summed}'s gradients when accumulating. */
-    private Map<String, DeviceTensor> gradientRun(Map<String, TensorData> microBatch, Map<String, DeviceTensor> summed) {
+    private Map<String, DeviceTensor> gradientRun(Map<String, TensorData> microBatch,
+            Map<String, DeviceTensor> summed) {
         Program program = gradient.program();
         gradientBinding.clear();
         for (String name : program.inputs().keySet()) {

@@ -22,18 +22,19 @@ import java.util.function.ToLongFunction;
  * An optimisation step as programs run one after another on the training state: a <em>gradient</em> program (forward
  * pass, backward pass, the gradients' global norm) and one <em>update</em> program per group of parameters (AdamW).
  * The gradient program maps (parameters, step count, batch) to the loss and the flat gradients, unscaled and
- * clipped; each update maps its group's parameters, moments and gradients to their next values. {@link TrainingSession}
- * runs them with the state kept on the device, so the state is never copied whole: a step holds the state, the gradients and one
- * group's next values at once, as PyTorch's optimizers hold the parameters, their gradients and one foreach
- * group's temporaries.
+ * clipped; each update maps its group's parameters, moments and gradients to their next values.
+ * {@link TrainingSession} runs them with the state kept on the device, so the state is never copied whole: a step
+ * holds the state, the gradients and one group's next values at once, as PyTorch's optimizers hold the parameters,
+ * their gradients and one foreach group's temporaries.
  *
  * <p>With {@code gradientAccumulationSteps = A > 1} the gradient program is run once per micro-batch and sums: it
  * also takes each bucket's gradient of the micro-batches before ({@code grad.<dtype>.<bucket>}, zeros for the first)
  * and gives the sum with its own as {@code next.grad.<dtype>.<bucket>}, unscaled and clipped by nothing; the updates
  * take the A-th run's sum times its {@link #GRAD_MULTIPLIER}: the mean gradient of an A-times larger batch, unscaled
- * and clipped, with the activations of one micro-batch alive at a time. Each batch input is then fed as {@code [A, ...]} and the loss reported is the
- * micro-batches' mean. (An ONNX {@code Loop} over the micro-batches in one run held more: Textual Inversion's SD 1.5
- * step peaked at 10.6 GiB that way, at 8.9 this way; diffusion README.)
+ * and clipped, with the activations of one micro-batch alive at a time. Each batch input is then fed as
+ * {@code [A, ...]} and the loss reported is the micro-batches' mean. (An ONNX {@code Loop} over the micro-batches in
+ * one run held more: Textual Inversion's SD 1.5 step peaked at 10.6 GiB that way, at 8.9 this way; diffusion
+ * README.)
  *
  * <p>Names: parameters keep their own names; the AdamW moments are flat vectors over buckets of
  * parameters of one dtype, in the order of the trainable list, {@code exp_avg.<dtype>.<bucket>} and

@@ -23,8 +23,8 @@ import java.util.Set;
  * planner, an elementwise op writes into an input of its size that dies there, and {@code Reshape},
  * {@code Identity}, {@code Squeeze}, {@code Unsqueeze} and {@code Flatten} alias their input instead of copying
  * it, except where they compute a program output, which always has a buffer of its own; program outputs stay
- * allocated to the end. Not counted: the runtime's fixed cost (CUDA context, library workspaces) and the arena's rounding,
- * which callers add from measurement.
+ * allocated to the end. Not counted: the runtime's fixed cost (CUDA context, library workspaces) and the arena's
+ * rounding, which callers add from measurement.
  *
  * @param weights bytes of the weights and constants the program reads
  * @param inputs bytes of the values fed at each run

@@ -150,7 +150,8 @@ class BlockwiseQuantizationTest {
         byte[] codes = quantized.codes;
         TensorData codeData = TensorData.allocate(DType.UINT8, Shape.of(codes.length));
         codeData.data().put(codes).rewind();
-        Tensor y = q.in(g).dequantize(g.constant(codeData), g.constant(TensorData.of(quantized.absmax, quantized.absmax.length)));
+        Tensor y = q.in(g).dequantize(g.constant(codeData),
+                g.constant(TensorData.of(quantized.absmax, quantized.absmax.length)));
         double[] values = run(y);
 
         for (int i = 0; i < x.length; i++) {
@@ -193,7 +194,8 @@ class BlockwiseQuantizationTest {
 
     private static int[] below(float[] bounds, float[] s) {
         Graph g = Graph.create();
-        Tensor count = BlockwiseQuantization.MidpointBins.of(bounds).in(g).below(g.constant(TensorData.of(s, s.length)));
+        Tensor count = BlockwiseQuantization.MidpointBins.of(bounds).in(g)
+                .below(g.constant(TensorData.of(s, s.length)));
         try (Session session = Session.create(new Program(Map.of(), Map.of("count", count)), n -> null, Device.CPU)) {
             return Arrays.stream(session.run(Map.of()).get("count").toDoubleArray()).mapToInt(d -> (int) d).toArray();
         }
