@@ -228,13 +228,4 @@ public final class Graph {
         Collections.reverse(path);
         return path;
     }
-
-    /** Counts nodes by op type, for tests and diagnostics. */
-    public Map<String, Integer> opHistogram() {
-        Map<String, Integer> h = new HashMap<>();
-        for (Node n : nodes) {
-            h.merge(n.opType(), 1, Integer::sum);
-        }
-        return h;
-    }
 }
