@@ -127,11 +127,11 @@ public record TensorData(DType dtype, Shape shape, ByteBuffer data) {
     /** A deep copy with its own buffer. */
     /** The {@code index}-th entry along the first axis, sharing this buffer (as {@code t[index]} in NumPy). */
     public TensorData select(long index) {
-        Shape entry = shape.slice(1, shape.rank());
-        long bytes = entry.size() * dtype.byteSize();
         if (shape.rank() == 0 || index < 0 || index >= shape.dim(0)) {
             throw new IndexOutOfBoundsException("entry " + index + " of " + dtype + shape);
         }
+        Shape entry = shape.slice(1, shape.rank());
+        long bytes = entry.size() * dtype.byteSize();
         ByteBuffer view = data.duplicate().position(Math.toIntExact(index * bytes))
                 .limit(Math.toIntExact((index + 1) * bytes));
         return new TensorData(dtype, entry, view.slice().order(ByteOrder.nativeOrder()));

@@ -1,6 +1,7 @@
 package io.sdtune.diffusion.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,5 +26,19 @@ class TensorDataTest {
         assertThat(bf16.get(0)).isEqualTo(1.0);
         assertThat(bf16.get(6)).isEqualTo(-2.5);
         assertThat(bf16.get(7)).isNaN();
+    }
+
+    @Test
+    void anEntryAlongTheFirstAxisSharesTheBuffer() {
+        TensorData batch = TensorData.of(new float[] {1, 2, 3, 4, 5, 6}, 3, 2);
+
+        TensorData second = batch.select(1);
+
+        assertThat(second.shape()).isEqualTo(Shape.of(2));
+        assertThat(second.toFloatArray()).containsExactly(3, 4);
+        batch.set(3, 40);
+        assertThat(second.get(1)).isEqualTo(40);
+        assertThatThrownBy(() -> batch.select(3)).isInstanceOf(IndexOutOfBoundsException.class)
+                .hasMessageContaining("entry 3");
     }
 }
