@@ -126,10 +126,11 @@ public record BlockwiseQuantization(float[] code, int blockSize) {
 
         /**
          * Quantizes {@code x}, float32 {@code [L]} with L a whole number of blocks: uint8 codes {@code [L]} and
-         * float32 {@code absmax [L / blockSize]}. Each value is scaled by its block's {@code 1 / max(absmax, 1e-38)},
-         * clipped to [-1, 1] and given the index of the nearest code, ties to the lower: the number of midpoints
-         * below it (torch.bucketize over the midpoints, as bitsandbytes' reference does), found by
-         * {@link MidpointBins}.
+         * float32 {@code absmax [L / blockSize]}. Each value is scaled by its block's {@code 1 / max(absmax, 1e-38)}
+         * and given the index of the nearest code, ties to the lower: the number of midpoints below it
+         * (torch.bucketize over the midpoints, as bitsandbytes' reference does), found by {@link MidpointBins}. The
+         * reference clips the scaled values to [-1, 1] first; here a value past either end by the reciprocal's
+         * rounding counts what the end would, all midpoints or none, so the clip (a pass over the state) is left out.
          */
         public Quantized quantize(Tensor x) {
             long length = x.shape().size();
@@ -140,7 +141,7 @@ public record BlockwiseQuantization(float[] code, int blockSize) {
             Tensor blocks = x.reshape(length / blockSize, blockSize);
             Tensor absmax = blocks.abs().max(false, 1);
             Tensor scale = x.graph().scalar(1, DType.FLOAT32).div(absmax.clip(1e-38, Float.MAX_VALUE)).reshape(-1, 1);
-            Tensor scaled = blocks.mul(scale).clip(-1, 1).reshape(length);
+            Tensor scaled = blocks.mul(scale).reshape(length);
             return new Quantized(midpoints.below(scaled).cast(DType.UINT8), absmax);
         }
 
@@ -206,7 +207,10 @@ public record BlockwiseQuantization(float[] code, int blockSize) {
         /** The tables of {@link MidpointBins} in one graph. */
         record Lookup(Tensor bins, Tensor midpoints, int corrections) {
 
-            /** int32 counts of the midpoints below each value of {@code s}, float32 in [-1, 1]. */
+            /**
+         * int32 counts of the midpoints below each value of {@code s}, float32 in [-1, 1] or past it by a rounding
+         * (counted as the end: the bin is clamped, and the comparisons stop at the infinity after the midpoints).
+         */
             Tensor below(Tensor s) {
                 Graph g = s.graph();
                 Tensor root = s.abs().sqrt().sqrt().sqrt().mul(s.sign());

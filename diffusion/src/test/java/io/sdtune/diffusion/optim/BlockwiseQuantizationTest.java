@@ -103,13 +103,16 @@ class BlockwiseQuantizationTest {
     void valuesOnAndBesideEveryMidpointAreCountedAsTheSearchCountsThem() {
         for (boolean signed : new boolean[] {true, false}) {
             float[] bounds = (signed ? BlockwiseQuantization.signed(256) : BlockwiseQuantization.unsigned(256)).bounds();
-            float[] s = new float[3 * bounds.length + 6];
+            // And the ends, zeros, tiny values, and values past the ends by a rounding (counted as the ends).
+            float[] more = {-1f, -0f, 0f, Float.MIN_VALUE, 1e-30f, 1f, Math.nextUp(1f), 1.0001f, Math.nextDown(-1f),
+                -1.0001f};
+            float[] s = new float[3 * bounds.length + more.length];
             for (int k = 0; k < bounds.length; k++) {
                 s[3 * k] = Math.nextDown(bounds[k]);
                 s[3 * k + 1] = bounds[k];
                 s[3 * k + 2] = Math.nextUp(bounds[k]);
             }
-            System.arraycopy(new float[] {-1f, -0f, 0f, Float.MIN_VALUE, 1e-30f, 1f}, 0, s, 3 * bounds.length, 6);
+            System.arraycopy(more, 0, s, 3 * bounds.length, more.length);
 
             assertThat(below(bounds, s)).as(signed ? "signed" : "unsigned").containsExactly(reference(bounds, s));
         }
