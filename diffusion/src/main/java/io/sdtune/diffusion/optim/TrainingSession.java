@@ -66,12 +66,13 @@ public final class TrainingSession implements AutoCloseable {
         this.fixed = replayed(step) ? new HashMap<>() : null;
     }
 
+    /** Whether the step is one group's: replayed, and its arena kept (see the class comment). */
     private static boolean replayed(TrainingStep step) {
         return step.updates().size() == 1;
     }
 
     private IoBinding bind(Session session) {
-        return step.updates().size() > 1 ? session.bindReleasingFreeMemory() : session.bind();
+        return replayed(step) ? session.bind() : session.bindReleasingFreeMemory();
     }
 
     /**
