@@ -238,13 +238,19 @@ public final class TrainingSession implements AutoCloseable {
             state.put(name, value).close();
         } else {
             state.get(name).copyFrom(value);
-            release(Map.of(name, value));
+            release(value);
         }
     }
 
     /** Closes what a run produced, but the fixed tensors a replayed step reuses. */
     private void release(Map<String, DeviceTensor> produced) {
-        produced.values().stream().filter(t -> fixed == null || !fixed.containsValue(t)).forEach(DeviceTensor::close);
+        produced.values().forEach(this::release);
+    }
+
+    private void release(DeviceTensor value) {
+        if (fixed == null || !fixed.containsValue(value)) {
+            value.close();
+        }
     }
 
     /** The {@code k}-th micro-batch of a step's batch (the batch itself when not accumulating). */
