@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import io.sdtune.diffusion.graph.DType;
@@ -45,6 +46,11 @@ public final class Session implements AutoCloseable {
      * a generator's, unchanged otherwise); see {@link ExecutionOptions#on}.
      */
     public static final String PROFILE = "sdtune.ort.profile";
+    /**
+     * System property: ONNX Runtime's log severity for every session, 0 (verbose) to 4 (fatal; 2, warnings, when
+     * unset). At 1 its partitioner says which nodes it left to the CPU and why, at 0 where it placed each node.
+     */
+    public static final String LOG_SEVERITY = "sdtune.ort.log_severity";
     /** Numbers the profiles: ONNX Runtime names them by the second, and a step's sessions start within one. */
     private static final AtomicInteger PROFILES = new AtomicInteger();
 
@@ -177,6 +183,10 @@ public final class Session implements AutoCloseable {
             // resident memory fell by 40% and it ran no slower (BENCHMARKS.md, "Memory estimate").
             options.setCPUArenaAllocator(false);
         }
+        OrtLoggingLevel severity = logSeverity();
+        if (severity != null) {
+            options.setSessionLogLevel(severity);
+        }
         if (execution.profilePrefix() != null) {
             options.enableProfiling(execution.profilePrefix() + "-" + PROFILES.incrementAndGet());
         }
@@ -214,6 +224,19 @@ public final class Session implements AutoCloseable {
      */
     static Map<String, String> runConfig() {
         return pairs(RUN_CONFIG);
+    }
+
+    /** ONNX Runtime's log level given as {@code -Dsdtune.ort.log_severity=0..4}; null when unset. */
+    static OrtLoggingLevel logSeverity() {
+        String spec = System.getProperty(LOG_SEVERITY, "").strip();
+        if (spec.isEmpty()) {
+            return null;
+        }
+        if (!spec.matches("[0-4]")) {
+            throw new IllegalArgumentException(LOG_SEVERITY + ": expected 0 (verbose), 1 (info), 2 (warning), "
+                    + "3 (error) or 4 (fatal), got '" + spec + "'");
+        }
+        return OrtLoggingLevel.mapFromInt(Integer.parseInt(spec));
     }
 
     private static Map<String, String> pairs(String property) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.onnxruntime.OrtLoggingLevel;
 import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Program;
@@ -155,6 +156,27 @@ class SessionTest {
             } else {
                 System.setProperty(Session.CUDA_PROVIDER_OPTIONS, before);
             }
+        }
+    }
+
+    @Test
+    void readsOnnxRuntimesLogSeverityFromItsProperty() {
+        try {
+            assertThat(Session.logSeverity()).isNull();
+            System.setProperty(Session.LOG_SEVERITY, "1");
+            assertThat(Session.logSeverity()).isEqualTo(OrtLoggingLevel.ORT_LOGGING_LEVEL_INFO);
+            Graph g = Graph.create();
+            Tensor x = g.input("x", DType.FLOAT32, Shape.of(2));
+            try (Session s = Session.create(new Program(Map.of("x", x), Map.of("y", x.add(1))), name -> null,
+                    Device.CPU)) {
+                assertThat(s.run(Map.of("x", TensorData.of(new float[] {1, 2}, 2))).get("y").toFloatArray())
+                        .containsExactly(2, 3);
+            }
+            System.setProperty(Session.LOG_SEVERITY, "verbose");
+            assertThatThrownBy(Session::logSeverity).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(Session.LOG_SEVERITY).hasMessageContaining("'verbose'");
+        } finally {
+            System.clearProperty(Session.LOG_SEVERITY);
         }
     }
 
