@@ -38,11 +38,12 @@ class MemoryEstimateTest {
         Graph g = Graph.create();
         Tensor x = g.input("x", DType.FLOAT32, Shape.of(250));
         Tensor kept = x.exp();                                // 1000 bytes, an output
-        Tensor big = Tensor.concat(0, List.of(x, x, x, x));   // 4000 bytes
+        Tensor big = Tensor.concat(0, List.of(kept, x, x, x)); // 4000 bytes; kept's last reader
         Tensor small = big.sum();                             // big dies after this
 
         MemoryEstimate m = MemoryEstimate.of(new Program(Map.of("x", x), Map.of("kept", kept, "small", small)));
 
+        // Freed after its last reader, kept would leave 4000 + 4 at the sum; as an output it is still there.
         assertThat(m.peakComputed()).isEqualTo(1000 + 4000 + 4);
     }
 
@@ -53,12 +54,31 @@ class MemoryEstimateTest {
         Tensor x = g.input("x", DType.FLOAT32, Shape.of(1000));
         Tensor grad = x.exp();                                // 4000 bytes
         Tensor flat = grad.sin().reshape(10, 100);            // an output: a copy, not an alias, of sin's 4000
-        Tensor clipped = grad.div(grad.sum().sqrt());         // an output: not written over grad, which dies here
+        Tensor clipped = grad.div(flat.sum().sqrt());         // an output: not written over grad, which dies here
 
         MemoryEstimate m = MemoryEstimate.of(new Program(Map.of("x", x), Map.of("flat", flat, "clipped", clipped)));
 
         // grad, flat and clipped at the end, and the norm (4 bytes) until clipped is computed.
         assertThat(m.peakComputed()).isEqualTo(4000 + 4000 + 4000 + 4);
+    }
+
+    @Test
+    void nodesRunInOnnxRuntimesDepthFirstOrderNotInGraphOrder() {
+        // Two branches from x, each a big value reduced to a small one. In graph order both big values are computed
+        // first and alive together; ONNX Runtime searches depth-first from the last node, latest inputs first, and
+        // finishes one branch (the later, b) before it starts the other.
+        Graph g = Graph.create();
+        Tensor x = g.input("x", DType.FLOAT32, Shape.of(1000));
+        Tensor a = Tensor.concat(0, List.of(x, x));           // 8000 bytes
+        Tensor b = Tensor.concat(0, List.of(x, x, x));        // 12000 bytes
+        Tensor sumA = a.sum();
+        Tensor sumB = b.sum();
+        Tensor both = sumA.add(sumB);
+
+        MemoryEstimate m = MemoryEstimate.of(new Program(Map.of("x", x), Map.of("both", both)));
+
+        // Runs b, sumB, a, sumA, both: at most b and its sum, then a with sumB and sumA.
+        assertThat(m.peakComputed()).isEqualTo(12000 + 4);
     }
 
     @Test
