@@ -99,8 +99,19 @@ final class Derivatives {
      * Dao et al. 2022), so at most {@link #ATTENTION_SCORES} scores exist at once, and the forward pass keeps none:
      * at 512 px an SD 1.5 self-attention has 8 heads of 4096 x 4096. Scores and softmax are float32 whatever the
      * inputs' type, as the fused forward kernels accumulate them.
+     *
+     * <p>A block's {@code P} is read by its terms of all three gradients, so the blocks' terms are summed in one
+     * flat accumulator ({@code dQ}'s rows padded to all rows, then {@code dK}, {@code dV}) and the gradients cut
+     * from it at the end. Summed apart, the three sums are three chains, and ONNX Runtime, which runs a program
+     * depth first (one chain, then the next; {@code MemoryEstimate}), computed every block's {@code P} for the
+     * first chain and kept it for the others: all the scores at once, 0.5 GiB of an SD 1.5 self-attention.
      */
     private static List<Tensor> multiHeadAttention(Node n, Tensor dy) {
+        return multiHeadAttention(n, dy, ATTENTION_SCORES);
+    }
+
+    /** {@link #multiHeadAttention(Node, Tensor)} with at most {@code maxScores} scores a block. */
+    static List<Tensor> multiHeadAttention(Node n, Tensor dy, long maxScores) {
         if (n.inputs().size() != 3) {
             throw new UnsupportedOperationException("MultiHeadAttention is differentiable with query, key and value "
                     + "alone (no bias, mask or cache), got " + n.inputs().size() + " inputs");
@@ -114,11 +125,9 @@ final class Derivatives {
         double scale = n.attributes().containsKey("scale") ? n.attrDouble("scale") : 1 / Math.sqrt(q.shape().dim(3));
         long rows = q.shape().dim(2);
         long scoresPerRow = q.shape().dim(0) * heads * k.shape().dim(2);
-        long block = Math.clamp(ATTENTION_SCORES / scoresPerRow, 1, rows);
+        long block = Math.clamp(maxScores / scoresPerRow, 1, rows);
         Tensor delta = dO.cast(DType.FLOAT32).mul(splitHeads(y(n), heads).cast(DType.FLOAT32)).sum(true, -1);
-        List<Tensor> dQ = new ArrayList<>();
-        Tensor dK = null;
-        Tensor dV = null;
+        Tensor sum = null;
         for (long start = 0; start < rows; start += block) {
             long end = Math.min(rows, start + block);
             Tensor qBlock = queryRows(q, start, end, rows);
@@ -126,12 +135,29 @@ final class Derivatives {
             Tensor p = qBlock.mul(scale).matmul(k.mT()).cast(DType.FLOAT32).softmax(-1);
             Tensor dS = p.mul(dOBlock.matmul(v.mT()).cast(DType.FLOAT32).sub(queryRows(delta, start, end, rows)))
                     .mul(scale).cast(dtype);
-            Tensor pT = p.cast(dtype).mT();
-            dQ.add(dS.matmul(k));
-            dK = accumulate(dK, dS.mT().matmul(qBlock));
-            dV = accumulate(dV, pT.matmul(dOBlock));
+            Tensor dQ = dS.matmul(k);
+            Tensor dK = dS.mT().matmul(qBlock);
+            Tensor dV = p.cast(dtype).mT().matmul(dOBlock);
+            if (block == rows) {
+                return of(mergeHeads(dQ), mergeHeads(dK), mergeHeads(dV));  // one block: nothing to sum
+            }
+            Tensor terms = Tensor.concat(2, List.of(flat(dQ.pad(0, 0, start, 0, 0, 0, rows - end, 0)), flat(dK),
+                    flat(dV)));
+            sum = sum == null ? terms : sum.add(terms);
         }
-        return of(mergeHeads(dQ.size() == 1 ? dQ.get(0) : Tensor.concat(2, dQ)), mergeHeads(dK), mergeHeads(dV));
+        List<Tensor> parts = sum.split(2, perHead(q), perHead(k), perHead(v));
+        return of(mergeHeads(parts.get(0).reshape(q.shape().dims())), mergeHeads(parts.get(1).reshape(k.shape().dims())),
+                mergeHeads(parts.get(2).reshape(v.shape().dims())));
+    }
+
+    /** The values per head of {@code [B, H, N, d]}: {@code N·d}. */
+    private static long perHead(Tensor x) {
+        return x.shape().dim(2) * x.shape().dim(3);
+    }
+
+    /** {@code [B, H, N, d]} to {@code [B, H, N·d]}. */
+    private static Tensor flat(Tensor x) {
+        return x.reshape(x.shape().dim(0), x.shape().dim(1), -1);
     }
 
     /** {@code [B, N, H·d]} to {@code [B, H, N, d]}. */
@@ -146,10 +172,6 @@ final class Derivatives {
 
     private static Tensor queryRows(Tensor x, long start, long end, long rows) {
         return start == 0 && end == rows ? x : x.slice(2, start, end);
-    }
-
-    private static Tensor accumulate(Tensor sum, Tensor term) {
-        return sum == null ? term : sum.add(term);
     }
 
     /** {@code dX} of a convolution is the transposed convolution of {@code dY} with the same kernel. */
