@@ -102,9 +102,11 @@ final class Derivatives {
      *
      * <p>A block's {@code P} is read by its terms of all three gradients, so the blocks' terms are summed in one
      * flat accumulator ({@code dQ}'s rows padded to all rows, then {@code dK}, {@code dV}) and the gradients cut
-     * from it at the end. Summed apart, the three sums are three chains, and ONNX Runtime, which runs a program
-     * depth first (one chain, then the next; {@code MemoryEstimate}), computed every block's {@code P} for the
-     * first chain and kept it for the others: all the scores at once, 0.5 GiB of an SD 1.5 self-attention.
+     * from it at the end, even for one block. Summed apart, the three sums are three chains, and ONNX Runtime,
+     * which runs a program depth first (one chain, then the next; {@code MemoryEstimate}), computed every block's
+     * {@code P} for the first chain and kept it for the others: all the scores at once, 0.5 GiB of an SD 1.5
+     * self-attention; given apart, an attention's {@code dK} and {@code dV} waited with its {@code P} until the
+     * search needed them, after the layers below.
      */
     private static List<Tensor> multiHeadAttention(Node n, Tensor dy) {
         return multiHeadAttention(n, dy, ATTENTION_SCORES);
@@ -120,29 +122,35 @@ final class Derivatives {
         Tensor q = splitHeads(n.input(0), heads);
         Tensor k = splitHeads(n.input(1), heads);
         Tensor v = splitHeads(n.input(2), heads);
-        Tensor dO = splitHeads(dy, heads);
         DType dtype = q.dtype();
         double scale = n.attributes().containsKey("scale") ? n.attrDouble("scale") : 1 / Math.sqrt(q.shape().dim(3));
         long rows = q.shape().dim(2);
         long scoresPerRow = q.shape().dim(0) * heads * k.shape().dim(2);
         long block = Math.clamp(maxScores / scoresPerRow, 1, rows);
-        Tensor delta = dO.cast(DType.FLOAT32).mul(splitHeads(y(n), heads).cast(DType.FLOAT32)).sum(true, -1);
+        Tensor dO = null;
+        Tensor delta = null;
         Tensor sum = null;
         for (long start = 0; start < rows; start += block) {
             long end = Math.min(rows, start + block);
             Tensor qBlock = queryRows(q, start, end, rows);
-            Tensor dOBlock = queryRows(dO, start, end, rows);
             Tensor p = qBlock.mul(scale).matmul(k.mT()).cast(DType.FLOAT32).softmax(-1);
+            Tensor pT = p.cast(dtype).mT();
+            if (dO == null) {
+                // Made after the first block's probabilities and their transpose: ONNX Runtime's depth-first order
+                // takes a node's latest inputs first, so it finishes the backward pass above this attention before
+                // it recomputes a block, where recomputed first the blocks of several attentions waited for their
+                // dy together (0.28 GiB more of an SD 1.5 Textual Inversion step's activations, estimated).
+                dO = splitHeads(dy, heads);
+                delta = dO.cast(DType.FLOAT32).mul(splitHeads(y(n), heads).cast(DType.FLOAT32)).sum(true, -1);
+            }
+            Tensor dOBlock = queryRows(dO, start, end, rows);
             Tensor dS = p.mul(dOBlock.matmul(v.mT()).cast(DType.FLOAT32).sub(queryRows(delta, start, end, rows)))
                     .mul(scale).cast(dtype);
             Tensor dQ = dS.matmul(k);
             Tensor dK = dS.mT().matmul(qBlock);
-            Tensor dV = p.cast(dtype).mT().matmul(dOBlock);
-            if (block == rows) {
-                return of(mergeHeads(dQ), mergeHeads(dK), mergeHeads(dV));  // one block: nothing to sum
-            }
-            Tensor terms = Tensor.concat(2, List.of(flat(dQ.pad(0, 0, start, 0, 0, 0, rows - end, 0)), flat(dK),
-                    flat(dV)));
+            Tensor dV = pT.matmul(dOBlock);
+            Tensor allRows = block == rows ? dQ : dQ.pad(0, 0, start, 0, 0, 0, rows - end, 0);
+            Tensor terms = Tensor.concat(2, List.of(flat(allRows), flat(dK), flat(dV)));
             sum = sum == null ? terms : sum.add(terms);
         }
         List<Tensor> parts = sum.split(2, perHead(q), perHead(k), perHead(v));
