@@ -139,9 +139,10 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
      * The nodes the outputs depend on, constants first, then the others in the order ONNX Runtime runs them: its
      * default order ({@code GraphViewer}'s) is the post-order of a depth-first search from the nodes no node reads,
      * the latest of them first and each node's inputs latest first, "latest" by position in the model, which is
-     * graph order. Not graph order itself: a gradient program reaches each weight's gradient only when the search
-     * reaches that gradient, and the gradients of the outputs it needs stay alive until then; an SD 1.5 LoRA
-     * step's activations estimated in graph order were 1.04 GiB, in this order 1.47 (diffusion README).
+     * graph order. Not graph order itself: the search computes a value only when it reaches a node that reads it,
+     * and what that value is made from stays alive until then; an SD 1.5 LoRA step's activations, estimated in
+     * graph order at 1.04 GiB, were 1.47 in this order until the attention rule was shaped for it (diffusion
+     * README, "Memory estimate").
      */
     private static List<Node> needed(List<Tensor> outputs) {
         List<Node> graphOrder = inGraphOrder(outputs);
