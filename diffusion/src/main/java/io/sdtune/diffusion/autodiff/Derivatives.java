@@ -109,11 +109,6 @@ final class Derivatives {
      * search needed them, after the layers below.
      */
     private static List<Tensor> multiHeadAttention(Node n, Tensor dy) {
-        return multiHeadAttention(n, dy, ATTENTION_SCORES);
-    }
-
-    /** {@link #multiHeadAttention(Node, Tensor)} with at most {@code maxScores} scores a block. */
-    static List<Tensor> multiHeadAttention(Node n, Tensor dy, long maxScores) {
         if (n.inputs().size() != 3) {
             throw new UnsupportedOperationException("MultiHeadAttention is differentiable with query, key and value "
                     + "alone (no bias, mask or cache), got " + n.inputs().size() + " inputs");
@@ -126,7 +121,7 @@ final class Derivatives {
         double scale = n.attributes().containsKey("scale") ? n.attrDouble("scale") : 1 / Math.sqrt(q.shape().dim(3));
         long rows = q.shape().dim(2);
         long scoresPerRow = q.shape().dim(0) * heads * k.shape().dim(2);
-        long block = Math.clamp(maxScores / scoresPerRow, 1, rows);
+        long block = Math.clamp(ATTENTION_SCORES / scoresPerRow, 1, rows);
         Tensor dO = null;
         Tensor delta = null;
         Tensor sum = null;
