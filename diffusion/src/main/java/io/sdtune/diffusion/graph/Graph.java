@@ -126,13 +126,6 @@ public final class Graph {
         return constant(TensorData.ofLongs(values, values.length));
     }
 
-    /** {@code [start, start + delta, ...)} up to {@code limit}, as ONNX {@code Range} computes it. */
-    public Tensor arange(double start, double limit, double delta, DType dtype) {
-        long n = Math.max(0, (long) Math.ceil((limit - start) / delta));
-        return op("Range", List.of(scalar(start, dtype), scalar(limit, dtype), scalar(delta, dtype)), Map.of(), dtype,
-                Shape.of(n));
-    }
-
     public Tensor zeros(DType dtype, Shape shape) {
         return scalar(0, dtype).expand(shape);
     }

@@ -1,6 +1,5 @@
 package io.sdtune.diffusion.nn.clip;
 
-import io.sdtune.diffusion.graph.DType;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.nn.Embedding;
 import io.sdtune.diffusion.nn.Module;
@@ -30,10 +29,12 @@ final class ClipTextEmbeddings extends Module {
     /** {@code inputIds}: int64 {@code [B, L]}; returns {@code [B, L, hidden]}. */
     Tensor forward(Tensor inputIds) {
         try (var scope = enter()) {
-            Tensor positions = graph().arange(0, inputIds.shape().dim(1), 1, DType.INT64);
             Tensor tokens = addedTokens == null ? tokenEmbedding.forward(inputIds)
                     : Tensor.concat(0, List.of(tokenEmbedding.weight(), addedTokens)).gather(inputIds, 0);
-            return tokens.add(positionEmbedding.forward(positions));
+            // Positions 0 to L - 1 are the table's first L rows. (Gathered at a Range, ONNX Runtime turns the two into
+            // a Slice whose bounds it computes on the GPU and copies to the host: Memcpy nodes, which rule out CUDA
+            // graphs.)
+            return tokens.add(positionEmbedding.weight().slice(0, 0, inputIds.shape().dim(1)));
         }
     }
 }
