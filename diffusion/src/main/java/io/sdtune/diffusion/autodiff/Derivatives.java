@@ -100,13 +100,13 @@ final class Derivatives {
      * at 512 px an SD 1.5 self-attention has 8 heads of 4096 x 4096. Scores and softmax are float32 whatever the
      * inputs' type, as the fused forward kernels accumulate them.
      *
-     * <p>A block's {@code P} is read by its terms of all three gradients, so the blocks' terms are summed in one
-     * flat accumulator ({@code dQ}'s rows padded to all rows, then {@code dK}, {@code dV}) and the gradients cut
-     * from it at the end, even for one block. Summed apart, the three sums are three chains, and ONNX Runtime,
-     * which runs a program depth first (one chain, then the next; {@code MemoryEstimate}), computed every block's
-     * {@code P} for the first chain and kept it for the others: all the scores at once, 0.5 GiB of an SD 1.5
-     * self-attention; given apart, an attention's {@code dK} and {@code dV} waited with its {@code P} until the
-     * search needed them, after the layers below.
+     * <p>A block's {@code P} is read by its terms of all three gradients, which ONNX Runtime, running a program depth
+     * first ({@code MemoryEstimate}), would compute as three chains: every block's {@code P} made for the first and
+     * kept for the others (all the scores at once, 0.5 GiB of an SD 1.5 self-attention), or, with one block, its
+     * {@code P} kept with {@code dK} and {@code dV} until the search came back for them. So each term also adds a
+     * zero made of one value of each of the block's three terms: whichever term the search needs first, it computes
+     * the block's three, and the block's {@code P} dies there. (Summed in one flat accumulator instead, through
+     * {@code Concat} and {@code Split}, the same order doubled Textual Inversion's step time on an H100.)
      */
     private static List<Tensor> multiHeadAttention(Node n, Tensor dy) {
         if (n.inputs().size() != 3) {
@@ -124,7 +124,9 @@ final class Derivatives {
         long block = Math.clamp(ATTENTION_SCORES / scoresPerRow, 1, rows);
         Tensor dO = null;
         Tensor delta = null;
-        Tensor sum = null;
+        List<Tensor> dQ = new ArrayList<>();
+        Tensor dK = null;
+        Tensor dV = null;
         for (long start = 0; start < rows; start += block) {
             long end = Math.min(rows, start + block);
             Tensor qBlock = queryRows(q, start, end, rows);
@@ -141,26 +143,24 @@ final class Derivatives {
             Tensor dOBlock = queryRows(dO, start, end, rows);
             Tensor dS = p.mul(dOBlock.matmul(v.mT()).cast(DType.FLOAT32).sub(queryRows(delta, start, end, rows)))
                     .mul(scale).cast(dtype);
-            Tensor dQ = dS.matmul(k);
-            Tensor dK = dS.mT().matmul(qBlock);
-            Tensor dV = pT.matmul(dOBlock);
-            Tensor allRows = block == rows ? dQ : dQ.pad(0, 0, start, 0, 0, 0, rows - end, 0);
-            Tensor terms = Tensor.concat(2, List.of(flat(allRows), flat(dK), flat(dV)));
-            sum = sum == null ? terms : sum.add(terms);
+            Tensor dQTerm = dS.matmul(k);
+            Tensor dKTerm = dS.mT().matmul(qBlock);
+            Tensor dVTerm = pT.matmul(dOBlock);
+            Tensor zero = oneValue(dQTerm).add(oneValue(dKTerm)).add(oneValue(dVTerm)).mul(0);
+            dQ.add(dQTerm.add(zero));
+            dK = accumulate(dK, dKTerm.add(zero));
+            dV = accumulate(dV, dVTerm.add(zero));
         }
-        List<Tensor> parts = sum.split(2, perHead(q), perHead(k), perHead(v));
-        return of(mergeHeads(parts.get(0).reshape(q.shape().dims())), mergeHeads(parts.get(1).reshape(k.shape().dims())),
-                mergeHeads(parts.get(2).reshape(v.shape().dims())));
+        return of(mergeHeads(dQ.size() == 1 ? dQ.get(0) : Tensor.concat(2, dQ)), mergeHeads(dK), mergeHeads(dV));
     }
 
-    /** The values per head of {@code [B, H, N, d]}: {@code N·d}. */
-    private static long perHead(Tensor x) {
-        return x.shape().dim(2) * x.shape().dim(3);
+    /** The first value of {@code x}, as {@code [1]}. */
+    private static Tensor oneValue(Tensor x) {
+        return x.reshape(-1).slice(0, 0, 1);
     }
 
-    /** {@code [B, H, N, d]} to {@code [B, H, N·d]}. */
-    private static Tensor flat(Tensor x) {
-        return x.reshape(x.shape().dim(0), x.shape().dim(1), -1);
+    private static Tensor accumulate(Tensor sum, Tensor term) {
+        return sum == null ? term : sum.add(term);
     }
 
     /** {@code [B, N, H·d]} to {@code [B, H, N, d]}. */
