@@ -44,8 +44,13 @@ import java.util.function.Function;
 public final class TrainingSession implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TrainingSession.class.getName());
     private final TrainingStep step;
-    private final Session gradient;
-    private final IoBinding gradientBinding;
+    private Session gradient;
+    private IoBinding gradientBinding;
+    /**
+     * Until a gradient session made for CUDA graphs has run once (its capture), what it was made from, to make it
+     * again without graphs should the capture fail; else null.
+     */
+    private Recompile uncaptured;
     private final List<Session> updates = new ArrayList<>();
     private final List<IoBinding> updateBindings = new ArrayList<>();
     private final Map<String, DeviceTensor> state = new LinkedHashMap<>();
@@ -59,9 +64,10 @@ public final class TrainingSession implements AutoCloseable {
     /** False after an update run failed: part of the state moved on, part did not, until {@link #restore}. */
     private boolean consistent = true;
 
-    private TrainingSession(TrainingStep step, Session gradient) {
+    private TrainingSession(TrainingStep step, Session gradient, Recompile uncaptured) {
         this.step = step;
         this.gradient = gradient;
+        this.uncaptured = uncaptured;
         this.gradientBinding = bind(gradient);
         this.fixed = replayed(step) ? new HashMap<>() : null;
     }
@@ -86,7 +92,9 @@ public final class TrainingSession implements AutoCloseable {
 
     public static TrainingSession create(TrainingStep step, Function<String, TensorData> weights,
             ExecutionOptions execution) {
-        TrainingSession s = new TrainingSession(step, gradientSession(step, weights, execution));
+        Session gradient = gradientSession(step, weights, execution);
+        Recompile uncaptured = gradient.capturesCudaGraph() ? new Recompile(weights, execution) : null;
+        TrainingSession s = new TrainingSession(step, gradient, uncaptured);
         try {
             for (Program update : step.updates()) {
                 Session u = Session.create(update, name -> null, execution);
@@ -105,13 +113,13 @@ public final class TrainingSession implements AutoCloseable {
                 s.upload(value.name(), step.initialValue(value));
             }
             for (Tensor sum : step.gradientSums()) {
-                s.zeroGradients.put(sum.name(), s.gradient.upload(TensorData.allocate(sum.dtype(), sum.shape())));
+                s.zeroGradients.put(sum.name(), s.memory().upload(TensorData.allocate(sum.dtype(), sum.shape())));
             }
             if (s.fixed != null) {
                 List<Tensor> inputs = new ArrayList<>(step.batchInputs());
                 inputs.addAll(step.gradientSums());
-                inputs.forEach(in -> s.fixed.put(in.name(), s.gradient.allocate(in.dtype(), in.shape())));
-                step.gradient().outputs().forEach((name, out) -> s.fixed.put(name, s.gradient.allocate(out.dtype(),
+                inputs.forEach(in -> s.fixed.put(in.name(), s.memory().allocate(in.dtype(), in.shape())));
+                step.gradient().outputs().forEach((name, out) -> s.fixed.put(name, s.memory().allocate(out.dtype(),
                         out.shape())));
             }
         } catch (RuntimeException e) {
@@ -141,7 +149,35 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     private void upload(String name, TensorData initial) {
-        state.put(name, gradient.upload(initial));
+        state.put(name, memory().upload(initial));
+    }
+
+    /**
+     * The session whose allocator holds the state and the fixed tensors: an update's, which allocates from the
+     * device's shared arena, and not the gradient session, which may have an allocator of its own (for CUDA graphs)
+     * and may be made again.
+     */
+    private Session memory() {
+        return updates.get(0);
+    }
+
+    /** What a gradient session made for CUDA graphs was made from. */
+    private record Recompile(Function<String, TensorData> weights, ExecutionOptions execution) {
+    }
+
+    /**
+     * Makes the gradient session again without CUDA graphs, after ONNX Runtime failed to capture its first run
+     * ({@code failure}): some kernels allocate or synchronize while a graph is captured, which only the capture finds.
+     */
+    private void dispatchUncaptured(RuntimeException failure) {
+        LOG.log(System.Logger.Level.WARNING, "the gradient run is dispatched kernel by kernel: ONNX Runtime could not"
+                + " capture it as a CUDA graph (" + failure.getMessage() + ")");
+        Recompile from = uncaptured;
+        uncaptured = null;
+        gradientBinding.close();
+        gradient.close();
+        gradient = Session.create(step.gradient(), from.weights(), from.execution());
+        gradientBinding = bind(gradient);
     }
 
     /**
@@ -216,7 +252,16 @@ public final class TrainingSession implements AutoCloseable {
             gradientBinding.input(b.name(), fixed.get(b.name()));
         });
         program.outputs().keySet().forEach(name -> gradientBinding.output(name, fixed.get(name)));
-        gradientBinding.run();
+        try {
+            gradientBinding.run();
+        } catch (RuntimeException e) {
+            if (uncaptured == null) {
+                throw e;
+            }
+            dispatchUncaptured(e);
+            return gradientRun(microBatch, summed);
+        }
+        uncaptured = null;
         program.outputs().keySet().forEach(name -> produced.put(TrainingStep.stateName(name), fixed.get(name)));
         outputs.replaceAll((name, host) -> fixed.get(name).toHost());
         return produced;

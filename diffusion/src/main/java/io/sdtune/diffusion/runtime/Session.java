@@ -264,6 +264,11 @@ public final class Session implements AutoCloseable {
         return device;
     }
 
+    /** Whether ONNX Runtime captures this session's first run as a CUDA graph, to replay it with one launch after. */
+    public boolean capturesCudaGraph() {
+        return !sharedArena;
+    }
+
     /** A tensor of this session's device (from the allocator its runs use), contents undefined. */
     public DeviceTensor allocate(DType dtype, Shape shape) {
         return new DeviceTensor(api(), device, dtype, shape, api().createTensor(allocator, dtype, shape));
