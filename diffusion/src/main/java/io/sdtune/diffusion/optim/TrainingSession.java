@@ -38,8 +38,9 @@ import java.util.function.Function;
  * one launch where it dispatched thousands of kernels one by one (the host's dispatch, not the card, bounded an SD
  * 1.5 step's gradient run of some 16,000 kernels; BENCHMARKS.md, "GPU, 2026-12-07 (eleventh session)"). Its outputs
  * are then held for the session's life, which a step of one small group can afford and DreamBooth's gradients, as
- * large as its UNet, could not. Where ONNX Runtime refuses to capture the graph (a node without a CUDA kernel), the
- * run is dispatched as before, at the same fixed addresses.
+ * large as its UNet, could not. Where ONNX Runtime refuses to capture the graph (a node without a CUDA kernel fails
+ * the session's creation, or the capture fails in the first run), the run is dispatched kernel by kernel, at the same
+ * fixed addresses.
  */
 public final class TrainingSession implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TrainingSession.class.getName());
