@@ -177,6 +177,10 @@ public final class TrainingSession implements AutoCloseable {
         uncaptured = null;
         gradientBinding.close();
         gradient.close();
+        // Closed first, so that the two never hold the device at once; a session that cannot be made again leaves
+        // none, and runs refuse.
+        gradientBinding = null;
+        gradient = null;
         gradient = Session.create(step.gradient(), from.weights(), from.execution());
         gradientBinding = bind(gradient);
     }
@@ -191,6 +195,9 @@ public final class TrainingSession implements AutoCloseable {
         if (!consistent) {
             throw new IllegalStateException("an earlier update failed part-way, so the training state is mixed; "
                     + "restore a saved state before running again");
+        }
+        if (gradientBinding == null) {
+            throw new IllegalStateException("the gradient session could not be made again without CUDA graphs");
         }
         int microBatches = step.gradientAccumulationSteps();
         // Gradients (summed over the micro-batches so far), the multiplier, and the next step count and scaler under
@@ -373,7 +380,11 @@ public final class TrainingSession implements AutoCloseable {
         }
         updateBindings.forEach(IoBinding::close);
         updates.forEach(Session::close);
-        gradientBinding.close();
-        gradient.close();
+        if (gradientBinding != null) {
+            gradientBinding.close();
+        }
+        if (gradient != null) {
+            gradient.close();
+        }
     }
 }
