@@ -105,8 +105,10 @@ final class Derivatives {
      * kept for the others (all the scores at once, 0.5 GiB of an SD 1.5 self-attention), or, with one block, its
      * {@code P} kept with {@code dK} and {@code dV} until the search came back for them. So each term also adds a
      * zero made of one value of each of the block's three terms: whichever term the search needs first, it computes
-     * the block's three, and the block's {@code P} dies there. (Summed in one flat accumulator instead, through
-     * {@code Concat} and {@code Split}, the same order doubled Textual Inversion's step time on an H100.)
+     * the block's three, and the block's {@code P} dies there. (A term that is not finite makes the zero, and so the
+     * block's other terms, not finite: the step's gradient norm was not finite anyway. Summed in one flat
+     * accumulator instead, through {@code Concat} and {@code Split}, the same order doubled Textual Inversion's step
+     * time on an H100.)
      */
     private static List<Tensor> multiHeadAttention(Node n, Tensor dy) {
         if (n.inputs().size() != 3) {

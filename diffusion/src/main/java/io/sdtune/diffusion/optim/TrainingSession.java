@@ -114,13 +114,13 @@ public final class TrainingSession implements AutoCloseable {
                 s.upload(value.name(), step.initialValue(value));
             }
             for (Tensor sum : step.gradientSums()) {
-                s.zeroGradients.put(sum.name(), s.memory().upload(TensorData.allocate(sum.dtype(), sum.shape())));
+                s.zeroGradients.put(sum.name(), s.arena().upload(TensorData.allocate(sum.dtype(), sum.shape())));
             }
             if (s.fixed != null) {
                 List<Tensor> inputs = new ArrayList<>(step.batchInputs());
                 inputs.addAll(step.gradientSums());
-                inputs.forEach(in -> s.fixed.put(in.name(), s.memory().allocate(in.dtype(), in.shape())));
-                step.gradient().outputs().forEach((name, out) -> s.fixed.put(name, s.memory().allocate(out.dtype(),
+                inputs.forEach(in -> s.fixed.put(in.name(), s.arena().allocate(in.dtype(), in.shape())));
+                step.gradient().outputs().forEach((name, out) -> s.fixed.put(name, s.arena().allocate(out.dtype(),
                         out.shape())));
             }
         } catch (RuntimeException e) {
@@ -150,7 +150,7 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     private void upload(String name, TensorData initial) {
-        state.put(name, memory().upload(initial));
+        state.put(name, arena().upload(initial));
     }
 
     /**
@@ -158,7 +158,7 @@ public final class TrainingSession implements AutoCloseable {
      * device's shared arena, and not the gradient session, which may have an allocator of its own (for CUDA graphs)
      * and may be made again.
      */
-    private Session memory() {
+    private Session arena() {
         return updates.get(0);
     }
 
