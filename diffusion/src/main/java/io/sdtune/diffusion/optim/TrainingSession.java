@@ -143,10 +143,14 @@ public final class TrainingSession implements AutoCloseable {
         try {
             return Session.create(step.gradient(), weights, execution.withCudaGraph());
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "the gradient run is dispatched kernel by kernel: ONNX Runtime would"
-                    + " not capture it as a CUDA graph (" + e.getMessage() + ")");
+            warnUncaptured(e);
             return Session.create(step.gradient(), weights, execution);
         }
+    }
+
+    private static void warnUncaptured(RuntimeException failure) {
+        LOG.log(System.Logger.Level.WARNING, "the gradient run is dispatched kernel by kernel: ONNX Runtime could not"
+                + " capture it as a CUDA graph (" + failure.getMessage() + ")");
     }
 
     private void upload(String name, TensorData initial) {
@@ -171,8 +175,7 @@ public final class TrainingSession implements AutoCloseable {
      * ({@code failure}): some kernels allocate or synchronize while a graph is captured, which only the capture finds.
      */
     private void dispatchUncaptured(RuntimeException failure) {
-        LOG.log(System.Logger.Level.WARNING, "the gradient run is dispatched kernel by kernel: ONNX Runtime could not"
-                + " capture it as a CUDA graph (" + failure.getMessage() + ")");
+        warnUncaptured(failure);
         Recompile from = uncaptured;
         uncaptured = null;
         gradientBinding.close();
