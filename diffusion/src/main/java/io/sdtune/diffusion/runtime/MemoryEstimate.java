@@ -155,8 +155,10 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
                 position.put(n, position.size());
             }
         }
+        Map<Node, List<Node>> producers = new HashMap<>();
+        position.keySet().forEach(n -> producers.put(n, producers(n, position)));
         Set<Node> read = new HashSet<>();
-        position.keySet().forEach(n -> read.addAll(producers(n, position)));
+        producers.values().forEach(read::addAll);
         Deque<Visit> stack = new ArrayDeque<>();
         for (Node n : graphOrder) {
             if (position.containsKey(n) && !read.contains(n)) {
@@ -170,7 +172,7 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
                 order.add(v.node());
             } else if (visited.add(v.node())) {
                 stack.push(new Visit(v.node(), true));
-                producers(v.node(), position).stream().sorted(Comparator.comparing(position::get))
+                producers.get(v.node()).stream().sorted(Comparator.comparing(position::get))
                         .forEach(p -> stack.push(new Visit(p, false)));
             }
         }
