@@ -18,8 +18,8 @@ configs=${CONFIGS:-"--methods dreambooth --steps 4 --use_8bit_adam
 --methods textual_inversion --steps 8 --mixed_precision fp16
 --methods textual_inversion --steps 8 --mixed_precision fp16 --gradient_checkpointing"}
 work=$(mktemp -d)
-echo "| method | s/step | 400 steps (min) | peak GPU memory (GiB) | arena: max in use / taken (GiB) | step estimate (GiB) | artifact size | flags |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| method | s/step | 400 steps (min) | peak GPU memory (GiB) | arena: max in use / taken (GiB) | captured run's arena (GiB) | step estimate (GiB) | artifact size | flags |"
+echo "|---|---|---|---|---|---|---|---|---|"
 while read -r args; do
   [ -n "$args" ] || continue
   # shellcheck disable=SC2086 # JAVA_OPTS and the configuration are word lists

@@ -32,7 +32,8 @@ import javax.imageio.ImageIO;
  * checkpointing, lr 1e-6, and {@code --use_8bit_adam} when given; LoRA rank 4, lr 5e-4; checkpointing for all with
  * {@code --gradient_checkpointing}) on synthetic images,
  * reporting s/step (median after warm-up), the projected time of 400 steps, peak GPU memory (nvidia-smi's, and what
- * ONNX Runtime's arena held at most and took from the card) and the artifact's size. The memory figures are the
+ * ONNX Runtime's shared arena held at most and took from the card, and the same of the arena of its own that a gradient
+ * run replayed as a CUDA graph had) and the artifact's size. The memory figures are the
  * process's so far: the arena keeps what an earlier method took, so a peak of one method's own needs a process of
  * its own ({@code diffusion/bench/finetune.sh} runs one per configuration). With {@code --quality}, the comparison
  * for quality on the world of shapes instead ({@link QualityBenchmark}).
@@ -82,7 +83,7 @@ final class BenchmarkCommand implements Main.Command {
         String header = estimateOnly
                 ? "| method | dtype | 8-bit | estimate (GiB): weights + inputs + activations/gradients | total |"
                 : "| method | s/step | 400 steps (min) | peak GPU memory (GiB) | arena: max in use / taken (GiB) "
-                        + "| step estimate (GiB) | artifact size |";
+                        + "| captured run's arena (GiB) | step estimate (GiB) | artifact size |";
         out.println(header);
         out.println("|---".repeat((int) header.chars().filter(c -> c == '|').count() - 1) + "|");
         for (String method : f.string("methods").split(",")) {
@@ -141,14 +142,19 @@ final class BenchmarkCommand implements Main.Command {
                 double[] timed = Arrays.copyOfRange(stepSeconds, warmup, steps);
                 Arrays.sort(timed);
                 double perStep = timed[timed.length / 2];
-                Map<String, Long> arena = DeviceMemory.arenaStats(device);
-                out.printf("| %s | %.3f | %.1f | %s | %s | %.2f | %s |%n", method, perStep, perStep * 400 / 60,
+                out.printf("| %s | %.3f | %.1f | %s | %s | %s | %.2f | %s |%n", method, perStep, perStep * 400 / 60,
                         memory.peakGiB() < 0 ? "n/a" : String.format("%.1f", memory.peakGiB()),
-                        arena.isEmpty() ? "n/a" : String.format("%.1f / %.1f", gib(arena.get("MaxInUse")),
-                                gib(arena.get("TotalAllocated"))),
-                        gib(estimate[0].total()), ArtifactSize.of(output));
+                        inUseAndTaken(DeviceMemory.arenaStats(device)),
+                        inUseAndTaken(DeviceMemory.capturedArenaStats(device)), gib(estimate[0].total()),
+                        ArtifactSize.of(output));
             }
         }
+    }
+
+    /** An arena's {@code MaxInUse} and {@code TotalAllocated} in GiB, or n/a for none. */
+    private static String inUseAndTaken(Map<String, Long> arena) {
+        return arena.isEmpty() ? "n/a"
+                : String.format("%.1f / %.1f", gib(arena.get("MaxInUse")), gib(arena.get("TotalAllocated")));
     }
 
     private static double gib(long bytes) {

@@ -50,4 +50,13 @@ public final class DeviceMemory {
     public static Map<String, Long> arenaStats(Device device) {
         return OrtCApi.get().arenaStats(device);
     }
+
+    /**
+     * Statistics, under the same names, of the largest arena of its own that a session replayed as a CUDA graph held
+     * on {@code device} (a LoRA or Textual Inversion step's gradient run, a generator's UNet), as it stood when the
+     * session closed; empty where none has closed.
+     */
+    public static Map<String, Long> capturedArenaStats(Device device) {
+        return OrtCApi.get().capturedArenaStats(device);
+    }
 }

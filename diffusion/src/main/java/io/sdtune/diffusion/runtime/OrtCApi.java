@@ -126,6 +126,8 @@ final class OrtCApi {
     private final Set<Integer> sharedArenas = new HashSet<>();
     /** Per CUDA device, an allocator over its shared arena, kept for the process's life (see {@link #arenaStats}). */
     private final Map<Integer, MemorySegment> arenaAllocators = new HashMap<>();
+    /** Per CUDA device, the statistics of the largest arena a closed captured session had (see {@link #capturedArenaStats}). */
+    private final Map<Integer, Map<String, Long>> capturedArenas = new HashMap<>();
     private final MemorySegment cpuMemoryInfo;
     private final MemorySegment cpuAllocator;
     private CudaRuntime cuda;
@@ -279,7 +281,7 @@ final class OrtCApi {
     /**
      * Registers one arena for a CUDA device with the environment (once), for every session that asks for the
      * environment's allocators: what one session frees, another reuses. It grows by what is asked
-     * ({@code kSameAsRequested}), as each session's own arena did.
+     * ({@code kSameAsRequested}), as {@link Session} has a plain session's own arena grow.
      */
     synchronized void shareArena(Device device) {
         if (device.kind() != Device.Kind.CUDA || sharedArenas.contains(device.index())) {
@@ -315,6 +317,27 @@ final class OrtCApi {
         if (allocator == null || device.kind() != Device.Kind.CUDA) {
             return Map.of();
         }
+        return allocatorStats(allocator);
+    }
+
+    /**
+     * The statistics of the largest arena (by {@code TotalAllocated}) that a session replayed as a CUDA graph held on
+     * {@code device}, as it stood when the session closed: such a session allocates from an arena of its own, which
+     * {@link #arenaStats} does not see. Empty when none has closed there.
+     */
+    synchronized Map<String, Long> capturedArenaStats(Device device) {
+        return capturedArenas.getOrDefault(device.index(), Map.of());
+    }
+
+    /** Keeps {@code stats}, a closing captured session's arena's, where they are the largest yet on {@code device}. */
+    synchronized void recordCapturedArena(Device device, Map<String, Long> stats) {
+        capturedArenas.merge(device.index(), stats,
+                (kept, next) -> next.getOrDefault("TotalAllocated", 0L) > kept.getOrDefault("TotalAllocated", 0L)
+                        ? next : kept);
+    }
+
+    /** The statistics ONNX Runtime keeps of {@code allocator}: a BFC arena's, by their names; empty for others. */
+    Map<String, Long> allocatorStats(MemorySegment allocator) {
         MemorySegment pairs = out(o -> call(allocatorGetStats, allocator, o));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment keys = arena.allocate(ADDRESS);

@@ -163,9 +163,12 @@ public final class Session implements AutoCloseable {
             OrtCApi.get().shareArena(execution.device());
             options.addConfigEntry(USE_ENV_ALLOCATORS, execution.cudaGraph() ? "0" : "1");
             try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(execution.device().index())) {
-                // Grow the GPU arena by what is asked, not to the next power of two: a training step
-                // near the card's capacity would otherwise lose up to half of it.
-                cuda.add("arena_extend_strategy", "kSameAsRequested");
+                // Grow the GPU arena by what is asked, not to the next power of two: a training step near the card's
+                // capacity would otherwise lose up to half of it. Except a captured session's own arena, which cannot
+                // grow while the graph is captured: there the slack of power-of-two regions let LoRA's float16 step
+                // be captured where exact growth left a ConvTranspose's workspace without a free chunk, at no cost in
+                // peak memory (H100, BENCHMARKS.md).
+                cuda.add("arena_extend_strategy", execution.cudaGraph() ? "kNextPowerOfTwo" : "kSameAsRequested");
                 // Convolutions in channels-last layout, which cuDNN's tensor-core kernels take without transposing:
                 // a UNet step of SD 1.5 in float16 went from 17.2 to 14.6 ms on an H100. Not where the graph has a
                 // ConvTranspose (a training step's dX), for which ONNX Runtime 1.29 has no channels-last CUDA kernel:
@@ -393,6 +396,9 @@ public final class Session implements AutoCloseable {
     public void close() {
         try {
             if (api != null) {
+                if (capturesCudaGraph()) {
+                    api.recordCapturedArena(device, api.allocatorStats(allocator));
+                }
                 api.releaseAllocator(allocator);
                 api.releaseMemoryInfo(deviceMemory);
             }

@@ -16,6 +16,7 @@ import io.sdtune.diffusion.optim.TrainingStep;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
+import io.sdtune.diffusion.runtime.IoBinding;
 import io.sdtune.diffusion.runtime.MemoryEstimate;
 import io.sdtune.diffusion.runtime.Session;
 import io.sdtune.diffusion.scheduler.NoiseSchedule;
@@ -245,8 +246,15 @@ public final class Trainer {
                 Session s = sessions.computeIfAbsent(List.of(image.height(), image.width()), k -> encoder(model, shape));
                 TensorData in = TensorData.allocate(DType.FLOAT32, shape);
                 in.data().asFloatBuffer().put(image.pixels());
-                Map<String, TensorData> r = s.run(Map.of("pixels", in));
-                out.add(new Posterior(r.get("mean").toFloatArray(), r.get("std").toFloatArray(), image.height() / factor,
+                TensorData mean = TensorData.allocate(DType.FLOAT32, s.program().outputs().get("mean").shape());
+                TensorData std = TensorData.allocate(DType.FLOAT32, mean.shape());
+                // The encoder's activations at full resolution (0.5 GiB for SD 1.5 at 512 px in float16) go back to
+                // the device after each run: a step replayed as a CUDA graph allocates from an arena of its own and
+                // could not reuse them (BENCHMARKS.md, "fourteenth session").
+                try (IoBinding binding = s.bindReleasingFreeMemory()) {
+                    binding.input("pixels", in).output("mean", mean).output("std", std).run();
+                }
+                out.add(new Posterior(mean.toFloatArray(), std.toFloatArray(), image.height() / factor,
                         image.width() / factor, image.caption() == null ? null : method.caption(image.caption())));
             }
         } finally {
