@@ -248,9 +248,9 @@ public final class Trainer {
                 in.data().asFloatBuffer().put(image.pixels());
                 TensorData mean = TensorData.allocate(DType.FLOAT32, s.program().outputs().get("mean").shape());
                 TensorData std = TensorData.allocate(DType.FLOAT32, mean.shape());
-                // The encoder's activations at full resolution (0.5 GiB for SD 1.5 at 512 px in float16) go back to
-                // the device after each run: a step replayed as a CUDA graph allocates from an arena of its own and
-                // could not reuse them (BENCHMARKS.md, "fourteenth session").
+                // The encoder's activations at full resolution go back to the device after each run: a step replayed
+                // as a CUDA graph allocates from an arena of its own and could not reuse them (BENCHMARKS.md,
+                // "fourteenth session").
                 try (IoBinding binding = s.bindReleasingFreeMemory()) {
                     binding.input("pixels", in).output("mean", mean).output("std", std).run();
                 }
