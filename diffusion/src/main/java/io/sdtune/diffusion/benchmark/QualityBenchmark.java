@@ -40,7 +40,9 @@ import java.util.function.Function;
  * the {@link Concept} {@code <cat-toy>} from its five captioned images by Textual Inversion, DreamBooth and LoRA, each
  * with the seed's settings scaled to this model, then {@link #PROMPTS} that place it in scenes none of those images
  * shows, drawn with each result and with the untrained model, and judged. Concept fidelity is the share of images in
- * which the {@link Judge} finds the concept; prompt fidelity the share of the caption's other facts that hold (the
+ * which the {@link Judge} finds the concept; concept similarity its graded counterpart, the mean of each image's
+ * {@link Judge#conceptSimilarity} (how like the concept its likest figure is, as DreamBooth's DINO score grades a
+ * drawing against the subject's photographs); prompt fidelity the share of the caption's other facts that hold (the
  * background, the other figures, the concept's size and place: {@link Judge#score} less the concept's own fact).
  *
  * <p>The seed's settings, scaled: batch 1; Textual Inversion with 4 accumulation steps, the learning rate 5e-4 scaled
@@ -83,7 +85,7 @@ public final class QualityBenchmark {
 
     /** One line of the table: a method (or the untrained model), its training and what its drawings hold to. */
     public record Row(String method, double secondsPerStep, double trainingSeconds, String artifactSize,
-            double conceptFidelity, double promptFidelity) {
+            double conceptFidelity, double conceptSimilarity, double promptFidelity) {
     }
 
     private QualityBenchmark() {
@@ -131,14 +133,14 @@ public final class QualityBenchmark {
     /** The seed's comparison table with the two columns of quality. */
     public static String markdown(List<Row> rows) {
         StringBuilder table = new StringBuilder("| method | s/step | training (s) | artifact size | concept fidelity "
-                + "| prompt fidelity |\n|---|---|---|---|---|---|\n");
+                + "| concept similarity | prompt fidelity |\n|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             boolean trained = r.trainingSeconds() > 0;
-            table.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.3f | %.3f |%n", r.method(),
+            table.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.3f | %.3f | %.3f |%n", r.method(),
                     trained ? String.format(Locale.ROOT, "%.3f", r.secondsPerStep()) : "-",
                     trained ? String.format(Locale.ROOT, "%.0f", r.trainingSeconds()) : "-",
                     r.artifactSize(),
-                    r.conceptFidelity(), r.promptFidelity()));
+                    r.conceptFidelity(), r.conceptSimilarity(), r.promptFidelity()));
         }
         return table.toString();
     }
@@ -211,15 +213,17 @@ public final class QualityBenchmark {
     private static Row judged(String method, double secondsPerStep, double seconds, String artifactSize,
             List<Judged> drawings) {
         int found = 0;
+        double similarity = 0;
         double prompt = 0;
         for (Judged d : drawings) {
             boolean seen = Judge.read(d.image()).figures().stream().anyMatch(Concept::is);
             Judge.Score score = Judge.score(d.image(), d.scene());
             found += seen ? 1 : 0;
+            similarity += Judge.conceptSimilarity(d.image());
             // The concept's own fact (its shape) is concept fidelity's; the rest is the prompt's.
             prompt += (double) (score.matched() - (seen ? 1 : 0)) / (score.facts() - 1);
         }
         return new Row(method, secondsPerStep, seconds, artifactSize, (double) found / drawings.size(),
-                prompt / drawings.size());
+                similarity / drawings.size(), prompt / drawings.size());
     }
 }

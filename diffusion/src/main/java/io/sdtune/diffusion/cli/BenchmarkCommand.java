@@ -59,7 +59,7 @@ final class BenchmarkCommand implements Main.Command {
                         + "--device is ignored)")
                 .flag("quality", "the comparison for quality instead, on the world of shapes' model: each method "
                         + "taught <cat-toy> from five images, then prompts placing it in new scenes drawn and judged "
-                        + "(concept and prompt fidelity) beside the untrained model")
+                        + "(concept fidelity and similarity, prompt fidelity) beside the untrained model")
                 .option("max_train_steps", String.valueOf(QualityBenchmark.MAX_TRAIN_STEPS),
                         "--quality: each method's training steps")
                 .option("num_images_per_prompt", "4", "--quality: drawings of each prompt by each model")

@@ -64,28 +64,72 @@ public final class Judge {
 
     /** The scene {@code image} shows, as far as it can be read: unreadable parts are null. */
     public static Scene read(BufferedImage image) {
-        int w = image.getWidth();
-        int h = image.getHeight();
-        int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
-        int[] columns = columnBackgrounds(rgb, w, h);
-        Background background = background(columns);
-        boolean[] foreground = new boolean[w * h];
-        for (int i = 0; i < rgb.length; i++) {
-            foreground[i] = distanceSquared(rgb[i], columns[i % w]) > FOREGROUND_DISTANCE * FOREGROUND_DISTANCE;
-        }
-        int[] labels = new int[w * h];
-        List<int[]> components = components(foreground, w, h, labels);
+        Image segmented = Image.segment(image);
         List<Figure> figures = new ArrayList<>();
-        for (int c = 0; c < components.size(); c++) {
-            if (components.get(c).length >= MIN_AREA * w * h) {
-                Figure f = figure(new Image(rgb, columns, labels, w, h), components.get(c), c + 1);
+        for (int c = 0; c < segmented.components().size(); c++) {
+            if (segmented.components().get(c).length >= MIN_AREA * segmented.w() * segmented.h()) {
+                Figure f = figure(segmented, segmented.components().get(c), c + 1);
                 if (f != null) {
                     figures.add(f);
                 }
             }
         }
         figures.sort(Comparator.comparingDouble(f -> f.position() == null ? 0 : f.position().x()));
-        return new Scene(figures, background);
+        return new Scene(figures, background(segmented.columns()));
+    }
+
+    /**
+     * How like the {@link Concept} the likest figure of {@code image} is, from 0 (no figure, or nothing of it) to 1:
+     * the graded counterpart of finding it, as DreamBooth's subject fidelity (the similarity of a drawing to the
+     * subject's photographs in DINO's embedding) is to a yes or no. Each foreground component is compared with the
+     * concept drawn into its bounding box - so that its outline, its colours and where each colour lies count, and its
+     * size and place (the prompt's facts) do not - by a colour-weighted intersection over union: every pixel of the
+     * two that both cover counts {@code 1 - d / 255} for its RGB distance {@code d} to the concept's colour there (at
+     * least 0: the model's red for the concept's orange counts 0.6, black for orange nothing), over the pixels either
+     * covers.
+     */
+    public static double conceptSimilarity(BufferedImage image) {
+        Image segmented = Image.segment(image);
+        double best = 0;
+        for (int[] component : segmented.components()) {
+            if (component.length >= MIN_AREA * segmented.w() * segmented.h()) {
+                best = Math.max(best, conceptSimilarity(segmented, component));
+            }
+        }
+        return best;
+    }
+
+    private static double conceptSimilarity(Image image, int[] component) {
+        int w = image.w();
+        int h = image.h();
+        Box box = Box.of(component, w);
+        if (box.extent() > MAX_EXTENT * w) {
+            return 0;
+        }
+        BufferedImage concept = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
+        Graphics2D g = concept.createGraphics();
+        // The concept's outline is 0.8 of its extent wide and its extent high, centred: stretched onto the box.
+        g.translate(box.x0() + box.width() / 2.0, box.y0() + box.height() / 2.0);
+        g.scale(box.width() / 0.8, box.height());
+        Concept.draw(g, 0, 0, 1);
+        g.dispose();
+        int[] drawn = concept.getRGB(0, 0, w, h, null, 0, w);
+        boolean[] inComponent = new boolean[w * h];
+        for (int i : component) {
+            inComponent[i] = true;
+        }
+        double agreed = 0;
+        int union = 0;
+        for (int i = 0; i < drawn.length; i++) {
+            boolean inConcept = drawn[i] >>> 24 != 0;
+            if (inConcept || inComponent[i]) {
+                union++;
+            }
+            if (inConcept && inComponent[i]) {
+                agreed += Math.max(0, 1 - Math.sqrt(distanceSquared(image.rgb()[i], drawn[i] & 0xffffff)) / 255);
+            }
+        }
+        return agreed / union;
     }
 
     /** {@code image} against {@code expected}: each part the caption sets is a fact; a figure it does not name, one missed. */
@@ -254,8 +298,47 @@ public final class Judge {
         return components;
     }
 
-    /** An image's pixels, its columns' backgrounds and its components' labels. */
-    private record Image(int[] rgb, int[] columns, int[] labels, int w, int h) {
+    /**
+     * An image's pixels, its columns' backgrounds, and its foreground's components (pixels far from their column's
+     * background, 4-connected) with each pixel's label (from 1; 0 for the background).
+     */
+    private record Image(int[] rgb, int[] columns, List<int[]> components, int[] labels, int w, int h) {
+
+        static Image segment(BufferedImage image) {
+            int w = image.getWidth();
+            int h = image.getHeight();
+            int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
+            int[] columns = columnBackgrounds(rgb, w, h);
+            boolean[] foreground = new boolean[w * h];
+            for (int i = 0; i < rgb.length; i++) {
+                foreground[i] = distanceSquared(rgb[i], columns[i % w]) > FOREGROUND_DISTANCE * FOREGROUND_DISTANCE;
+            }
+            int[] labels = new int[w * h];
+            List<int[]> components = Judge.components(foreground, w, h, labels);
+            return new Image(rgb, columns, components, labels, w, h);
+        }
+    }
+
+    /** The bounding box of a component's pixels, {@code width x height} from ({@code x0}, {@code y0}). */
+    private record Box(int x0, int y0, int width, int height) {
+
+        static Box of(int[] component, int w) {
+            int x0 = w;
+            int x1 = -1;
+            int y0 = Integer.MAX_VALUE;
+            int y1 = -1;
+            for (int i : component) {
+                x0 = Math.min(x0, i % w);
+                x1 = Math.max(x1, i % w);
+                y0 = Math.min(y0, i / w);
+                y1 = Math.max(y1, i / w);
+            }
+            return new Box(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+        }
+
+        int extent() {
+            return Math.max(width, height);
+        }
     }
 
     /** The figure that component {@code label} (its pixels {@code component}) shows, or null when it is none. */
@@ -327,20 +410,13 @@ public final class Judge {
      */
     private static Figure concept(Image image, int[] component) {
         int w = image.w();
-        int x0 = w;
-        int x1 = -1;
-        int y0 = image.h();
-        int y1 = -1;
+        Box box = Box.of(component, w);
+        if (box.extent() > MAX_EXTENT * w) {
+            return null;
+        }
         double sx = 0;
         for (int i : component) {
-            x0 = Math.min(x0, i % w);
-            x1 = Math.max(x1, i % w);
-            y0 = Math.min(y0, i / w);
-            y1 = Math.max(y1, i / w);
             sx += i % w + 0.5;
-        }
-        if (Math.max(x1 - x0 + 1, y1 - y0 + 1) > MAX_EXTENT * w) {
-            return null;
         }
         double drawn = Math.sqrt(component.length / CONCEPT_UNIT_AREA) / w;
         return new Figure(Concept.TOKEN, null, size(drawn), Figure.Position.of(sx / component.length / w));
@@ -361,20 +437,11 @@ public final class Judge {
 
         static Coverage of(Image image, int[] component, int label, List<Colour> colours) {
             int w = image.w();
-            int x0 = w;
-            int x1 = -1;
-            int y0 = image.h();
-            int y1 = -1;
-            for (int i : component) {
-                x0 = Math.min(x0, i % w);
-                x1 = Math.max(x1, i % w);
-                y0 = Math.min(y0, i / w);
-                y1 = Math.max(y1, i / w);
-            }
-            x0 = Math.max(0, x0 - 1);
-            y0 = Math.max(0, y0 - 1);
-            x1 = Math.min(w - 1, x1 + 1);
-            y1 = Math.min(image.h() - 1, y1 + 1);
+            Box box = Box.of(component, w);
+            int x0 = Math.max(0, box.x0() - 1);
+            int y0 = Math.max(0, box.y0() - 1);
+            int x1 = Math.min(w - 1, box.x0() + box.width());
+            int y1 = Math.min(image.h() - 1, box.y0() + box.height());
             int minX = x1;
             int maxX = x0;
             int minY = y1;
