@@ -5,7 +5,6 @@ import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.clip.ClipTextModel;
-import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
 import io.sdtune.diffusion.pipeline.DiffusersFolder;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.diffusion.pipeline.GenerationParams;
@@ -53,9 +52,13 @@ public final class DreamBoothMethod implements TrainingMethod {
     }
 
     @Override
-    public Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps, Tensor inputIds) {
-        Tensor text = new ClipTextModel(g, dtype, "text_encoder", model.textEncoderConfig()).forward(inputIds);
-        return new UNet2DConditionModel(g, dtype, "unet", model.unetConfig()).forward(noisyLatents.cast(dtype), timesteps, text);
+    public Tensor encodePrompt(Graph g, StableDiffusion model, Tensor inputIds) {
+        return new ClipTextModel(g, dtype, "text_encoder", model.textEncoderConfig()).forward(inputIds);
+    }
+
+    @Override
+    public boolean trainsTextEncoder() {
+        return trainTextEncoder;
     }
 
     @Override

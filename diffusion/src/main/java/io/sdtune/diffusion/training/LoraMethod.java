@@ -58,11 +58,21 @@ public final class LoraMethod implements TrainingMethod {
     }
 
     @Override
-    public Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps, Tensor inputIds) {
-        Tensor text = new ClipTextModel(g, dtype, "text_encoder", model.textEncoderConfig(), 0, textEncoderLora)
+    public Tensor encodePrompt(Graph g, StableDiffusion model, Tensor inputIds) {
+        return new ClipTextModel(g, dtype, "text_encoder", model.textEncoderConfig(), 0, textEncoderLora)
                 .forward(inputIds);
+    }
+
+    @Override
+    public Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps,
+            Tensor encoderHiddenStates) {
         return new UNet2DConditionModel(g, dtype, "unet", model.unetConfig(), lora)
-                .forward(noisyLatents.cast(dtype), timesteps, text);
+                .forward(noisyLatents.cast(dtype), timesteps, encoderHiddenStates);
+    }
+
+    @Override
+    public boolean trainsTextEncoder() {
+        return textEncoderLora != null;
     }
 
     @Override

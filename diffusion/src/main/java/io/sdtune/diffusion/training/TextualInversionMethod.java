@@ -6,7 +6,6 @@ import io.sdtune.diffusion.graph.Shape;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.nn.clip.ClipTextModel;
-import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
 import io.sdtune.diffusion.pipeline.Adapters;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.diffusion.pipeline.GenerationParams;
@@ -142,9 +141,14 @@ public final class TextualInversionMethod implements TrainingMethod {
     }
 
     @Override
-    public Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps, Tensor inputIds) {
-        Tensor text = new ClipTextModel(g, dtype, "text_encoder", model.textEncoderConfig(), numVectors).forward(inputIds);
-        return new UNet2DConditionModel(g, dtype, "unet", model.unetConfig()).forward(noisyLatents.cast(dtype), timesteps, text);
+    public Tensor encodePrompt(Graph g, StableDiffusion model, Tensor inputIds) {
+        return new ClipTextModel(g, dtype, "text_encoder", model.textEncoderConfig(), numVectors).forward(inputIds);
+    }
+
+    /** Its new embeddings are rows of the text encoder's token embedding. */
+    @Override
+    public boolean trainsTextEncoder() {
+        return true;
     }
 
     @Override

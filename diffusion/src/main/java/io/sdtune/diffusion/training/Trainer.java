@@ -27,16 +27,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * The fine-tuning loop the three methods share, as the diffusers scripts run it: the training images'
  * latents are encoded once (posterior mean and standard deviation; a fresh sample is drawn each
- * step), then each step draws timesteps and noise, noises the latents on the host, and runs one
- * training step (text encoder, UNet, MSE loss, backward, AdamW) on ONNX Runtime, the training state staying on
- * the device from one step to the next.
+ * step), and so are the prompts where the text encoder is not trained; then each step draws timesteps and noise,
+ * noises the latents on the host, and runs one training step (text encoder where it is trained, UNet, MSE loss,
+ * backward, AdamW) on ONNX Runtime, the training state staying on the device from one step to the next.
  */
 public final class Trainer {
     /**
@@ -45,6 +47,9 @@ public final class Trainer {
      * or its activations overflow float16, and every further step would be skipped or spoil the weights.
      */
     public static final int MAX_NON_FINITE_STEPS = 50;
+    /** The step's captions: token ids where the step holds the text encoder, its output where it is run before. */
+    private static final String INPUT_IDS = "input_ids";
+    private static final String ENCODER_HIDDEN_STATES = "encoder_hidden_states";
 
     private final TrainingArgs args;
     private final TrainingMethod method;
@@ -71,14 +76,16 @@ public final class Trainer {
             Shape latentShape = built.latentShape();
             InstanceImages images = InstanceImages.load(args.instanceDataDir(), args.resolution(), args.crop(),
                     args.randomFlip());
-            List<Posterior> latents = encode(model, images);
-            List<Posterior> classLatents = List.of();
             PriorPreservation prior = args.priorPreservation();
             if (prior != null) {
                 prior.generateMissing(model, args.resolution(), args.seed(), args.device());
-                classLatents = encode(model, InstanceImages.load(prior.classDataDir(), args.resolution(), args.crop(),
-                        args.randomFlip(), prior.numClassImages()));
             }
+            // Before the latents: the VAE encoder's runs give the text encoder's freed memory back to the device.
+            Map<String, TensorData> promptEmbeds = method.trainsTextEncoder() ? Map.of()
+                    : encodePrompts(model, prompts(images));
+            List<Posterior> latents = encode(model, images);
+            List<Posterior> classLatents = prior == null ? List.of() : encode(model, InstanceImages.load(
+                    prior.classDataDir(), args.resolution(), args.crop(), args.randomFlip(), prior.numClassImages()));
             Map<String, TensorData> initial = method.initialValues(g, new SplittableRandom(args.seed()));
             LearningRateSchedule schedule = new LearningRateSchedule(args.lrScheduler(), args.scaledLearningRate(),
                     args.lrWarmupSteps(), args.maxTrainSteps());
@@ -93,8 +100,8 @@ public final class Trainer {
                 for (int s = first; s < args.maxTrainSteps(); s++) {
                     // Randomness derives from (seed, step), so a resumed run draws what the uninterrupted one did.
                     long stepSeed = args.seed() * 1_000_003L + s;
-                    Map<String, TensorData> feed = batch(step, latents, classLatents, latentShape, noiseSchedule, model,
-                            new SeededNoise(stepSeed), new SplittableRandom(stepSeed));
+                    Map<String, TensorData> feed = batch(step, latents, classLatents, promptEmbeds, latentShape,
+                            noiseSchedule, model, new SeededNoise(stepSeed), new SplittableRandom(stepSeed));
                     double lr = schedule.at(s);
                     losses[s] = session.run(feed, lr);
                     int done = s + 1;
@@ -181,10 +188,13 @@ public final class Trainer {
         }
         Tensor noisy = g.input("noisy_latents", DType.FLOAT32, latentShape);
         Tensor timesteps = g.input("timesteps", DType.FLOAT32, Shape.of(batch));
-        Tensor inputIds = g.input("input_ids", DType.INT64, Shape.of(batch, textLength));
+        Tensor text = method.trainsTextEncoder()
+                ? method.encodePrompt(g, model, g.input(INPUT_IDS, DType.INT64, Shape.of(batch, textLength)))
+                : g.input(ENCODER_HIDDEN_STATES, args.dtype(),
+                        Shape.of(batch, textLength, model.textEncoderConfig().hiddenSize()));
         Tensor target = g.input("target", DType.FLOAT32, latentShape);
         Tensor weights = g.input("loss_weights", DType.FLOAT32, Shape.of(batch));
-        Tensor prediction = method.predict(g, model, noisy, timesteps, inputIds).cast(DType.FLOAT32);
+        Tensor prediction = method.predict(g, model, noisy, timesteps, text).cast(DType.FLOAT32);
         Tensor perSample = prediction.sub(target).square().mean(false, 1, 2, 3);
         Tensor loss = perSample.mul(weights).sum();
 
@@ -279,7 +289,8 @@ public final class Trainer {
      * samples (with Min-SNR weights), plus {@code prior_loss_weight} times the mean over class samples.
      */
     private Map<String, TensorData> batch(TrainingStep step, List<Posterior> latents, List<Posterior> classLatents,
-            Shape microBatch, NoiseSchedule schedule, StableDiffusion model, SeededNoise noise, SplittableRandom random) {
+            Map<String, TensorData> promptEmbeds, Shape microBatch, NoiseSchedule schedule, StableDiffusion model,
+            SeededNoise noise, SplittableRandom random) {
         int perMicroBatch = (int) microBatch.dim(0);
         int b = perMicroBatch * args.gradientAccumulationSteps();
         int instances = args.trainBatchSize();
@@ -294,7 +305,7 @@ public final class Trainer {
         float[] n = new float[x0.length];
         int[] t = new int[b];
         double[] weights = new double[b];
-        long[] batchIds = new long[b * length];
+        String[] captions = new String[b];
         // Each sample draws all of its randomness in turn, so a sample's draws do not depend on the others.
         for (int i = 0; i < b; i++) {
             boolean isClass = i % perMicroBatch >= instances;
@@ -325,7 +336,7 @@ public final class Trainer {
             if (args.proportionEmptyPrompts() > 0 && random.nextDouble() < args.proportionEmptyPrompts()) {
                 caption = "";
             }
-            System.arraycopy(model.tokenizer().encode(caption).inputIds(), 0, batchIds, i * length, length);
+            captions[i] = caption;
         }
         float[] noisy = schedule.addNoise(x0, n, t);
         float[] target = velocity ? schedule.velocity(x0, n, t) : n;
@@ -336,7 +347,15 @@ public final class Trainer {
         Map<String, TensorData> feed = new LinkedHashMap<>();
         feed.put("noisy_latents", floats(shape, noisy));
         feed.put("timesteps", TensorData.of(DType.FLOAT32, Shape.of(b), timesteps));
-        feed.put("input_ids", TensorData.ofLongs(batchIds, b, length));
+        if (method.trainsTextEncoder()) {
+            long[] ids = new long[b * length];
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(model.tokenizer().encode(captions[i]).inputIds(), 0, ids, i * length, length);
+            }
+            feed.put(INPUT_IDS, TensorData.ofLongs(ids, b, length));
+        } else {
+            feed.put(ENCODER_HIDDEN_STATES, stacked(captions, promptEmbeds));
+        }
         feed.put("target", floats(shape, target));
         feed.put("loss_weights", TensorData.of(DType.FLOAT32, Shape.of(b), weights));
         // Micro-batches are consecutive samples: [A·B, ...] data is the step's [A, B, ...] as it is.
@@ -345,6 +364,62 @@ public final class Trainer {
             feed.put(input.name(), new TensorData(all.dtype(), step.stepShape(input), all.data()));
         }
         return feed;
+    }
+
+    /** Every prompt a step may take where the text encoder is not trained (see {@link TrainingMethod#trainsTextEncoder}). */
+    private Set<String> prompts(InstanceImages images) {
+        Set<String> prompts = new LinkedHashSet<>();
+        prompts.add(args.instancePrompt());
+        for (InstanceImages.Image image : images.images()) {
+            if (image.caption() != null) {
+                prompts.add(method.caption(image.caption()));
+            }
+        }
+        if (args.priorPreservation() != null) {
+            prompts.add(args.priorPreservation().classPrompt());
+        }
+        if (args.proportionEmptyPrompts() > 0) {
+            prompts.add("");
+        }
+        return prompts;
+    }
+
+    /**
+     * Each prompt's text encoder output ({@code [1, length, hidden]}, in the training dtype), by the graph the step
+     * would hold, run once each; held on the host, one per caption at most, as the latents are one per image.
+     */
+    private Map<String, TensorData> encodePrompts(StableDiffusion model, Set<String> prompts) {
+        Graph g = Graph.create();
+        Tensor ids = g.input(INPUT_IDS, DType.INT64, Shape.of(1, model.tokenizer().maxLength()));
+        Tensor hidden = method.encodePrompt(g, model, ids).cast(args.dtype());
+        Map<String, TensorData> embeds = new HashMap<>();
+        try (Session s = Session.create(new Program(Map.of(INPUT_IDS, ids), Map.of(ENCODER_HIDDEN_STATES, hidden)),
+                name -> baseWeight(model, g.weights().get(name)), args.device())) {
+            for (String prompt : prompts) {
+                TensorData out = TensorData.allocate(hidden.dtype(), hidden.shape());
+                try (IoBinding binding = s.bindReleasingFreeMemory()) {
+                    binding.input(INPUT_IDS, TensorData.ofLongs(model.tokenizer().encode(prompt).inputIds(), 1,
+                            model.tokenizer().maxLength())).output(ENCODER_HIDDEN_STATES, out).run();
+                }
+                embeds.put(prompt, out);
+            }
+        }
+        return embeds;
+    }
+
+    /** The samples' text encoder outputs, one after another: {@code [b, length, hidden]}. */
+    private static TensorData stacked(String[] captions, Map<String, TensorData> promptEmbeds) {
+        TensorData first = promptEmbeds.values().iterator().next();
+        TensorData out = TensorData.allocate(first.dtype(), first.shape().with(0, captions.length));
+        for (String caption : captions) {
+            TensorData embeds = promptEmbeds.get(caption);
+            if (embeds == null) {
+                throw new IllegalStateException("no text encoder output was computed for the prompt '" + caption + "'");
+            }
+            out.data().put(embeds.data().duplicate().rewind());
+        }
+        out.data().rewind();
+        return out;
     }
 
     /** {@code unet.<key>} and {@code text_encoder.<key>} from the model's files, in the weight's dtype. */

@@ -4,6 +4,7 @@ import io.sdtune.diffusion.graph.Graph;
 import io.sdtune.diffusion.graph.Tensor;
 import io.sdtune.diffusion.graph.TensorData;
 import io.sdtune.diffusion.graph.DType;
+import io.sdtune.diffusion.nn.unet.UNet2DConditionModel;
 import io.sdtune.diffusion.pipeline.GeneratedImage;
 import io.sdtune.diffusion.pipeline.GenerationParams;
 import io.sdtune.diffusion.pipeline.StableDiffusion;
@@ -40,14 +41,32 @@ public interface TrainingMethod {
     }
 
     /**
-     * The noise (or velocity) prediction for a batch, built into {@code g}: the text encoder on
-     * {@code inputIds}, then the UNet. Base weights are named {@code text_encoder.<key>} and
-     * {@code unet.<key>}.
+     * The text encoder's last hidden state for {@code inputIds}, built into {@code g} (the scripts' {@code
+     * encode_prompt}); base weights are named {@code text_encoder.<key>}.
      */
-    Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps, Tensor inputIds);
+    Tensor encodePrompt(Graph g, StableDiffusion model, Tensor inputIds);
+
+    /**
+     * The UNet's noise (or velocity) prediction for a batch conditioned on {@code encoderHiddenStates}, built into
+     * {@code g} in their dtype; base weights are named {@code unet.<key>}. By default the model's UNet as it is.
+     */
+    default Tensor predict(Graph g, StableDiffusion model, Tensor noisyLatents, Tensor timesteps,
+            Tensor encoderHiddenStates) {
+        DType dtype = encoderHiddenStates.dtype();
+        return new UNet2DConditionModel(g, dtype, "unet", model.unetConfig())
+                .forward(noisyLatents.cast(dtype), timesteps, encoderHiddenStates);
+    }
 
     /** Whether this method trains the weight named {@code weightName} (e.g. {@code unet.<key>}). */
     boolean trains(String weightName);
+
+    /**
+     * Whether this method trains any of the text encoder. When it does not, the {@link Trainer} encodes each of the
+     * run's prompts once before the first step (the instance prompt, the images' captions, the class prompt, the
+     * empty prompt), as the DreamBooth scripts' {@code --pre_compute_text_embeddings}, so that the step holds no
+     * text encoder; {@link #prompt} must then give the instance prompt as it is.
+     */
+    boolean trainsTextEncoder();
 
     /** Whether the method's script takes {@code --use_8bit_adam} (the DreamBooth scripts; textual_inversion.py not). */
     default boolean takes8bitAdam() {

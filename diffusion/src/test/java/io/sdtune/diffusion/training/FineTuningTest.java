@@ -308,6 +308,26 @@ class FineTuningTest {
     }
 
     @Test
+    void aFrozenTextEncodersPromptsAreEncodedOnceBeforeTrainingAndConditionTheStepAsTheEncoderInTheStepWould() {
+        TrainingArgs a = args(dir.resolve("lora-prompts"), 1e-2, 3).toBuilder().proportionEmptyPrompts(0.5).build();
+        // A text encoder LoRA's up matrices start at zero: before its first update it encodes as the frozen encoder.
+        double[] inStep = new Trainer(a, new LoraMethod(4, 0, true, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+        double[] encodedBefore = new Trainer(a, new LoraMethod(4, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
+
+        assertThat(encodedBefore[0]).isCloseTo(inStep[0], within(1e-6 * inStep[0]));
+        MemoryEstimate frozen = new Trainer(a, new LoraMethod(4, DType.FLOAT32)).estimate();
+        MemoryEstimate trained = new Trainer(a, new LoraMethod(4, 0, true, DType.FLOAT32)).estimate();
+        assertThat(trained.weights() - frozen.weights()).as("the step holds none of the text encoder's weights")
+                .isGreaterThanOrEqualTo(textEncoderBytes());
+    }
+
+    private static long textEncoderBytes() {
+        try (StableDiffusion m = StableDiffusion.load(model)) {
+            return m.textEncoder().keys().stream().mapToLong(key -> m.textEncoder().get(key).data().capacity()).sum();
+        }
+    }
+
+    @Test
     void theArtifactHoldsTheTrainedTensorsBitForBitAndDrawsTheSameImage() throws Exception {
         Path out = dir.resolve("lora-reload");
         new Trainer(args(out, 1e-2, 3, 3, ""), new LoraMethod(4, 0, true, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
