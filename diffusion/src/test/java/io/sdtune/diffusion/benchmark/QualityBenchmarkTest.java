@@ -50,6 +50,7 @@ class QualityBenchmarkTest {
         });
         assertThat(work.resolve("drawings/lora/3-3.png")).as("the drawings kept to be looked at").isRegularFile();
         assertThat(QualityBenchmark.markdown(rows)).startsWith("| method | s/step | training (s) | artifact size | "
-                + "concept fidelity | concept similarity | prompt fidelity |").contains("| untrained | - | - | - | 0.000 |");
+                + "concept fidelity | concept similarity | prompt fidelity |")
+                .contains("| untrained | - | - | - | 0.000 |");
     }
 }

@@ -308,7 +308,7 @@ class FineTuningTest {
     }
 
     @Test
-    void aFrozenTextEncodersPromptsAreEncodedOnceBeforeTrainingAndConditionTheStepAsTheEncoderInTheStepWould() {
+    void aFrozenTextEncodersPromptsAreEncodedBeforeTrainingAsTheStepWouldEncodeThem() {
         TrainingArgs a = args(dir.resolve("lora-prompts"), 1e-2, 3).toBuilder().proportionEmptyPrompts(0.5).build();
         // A text encoder LoRA's up matrices start at zero: before its first update it encodes as the frozen encoder.
         double[] inStep = new Trainer(a, new LoraMethod(4, 0, true, DType.FLOAT32)).run((s, t, l, lr, sps) -> { });
