@@ -366,7 +366,7 @@ public final class Trainer {
         return feed;
     }
 
-    /** Every prompt a step may take, where the text encoder is not trained ({@link TrainingMethod#trainsTextEncoder}). */
+    /** Every prompt a step may take, for a method that trains none of the text encoder. */
     private Set<String> prompts(InstanceImages images) {
         Set<String> prompts = new LinkedHashSet<>();
         prompts.add(args.instancePrompt());
