@@ -8,9 +8,12 @@ import io.sdtune.diffusion.runtime.Device;
 import io.sdtune.diffusion.runtime.DeviceTensor;
 import io.sdtune.diffusion.runtime.ExecutionOptions;
 import io.sdtune.diffusion.runtime.IoBinding;
+import io.sdtune.diffusion.runtime.MemoryEstimate;
 import io.sdtune.diffusion.runtime.Session;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,10 +51,10 @@ public final class TrainingSession implements AutoCloseable {
     private Session gradient;
     private IoBinding gradientBinding;
     /**
-     * Until a gradient session made for CUDA graphs has run once (its capture), what it was made from, to make it
-     * again without graphs should the capture fail; else null.
+     * Until a gradient session made for CUDA graphs has run once (its capture), how to make it again should that
+     * run fail; else null.
      */
-    private Recompile uncaptured;
+    private Remake remake;
     private final List<Session> updates = new ArrayList<>();
     private final List<IoBinding> updateBindings = new ArrayList<>();
     private final Map<String, DeviceTensor> state = new LinkedHashMap<>();
@@ -65,10 +68,10 @@ public final class TrainingSession implements AutoCloseable {
     /** False after an update run failed: part of the state moved on, part did not, until {@link #restore}. */
     private boolean consistent = true;
 
-    private TrainingSession(TrainingStep step, Session gradient, Recompile uncaptured) {
+    private TrainingSession(TrainingStep step, Session gradient, Remake remake) {
         this.step = step;
         this.gradient = gradient;
-        this.uncaptured = uncaptured;
+        this.remake = remake;
         this.gradientBinding = bind(gradient);
         this.fixed = replayed(step) ? new HashMap<>() : null;
     }
@@ -93,9 +96,9 @@ public final class TrainingSession implements AutoCloseable {
 
     public static TrainingSession create(TrainingStep step, Function<String, TensorData> weights,
             ExecutionOptions execution) {
-        Session gradient = gradientSession(step, weights, execution);
-        Recompile uncaptured = gradient.capturesCudaGraph() ? new Recompile(weights, execution) : null;
-        TrainingSession s = new TrainingSession(step, gradient, uncaptured);
+        Remake remake = new Remake(weights, gradientOptions(step, execution));
+        Session gradient = remake.next(step.gradient(), null);
+        TrainingSession s = new TrainingSession(step, gradient, remake.options().isEmpty() ? null : remake);
         try {
             for (Program update : step.updates()) {
                 Session u = Session.create(update, name -> null, execution);
@@ -134,23 +137,67 @@ public final class TrainingSession implements AutoCloseable {
         return s;
     }
 
-    /** The gradient program's session: for a replayed step, captured as a CUDA graph where ONNX Runtime can. */
-    private static Session gradientSession(TrainingStep step, Function<String, TensorData> weights,
-            ExecutionOptions execution) {
+    /**
+     * The gradient session's options, each to fall back on when the one before fails: for a replayed step on a GPU,
+     * captured as a CUDA graph in an arena limited to {@link #graphArenaLimit}, then without the limit, then
+     * dispatched kernel by kernel.
+     */
+    private static List<ExecutionOptions> gradientOptions(TrainingStep step, ExecutionOptions execution) {
         if (!replayed(step) || execution.device().kind() != Device.Kind.CUDA) {
-            return Session.create(step.gradient(), weights, execution);
+            return List.of(execution);
         }
-        try {
-            return Session.create(step.gradient(), weights, execution.withCudaGraph());
-        } catch (RuntimeException e) {
-            warnUncaptured(e);
-            return Session.create(step.gradient(), weights, execution);
+        return List.of(execution.withCudaGraph(graphArenaLimit(step)), execution.withCudaGraph(), execution);
+    }
+
+    /**
+     * What a replayed gradient session's own arena may take: its weights and one and a half times the values its
+     * runs compute at once by the estimate. On an H100 the runs held 1.29-1.42 times the estimated values (ONNX
+     * Runtime's kernels' workspaces and the arena's unsplit chunks; BENCHMARKS.md), and the arena, grown by powers of
+     * two, took up to 0.9 GiB more than that; a step whose runs need more than the limit is captured again without.
+     */
+    static long graphArenaLimit(TrainingStep step) {
+        MemoryEstimate gradient = MemoryEstimate.of(step.gradient());
+        return gradient.weights() + gradient.peakComputed() * 3 / 2;
+    }
+
+    /**
+     * The weights of a gradient session made for CUDA graphs and the options it may still be made with, until its
+     * first run (the capture) succeeds.
+     */
+    private record Remake(Function<String, TensorData> weights, Deque<ExecutionOptions> options) {
+        Remake(Function<String, TensorData> weights, List<ExecutionOptions> options) {
+            this(weights, new ArrayDeque<>(options));
+        }
+
+        /**
+         * A session of {@code program} made with the next options that ONNX Runtime takes (a node without a CUDA
+         * kernel fails a captured session's creation); {@code failure}, that of the session before, for the
+         * warning.
+         */
+        Session next(Program program, RuntimeException failure) {
+            while (true) {
+                ExecutionOptions execution = options.removeFirst();
+                if (failure != null) {
+                    warnRemade(failure, execution);
+                }
+                try {
+                    return Session.create(program, weights, execution);
+                } catch (RuntimeException e) {
+                    if (options.isEmpty()) {
+                        throw e;
+                    }
+                    failure = e;
+                }
+            }
         }
     }
 
-    private static void warnUncaptured(RuntimeException failure) {
-        LOG.log(System.Logger.Level.WARNING, "the gradient run is dispatched kernel by kernel: ONNX Runtime could not"
-                + " capture it as a CUDA graph (" + failure.getMessage() + ")");
+    private static void warnRemade(RuntimeException failure, ExecutionOptions next) {
+        LOG.log(System.Logger.Level.WARNING, next.cudaGraph()
+                ? "the gradient run is captured again without a limit on its arena: with the limit ONNX Runtime"
+                        + " failed (" + failure.getMessage() + ")"
+                : "the gradient run is dispatched kernel by kernel: ONNX Runtime could not capture it as a CUDA graph ("
+                        + failure.getMessage() + ")");
     }
 
     private void upload(String name, TensorData initial) {
@@ -166,26 +213,25 @@ public final class TrainingSession implements AutoCloseable {
         return updates.get(0);
     }
 
-    /** What a gradient session made for CUDA graphs was made from. */
-    private record Recompile(Function<String, TensorData> weights, ExecutionOptions execution) {
-    }
-
     /**
-     * Makes the gradient session again without CUDA graphs, after ONNX Runtime failed to capture its first run
-     * ({@code failure}): some kernels allocate or synchronize while a graph is captured, which only the capture finds.
+     * Makes the gradient session again with the next options, after its first run failed ({@code failure}): a
+     * limited arena too small, or a capture that failed (some kernels allocate or synchronize while a graph is
+     * captured, which only the capture finds).
      */
-    private void dispatchUncaptured(RuntimeException failure) {
-        warnUncaptured(failure);
-        Recompile from = uncaptured;
-        uncaptured = null;
+    private void remakeGradient(RuntimeException failure) {
+        Remake from = remake;
+        remake = null;
         gradientBinding.close();
         gradient.close();
         // Closed first, so that the two never hold the device at once; a session that cannot be made again leaves
         // none, and runs refuse.
         gradientBinding = null;
         gradient = null;
-        gradient = Session.create(step.gradient(), from.weights(), from.execution());
+        gradient = from.next(step.gradient(), failure);
         gradientBinding = bind(gradient);
+        if (!from.options().isEmpty()) {
+            remake = from;
+        }
     }
 
     /**
@@ -200,7 +246,7 @@ public final class TrainingSession implements AutoCloseable {
                     + "restore a saved state before running again");
         }
         if (gradientBinding == null) {
-            throw new IllegalStateException("the gradient session could not be made again without CUDA graphs");
+            throw new IllegalStateException("the gradient session could not be made again after its first run failed");
         }
         int microBatches = step.gradientAccumulationSteps();
         // Gradients (summed over the micro-batches so far), the multiplier, and the next step count and scaler under
@@ -266,13 +312,13 @@ public final class TrainingSession implements AutoCloseable {
         try {
             gradientBinding.run();
         } catch (RuntimeException e) {
-            if (uncaptured == null) {
+            if (remake == null) {
                 throw e;
             }
-            dispatchUncaptured(e);
+            remakeGradient(e);
             return gradientRun(microBatch, summed);
         }
-        uncaptured = null;
+        remake = null;
         program.outputs().keySet().forEach(name -> produced.put(TrainingStep.stateName(name), fixed.get(name)));
         outputs.replaceAll((name, host) -> fixed.get(name).toHost());
         return produced;

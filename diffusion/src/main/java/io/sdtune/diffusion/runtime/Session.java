@@ -169,6 +169,11 @@ public final class Session implements AutoCloseable {
                 // be captured where exact growth left a ConvTranspose's workspace without a free chunk, at no cost in
                 // peak memory (H100, BENCHMARKS.md).
                 cuda.add("arena_extend_strategy", execution.cudaGraph() ? "kNextPowerOfTwo" : "kSameAsRequested");
+                // The limit cuts the last power-of-two growth short, which otherwise took up to 1 GiB more than the
+                // runs held (ONNX Runtime's growth doubles up to regions of 1 GiB).
+                if (execution.graphArenaLimit() > 0) {
+                    cuda.add("gpu_mem_limit", Long.toString(execution.graphArenaLimit()));
+                }
                 // Convolutions in channels-last layout, which cuDNN's tensor-core kernels take without transposing:
                 // a UNet step of SD 1.5 in float16 went from 17.2 to 14.6 ms on an H100. Not where the graph has a
                 // ConvTranspose (a training step's dX), for which ONNX Runtime 1.29 has no channels-last CUDA kernel:
