@@ -18,6 +18,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Field;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -281,7 +282,8 @@ final class OrtCApi {
     /**
      * Registers one arena for a CUDA device with the environment (once), for every session that asks for the
      * environment's allocators: what one session frees, another reuses. It grows by what is asked
-     * ({@code kSameAsRequested}), as {@link Session} has a plain session's own arena grow.
+     * ({@code kSameAsRequested}), as {@link Session} has a plain session's own arena grow; {@link
+     * Session#sharedArenaConfig} may add to its configuration.
      */
     synchronized void shareArena(Device device) {
         if (device.kind() != Device.Kind.CUDA || sharedArenas.contains(device.index())) {
@@ -289,9 +291,17 @@ final class OrtCApi {
         }
         MemorySegment info = memoryInfo(device);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment arenaKeys = arena.allocateFrom(ADDRESS, arena.allocateFrom("arena_extend_strategy"));
-            MemorySegment arenaValues = arena.allocateFrom(JAVA_LONG, 1L);
-            MemorySegment config = out(o -> call(createArenaCfgV2, arenaKeys, arenaValues, 1L, o));
+            Map<String, Long> entries = new LinkedHashMap<>();
+            entries.put("arena_extend_strategy", 1L);
+            Session.sharedArenaConfig().forEach((key, value) -> entries.put(key, wholeNumber(key, value)));
+            MemorySegment arenaKeys = arena.allocate(ADDRESS, entries.size());
+            MemorySegment arenaValues = arena.allocate(JAVA_LONG, entries.size());
+            int i = 0;
+            for (Map.Entry<String, Long> e : entries.entrySet()) {
+                arenaKeys.setAtIndex(ADDRESS, i, arena.allocateFrom(e.getKey()));
+                arenaValues.setAtIndex(JAVA_LONG, i++, e.getValue());
+            }
+            MemorySegment config = out(o -> call(createArenaCfgV2, arenaKeys, arenaValues, (long) entries.size(), o));
             try {
                 MemorySegment keys = arena.allocateFrom(ADDRESS, arena.allocateFrom("device_id"));
                 MemorySegment values = arena.allocateFrom(ADDRESS, arena.allocateFrom(Integer.toString(device.index())));
@@ -304,6 +314,15 @@ final class OrtCApi {
             releaseMemoryInfo(info);
         }
         sharedArenas.add(device.index());
+    }
+
+    private static long wholeNumber(String key, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(Session.SHARED_ARENA_CONFIG + ": " + key + " takes a whole number, got '"
+                    + value + "'");
+        }
     }
 
     /**

@@ -31,6 +31,8 @@ public final class Session implements AutoCloseable {
 
     /** System property naming extra CUDA provider options; see {@link #cudaProviderOptions()}. */
     public static final String CUDA_PROVIDER_OPTIONS = "sdtune.cuda.provider_options";
+    /** System property naming entries of the GPU's shared arena's configuration; see {@link #sharedArenaConfig()}. */
+    public static final String SHARED_ARENA_CONFIG = "sdtune.cuda.arena_config";
     /** System property naming session configuration entries; see {@link #sessionConfig()}. */
     public static final String SESSION_CONFIG = "sdtune.ort.session_config";
     /**
@@ -213,6 +215,15 @@ public final class Session implements AutoCloseable {
      */
     static Map<String, String> cudaProviderOptions() {
         return pairs(CUDA_PROVIDER_OPTIONS);
+    }
+
+    /**
+     * Entries of the configuration of each GPU's shared arena ({@code OrtArenaCfg}, the keys of ONNX Runtime's
+     * {@code CreateArenaCfgV2}, whole numbers), given as {@code -Dsdtune.cuda.arena_config=key=value,...}, e.g.
+     * {@code max_dead_bytes_per_chunk=0}; they apply when the process's first session on the GPU is made.
+     */
+    static Map<String, String> sharedArenaConfig() {
+        return pairs(SHARED_ARENA_CONFIG);
     }
 
     /**
