@@ -220,7 +220,7 @@ public final class Session implements AutoCloseable {
     /**
      * Entries of the configuration of each GPU's shared arena ({@code OrtArenaCfg}, the keys of ONNX Runtime's
      * {@code CreateArenaCfgV2}, whole numbers), given as {@code -Dsdtune.cuda.arena_config=key=value,...}, e.g.
-     * {@code max_dead_bytes_per_chunk=0}; they apply when the process's first session on the GPU is made.
+     * {@code max_dead_bytes_per_chunk=1048576}; they apply when the process's first session on the GPU is made.
      */
     static Map<String, String> sharedArenaConfig() {
         return pairs(SHARED_ARENA_CONFIG);
