@@ -150,14 +150,14 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * What a replayed gradient session's own arena may take: its weights and one and a half times the values its
-     * runs compute at once by the estimate. On an H100 the runs held 1.29-1.42 times the estimated values (ONNX
-     * Runtime's kernels' workspaces and the arena's unsplit chunks; BENCHMARKS.md), and the arena, grown by powers of
-     * two, took up to 0.9 GiB more than that; a step whose runs need more than the limit is captured again without.
+     * What a replayed gradient session's own arena may take: its weights and a fifth more than the values its runs
+     * hold at once by the estimate ({@link MemoryEstimate#held}), room for the arena's fragments. Grown by powers of
+     * two without a limit, it took up to 0.9 GiB more than its runs held (H100, BENCHMARKS.md); a step whose runs
+     * need more than the limit is captured again without one.
      */
     static long graphArenaLimit(TrainingStep step) {
-        MemoryEstimate gradient = MemoryEstimate.of(step.gradient());
-        return gradient.weights() + gradient.peakComputed() * 3 / 2;
+        MemoryEstimate gradient = MemoryEstimate.of(step.gradient()).held();
+        return gradient.weights() + gradient.peakComputed() * 6 / 5;
     }
 
     /**

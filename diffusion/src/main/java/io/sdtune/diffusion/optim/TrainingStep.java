@@ -319,11 +319,12 @@ public final class TrainingStep {
     /**
      * The device memory a step holds at its peak, before any session exists: the state, the frozen weights, every
      * program's constants and the batch throughout; at once, the gradient program's computed values (its gradients
-     * included) or the gradients with the largest update's computed values.
+     * included) or the gradients with the largest update's computed values, each program's as ONNX Runtime holds
+     * them ({@link MemoryEstimate#held}).
      */
     public MemoryEstimate memoryEstimate() {
-        MemoryEstimate forward = MemoryEstimate.of(gradient);
-        List<MemoryEstimate> perUpdate = updates.stream().map(MemoryEstimate::of).toList();
+        MemoryEstimate forward = MemoryEstimate.of(gradient).held();
+        List<MemoryEstimate> perUpdate = updates.stream().map(u -> MemoryEstimate.of(u).held()).toList();
         long grads = gradient.outputs().entrySet().stream().filter(e -> isGradient(stateName(e.getKey())))
                 .mapToLong(e -> e.getValue().byteSize()).sum();
         long update = perUpdate.stream().mapToLong(MemoryEstimate::peakComputed).max().orElse(0);

@@ -122,4 +122,16 @@ class MemoryEstimateTest {
         assertThat(m.inputs()).isEqualTo(8000);
         assertThat(m.weights()).isZero();
     }
+
+    @Test
+    void whatOnnxRuntimeHoldsIsTheComputedValuesByTheMeasuredFactorAndTheRestAsCounted() {
+        MemoryEstimate counted = new MemoryEstimate(3L << 30, 1L << 20, 1L << 30);
+
+        MemoryEstimate held = counted.held();
+
+        assertThat(held.weights()).isEqualTo(counted.weights());
+        assertThat(held.inputs()).isEqualTo(counted.inputs());
+        assertThat(held.peakComputed()).isEqualTo(Math.round((1L << 30) * MemoryEstimate.HELD_PER_COUNTED));
+        assertThat(MemoryEstimate.HELD_PER_COUNTED).isBetween(1.29, 1.45);
+    }
 }
