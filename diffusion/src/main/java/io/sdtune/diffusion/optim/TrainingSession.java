@@ -155,7 +155,7 @@ public final class TrainingSession implements AutoCloseable {
      * two without a limit, it took up to 0.9 GiB more than its runs held (H100, BENCHMARKS.md); a step whose runs
      * need more than the limit is captured again without one.
      */
-    static long graphArenaLimit(TrainingStep step) {
+    private static long graphArenaLimit(TrainingStep step) {
         MemoryEstimate gradient = MemoryEstimate.of(step.gradient()).held();
         return gradient.weights() + gradient.peakComputed() * 6 / 5;
     }
