@@ -42,11 +42,12 @@ public record MemoryEstimate(long weights, long inputs, long peakComputed) {
      * How many bytes ONNX Runtime held per byte of computed values this model counts: measured 1.29-1.45 on an
      * H100 (LoRA and Textual Inversion in float16 and float32, DreamBooth with 8-bit AdamW, SD 1.5 at 512 px, the
      * arenas' {@code MaxInUse}) and 1.30-1.40 on this project's CPU (an arena registered for the measurement; LoRA
-     * at 128, 256 and 384 px, Textual Inversion at 256). Ruled out as the cause: elementwise ops that CUDA runs out of place (1-3%), the arena's unsplit chunks (under 1%),
-     * common subexpression elimination (nothing), cuDNN's workspaces (0.1 GiB). Not covered: a step with gradient
-     * checkpointing held 3.6-3.7 times its counted values on the CPU (LoRA, SD 1.5's shapes at 256 px and the world
-     * model at 64 px), for a cause not found yet; DreamBooth's checkpointed step is within the range because its
-     * values are mostly gradients and update values. BENCHMARKS.md, "The estimate against what ONNX Runtime holds".
+     * at 128, 256 and 384 px, Textual Inversion at 256). Ruled out as the cause: elementwise ops that CUDA runs out
+     * of place (1-3%), the arena's unsplit chunks (under 1%), common subexpression elimination and ONNX Runtime's
+     * order (nothing), cuDNN's workspaces (0.1 GiB). Not covered: a step with gradient checkpointing held 3.6-3.7
+     * times its counted values on the CPU (LoRA, SD 1.5's shapes at 256 px and the world model at 64 px);
+     * DreamBooth's checkpointed step is within the range because its values are mostly gradients and update values.
+     * BENCHMARKS.md, "The estimate against what ONNX Runtime holds".
      */
     static final double HELD_PER_COUNTED = 1.37;
 
